@@ -1,0 +1,2 @@
+//! Bindings are generated here from `proto/` once the protocol issue lands.
+fn main() {}
