@@ -1,0 +1,692 @@
+//! The client itself: a `vaultrs::client::VaultClient` plus what it does not do for us. Logins
+//! and token revocation go through vaultrs; endpoints vaultrs lacks (health with its meaningful
+//! non-2xx codes, leader, Raft snapshots) go through [`Client::send`], a generic request path on
+//! the reqwest client inside that same `VaultClient`, so TLS trust, proxies and connection pools
+//! are configured exactly once. Retries live here too, with the rule that a request which may
+//! have changed something on the server is never repeated unless the server cannot have acted on
+//! it (connection refused, 429, 503).
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tracing::{debug, warn};
+use vaultrs::client::{Client as _, VaultClient, VaultClientSettingsBuilder};
+
+use crate::config::{Auth, Config};
+use crate::error::{Error, Result};
+use crate::health::{Health, HealthBody, HealthState, Leader, ServerInfo};
+use crate::retry::retryable_status;
+use crate::secret::Secret;
+
+/// Whether repeating a request is harmless.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idempotency {
+    /// Reads, deletes, and writes that set a fixed state: retried on 429, 5xx and any
+    /// connection failure.
+    Idempotent,
+    /// Writes that create something or consume a use (logins, issuing, restores): retried only
+    /// when the server cannot have acted on them (connection refused, 429, 503).
+    NonIdempotent,
+}
+
+impl Idempotency {
+    /// The usual reading of an HTTP method in Vault's API: GET, LIST, HEAD and DELETE are
+    /// idempotent, POST and PUT (the same thing to Vault) are not.
+    pub fn of_method(method: &Method) -> Self {
+        if method == Method::GET
+            || method == Method::HEAD
+            || method == Method::DELETE
+            || method.as_str() == "LIST"
+        {
+            Self::Idempotent
+        } else {
+            Self::NonIdempotent
+        }
+    }
+}
+
+/// A connection to one OpenBao/Vault node, with its token.
+pub struct Client {
+    inner: VaultClient,
+    config: Config,
+    address: String,
+    token: Secret,
+    logged_in: bool,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("address", &self.address)
+            .field("namespace", &self.config.namespace)
+            .field("token", &"[redacted]")
+            .field("logged_in", &self.logged_in)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Builds a client for `config.address` without a token.
+    pub fn new(config: Config) -> Result<Self> {
+        let address = normalize_address(&config.address)?;
+        let inner = build_vault_client(&config, &address)?;
+        Ok(Self {
+            inner,
+            config,
+            address,
+            token: Secret::new(""),
+            logged_in: false,
+        })
+    }
+
+    /// The node's base address, without a trailing slash.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// The configuration this client was built from.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Uses `token` for all further requests.
+    pub fn set_token(&mut self, token: Secret) {
+        self.inner.set_token(token.expose());
+        self.token = token;
+    }
+
+    /// Obtains a token with `auth` (AppRole and Kubernetes log in; a token is taken as is).
+    /// A token obtained by logging in is remembered so that [`Client::revoke_login`] can revoke
+    /// it when the job is done.
+    pub async fn login(&mut self, auth: &Auth) -> Result<()> {
+        let (path, info) = match auth {
+            Auth::Token(token) => {
+                if token.is_empty() {
+                    return Err(Error::Config {
+                        reason: "no token given; set VAULT_TOKEN (or BAO_TOKEN) or configure AppRole or Kubernetes login".into(),
+                    });
+                }
+                self.set_token(token.clone());
+                return Ok(());
+            }
+            Auth::AppRole {
+                mount,
+                role_id,
+                secret_id,
+            } => {
+                let path = format!("auth/{mount}/login");
+                let info = self
+                    .with_login_retries(&path, || {
+                        vaultrs::auth::approle::login(
+                            &self.inner,
+                            mount,
+                            role_id,
+                            secret_id.expose(),
+                        )
+                    })
+                    .await?;
+                (path, info)
+            }
+            Auth::Kubernetes { mount, role, jwt } => {
+                let path = format!("auth/{mount}/login");
+                let info = self
+                    .with_login_retries(&path, || {
+                        vaultrs::auth::kubernetes::login(&self.inner, mount, role, jwt.expose())
+                    })
+                    .await?;
+                (path, info)
+            }
+        };
+        if info.client_token.is_empty() {
+            return Err(Error::InvalidResponse {
+                address: self.address.clone(),
+                path,
+                reason: "login answered without a client token".into(),
+            });
+        }
+        debug!(method = auth.method(), "logged in");
+        self.set_token(Secret::new(info.client_token));
+        self.logged_in = true;
+        Ok(())
+    }
+
+    /// Revokes the token if this client obtained it by logging in; a token that was handed to
+    /// us belongs to someone else and is left alone. Returns whether a token was revoked.
+    pub async fn revoke_login(&mut self) -> Result<bool> {
+        if !self.logged_in {
+            return Ok(false);
+        }
+        let path = "auth/token/revoke-self";
+        vaultrs::token::revoke_self(&self.inner)
+            .await
+            .map_err(|e| self.map_vaultrs_error("POST", path, e))?;
+        self.logged_in = false;
+        Ok(true)
+    }
+
+    /// `sys/health` of this node. Never retried on a non-2xx status: those are its answer.
+    pub async fn health(&self) -> Result<Health> {
+        let path = "sys/health";
+        let resp = self
+            .send(
+                Method::GET,
+                path,
+                None,
+                Idempotency::Idempotent,
+                &[429, 472, 473, 474, 501, 503],
+            )
+            .await?;
+        let status = resp.status().as_u16();
+        let body = self.read_body(path, resp).await?;
+        let parsed = serde_json::from_slice::<HealthBody>(&body).ok();
+        Ok(Health::from_parts(status, parsed))
+    }
+
+    /// `sys/leader` of this node.
+    pub async fn leader(&self) -> Result<Leader> {
+        let path = "sys/leader";
+        let value = self
+            .request_json(Method::GET, path, None)
+            .await?
+            .ok_or_else(|| self.invalid(path, "empty answer"))?;
+        serde_json::from_value(value).map_err(|e| self.invalid(path, &e.to_string()))
+    }
+
+    /// The server's flavour (OpenBao or Vault) and version, from `sys/health`.
+    pub async fn server_info(&self) -> Result<ServerInfo> {
+        let health = self.health().await?;
+        let version = health
+            .version
+            .ok_or_else(|| self.invalid("sys/health", "no version reported"))?;
+        Ok(ServerInfo {
+            flavour: health.flavour,
+            version,
+        })
+    }
+
+    /// A client for the cluster's active node, with the same token, CA and namespace. Works
+    /// when this client points at a standby or a load balancer: a standby (429) is asked for
+    /// the leader's API address, which must then answer 200 itself. Standbys serve snapshots
+    /// they build themselves and silently drop restores, so callers that care use this.
+    pub async fn active_node(&self) -> Result<Self> {
+        let mut last_reason = String::new();
+        for attempt in 0..self.config.retry.max_attempts.max(1) {
+            if attempt > 0 {
+                tokio::time::sleep(self.config.retry.delay(attempt - 1)).await;
+            }
+            let health = self.health().await?;
+            match health.state {
+                HealthState::Active => return self.with_address(&self.address),
+                HealthState::Standby
+                | HealthState::PerformanceStandby
+                | HealthState::StandbyNoLeader => {}
+                other => {
+                    return Err(Error::NoActiveNode {
+                        address: self.address.clone(),
+                        reason: format!(
+                            "this node is {}; unseal or initialise it, or point at another node",
+                            other.describe()
+                        ),
+                    });
+                }
+            }
+            let leader = self.leader().await?;
+            if leader.leader_address.is_empty() {
+                last_reason = "the standby knows no leader (election in progress?)".into();
+                continue;
+            }
+            let leader_address = normalize_address(&leader.leader_address)?;
+            let candidate = self.with_address(&leader_address)?;
+            let state = match candidate.health().await {
+                Ok(h) => h.state,
+                Err(Error::Tls { reason, .. }) => {
+                    return Err(Error::Tls {
+                        address: leader_address,
+                        reason: format!(
+                            "{reason} (this is the leader's advertised api_addr, reached via the standby {}; its certificate must cover that address too)",
+                            self.address
+                        ),
+                    });
+                }
+                Err(e) => return Err(e),
+            };
+            if state == HealthState::Active {
+                debug!(standby = %self.address, leader = %leader_address, "found active node");
+                return Ok(candidate);
+            }
+            last_reason = format!(
+                "the advertised leader {leader_address} reports itself {}",
+                state.describe()
+            );
+        }
+        Err(Error::NoActiveNode {
+            address: self.address.clone(),
+            reason: last_reason,
+        })
+    }
+
+    /// A client for another node of the same cluster (same TLS, namespace, token). The copy
+    /// does not own the login: revoking stays with the original.
+    pub fn with_address(&self, address: &str) -> Result<Self> {
+        let address = normalize_address(address)?;
+        let mut inner = build_vault_client(&self.config, &address)?;
+        inner.set_token(self.token.expose());
+        Ok(Self {
+            inner,
+            config: self.config.clone(),
+            address,
+            token: self.token.clone(),
+            logged_in: false,
+        })
+    }
+
+    /// A JSON request with retries by method (see [`Idempotency::of_method`]). Returns the
+    /// parsed body, or `None` for an empty body (204) or a 404 on GET/LIST.
+    pub async fn request_json(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Option<Value>> {
+        let idempotency = Idempotency::of_method(&method);
+        let is_read = method == Method::GET || method.as_str() == "LIST";
+        let bytes = match body {
+            Some(v) => Some(serde_json::to_vec(v).map_err(|e| Error::Config {
+                reason: format!("cannot encode the request body for /v1/{path}: {e}"),
+            })?),
+            None => None,
+        };
+        let accept: &[u16] = if is_read { &[404] } else { &[] };
+        let resp = self.send(method, path, bytes, idempotency, accept).await?;
+        if resp.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let body = self.read_body(path, resp).await?;
+        if body.is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|e| self.invalid(path, &format!("not JSON: {e}")))
+    }
+
+    /// The generic request path: sends `method /v1/<path>` with the token, namespace and
+    /// `X-Vault-Request` headers, retrying according to `idempotency` and the retry policy.
+    /// Returns the response once its headers arrive, if its status is 2xx or listed in
+    /// `accept`; any other status becomes [`Error::Api`]. The body is left unread, so this is
+    /// also the way to stream large downloads.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        idempotency: Idempotency,
+        accept: &[u16],
+    ) -> Result<reqwest::Response> {
+        let policy = self.config.retry;
+        let mut retry = 0u32;
+        loop {
+            let mut req = self.request(method.clone(), path);
+            if let Some(b) = &body {
+                req = req
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(b.clone());
+            }
+            let outcome = tokio::time::timeout(self.config.request_timeout, req.send()).await;
+            let may_retry = retry + 1 < policy.max_attempts;
+            match outcome {
+                Err(_) => {
+                    let err = Error::Timeout {
+                        address: self.address.clone(),
+                        method: method.to_string(),
+                        path: path.to_owned(),
+                        after: self.config.request_timeout,
+                    };
+                    if !(may_retry && idempotency == Idempotency::Idempotent) {
+                        return Err(err);
+                    }
+                    warn!(error = %err, "retrying");
+                    tokio::time::sleep(policy.delay(retry)).await;
+                }
+                Ok(Err(e)) => {
+                    let connect = is_connect_error(&e);
+                    let err = self.transport_error(&method, path, &e);
+                    let retryable = connect || idempotency == Idempotency::Idempotent;
+                    if !(may_retry && retryable) || matches!(err, Error::Tls { .. }) {
+                        return Err(err);
+                    }
+                    warn!(error = %err, "retrying");
+                    tokio::time::sleep(policy.delay(retry)).await;
+                }
+                Ok(Ok(resp)) => {
+                    let status = resp.status().as_u16();
+                    if resp.status().is_success() || accept.contains(&status) {
+                        return Ok(resp);
+                    }
+                    let server_did_nothing = matches!(status, 429 | 503);
+                    let retryable = retryable_status(status)
+                        && (idempotency == Idempotency::Idempotent || server_did_nothing);
+                    if !(may_retry && retryable) {
+                        return Err(self.api_error(&method, path, resp).await);
+                    }
+                    let hint = retry_after(&resp);
+                    warn!(
+                        status,
+                        path, "server answered with a retryable status; retrying"
+                    );
+                    tokio::time::sleep(policy.delay_with_hint(retry, hint)).await;
+                }
+            }
+            retry += 1;
+        }
+    }
+
+    /// Sends a request whose body is a stream (a snapshot being restored) exactly once: a
+    /// stream cannot be replayed, and a restore must not be repeated blindly. `timeout` bounds
+    /// the whole exchange.
+    pub async fn send_stream_once(
+        &self,
+        method: Method,
+        path: &str,
+        body: reqwest::Body,
+        timeout: Duration,
+    ) -> Result<reqwest::Response> {
+        let req = self
+            .request(method.clone(), path)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(body);
+        let resp = match tokio::time::timeout(timeout, req.send()).await {
+            Err(_) => {
+                return Err(Error::Timeout {
+                    address: self.address.clone(),
+                    method: method.to_string(),
+                    path: path.to_owned(),
+                    after: timeout,
+                });
+            }
+            Ok(Err(e)) => return Err(self.transport_error(&method, path, &e)),
+            Ok(Ok(resp)) => resp,
+        };
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        Err(self.api_error(&method, path, resp).await)
+    }
+
+    /// Maps a failure while reading a streamed body into this crate's error.
+    pub fn body_error(&self, path: &str, err: &reqwest::Error) -> Error {
+        self.transport_error(&Method::GET, path, err)
+    }
+
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let url = format!("{}/v1/{}", self.address, path.trim_start_matches('/'));
+        let mut req = self
+            .inner
+            .http
+            .http
+            .request(method, url)
+            .header("X-Vault-Request", "true");
+        if !self.token.is_empty() {
+            req = req.header("X-Vault-Token", self.token.expose());
+        }
+        if let Some(ns) = &self.config.namespace {
+            req = req.header("X-Vault-Namespace", ns);
+        }
+        req
+    }
+
+    async fn read_body(&self, path: &str, resp: reqwest::Response) -> Result<Vec<u8>> {
+        match tokio::time::timeout(self.config.request_timeout, resp.bytes()).await {
+            Err(_) => Err(Error::Timeout {
+                address: self.address.clone(),
+                method: "GET".into(),
+                path: path.to_owned(),
+                after: self.config.request_timeout,
+            }),
+            Ok(Err(e)) => Err(self.transport_error(&Method::GET, path, &e)),
+            Ok(Ok(b)) => Ok(b.to_vec()),
+        }
+    }
+
+    async fn api_error(&self, method: &Method, path: &str, resp: reqwest::Response) -> Error {
+        let status = resp.status().as_u16();
+        // Error bodies are small JSON; cap what we keep so a misbehaving proxy cannot make us
+        // buffer a large page.
+        let body = tokio::time::timeout(Duration::from_secs(10), resp.bytes())
+            .await
+            .ok()
+            .and_then(|r| r.ok())
+            .unwrap_or_default();
+        let errors = parse_errors(&body[..body.len().min(64 * 1024)]);
+        Error::Api {
+            address: self.address.clone(),
+            method: method.to_string(),
+            path: path.to_owned(),
+            status,
+            errors,
+        }
+    }
+
+    fn transport_error(&self, method: &Method, path: &str, err: &reqwest::Error) -> Error {
+        let reason = flatten_chain(err);
+        if is_tls_failure(&reason) {
+            return Error::Tls {
+                address: self.address.clone(),
+                reason,
+            };
+        }
+        Error::Transport {
+            address: self.address.clone(),
+            method: method.to_string(),
+            path: path.to_owned(),
+            reason,
+        }
+    }
+
+    fn invalid(&self, path: &str, reason: &str) -> Error {
+        Error::InvalidResponse {
+            address: self.address.clone(),
+            path: path.to_owned(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    /// Runs a vaultrs login, retrying only when the server cannot have consumed it: the
+    /// connection was refused, or it answered 429 / 503.
+    async fn with_login_retries<F, Fut>(
+        &self,
+        path: &str,
+        mut call: F,
+    ) -> Result<vaultrs::api::AuthInfo>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<vaultrs::api::AuthInfo, vaultrs::error::ClientError>>,
+    {
+        let policy = self.config.retry;
+        let mut retry = 0u32;
+        loop {
+            let outcome = tokio::time::timeout(self.config.request_timeout, call()).await;
+            let err = match outcome {
+                Ok(Ok(info)) => return Ok(info),
+                Ok(Err(e)) => e,
+                Err(_) => {
+                    return Err(Error::Timeout {
+                        address: self.address.clone(),
+                        method: "POST".into(),
+                        path: path.to_owned(),
+                        after: self.config.request_timeout,
+                    });
+                }
+            };
+            let safe_to_repeat = match &err {
+                vaultrs::error::ClientError::APIError { code, .. } => matches!(code, 429 | 503),
+                other => chain_has_connect_error(other),
+            };
+            let mapped = self.map_vaultrs_error("POST", path, err);
+            if !(safe_to_repeat && retry + 1 < policy.max_attempts) {
+                return Err(mapped);
+            }
+            warn!(error = %mapped, "login failed before reaching the server; retrying");
+            tokio::time::sleep(policy.delay(retry)).await;
+            retry += 1;
+        }
+    }
+
+    fn map_vaultrs_error(
+        &self,
+        method: &str,
+        path: &str,
+        err: vaultrs::error::ClientError,
+    ) -> Error {
+        match err {
+            vaultrs::error::ClientError::APIError { code, errors } => Error::Api {
+                address: self.address.clone(),
+                method: method.to_owned(),
+                path: path.to_owned(),
+                status: code,
+                errors,
+            },
+            other => {
+                let reason = flatten_chain(&other);
+                if is_tls_failure(&reason) {
+                    Error::Tls {
+                        address: self.address.clone(),
+                        reason,
+                    }
+                } else {
+                    Error::Transport {
+                        address: self.address.clone(),
+                        method: method.to_owned(),
+                        path: path.to_owned(),
+                        reason,
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn build_vault_client(config: &Config, address: &str) -> Result<VaultClient> {
+    let mut builder = VaultClientSettingsBuilder::default();
+    // Every field is set explicitly: vaultrs otherwise falls back to VAULT_* environment
+    // variables, and the caller has already decided what the environment means.
+    builder
+        .address(address)
+        .token("")
+        .verify(!config.skip_tls_verify)
+        .ca_certs(
+            config
+                .ca_cert_file
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect(),
+        )
+        .identity(None)
+        .timeout(None)
+        .namespace(config.namespace.clone());
+    if let Some(ca) = &config.ca_cert_file {
+        // vaultrs reports an unreadable CA file, but without saying why; check first.
+        std::fs::metadata(ca).map_err(|source| Error::Io {
+            path: ca.clone(),
+            source,
+        })?;
+    }
+    let settings = builder.build().map_err(|e| Error::Config {
+        reason: format!("client settings for {address}: {e}"),
+    })?;
+    VaultClient::new(settings).map_err(|e| Error::Config {
+        reason: format!(
+            "cannot set up the HTTP client for {address}: {}",
+            flatten_chain(&e)
+        ),
+    })
+}
+
+/// Checks and normalises a server address: http or https, a host, no trailing slash.
+fn normalize_address(address: &str) -> Result<String> {
+    let trimmed = address.trim().trim_end_matches('/');
+    let url = url::Url::parse(trimmed).map_err(|e| Error::Config {
+        reason: format!(
+            "server address {trimmed:?} is not a URL ({e}); use e.g. https://vault.example:8200"
+        ),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::Config {
+            reason: format!(
+                "server address {trimmed:?} must be an http:// or https:// URL with a host"
+            ),
+        });
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn parse_errors(body: &[u8]) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        #[serde(default)]
+        errors: Vec<String>,
+    }
+    match serde_json::from_slice::<Body>(body) {
+        Ok(b) => b.errors,
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            let text = text.trim();
+            if text.is_empty() {
+                Vec::new()
+            } else {
+                vec![text.chars().take(300).collect()]
+            }
+        }
+    }
+}
+
+fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+fn is_connect_error(err: &reqwest::Error) -> bool {
+    err.is_connect()
+}
+
+fn chain_has_connect_error(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(r) = e.downcast_ref::<reqwest::Error>() {
+            return r.is_connect();
+        }
+        cur = e.source();
+    }
+    false
+}
+
+/// Joins an error and its causes into one line, dropping repeats, so that "error sending
+/// request" is followed by the reason that matters ("Connection refused").
+fn flatten_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
+fn is_tls_failure(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    r.contains("certificate") || r.contains("invalid peer") || r.contains("handshake")
+}
+
+#[cfg(test)]
+mod tests;
