@@ -366,6 +366,7 @@ def finish_moto(state: Path, moto: dict) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_REGION": AWS_REGION,
+        "AWS_DEFAULT_REGION": AWS_REGION,  # boto3 reads this one; the Rust SDK reads both.
         "VAULTPKI_TEST_KMS_KEY_ID": key_id,
         "VAULTPKI_TEST_BUCKET": bucket,
     }

@@ -1,1 +1,7 @@
-fn main(){}
+//! The one acceptance-test binary: one `mod` per area, each driving real OpenBao, terraform and
+//! moto_server through the `vaultpki_tests` harness. The environment is started once per run.
+
+mod harness;
+mod pki_bootstrap;
+mod snapshot_cron;
+mod tfplugin;

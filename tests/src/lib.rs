@@ -1,1 +1,23 @@
-//! harness
+//! The acceptance-test harness: everything a vaultpki acceptance test needs to drive the real
+//! components — the shared OpenBao/moto environment started once per test run
+//! ([`env()`]), extra servers a test owns ([`ExtraServer`]), per-test unique names
+//! ([`unique_name`]), workspace binaries ([`bin_path`]) and the real `terraform`/`tofu` with our
+//! providers wired in through `dev_overrides` ([`Terraform`]).
+//!
+//! The environment itself is `scripts/testenv`; this crate only calls it, so the tests, the
+//! quickstart and developers share one implementation.
+
+mod bins;
+mod environment;
+mod names;
+mod terraform;
+
+pub use bins::{bin_path, workspace_root};
+pub use environment::{ExtraServer, ExtraServerOptions, TestEnv, env};
+pub use names::unique_name;
+pub use terraform::{Terraform, planned_changes};
+
+/// True when running under CI (`CI=true`): a missing dependency must fail, never skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
