@@ -1,0 +1,70 @@
+# Shared by scripts/test and scripts/quickstart: say what is happening, time each step, and make
+# sure the machine has what the project needs, installing it where that can be done unattended.
+# Sourced, not run.
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+fail() {
+  echo "$(basename "$0"): $*" >&2
+  exit 1
+}
+
+declare -a _timings=()
+step() {
+  local name=$1
+  shift
+  echo "==> $name" >&2
+  local t0=$SECONDS
+  "$@" || fail "step '$name' failed (command: $*)"
+  _timings+=("$(printf '%5ds  %s' $((SECONDS - t0)) "$name")")
+}
+
+print_timings() {
+  echo "==> time per step" >&2
+  printf '%s\n' "${_timings[@]}" >&2
+}
+
+# System packages from apt: the C toolchain bits the openssl crate builds against, and the
+# openssl CLI the interop tests use as a second implementation.
+ensure_system_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  command -v apt-get >/dev/null ||
+    fail "missing system packages: ${missing[*]}; install them with your package manager"
+  local sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  echo "==> installing ${missing[*]} with apt-get" >&2
+  $sudo apt-get update -qq >/dev/null &&
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null ||
+    fail "apt-get could not install ${missing[*]}; install them by hand and re-run"
+}
+
+ensure_toolchain() {
+  command -v cargo >/dev/null ||
+    fail "cargo is not installed; install Rust with rustup (https://rustup.rs) and re-run"
+  cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt ||
+    fail "rustfmt is missing; run 'rustup component add rustfmt'"
+  cargo clippy --version >/dev/null 2>&1 || rustup component add clippy ||
+    fail "clippy is missing; run 'rustup component add clippy'"
+}
+
+# Terraform is not in any registry we install from: the user brings terraform or tofu.
+ensure_terraform() {
+  if [[ -n "${TF_ACC_TERRAFORM_PATH:-}" ]]; then
+    [[ -x "$TF_ACC_TERRAFORM_PATH" ]] || fail "TF_ACC_TERRAFORM_PATH=$TF_ACC_TERRAFORM_PATH is not executable"
+    return 0
+  fi
+  command -v terraform >/dev/null || command -v tofu >/dev/null ||
+    fail "neither terraform nor tofu is on PATH: install Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install) or OpenTofu >= 1.9 (https://opentofu.org/docs/intro/install/), or set TF_ACC_TERRAFORM_PATH"
+}
+
+ensure_all() {
+  ensure_toolchain
+  ensure_system_packages pkg-config libssl-dev openssl python3-venv ca-certificates
+  ensure_terraform
+  "$root/scripts/testenv" install >&2 || fail "could not install the test environment"
+}
