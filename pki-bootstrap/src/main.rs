@@ -1,6 +1,22 @@
-//! `pki-bootstrap`: the command-line front end of the ceremony library.
+//! `pki-bootstrap`: the command-line front end of the ceremony library. Parses arguments, runs
+//! the command, prints the error chain once, and exits with a documented code:
+//! 0 success, 1 failure (nothing or only complete files written), 2 usage error,
+//! 3 `verify` found a failing check.
 
-fn main() {
-    eprintln!("pki-bootstrap: no commands are implemented yet");
-    std::process::exit(2);
+mod cli;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("pki-bootstrap: {err:#}");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -1,0 +1,230 @@
+//! A CA directory: `ca.pem` (this CA), `ca.key` (its key, encrypted), `chain.pem` (the issuers
+//! above it up to and including the root; absent for a root), `state.json` (CRL number,
+//! revocations, issued serials), `crl.pem`, `ceremony-log.jsonl` and `SHA256SUMS`.
+
+use std::path::{Path, PathBuf};
+
+use openssl::x509::X509;
+use rcgen::{Issuer, KeyPair};
+use serde::{Deserialize, Serialize};
+
+use crate::fsio::{self, MODE_SECRET};
+use crate::keys::PrivateKey;
+use crate::lint::CertInfo;
+use crate::secret::Passphrase;
+use crate::{Error, Result};
+
+/// This CA's certificate.
+pub const CERT_FILE: &str = "ca.pem";
+/// This CA's private key.
+pub const KEY_FILE: &str = "ca.key";
+/// The issuers above this CA, nearest first, ending with the root.
+pub const CHAIN_FILE: &str = "chain.pem";
+/// Revocations, CRL number and issued serials.
+pub const STATE_FILE: &str = "state.json";
+/// The latest CRL.
+pub const CRL_FILE: &str = "crl.pem";
+
+/// An opened CA directory (the key is loaded separately, only when signing).
+#[derive(Debug)]
+pub struct CaDir {
+    /// The directory.
+    pub dir: PathBuf,
+    /// `ca.pem` as DER.
+    pub cert_der: Vec<u8>,
+    /// `chain.pem` as DER, nearest issuer first.
+    pub chain_der: Vec<Vec<u8>>,
+}
+
+impl CaDir {
+    /// Opens `dir`, which must hold `ca.pem` and `ca.key`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let cert_path = dir.join(CERT_FILE);
+        if !cert_path.is_file() || !dir.join(KEY_FILE).is_file() {
+            return Err(Error::Invalid(format!(
+                "{} is not a CA directory (it needs {CERT_FILE} and {KEY_FILE})",
+                dir.display()
+            )));
+        }
+        let certs = read_certs(&cert_path)?;
+        let Some(cert_der) = certs.into_iter().next() else {
+            return Err(Error::Invalid(format!(
+                "{} holds no certificate",
+                cert_path.display()
+            )));
+        };
+        let chain_path = dir.join(CHAIN_FILE);
+        let chain_der = if chain_path.is_file() {
+            read_certs(&chain_path)?
+        } else {
+            Vec::new()
+        };
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            cert_der,
+            chain_der,
+        })
+    }
+
+    /// Facts about this CA's certificate.
+    pub fn info(&self) -> Result<CertInfo> {
+        CertInfo::from_der(&self.cert_der)
+    }
+
+    /// The root at the top of this CA's chain (itself for a root).
+    pub fn root_der(&self) -> &[u8] {
+        self.chain_der.last().unwrap_or(&self.cert_der)
+    }
+
+    /// This CA followed by its chain (for a child's `chain.pem` / `tls.crt`).
+    pub fn self_and_chain(&self) -> Vec<Vec<u8>> {
+        let mut v = vec![self.cert_der.clone()];
+        v.extend(self.chain_der.iter().cloned());
+        v
+    }
+
+    /// Whether `ca.key` is encrypted (so a passphrase is needed).
+    pub fn key_is_encrypted(&self) -> Result<bool> {
+        let pem = self.read_key_file()?;
+        Ok(String::from_utf8_lossy(&pem).contains("ENCRYPTED PRIVATE KEY"))
+    }
+
+    /// Decrypts `ca.key` and checks it belongs to `ca.pem`.
+    pub fn load_key(&self, passphrase: Option<&Passphrase>) -> Result<PrivateKey> {
+        let path = self.dir.join(KEY_FILE);
+        let pem = zeroize::Zeroizing::new(self.read_key_file()?);
+        let key = PrivateKey::from_pem(&pem, passphrase, &path)?;
+        let cert = X509::from_der(&self.cert_der).map_err(Error::ssl("parsing ca.pem"))?;
+        let cert_pub = cert
+            .public_key()
+            .and_then(|k| k.public_key_to_der())
+            .map_err(Error::ssl("reading the public key of ca.pem"))?;
+        if cert_pub != key.public_key_der()? {
+            return Err(Error::Invalid(format!(
+                "{} does not belong to {}",
+                path.display(),
+                self.dir.join(CERT_FILE).display()
+            )));
+        }
+        Ok(key)
+    }
+
+    /// An rcgen issuer for this CA signing with `key`.
+    pub fn issuer<'a>(&self, key: &'a KeyPair) -> Result<Issuer<'static, &'a KeyPair>> {
+        Issuer::from_ca_cert_der(&self.cert_der.clone().into(), key).map_err(Error::rcgen(format!(
+            "reading {} as an issuer",
+            self.dir.display()
+        )))
+    }
+
+    /// Reads `state.json` (a missing file is the empty state).
+    pub fn state(&self) -> Result<State> {
+        let path = self.dir.join(STATE_FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                Error::Invalid(format!("{} is not valid CA state: {e}", path.display()))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
+            Err(e) => Err(Error::Io {
+                context: format!("reading {}", path.display()),
+                source: e,
+            }),
+        }
+    }
+
+    /// Replaces `state.json`.
+    pub fn save_state(&self, state: &State) -> Result<Vec<u8>> {
+        let bytes = state_bytes(state)?;
+        fsio::replace(&self.dir.join(STATE_FILE), &bytes, MODE_SECRET)?;
+        Ok(bytes)
+    }
+
+    fn read_key_file(&self) -> Result<Vec<u8>> {
+        let path = self.dir.join(KEY_FILE);
+        std::fs::read(&path).map_err(Error::io(format!("reading {}", path.display())))
+    }
+}
+
+/// Serialises a state as written to disk.
+pub fn state_bytes(state: &State) -> Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(state)
+        .map_err(|e| Error::Invalid(format!("serialising CA state: {e}")))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// What a CA remembers between commands.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct State {
+    /// Number of the last CRL issued (0: none yet).
+    pub crl_number: u64,
+    /// Revoked certificates, in the order they were revoked.
+    pub revoked: Vec<Revoked>,
+    /// Certificates this CA signed.
+    pub issued: Vec<Issued>,
+}
+
+/// One revocation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Revoked {
+    /// Serial, colon-separated lower-case hex as encoded.
+    pub serial: String,
+    /// RFC 5280 reason name.
+    pub reason: String,
+    /// When it was revoked (RFC 3339).
+    pub time: String,
+}
+
+/// One certificate this CA signed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Issued {
+    /// Serial, colon-separated lower-case hex.
+    pub serial: String,
+    /// Subject.
+    pub subject: String,
+    /// End of validity.
+    pub not_after: String,
+    /// The command that signed it.
+    pub command: String,
+}
+
+/// All certificates in a PEM (or DER) file, as DER.
+pub fn read_certs(path: &Path) -> Result<Vec<Vec<u8>>> {
+    let bytes = std::fs::read(path).map_err(Error::io(format!("reading {}", path.display())))?;
+    parse_certs(&bytes).map_err(|_| {
+        Error::Invalid(format!(
+            "{} does not hold PEM or DER certificates",
+            path.display()
+        ))
+    })
+}
+
+/// Parses PEM (one or more) or a single DER certificate.
+pub fn parse_certs(bytes: &[u8]) -> Result<Vec<Vec<u8>>, openssl::error::ErrorStack> {
+    let certs = if bytes.starts_with(b"-----") || bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        X509::stack_from_pem(bytes)?
+    } else {
+        vec![X509::from_der(bytes)?]
+    };
+    certs.iter().map(|c| c.to_der()).collect()
+}
+
+/// PEM of a list of DER certificates.
+pub fn pem_of(ders: &[Vec<u8>]) -> String {
+    ders.iter()
+        .map(|d| pem_block("CERTIFICATE", d))
+        .collect::<Vec<_>>()
+        .concat()
+}
+
+/// One PEM block with 64-column base64.
+pub fn pem_block(label: &str, der: &[u8]) -> String {
+    let b64 = openssl::base64::encode_block(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(chunk));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}

@@ -1,0 +1,564 @@
+//! `ceremony`: a whole hierarchy from one reviewed TOML file. The file is validated completely
+//! (names, issuers, subjects, key types, path lengths, validity nesting, existing outputs) before
+//! the first key is generated, `--dry-run` prints exactly what would be created, and a real run
+//! executes the steps in file order through the same operations as the single commands.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::csr::Profile;
+use crate::fsio::{self, MODE_PUBLIC};
+use crate::keys::KeyType;
+use crate::ops::{self, KeyProtection, Outcome, Signer};
+use crate::record::{self, LogEntry};
+use crate::secret::Passphrase;
+use crate::{Error, Result, dn};
+
+/// Default validity of a root, in days (20 years).
+pub const ROOT_DAYS: u32 = 7300;
+/// Default validity of an intermediate, in days (10 years).
+pub const INTERMEDIATE_DAYS: u32 = 3650;
+/// Default validity of a server certificate, in days.
+pub const SERVER_DAYS: u32 = 397;
+/// Default validity of a signed CSR, in days (5 years).
+pub const CSR_DAYS: u32 = 1825;
+
+/// The ceremony file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Shorten children to their issuer's validity instead of refusing.
+    #[serde(default)]
+    pub truncate_validity: bool,
+    /// CAs, in creation order; the first without `issuer` is a root.
+    #[serde(default, rename = "ca")]
+    pub cas: Vec<CaSpec>,
+    /// Listener certificates.
+    #[serde(default, rename = "server")]
+    pub servers: Vec<ServerSpec>,
+    /// CSRs to sign.
+    #[serde(default, rename = "csr")]
+    pub csrs: Vec<CsrSpec>,
+}
+
+/// One CA.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaSpec {
+    /// Directory name under `--out`, and how other entries refer to it.
+    pub name: String,
+    /// Subject DN.
+    pub subject: String,
+    /// Issuer name (absent: self-signed root).
+    pub issuer: Option<String>,
+    /// Key type (default p384).
+    pub key_type: Option<KeyType>,
+    /// Validity in days.
+    pub days: Option<u32>,
+    /// pathLenConstraint (absent: none for a root, 0 for an intermediate unless `unlimited`).
+    pub path_len: Option<u8>,
+}
+
+/// One listener certificate.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSpec {
+    /// Directory name under `--out`.
+    pub name: String,
+    /// Issuing CA name.
+    pub issuer: String,
+    /// DNS SANs.
+    #[serde(default)]
+    pub dns: Vec<String>,
+    /// IP SANs.
+    #[serde(default)]
+    pub ip: Vec<IpAddr>,
+    /// Subject (default CN = first DNS name or IP).
+    pub subject: Option<String>,
+    /// Key type (default p256).
+    pub key_type: Option<KeyType>,
+    /// Validity in days.
+    pub days: Option<u32>,
+}
+
+/// One CSR to sign.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsrSpec {
+    /// The CSR file, relative to the ceremony file.
+    pub csr: PathBuf,
+    /// Issuing CA name.
+    pub issuer: String,
+    /// Profile.
+    pub profile: Profile,
+    /// Output file, relative to `--out`.
+    pub out: PathBuf,
+    /// Validity in days.
+    pub days: Option<u32>,
+    /// pathLenConstraint for the intermediate profile (default 0).
+    pub path_len: Option<u8>,
+}
+
+/// Reads and parses a ceremony file.
+pub fn load(path: &Path) -> Result<Config> {
+    let text = std::fs::read_to_string(path).map_err(Error::io(format!(
+        "reading ceremony file {}",
+        path.display()
+    )))?;
+    toml::from_str(&text)
+        .map_err(|e| Error::Invalid(format!("ceremony file {}: {e}", path.display())))
+}
+
+/// One step of the plan, with its resolved settings.
+#[derive(Debug)]
+pub enum Step {
+    /// A CA.
+    Ca {
+        /// Spec index.
+        index: usize,
+        /// Output directory.
+        dir: PathBuf,
+        /// Issuer directory.
+        issuer: Option<PathBuf>,
+        /// Key type.
+        key_type: KeyType,
+        /// Days.
+        days: u32,
+        /// Path length.
+        path_len: Option<u8>,
+    },
+    /// A server certificate.
+    Server {
+        /// Spec index.
+        index: usize,
+        /// Output directory.
+        dir: PathBuf,
+        /// Issuer directory.
+        issuer: PathBuf,
+        /// Key type.
+        key_type: KeyType,
+        /// Days.
+        days: u32,
+    },
+    /// A CSR.
+    Csr {
+        /// Spec index.
+        index: usize,
+        /// CSR path.
+        csr: PathBuf,
+        /// Output path.
+        out: PathBuf,
+        /// Issuer directory.
+        issuer: PathBuf,
+        /// Days.
+        days: u32,
+        /// Path length.
+        path_len: Option<u8>,
+    },
+}
+
+/// A validated plan.
+#[derive(Debug)]
+pub struct Plan {
+    /// Steps in execution order.
+    pub steps: Vec<Step>,
+    /// Every file the run will create.
+    pub files: Vec<PathBuf>,
+}
+
+/// Validates `config` against `out` and resolves every default. Nothing is written.
+pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Result<Plan> {
+    let bad =
+        |msg: String| Error::Invalid(format!("ceremony file {}: {msg}", config_path.display()));
+    // name -> (dir, days, path_len, subject)
+    let mut cas: BTreeMap<&str, (PathBuf, u32, Option<u8>, &str)> = BTreeMap::new();
+    let mut steps = Vec::new();
+    let mut files = Vec::new();
+    let base = config_path.parent().unwrap_or(Path::new("."));
+    if config.cas.is_empty() {
+        return Err(bad("it defines no [[ca]]".into()));
+    }
+    let check_name = |name: &str| -> Result<()> {
+        let ok = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if ok {
+            Ok(())
+        } else {
+            Err(bad(format!(
+                "name `{name}` must be letters, digits, - or _"
+            )))
+        }
+    };
+    let mut dirs_used: Vec<String> = Vec::new();
+    for (index, ca) in config.cas.iter().enumerate() {
+        check_name(&ca.name)?;
+        if dirs_used.contains(&ca.name) {
+            return Err(bad(format!("name `{}` is used twice", ca.name)));
+        }
+        dirs_used.push(ca.name.clone());
+        dn::parse(&ca.subject)?;
+        let dir = out.join(&ca.name);
+        let key_type = ca.key_type.unwrap_or(KeyType::P384);
+        let (issuer, days, path_len) = match &ca.issuer {
+            None => (None, ca.days.unwrap_or(ROOT_DAYS), ca.path_len),
+            Some(iname) => {
+                let Some((idir, idays, ipath, isubject)) = cas.get(iname.as_str()) else {
+                    return Err(bad(format!(
+                        "CA `{}` names issuer `{iname}`, which is not a CA defined above it",
+                        ca.name
+                    )));
+                };
+                let days = ca.days.unwrap_or(INTERMEDIATE_DAYS);
+                let path_len = Some(ca.path_len.unwrap_or(0));
+                fits_path(isubject, *ipath, &ca.subject, path_len)?;
+                fits_days(
+                    isubject,
+                    *idays,
+                    &ca.subject,
+                    days,
+                    config.truncate_validity,
+                )?;
+                (Some(idir.clone()), days, path_len)
+            }
+        };
+        for f in [
+            crate::ca::CERT_FILE,
+            crate::ca::KEY_FILE,
+            crate::ca::STATE_FILE,
+        ] {
+            files.push(dir.join(f));
+        }
+        if issuer.is_some() {
+            files.push(dir.join(crate::ca::CHAIN_FILE));
+        }
+        cas.insert(&ca.name, (dir.clone(), days, path_len, &ca.subject));
+        steps.push(Step::Ca {
+            index,
+            dir,
+            issuer,
+            key_type,
+            days,
+            path_len,
+        });
+    }
+    for (index, s) in config.servers.iter().enumerate() {
+        check_name(&s.name)?;
+        if dirs_used.contains(&s.name) {
+            return Err(bad(format!("name `{}` is used twice", s.name)));
+        }
+        dirs_used.push(s.name.clone());
+        let Some((idir, idays, _, isubject)) = cas.get(s.issuer.as_str()) else {
+            return Err(bad(format!(
+                "server `{}` names unknown issuer `{}`",
+                s.name, s.issuer
+            )));
+        };
+        if s.dns.is_empty() && s.ip.is_empty() {
+            return Err(bad(format!("server `{}` needs dns or ip names", s.name)));
+        }
+        for d in &s.dns {
+            crate::csr::check_dns_name(d).map_err(bad)?;
+        }
+        if let Some(subject) = &s.subject {
+            dn::parse(subject)?;
+        }
+        let days = s.days.unwrap_or(SERVER_DAYS);
+        fits_days(isubject, *idays, &s.name, days, config.truncate_validity)?;
+        let dir = out.join(&s.name);
+        files.extend(ops::SERVER_FILES.iter().map(|f| dir.join(f)));
+        steps.push(Step::Server {
+            index,
+            dir,
+            issuer: idir.clone(),
+            key_type: s.key_type.unwrap_or(KeyType::P256),
+            days,
+        });
+    }
+    for (index, c) in config.csrs.iter().enumerate() {
+        let Some((idir, idays, ipath, isubject)) = cas.get(c.issuer.as_str()) else {
+            return Err(bad(format!(
+                "csr `{}` names unknown issuer `{}`",
+                c.csr.display(),
+                c.issuer
+            )));
+        };
+        let csr = base.join(&c.csr);
+        if !csr.is_file() {
+            return Err(bad(format!("CSR file {} does not exist", csr.display())));
+        }
+        let days = c.days.unwrap_or(CSR_DAYS);
+        fits_days(
+            isubject,
+            *idays,
+            &c.csr.display().to_string(),
+            days,
+            config.truncate_validity,
+        )?;
+        let path_len = match c.profile {
+            Profile::Intermediate => {
+                let p = Some(c.path_len.unwrap_or(0));
+                fits_path(isubject, *ipath, &c.csr.display().to_string(), p)?;
+                p
+            }
+            _ => None,
+        };
+        let out_file = out.join(&c.out);
+        files.push(out_file.clone());
+        steps.push(Step::Csr {
+            index,
+            csr,
+            out: out_file,
+            issuer: idir.clone(),
+            days,
+            path_len,
+        });
+    }
+    fsio::ensure_absent(files.iter().map(PathBuf::as_path), force)?;
+    Ok(Plan { steps, files })
+}
+
+fn fits_path(issuer: &str, ipath: Option<u8>, child: &str, cpath: Option<u8>) -> Result<()> {
+    let info = crate::lint::CertInfo {
+        subject: issuer.to_owned(),
+        not_before: time::OffsetDateTime::UNIX_EPOCH,
+        not_after: time::OffsetDateTime::UNIX_EPOCH,
+        is_ca: true,
+        bc_critical: true,
+        path_len: ipath.map(u32::from),
+        key_cert_sign: true,
+        crl_sign: true,
+        has_ski: true,
+        has_aki: true,
+        self_issued: false,
+        serial: Vec::new(),
+        version: 2,
+    };
+    crate::lint::check_path_len(&info, child, cpath)
+}
+
+fn fits_days(issuer: &str, idays: u32, child: &str, days: u32, truncate: bool) -> Result<()> {
+    // Children are created seconds after their issuer, so equal days would still outlive it.
+    if days < idays || truncate {
+        return Ok(());
+    }
+    Err(Error::Lint(format!(
+        "\"{child}\" ({days} days) would outlive its issuer \"{issuer}\" ({idays} days); \
+         lower its days or set truncate_validity = true"
+    )))
+}
+
+/// Prints the plan as `--dry-run` shows it.
+pub fn describe(config: &Config, plan: &Plan) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Dry run: nothing is written. The ceremony would:");
+    for step in &plan.steps {
+        match step {
+            Step::Ca {
+                index,
+                dir,
+                issuer,
+                key_type,
+                days,
+                path_len,
+            } => {
+                let ca = &config.cas[*index];
+                let kind = if issuer.is_some() {
+                    "intermediate CA"
+                } else {
+                    "root CA"
+                };
+                let pl = path_len.map_or("none".to_string(), |p| p.to_string());
+                let _ = writeln!(
+                    s,
+                    "- create {kind} \"{}\" in {} ({key_type}, {days} days, pathlen {pl}{})",
+                    ca.subject,
+                    dir.display(),
+                    issuer
+                        .as_ref()
+                        .map_or(String::new(), |i| format!(", signed by {}", i.display()))
+                );
+            }
+            Step::Server {
+                index,
+                dir,
+                issuer,
+                key_type,
+                days,
+            } => {
+                let sv = &config.servers[*index];
+                let ips: Vec<String> = sv.ip.iter().map(ToString::to_string).collect();
+                let _ = writeln!(
+                    s,
+                    "- create server certificate in {} (dns [{}], ip [{}], {key_type}, {days} days, \
+                     serverAuth+clientAuth, signed by {})",
+                    dir.display(),
+                    sv.dns.join(", "),
+                    ips.join(", "),
+                    issuer.display()
+                );
+            }
+            Step::Csr {
+                index,
+                csr,
+                out,
+                issuer,
+                days,
+                ..
+            } => {
+                let c = &config.csrs[*index];
+                let _ = writeln!(
+                    s,
+                    "- sign {} with profile {} ({days} days, signed by {}) into {}",
+                    csr.display(),
+                    c.profile,
+                    issuer.display(),
+                    out.display()
+                );
+            }
+        }
+    }
+    let _ = writeln!(s, "Files that would be created:");
+    for f in &plan.files {
+        let _ = writeln!(s, "  {}", f.display());
+    }
+    s
+}
+
+/// Runs the plan. `passphrase` is asked for each CA the first time it is needed
+/// (`new` = true when the CA is being created).
+pub fn run(
+    config: &Config,
+    config_path: &Path,
+    out: &Path,
+    plan: &Plan,
+    force: bool,
+    passphrase: &mut dyn FnMut(&str, bool) -> Result<Passphrase>,
+    progress: &mut dyn FnMut(&str, &Outcome),
+) -> Result<()> {
+    fsio::create_dir(out)?;
+    let mut known: BTreeMap<PathBuf, Passphrase> = BTreeMap::new();
+    for step in &plan.steps {
+        match step {
+            Step::Ca {
+                index,
+                dir,
+                issuer,
+                key_type,
+                days,
+                path_len,
+            } => {
+                let ca = &config.cas[*index];
+                let pass = passphrase(&format!("new CA {} ({})", ca.name, ca.subject), true)?;
+                known.insert(dir.clone(), pass.clone());
+                let outcome = match issuer {
+                    None => ops::root(&ops::RootOptions {
+                        out: dir.clone(),
+                        subject: ca.subject.clone(),
+                        key_type: *key_type,
+                        days: *days,
+                        path_len: *path_len,
+                        protection: KeyProtection::encrypted(pass),
+                        force,
+                    })?,
+                    Some(idir) => ops::intermediate(&ops::IntermediateOptions {
+                        signer: signer_for(idir, &mut known, passphrase)?,
+                        out: dir.clone(),
+                        subject: ca.subject.clone(),
+                        key_type: *key_type,
+                        days: *days,
+                        path_len: *path_len,
+                        protection: KeyProtection::encrypted(pass),
+                        force,
+                        truncate_validity: config.truncate_validity,
+                    })?,
+                };
+                progress(&format!("CA {}", ca.name), &outcome);
+            }
+            Step::Server {
+                index,
+                dir,
+                issuer,
+                key_type,
+                days,
+            } => {
+                let sv = &config.servers[*index];
+                let outcome = ops::server_cert(&ops::ServerOptions {
+                    signer: signer_for(issuer, &mut known, passphrase)?,
+                    out: dir.clone(),
+                    dns: sv.dns.clone(),
+                    ip: sv.ip.clone(),
+                    subject: sv.subject.clone(),
+                    key_type: *key_type,
+                    days: *days,
+                    force,
+                    truncate_validity: config.truncate_validity,
+                })?;
+                progress(&format!("server {}", sv.name), &outcome);
+            }
+            Step::Csr {
+                index,
+                csr,
+                out: out_file,
+                issuer,
+                days,
+                path_len,
+            } => {
+                let c = &config.csrs[*index];
+                let outcome = ops::sign_csr(&ops::SignCsrOptions {
+                    signer: signer_for(issuer, &mut known, passphrase)?,
+                    csr: csr.clone(),
+                    profile: c.profile,
+                    out: out_file.clone(),
+                    days: *days,
+                    path_len: *path_len,
+                    force,
+                    truncate_validity: config.truncate_validity,
+                })?;
+                progress(&format!("CSR {}", c.csr.display()), &outcome);
+            }
+        }
+    }
+    // The reviewed file itself goes into the record.
+    let text = std::fs::read(config_path).map_err(Error::io(format!(
+        "reading ceremony file {}",
+        config_path.display()
+    )))?;
+    let copy = out.join("ceremony.toml");
+    fsio::write_new(&copy, &text, MODE_PUBLIC, force)?;
+    let mut entry = LogEntry::new("ceremony");
+    entry
+        .details
+        .insert("config".into(), config_path.display().to_string().into());
+    entry.file(&copy, &text);
+    for f in &plan.files {
+        if let Ok(bytes) = std::fs::read(f) {
+            entry.file(f, &bytes);
+        }
+    }
+    record::commit(out, &entry)
+}
+
+fn signer_for(
+    dir: &Path,
+    known: &mut BTreeMap<PathBuf, Passphrase>,
+    passphrase: &mut dyn FnMut(&str, bool) -> Result<Passphrase>,
+) -> Result<Signer> {
+    let pass = match known.get(dir) {
+        Some(p) => p.clone(),
+        None => {
+            let p = passphrase(&dir.display().to_string(), false)?;
+            known.insert(dir.to_path_buf(), p.clone());
+            p
+        }
+    };
+    Ok(Signer {
+        ca: dir.to_path_buf(),
+        passphrase: Some(pass),
+    })
+}

@@ -1,0 +1,50 @@
+//! `ceremony`: a whole hierarchy from one reviewed TOML file, or with `--dry-run` the exact list
+//! of what would be created.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use pki_bootstrap::ceremony;
+use pki_bootstrap::secret::Passphrase;
+
+use super::{offline_check, print_outcome};
+use crate::cli::CeremonyArgs;
+
+pub(crate) fn run(a: &CeremonyArgs) -> Result<ExitCode> {
+    let config = ceremony::load(&a.config)?;
+    let plan = ceremony::plan(&config, &a.config, &a.out, a.safety.force)?;
+    if a.dry_run {
+        print!("{}", ceremony::describe(&config, &plan));
+        return Ok(ExitCode::SUCCESS);
+    }
+    offline_check(&a.safety)?;
+    let from_file = a
+        .passphrase_file
+        .as_deref()
+        .map(Passphrase::from_file)
+        .transpose()?;
+    if let Some(p) = &from_file {
+        p.check_new()?;
+    }
+    let mut passphrase = |what: &str, new: bool| match &from_file {
+        Some(p) => Ok(p.clone()),
+        None => Passphrase::prompt(what, new),
+    };
+    let mut progress = |title: &str, outcome: &pki_bootstrap::ops::Outcome| {
+        print_outcome(&format!("Ceremony step: {title}"), outcome);
+    };
+    ceremony::run(
+        &config,
+        &a.config,
+        &a.out,
+        &plan,
+        a.safety.force,
+        &mut passphrase,
+        &mut progress,
+    )?;
+    println!(
+        "Ceremony complete in {}; run `pki-bootstrap verify` on each directory.",
+        a.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,94 @@
+//! One handler per subcommand, plus what they share: obtaining passphrases, the offline check,
+//! and printing outcomes so witnesses can read the certificate details out.
+
+mod ceremony;
+mod crl;
+mod intermediate;
+mod root;
+mod server_cert;
+mod sign_csr;
+mod verify;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use pki_bootstrap::ca::CaDir;
+use pki_bootstrap::offline;
+use pki_bootstrap::ops::{KeyProtection, Outcome, Signer};
+use pki_bootstrap::secret::Passphrase;
+
+use crate::cli::{Cli, Command, NewKeyArgs, SafetyArgs, SignerArgs};
+
+/// Dispatches to the subcommand.
+pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Root(a) => root::run(&a),
+        Command::Intermediate(a) => intermediate::run(&a),
+        Command::ServerCert(a) => server_cert::run(&a),
+        Command::SignCsr(a) => sign_csr::run(&a),
+        Command::Crl(a) => crl::run(&a),
+        Command::Verify(a) => verify::run(&a),
+        Command::Ceremony(a) => ceremony::run(&a),
+    }
+}
+
+/// Warns (or refuses with --require-offline) when the machine is online.
+fn offline_check(safety: &SafetyArgs) -> Result<()> {
+    if let Some(w) = offline::check(safety.require_offline)? {
+        eprintln!("{w}");
+    }
+    Ok(())
+}
+
+/// The protection for a new CA key: a passphrase from the file or asked twice, or plaintext
+/// when both --no-encrypt and --insecure were given (clap enforces the pair).
+fn new_key_protection(args: &NewKeyArgs, what: &str) -> Result<KeyProtection> {
+    if args.no_encrypt && args.insecure {
+        return Ok(KeyProtection::Plaintext);
+    }
+    let pass = match &args.passphrase_file {
+        Some(f) => {
+            let p = Passphrase::from_file(f)?;
+            p.check_new()?;
+            p
+        }
+        None => Passphrase::prompt(what, true)?,
+    };
+    Ok(KeyProtection::encrypted(pass))
+}
+
+/// The signing CA with its passphrase (from the file, or asked once if its key is encrypted).
+fn signer(args: &SignerArgs) -> Result<Signer> {
+    let dir = CaDir::open(&args.ca)?;
+    let passphrase = match &args.ca_passphrase_file {
+        Some(f) => Some(Passphrase::from_file(f)?),
+        None if dir.key_is_encrypted()? => Some(Passphrase::prompt(
+            &format!("CA key {}", args.ca.join("ca.key").display()),
+            false,
+        )?),
+        None => None,
+    };
+    Ok(Signer {
+        ca: args.ca.clone(),
+        passphrase,
+    })
+}
+
+/// Prints what was created; warnings go to stderr.
+fn print_outcome(title: &str, outcome: &Outcome) {
+    println!("{title}");
+    for c in &outcome.certificates {
+        println!("{c}");
+    }
+    for f in &outcome.files {
+        println!("  wrote {}", f.display());
+    }
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}

@@ -1,0 +1,38 @@
+//! `sign-csr`: sign a CSR brought in on removable media under a fixed profile.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use pki_bootstrap::csr::Profile;
+use pki_bootstrap::ops::{self, SignCsrOptions};
+
+use super::{display, offline_check, print_outcome, signer};
+use crate::cli::SignCsrArgs;
+
+pub(crate) fn run(a: &SignCsrArgs) -> Result<ExitCode> {
+    offline_check(&a.safety)?;
+    let days = a.days.unwrap_or(match a.profile {
+        Profile::Intermediate => 1825,
+        Profile::Server | Profile::Client => 397,
+    });
+    let outcome = ops::sign_csr(&SignCsrOptions {
+        signer: signer(&a.signer)?,
+        csr: a.csr.clone(),
+        profile: a.profile,
+        out: a.out.clone(),
+        days,
+        path_len: Some(a.path_len),
+        force: a.safety.force,
+        truncate_validity: a.truncate_validity,
+    })?;
+    print_outcome(
+        &format!(
+            "Signed {} with profile {} into {}",
+            display(&a.csr),
+            a.profile,
+            display(&a.out)
+        ),
+        &outcome,
+    );
+    Ok(ExitCode::SUCCESS)
+}

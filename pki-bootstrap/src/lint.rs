@@ -1,0 +1,275 @@
+//! Self-lints: what the tool checks on a certificate before it signs it and again on the bytes it
+//! produced, so a wrong path length, a missing key usage or a child outliving its issuer is caught
+//! in the room rather than by a client months later.
+
+use rcgen::SerialNumber;
+use time::OffsetDateTime;
+use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
+
+use crate::{Error, Result};
+
+/// Length of every serial number we draw.
+pub const SERIAL_LEN: usize = 20;
+
+/// The facts about a certificate the lints need.
+#[derive(Clone, Debug)]
+pub struct CertInfo {
+    /// Subject as OpenSSL prints it.
+    pub subject: String,
+    /// Start of validity.
+    pub not_before: OffsetDateTime,
+    /// End of validity.
+    pub not_after: OffsetDateTime,
+    /// basicConstraints cA.
+    pub is_ca: bool,
+    /// basicConstraints present and critical.
+    pub bc_critical: bool,
+    /// pathLenConstraint, if any.
+    pub path_len: Option<u32>,
+    /// keyUsage keyCertSign.
+    pub key_cert_sign: bool,
+    /// keyUsage cRLSign.
+    pub crl_sign: bool,
+    /// Has a subjectKeyIdentifier.
+    pub has_ski: bool,
+    /// Has an authorityKeyIdentifier.
+    pub has_aki: bool,
+    /// Issuer DN equals subject DN.
+    pub self_issued: bool,
+    /// Raw serial bytes as encoded.
+    pub serial: Vec<u8>,
+    /// X.509 version field (2 means v3).
+    pub version: u32,
+}
+
+impl CertInfo {
+    /// Reads the facts from a DER certificate.
+    pub fn from_der(der: &[u8]) -> Result<Self> {
+        let (_, cert) = X509Certificate::from_der(der)
+            .map_err(|e| Error::Invalid(format!("cannot parse certificate: {e}")))?;
+        let mut info = Self {
+            subject: cert.subject().to_string(),
+            not_before: cert.validity().not_before.to_datetime(),
+            not_after: cert.validity().not_after.to_datetime(),
+            is_ca: false,
+            bc_critical: false,
+            path_len: None,
+            key_cert_sign: false,
+            crl_sign: false,
+            has_ski: false,
+            has_aki: false,
+            self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
+            serial: cert.tbs_certificate.raw_serial().to_vec(),
+            version: cert.version().0,
+        };
+        for ext in cert.extensions() {
+            match ext.parsed_extension() {
+                ParsedExtension::BasicConstraints(bc) => {
+                    info.is_ca = bc.ca;
+                    info.bc_critical = ext.critical;
+                    info.path_len = bc.path_len_constraint;
+                }
+                ParsedExtension::KeyUsage(ku) => {
+                    info.key_cert_sign = ku.key_cert_sign();
+                    info.crl_sign = ku.crl_sign();
+                }
+                ParsedExtension::SubjectKeyIdentifier(_) => info.has_ski = true,
+                ParsedExtension::AuthorityKeyIdentifier(_) => info.has_aki = true,
+                _ => {}
+            }
+        }
+        Ok(info)
+    }
+}
+
+/// A fresh serial: 20 random bytes with the top bit clear (positive) and a non-zero first byte
+/// (so the DER encoding is exactly 20 bytes).
+pub fn random_serial() -> Result<SerialNumber> {
+    let mut bytes = [0u8; SERIAL_LEN];
+    openssl::rand::rand_bytes(&mut bytes).map_err(Error::ssl("drawing a serial number"))?;
+    bytes[0] &= 0x7f;
+    if bytes[0] == 0 {
+        bytes[0] = 0x01;
+    }
+    Ok(SerialNumber::from_slice(&bytes))
+}
+
+/// Refuses a CA child whose place in the hierarchy the issuer's pathLenConstraint forbids, and a
+/// child path length that does not fit under the issuer's.
+pub fn check_path_len(issuer: &CertInfo, child: &str, child_path_len: Option<u8>) -> Result<()> {
+    let Some(limit) = issuer.path_len else {
+        return Ok(());
+    };
+    if limit == 0 {
+        return Err(Error::Lint(format!(
+            "issuer \"{}\" has pathLenConstraint 0 and cannot sign the CA \"{child}\"; \
+             sign it with a CA higher up, or create the issuer with a larger --path-len",
+            issuer.subject
+        )));
+    }
+    let max = limit - 1;
+    match child_path_len {
+        Some(n) if u32::from(n) <= max => Ok(()),
+        Some(n) => Err(Error::Lint(format!(
+            "path length {n} of \"{child}\" does not fit under issuer \"{}\" \
+             (pathLenConstraint {limit}); use --path-len {max} or less",
+            issuer.subject
+        ))),
+        None => Err(Error::Lint(format!(
+            "\"{child}\" would have no path length limit but its issuer \"{}\" has \
+             pathLenConstraint {limit}; use --path-len {max} or less",
+            issuer.subject
+        ))),
+    }
+}
+
+/// Makes sure the child does not outlive its issuer: refuses, or with `truncate` moves the end of
+/// validity to the issuer's and returns a warning to print.
+pub fn fit_validity(
+    issuer: &CertInfo,
+    child: &str,
+    not_after: &mut OffsetDateTime,
+    truncate: bool,
+) -> Result<Option<String>> {
+    if *not_after <= issuer.not_after {
+        return Ok(None);
+    }
+    if !truncate {
+        return Err(Error::Lint(format!(
+            "\"{child}\" would be valid until {} but its issuer \"{}\" expires {}; \
+             shorten --days or pass --truncate-validity",
+            date(*not_after),
+            issuer.subject,
+            date(issuer.not_after)
+        )));
+    }
+    let warning = format!(
+        "validity of \"{child}\" truncated from {} to {}, the end of its issuer \"{}\"",
+        date(*not_after),
+        date(issuer.not_after),
+        issuer.subject
+    );
+    *not_after = issuer.not_after;
+    Ok(Some(warning))
+}
+
+/// What a produced certificate must look like.
+#[derive(Clone, Copy, Debug)]
+pub enum Expect {
+    /// A CA with this pathLenConstraint.
+    Ca(Option<u8>),
+    /// An end-entity certificate.
+    Leaf,
+}
+
+/// Lints the DER we just built, before it is written anywhere.
+pub fn check_built(der: &[u8], expect: Expect) -> Result<CertInfo> {
+    let info = CertInfo::from_der(der)?;
+    let fail = |why: String| {
+        Err(Error::Lint(format!(
+            "certificate \"{}\" {why}",
+            info.subject
+        )))
+    };
+    if info.version != 2 {
+        return fail("is not X.509 v3".into());
+    }
+    if info.serial.len() != SERIAL_LEN || info.serial[0] & 0x80 != 0 || info.serial[0] == 0 {
+        return fail("does not have a positive 20-byte serial".into());
+    }
+    if !info.has_ski {
+        return fail("lacks a subjectKeyIdentifier".into());
+    }
+    if !info.self_issued && !info.has_aki {
+        return fail("lacks an authorityKeyIdentifier".into());
+    }
+    if !info.bc_critical {
+        return fail("lacks critical basicConstraints".into());
+    }
+    match expect {
+        Expect::Ca(path_len) => {
+            if !info.is_ca || !info.key_cert_sign || !info.crl_sign {
+                return fail("is a CA without CA:TRUE, keyCertSign and cRLSign".into());
+            }
+            if info.path_len != path_len.map(u32::from) {
+                return fail("has the wrong pathLenConstraint".into());
+            }
+        }
+        Expect::Leaf => {
+            if info.is_ca || info.key_cert_sign || info.crl_sign {
+                return fail("is an end-entity certificate that could sign certificates".into());
+            }
+        }
+    }
+    Ok(info)
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn date(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issuer(path_len: Option<u32>) -> CertInfo {
+        CertInfo {
+            subject: "CN=Root".into(),
+            not_before: OffsetDateTime::UNIX_EPOCH,
+            not_after: OffsetDateTime::UNIX_EPOCH + time::Duration::days(10),
+            is_ca: true,
+            bc_critical: true,
+            path_len,
+            key_cert_sign: true,
+            crl_sign: true,
+            has_ski: true,
+            has_aki: false,
+            self_issued: true,
+            serial: vec![1; 20],
+            version: 2,
+        }
+    }
+
+    #[test]
+    fn path_len_rules() {
+        assert!(check_path_len(&issuer(None), "CN=I", None).is_ok());
+        let e = check_path_len(&issuer(Some(0)), "CN=I", Some(0)).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("\"CN=Root\" has pathLenConstraint 0")
+        );
+        assert!(e.to_string().contains("\"CN=I\""));
+        assert!(check_path_len(&issuer(Some(1)), "CN=I", Some(0)).is_ok());
+        assert!(check_path_len(&issuer(Some(1)), "CN=I", Some(1)).is_err());
+        assert!(check_path_len(&issuer(Some(1)), "CN=I", None).is_err());
+    }
+
+    #[test]
+    fn validity_refused_or_truncated() {
+        let i = issuer(None);
+        let mut end = i.not_after + time::Duration::days(1);
+        assert!(fit_validity(&i, "CN=c", &mut end, false).is_err());
+        let w = fit_validity(&i, "CN=c", &mut end, true).unwrap();
+        assert!(w.is_some());
+        assert_eq!(end, i.not_after);
+    }
+
+    #[test]
+    fn serials_are_positive_and_twenty_bytes() {
+        for _ in 0..200 {
+            let s = random_serial().unwrap().to_bytes();
+            assert_eq!(s.len(), 20);
+            assert!(s[0] != 0 && s[0] & 0x80 == 0);
+        }
+    }
+}

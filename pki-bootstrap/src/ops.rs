@@ -1,0 +1,761 @@
+//! The ceremony operations behind each subcommand. Each one lints everything before it writes
+//! anything, refuses existing outputs up front (without `force`), writes through [`fsio`],
+//! verifies what landed on disk with OpenSSL, and appends to the ceremony record.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyUsagePurpose, SanType,
+};
+use time::OffsetDateTime;
+
+use crate::ca::{self, CaDir, Issued, Revoked, State};
+use crate::csr::{self, Profile};
+use crate::fsio::{self, MODE_PUBLIC, MODE_SECRET};
+use crate::keys::{KeyType, PBKDF2_ITERATIONS, PrivateKey};
+use crate::lint::{self, CertInfo, Expect};
+use crate::record::{self, CertSummary, LogEntry};
+use crate::secret::Passphrase;
+use crate::{Error, Result, dn, verify};
+
+/// How a new CA key is stored.
+#[derive(Debug)]
+pub enum KeyProtection {
+    /// Encrypted PKCS#8 (PBES2, PBKDF2-HMAC-SHA256 with this many iterations, AES-256-CBC).
+    Encrypted {
+        /// The passphrase.
+        passphrase: Passphrase,
+        /// PBKDF2 iterations.
+        iterations: u32,
+    },
+    /// Plaintext PKCS#8: only with `--no-encrypt --insecure`.
+    Plaintext,
+}
+
+impl KeyProtection {
+    /// Encrypted with the default iteration count.
+    pub fn encrypted(passphrase: Passphrase) -> Self {
+        Self::Encrypted {
+            passphrase,
+            iterations: PBKDF2_ITERATIONS,
+        }
+    }
+}
+
+/// What a command did, for the binary to print.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// New certificates (witnesses read these out).
+    pub certificates: Vec<CertSummary>,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// Warnings to print on stderr.
+    pub warnings: Vec<String>,
+}
+
+/// `root`.
+#[derive(Debug)]
+pub struct RootOptions {
+    /// The new CA directory.
+    pub out: PathBuf,
+    /// Subject DN text.
+    pub subject: String,
+    /// Key type.
+    pub key_type: KeyType,
+    /// Validity in days.
+    pub days: u32,
+    /// pathLenConstraint (None: unlimited).
+    pub path_len: Option<u8>,
+    /// Key storage.
+    pub protection: KeyProtection,
+    /// Replace existing outputs.
+    pub force: bool,
+}
+
+/// Creates a self-signed root CA directory.
+pub fn root(opts: &RootOptions) -> Result<Outcome> {
+    let subject = dn::parse(&opts.subject)?;
+    let files = ca_files(&opts.out);
+    fsio::ensure_absent(files.iter().map(PathBuf::as_path), opts.force)?;
+
+    let key = PrivateKey::generate(opts.key_type)?;
+    let kp = key.key_pair()?;
+    let (not_before, not_after) = validity(opts.days)?;
+    let mut params = ca_params(subject, opts.path_len, not_before, not_after)?;
+    params.use_authority_key_identifier_extension = false;
+    let cert = params
+        .self_signed(&kp)
+        .map_err(Error::rcgen("signing the root"))?;
+    let der = cert.der().to_vec();
+    lint::check_built(&der, Expect::Ca(opts.path_len))?;
+    verify::chain(&der, &[], &der)?;
+
+    let key_pem = protect(&key, &opts.protection)?;
+    let mut entry = LogEntry::new("root");
+    entry
+        .details
+        .insert("key_type".into(), opts.key_type.name().into());
+    let state = State::default();
+    write_ca_dir(
+        &opts.out, &der, &key_pem, None, &state, opts.force, &mut entry,
+    )?;
+    check_ca_dir_on_disk(&opts.out, &opts.protection)?;
+
+    let summary = CertSummary::from_der(&der)?;
+    entry.certificates.push(summary.clone());
+    record::commit(&opts.out, &entry)?;
+    Ok(Outcome {
+        certificates: vec![summary],
+        files: files.to_vec(),
+        warnings: plaintext_warning(&opts.protection, &opts.out),
+    })
+}
+
+/// What signs: a CA directory and its passphrase.
+#[derive(Debug)]
+pub struct Signer {
+    /// The issuing CA directory.
+    pub ca: PathBuf,
+    /// Passphrase for its key (None when the key is plaintext).
+    pub passphrase: Option<Passphrase>,
+}
+
+/// `intermediate`.
+#[derive(Debug)]
+pub struct IntermediateOptions {
+    /// Issuer.
+    pub signer: Signer,
+    /// The new CA directory.
+    pub out: PathBuf,
+    /// Subject DN text.
+    pub subject: String,
+    /// Key type.
+    pub key_type: KeyType,
+    /// Validity in days.
+    pub days: u32,
+    /// pathLenConstraint of the new CA (None: unlimited).
+    pub path_len: Option<u8>,
+    /// Key storage.
+    pub protection: KeyProtection,
+    /// Replace existing outputs.
+    pub force: bool,
+    /// Shorten the validity to the issuer's instead of refusing.
+    pub truncate_validity: bool,
+}
+
+/// Creates an offline intermediate CA directory signed by another CA directory.
+pub fn intermediate(opts: &IntermediateOptions) -> Result<Outcome> {
+    let subject = dn::parse(&opts.subject)?;
+    let issuer_dir = CaDir::open(&opts.signer.ca)?;
+    let issuer_info = issuer_dir.info()?;
+    lint::check_path_len(&issuer_info, &opts.subject, opts.path_len)?;
+    let (not_before, mut not_after) = validity(opts.days)?;
+    let mut warnings = Vec::new();
+    warnings.extend(lint::fit_validity(
+        &issuer_info,
+        &opts.subject,
+        &mut not_after,
+        opts.truncate_validity,
+    )?);
+    let files = ca_files(&opts.out);
+    fsio::ensure_absent(files.iter().map(PathBuf::as_path), opts.force)?;
+
+    let issuer_key = issuer_dir.load_key(opts.signer.passphrase.as_ref())?;
+    let issuer_kp = issuer_key.key_pair()?;
+    let issuer = issuer_dir.issuer(&issuer_kp)?;
+
+    let key = PrivateKey::generate(opts.key_type)?;
+    let kp = key.key_pair()?;
+    let params = ca_params(subject, opts.path_len, not_before, not_after)?;
+    let cert = params
+        .signed_by(&kp, &issuer)
+        .map_err(Error::rcgen("signing the intermediate"))?;
+    let der = cert.der().to_vec();
+    lint::check_built(&der, Expect::Ca(opts.path_len))?;
+    let above = issuer_dir.self_and_chain();
+    verify::chain(&der, &above, issuer_dir.root_der())?;
+
+    let key_pem = protect(&key, &opts.protection)?;
+    let mut entry = LogEntry::new("intermediate");
+    entry
+        .details
+        .insert("key_type".into(), opts.key_type.name().into());
+    entry
+        .details
+        .insert("issuer".into(), issuer_info.subject.clone().into());
+    entry.details.extend(warning_details(&warnings));
+    let state = State::default();
+    write_ca_dir(
+        &opts.out,
+        &der,
+        &key_pem,
+        Some(&above),
+        &state,
+        opts.force,
+        &mut entry,
+    )?;
+    check_ca_dir_on_disk(&opts.out, &opts.protection)?;
+
+    let summary = CertSummary::from_der(&der)?;
+    entry.certificates.push(summary.clone());
+    record::commit(&opts.out, &entry)?;
+    record_issued(&issuer_dir, &summary, "intermediate", &entry)?;
+    warnings.extend(plaintext_warning(&opts.protection, &opts.out));
+    Ok(Outcome {
+        certificates: vec![summary],
+        files: files.to_vec(),
+        warnings,
+    })
+}
+
+/// `server-cert`.
+#[derive(Debug)]
+pub struct ServerOptions {
+    /// Issuer.
+    pub signer: Signer,
+    /// Output directory (tls.crt, tls.key, ca.crt).
+    pub out: PathBuf,
+    /// DNS SANs.
+    pub dns: Vec<String>,
+    /// IP SANs.
+    pub ip: Vec<IpAddr>,
+    /// Subject DN text (default: CN = first DNS name or IP).
+    pub subject: Option<String>,
+    /// Key type.
+    pub key_type: KeyType,
+    /// Validity in days.
+    pub days: u32,
+    /// Replace existing outputs.
+    pub force: bool,
+    /// Shorten the validity to the issuer's instead of refusing.
+    pub truncate_validity: bool,
+}
+
+/// The files `server-cert` writes.
+pub const SERVER_FILES: [&str; 3] = ["tls.crt", "tls.key", "ca.crt"];
+
+/// Creates the OpenBao/Vault listener certificate.
+pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
+    if opts.dns.is_empty() && opts.ip.is_empty() {
+        return Err(Error::Invalid(
+            "a server certificate needs at least one --dns or --ip".into(),
+        ));
+    }
+    for d in &opts.dns {
+        csr::check_dns_name(d).map_err(Error::Invalid)?;
+    }
+    let subject_text = match &opts.subject {
+        Some(s) => s.clone(),
+        None => format!(
+            "CN={}",
+            opts.dns
+                .first()
+                .cloned()
+                .unwrap_or_else(|| opts.ip[0].to_string())
+        ),
+    };
+    let subject = dn::parse(&subject_text)?;
+    let issuer_dir = CaDir::open(&opts.signer.ca)?;
+    let issuer_info = issuer_dir.info()?;
+    let (not_before, mut not_after) = validity(opts.days)?;
+    let mut warnings = Vec::new();
+    warnings.extend(lint::fit_validity(
+        &issuer_info,
+        &subject_text,
+        &mut not_after,
+        opts.truncate_validity,
+    )?);
+    let files: Vec<PathBuf> = SERVER_FILES.iter().map(|f| opts.out.join(f)).collect();
+    fsio::ensure_absent(files.iter().map(PathBuf::as_path), opts.force)?;
+
+    let issuer_key = issuer_dir.load_key(opts.signer.passphrase.as_ref())?;
+    let issuer_kp = issuer_key.key_pair()?;
+    let issuer = issuer_dir.issuer(&issuer_kp)?;
+    let key = PrivateKey::generate(opts.key_type)?;
+    let kp = key.key_pair()?;
+    let mut sans = Vec::new();
+    for d in &opts.dns {
+        sans.push(SanType::DnsName(
+            d.clone()
+                .try_into()
+                .map_err(Error::rcgen(format!("DNS name {d}")))?,
+        ));
+    }
+    sans.extend(opts.ip.iter().map(|ip| SanType::IpAddress(*ip)));
+    let is_rsa = matches!(
+        opts.key_type,
+        KeyType::Rsa2048 | KeyType::Rsa3072 | KeyType::Rsa4096
+    );
+    let params = leaf_params(
+        subject,
+        sans,
+        Profile::Server,
+        is_rsa,
+        not_before,
+        not_after,
+    )?;
+    let cert = params
+        .signed_by(&kp, &issuer)
+        .map_err(Error::rcgen("signing the server certificate"))?;
+    let der = cert.der().to_vec();
+    lint::check_built(&der, Expect::Leaf)?;
+    let above = issuer_dir.self_and_chain();
+    verify::chain(&der, &above, issuer_dir.root_der())?;
+
+    // tls.crt: the leaf and the chain up to, not including, the root.
+    let mut bundle = vec![der.clone()];
+    bundle.extend(above[..above.len() - 1].iter().cloned());
+    let tls_crt = ca::pem_of(&bundle);
+    let tls_key = key.to_plain_pem()?;
+    let ca_crt = ca::pem_of(&[issuer_dir.root_der().to_vec()]);
+
+    let mut entry = LogEntry::new("server-cert");
+    entry
+        .details
+        .insert("issuer".into(), issuer_info.subject.clone().into());
+    entry
+        .details
+        .insert("key_type".into(), opts.key_type.name().into());
+    entry.details.extend(warning_details(&warnings));
+    fsio::create_dir(&opts.out)?;
+    fsio::remove_stale_temps(&opts.out);
+    for (name, contents, mode) in [
+        ("tls.key", tls_key.as_slice(), MODE_SECRET),
+        ("tls.crt", tls_crt.as_bytes(), MODE_PUBLIC),
+        ("ca.crt", ca_crt.as_bytes(), MODE_PUBLIC),
+    ] {
+        let path = opts.out.join(name);
+        fsio::write_new(&path, contents, mode, opts.force)?;
+        entry.file(&path, contents);
+    }
+    let on_disk = verify::paths(std::slice::from_ref(&opts.out), None);
+    if let Some(failed) = on_disk
+        .iter()
+        .find(|c| !c.ok && !c.name.starts_with("manifest"))
+    {
+        return Err(Error::Verify(failed.to_string()));
+    }
+
+    let summary = CertSummary::from_der(&der)?;
+    entry.certificates.push(summary.clone());
+    record::commit(&opts.out, &entry)?;
+    record_issued(&issuer_dir, &summary, "server-cert", &entry)?;
+    warnings.push(format!(
+        "{} is NOT encrypted: the server reads it at start-up. Keep it mode 0600 and never commit it",
+        opts.out.join("tls.key").display()
+    ));
+    Ok(Outcome {
+        certificates: vec![summary],
+        files,
+        warnings,
+    })
+}
+
+/// `sign-csr`.
+#[derive(Debug)]
+pub struct SignCsrOptions {
+    /// Issuer.
+    pub signer: Signer,
+    /// The CSR file (PEM or DER).
+    pub csr: PathBuf,
+    /// What to issue.
+    pub profile: Profile,
+    /// Output PEM: the certificate followed by the issuing chain up to and including the root.
+    pub out: PathBuf,
+    /// Validity in days.
+    pub days: u32,
+    /// pathLenConstraint for the intermediate profile.
+    pub path_len: Option<u8>,
+    /// Replace an existing output.
+    pub force: bool,
+    /// Shorten the validity to the issuer's instead of refusing.
+    pub truncate_validity: bool,
+}
+
+/// Signs a CSR under a fixed profile.
+pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
+    let bytes = std::fs::read(&opts.csr)
+        .map_err(Error::io(format!("reading CSR {}", opts.csr.display())))?;
+    let checked = csr::check(&bytes, &opts.csr, opts.profile)?;
+    let issuer_dir = CaDir::open(&opts.signer.ca)?;
+    let issuer_info = issuer_dir.info()?;
+    let is_ca = opts.profile == Profile::Intermediate;
+    if is_ca {
+        lint::check_path_len(&issuer_info, &checked.subject_text, opts.path_len)?;
+    }
+    let (not_before, mut not_after) = validity(opts.days)?;
+    let mut warnings = checked.ignored.clone();
+    warnings.extend(lint::fit_validity(
+        &issuer_info,
+        &checked.subject_text,
+        &mut not_after,
+        opts.truncate_validity,
+    )?);
+    fsio::ensure_absent([opts.out.as_path()], opts.force)?;
+
+    let issuer_key = issuer_dir.load_key(opts.signer.passphrase.as_ref())?;
+    let issuer_kp = issuer_key.key_pair()?;
+    let issuer = issuer_dir.issuer(&issuer_kp)?;
+    let public_key = rcgen::SubjectPublicKeyInfo::from_der(&checked.spki_der)
+        .map_err(Error::rcgen("reading the CSR's public key"))?;
+    let params = if is_ca {
+        ca_params(
+            checked.subject.clone(),
+            opts.path_len,
+            not_before,
+            not_after,
+        )?
+    } else {
+        leaf_params(
+            checked.subject.clone(),
+            checked.sans.clone(),
+            opts.profile,
+            checked.is_rsa,
+            not_before,
+            not_after,
+        )?
+    };
+    let cert = params
+        .signed_by(&public_key, &issuer)
+        .map_err(Error::rcgen("signing the CSR"))?;
+    let der = cert.der().to_vec();
+    lint::check_built(
+        &der,
+        if is_ca {
+            Expect::Ca(opts.path_len)
+        } else {
+            Expect::Leaf
+        },
+    )?;
+    let above = issuer_dir.self_and_chain();
+    verify::chain(&der, &above, issuer_dir.root_der())?;
+
+    let mut bundle = vec![der.clone()];
+    bundle.extend(above.iter().cloned());
+    let pem = ca::pem_of(&bundle);
+    if let Some(dir) = opts.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fsio::create_dir(dir)?;
+    }
+    fsio::write_new(&opts.out, pem.as_bytes(), MODE_PUBLIC, opts.force)?;
+    let written = ca::read_certs(&opts.out)?;
+    verify::chain(&written[0], &written[1..], issuer_dir.root_der())?;
+
+    let summary = CertSummary::from_der(&der)?;
+    let mut entry = LogEntry::new("sign-csr");
+    entry
+        .details
+        .insert("profile".into(), opts.profile.to_string().into());
+    entry
+        .details
+        .insert("csr".into(), opts.csr.display().to_string().into());
+    entry.details.insert(
+        "csr_sha256".into(),
+        record::hex(&openssl::sha::sha256(&bytes)).into(),
+    );
+    entry.details.extend(warning_details(&warnings));
+    entry.file(&opts.out, pem.as_bytes());
+    entry.certificates.push(summary.clone());
+    record_issued(&issuer_dir, &summary, "sign-csr", &entry)?;
+    Ok(Outcome {
+        certificates: vec![summary],
+        files: vec![opts.out.clone()],
+        warnings,
+    })
+}
+
+/// `crl`.
+#[derive(Debug)]
+pub struct CrlOptions {
+    /// The CA.
+    pub signer: Signer,
+    /// Serials to revoke now, with their reasons.
+    pub revoke: Vec<(String, crate::crl::Reason)>,
+    /// How long until the next CRL is due.
+    pub next_update: time::Duration,
+}
+
+/// Writes the CA's CRL (`crl.pem`, and `crl-<number>.pem` kept for the record).
+pub fn crl(opts: &CrlOptions) -> Result<(Outcome, u64)> {
+    let dir = CaDir::open(&opts.signer.ca)?;
+    let info = dir.info()?;
+    let mut state = dir.state()?;
+    let mut warnings = Vec::new();
+    let now = now_seconds()?;
+    let now_text = record::now_rfc3339();
+    let mut newly = Vec::new();
+    for (serial, reason) in &opts.revoke {
+        let serial = crate::crl::normalise_serial(serial)?;
+        if state.revoked.iter().any(|r| r.serial == serial) {
+            warnings.push(format!("serial {serial} was already revoked"));
+            continue;
+        }
+        if !state.issued.iter().any(|i| i.serial == serial) {
+            warnings.push(format!(
+                "serial {serial} is not in this CA's record of issued certificates"
+            ));
+        }
+        newly.push(serial.clone());
+        state.revoked.push(Revoked {
+            serial,
+            reason: reason.to_string(),
+            time: now_text.clone(),
+        });
+    }
+    let mut next_update = now + opts.next_update;
+    if next_update > info.not_after {
+        warnings.push(format!(
+            "next update moved to the end of the CA's validity ({})",
+            lint::date(info.not_after)
+        ));
+        next_update = info.not_after;
+    }
+    let key = dir.load_key(opts.signer.passphrase.as_ref())?;
+    let kp = key.key_pair()?;
+    let issuer = dir.issuer(&kp)?;
+    state.crl_number += 1;
+    let ski = ski_of(&dir.cert_der)?;
+    let params = crate::crl::params(&state, now, next_update, ski)?;
+    let crl = params
+        .signed_by(&issuer)
+        .map_err(Error::rcgen("signing the CRL"))?;
+    let pem = crl.pem().map_err(Error::rcgen("encoding the CRL"))?;
+    verify::crl(pem.as_bytes(), &dir.cert_der)?;
+
+    // The number is consumed before the CRL is written: a crash may skip a number, never reuse one.
+    let state_bytes = dir.save_state(&state)?;
+    let numbered = dir.dir.join(format!("crl-{:04}.pem", state.crl_number));
+    fsio::write_new(&numbered, pem.as_bytes(), MODE_PUBLIC, false)?;
+    let latest = dir.dir.join(ca::CRL_FILE);
+    fsio::replace(&latest, pem.as_bytes(), MODE_PUBLIC)?;
+    let on_disk =
+        std::fs::read(&latest).map_err(Error::io(format!("reading {}", latest.display())))?;
+    verify::crl(&on_disk, &dir.cert_der)?;
+
+    let mut entry = LogEntry::new("crl");
+    entry
+        .details
+        .insert("crl_number".into(), state.crl_number.into());
+    entry
+        .details
+        .insert("revoked_now".into(), newly.clone().into());
+    entry
+        .details
+        .insert("revoked_total".into(), state.revoked.len().into());
+    entry.details.extend(warning_details(&warnings));
+    entry.file(&dir.dir.join(ca::STATE_FILE), &state_bytes);
+    entry.file(&numbered, pem.as_bytes());
+    entry.file(&latest, pem.as_bytes());
+    record::commit(&dir.dir, &entry)?;
+    Ok((
+        Outcome {
+            certificates: Vec::new(),
+            files: vec![numbered, latest],
+            warnings,
+        },
+        state.crl_number,
+    ))
+}
+
+// ---- helpers -------------------------------------------------------------------------------
+
+fn ca_files(out: &Path) -> [PathBuf; 3] {
+    [
+        out.join(ca::CERT_FILE),
+        out.join(ca::KEY_FILE),
+        out.join(ca::STATE_FILE),
+    ]
+}
+
+fn now_seconds() -> Result<OffsetDateTime> {
+    OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .map_err(|e| Error::Invalid(format!("clock: {e}")))
+}
+
+/// Validity from now for `days`.
+pub fn validity(days: u32) -> Result<(OffsetDateTime, OffsetDateTime)> {
+    if days == 0 {
+        return Err(Error::Invalid("--days must be at least 1".into()));
+    }
+    let now = now_seconds()?;
+    Ok((now, now + time::Duration::days(i64::from(days))))
+}
+
+fn ca_params(
+    subject: DistinguishedName,
+    path_len: Option<u8>,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> Result<CertificateParams> {
+    let mut p = CertificateParams::default();
+    p.distinguished_name = subject;
+    p.is_ca = IsCa::Ca(match path_len {
+        Some(n) => BasicConstraints::Constrained(n),
+        None => BasicConstraints::Unconstrained,
+    });
+    p.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    p.not_before = not_before;
+    p.not_after = not_after;
+    p.serial_number = Some(lint::random_serial()?);
+    p.use_authority_key_identifier_extension = true;
+    Ok(p)
+}
+
+fn leaf_params(
+    subject: DistinguishedName,
+    sans: Vec<SanType>,
+    profile: Profile,
+    is_rsa: bool,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> Result<CertificateParams> {
+    let mut p = CertificateParams::default();
+    p.distinguished_name = subject;
+    if p.distinguished_name.get(&DnType::CommonName).is_none()
+        && p.distinguished_name.iter().next().is_none()
+        && sans.is_empty()
+    {
+        return Err(Error::Invalid(
+            "a certificate needs a subject or a subjectAltName".into(),
+        ));
+    }
+    p.subject_alt_names = sans;
+    p.is_ca = IsCa::ExplicitNoCa;
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    if is_rsa && profile == Profile::Server {
+        p.key_usages.push(KeyUsagePurpose::KeyEncipherment);
+    }
+    p.extended_key_usages = match profile {
+        Profile::Server => vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ],
+        _ => vec![ExtendedKeyUsagePurpose::ClientAuth],
+    };
+    p.not_before = not_before;
+    p.not_after = not_after;
+    p.serial_number = Some(lint::random_serial()?);
+    p.use_authority_key_identifier_extension = true;
+    Ok(p)
+}
+
+fn protect(key: &PrivateKey, protection: &KeyProtection) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    match protection {
+        KeyProtection::Encrypted {
+            passphrase,
+            iterations,
+        } => Ok(zeroize::Zeroizing::new(
+            key.to_encrypted_pem(passphrase, *iterations)?,
+        )),
+        KeyProtection::Plaintext => key.to_plain_pem(),
+    }
+}
+
+fn plaintext_warning(protection: &KeyProtection, out: &Path) -> Vec<String> {
+    match protection {
+        KeyProtection::Plaintext => vec![format!(
+            "{} is NOT encrypted (--no-encrypt --insecure); anyone who copies it can sign as this CA",
+            out.join(ca::KEY_FILE).display()
+        )],
+        KeyProtection::Encrypted { .. } => Vec::new(),
+    }
+}
+
+fn write_ca_dir(
+    out: &Path,
+    cert_der: &[u8],
+    key_pem: &[u8],
+    chain: Option<&[Vec<u8>]>,
+    state: &State,
+    force: bool,
+    entry: &mut LogEntry,
+) -> Result<()> {
+    fsio::create_dir(out)?;
+    fsio::remove_stale_temps(out);
+    let cert_pem = ca::pem_block("CERTIFICATE", cert_der);
+    let state_bytes = ca::state_bytes(state)?;
+    let key_path = out.join(ca::KEY_FILE);
+    fsio::write_new(&key_path, key_pem, MODE_SECRET, force)?;
+    entry.file(&key_path, key_pem);
+    let mut outputs = vec![
+        (ca::CERT_FILE, cert_pem.into_bytes(), MODE_PUBLIC),
+        (ca::STATE_FILE, state_bytes, MODE_SECRET),
+    ];
+    if let Some(chain) = chain {
+        outputs.push((ca::CHAIN_FILE, ca::pem_of(chain).into_bytes(), MODE_PUBLIC));
+    }
+    for (name, contents, mode) in outputs {
+        let path = out.join(name);
+        fsio::write_new(&path, &contents, mode, force)?;
+        entry.file(&path, &contents);
+    }
+    Ok(())
+}
+
+/// Re-reads the CA directory just written: the key decrypts (through OpenSSL) and matches, and
+/// the chain verifies.
+fn check_ca_dir_on_disk(out: &Path, protection: &KeyProtection) -> Result<()> {
+    let dir = CaDir::open(out)?;
+    let pass = match protection {
+        KeyProtection::Encrypted { passphrase, .. } => Some(passphrase),
+        KeyProtection::Plaintext => None,
+    };
+    dir.load_key(pass)?;
+    verify::chain(&dir.cert_der, &dir.chain_der, dir.root_der())?;
+    verify::ca_extensions(&dir.cert_der)
+}
+
+fn record_issued(
+    issuer: &CaDir,
+    summary: &CertSummary,
+    command: &str,
+    entry: &LogEntry,
+) -> Result<()> {
+    let mut state = issuer.state()?;
+    state.issued.push(Issued {
+        serial: summary.serial.clone(),
+        subject: summary.subject.clone(),
+        not_after: summary.not_after.clone(),
+        command: command.to_owned(),
+    });
+    let bytes = issuer.save_state(&state)?;
+    let mut issuer_entry = LogEntry::new(command);
+    issuer_entry.certificates = entry.certificates.clone();
+    issuer_entry.files = entry.files.clone();
+    issuer_entry.details = entry.details.clone();
+    issuer_entry.file(&issuer.dir.join(ca::STATE_FILE), &bytes);
+    record::commit(&issuer.dir, &issuer_entry)
+}
+
+fn warning_details(
+    warnings: &[String],
+) -> impl Iterator<Item = (String, serde_json::Value)> + use<> {
+    let w: Vec<serde_json::Value> = warnings.iter().map(|s| s.clone().into()).collect();
+    (!w.is_empty())
+        .then(|| ("warnings".to_string(), serde_json::Value::Array(w)))
+        .into_iter()
+}
+
+fn ski_of(der: &[u8]) -> Result<Vec<u8>> {
+    use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
+    let (_, cert) = X509Certificate::from_der(der)
+        .map_err(|e| Error::Invalid(format!("cannot parse the CA certificate: {e}")))?;
+    cert.extensions()
+        .iter()
+        .find_map(|e| match e.parsed_extension() {
+            ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0.to_vec()),
+            _ => None,
+        })
+        .ok_or_else(|| Error::Invalid("the CA certificate has no subjectKeyIdentifier".into()))
+}
+
+/// Facts about a CA directory's certificate without opening its key (for dry runs).
+pub fn peek_ca(dir: &Path) -> Result<CertInfo> {
+    CaDir::open(dir)?.info()
+}

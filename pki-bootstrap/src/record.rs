@@ -1,0 +1,178 @@
+//! The ceremony record: one JSON line per command in `ceremony-log.jsonl` (UTC time, tool
+//! version, command, certificates with subject/serial/fingerprint, SHA-256 of every file written)
+//! and a `SHA256SUMS` that `sha256sum -c` accepts, rewritten after every command. Also the
+//! one-paragraph certificate summary witnesses read out aloud.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::fsio::{self, MODE_PUBLIC};
+use crate::{Error, Result};
+
+/// Name of the append-only log in every directory we write.
+pub const LOG_FILE: &str = "ceremony-log.jsonl";
+/// Name of the checksum manifest.
+pub const SUMS_FILE: &str = "SHA256SUMS";
+
+/// What a witness reads out for a new certificate.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CertSummary {
+    /// Subject DN as OpenSSL prints it (RFC 4514 order).
+    pub subject: String,
+    /// Serial number, colon-separated hex.
+    pub serial: String,
+    /// SHA-256 over the DER certificate, colon-separated upper-case hex.
+    pub sha256_fingerprint: String,
+    /// Last instant of validity (RFC 3339).
+    pub not_after: String,
+}
+
+impl CertSummary {
+    /// Summarises a DER certificate.
+    pub fn from_der(der: &[u8]) -> Result<Self> {
+        let (_, cert) = X509Certificate::from_der(der)
+            .map_err(|e| Error::Invalid(format!("cannot parse a certificate we hold: {e}")))?;
+        let serial = colon_hex(cert.tbs_certificate.raw_serial(), false);
+        Ok(Self {
+            subject: cert.subject().to_string(),
+            serial,
+            sha256_fingerprint: colon_hex(&openssl::sha::sha256(der), true),
+            not_after: crate::lint::date(cert.validity().not_after.to_datetime()),
+        })
+    }
+}
+
+impl std::fmt::Display for CertSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "  subject:     {}", self.subject)?;
+        writeln!(f, "  serial:      {}", self.serial)?;
+        writeln!(f, "  sha256:      {}", self.sha256_fingerprint)?;
+        write!(f, "  not after:   {}", self.not_after)
+    }
+}
+
+/// One line of `ceremony-log.jsonl`.
+#[derive(Debug, Serialize)]
+pub struct LogEntry {
+    /// UTC time, RFC 3339.
+    pub time: String,
+    /// `pki-bootstrap <version>`.
+    pub tool: String,
+    /// The subcommand (`root`, `sign-csr`, ...).
+    pub command: String,
+    /// Certificates created by this command.
+    pub certificates: Vec<CertSummary>,
+    /// Every file written by this command (path as given) with its SHA-256.
+    pub files: BTreeMap<String, String>,
+    /// Free-form facts (profile, revoked serials, CRL number, warnings).
+    pub details: BTreeMap<String, serde_json::Value>,
+}
+
+impl LogEntry {
+    /// An empty entry for `command`, stamped now.
+    pub fn new(command: &str) -> Self {
+        Self {
+            time: now_rfc3339(),
+            tool: format!("pki-bootstrap {}", env!("CARGO_PKG_VERSION")),
+            command: command.to_owned(),
+            certificates: Vec::new(),
+            files: BTreeMap::new(),
+            details: BTreeMap::new(),
+        }
+    }
+
+    /// Records a written file.
+    pub fn file(&mut self, path: &Path, contents: &[u8]) {
+        self.files.insert(
+            path.display().to_string(),
+            hex(&openssl::sha::sha256(contents)),
+        );
+    }
+}
+
+/// Appends `entry` to `dir/ceremony-log.jsonl` (rewritten through a temp file, so a crash keeps
+/// the old log intact) and rewrites `dir/SHA256SUMS`.
+pub fn commit(dir: &Path, entry: &LogEntry) -> Result<()> {
+    let log = dir.join(LOG_FILE);
+    let mut contents = match std::fs::read(&log) {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            return Err(Error::Io {
+                context: format!("reading {}", log.display()),
+                source: e,
+            });
+        }
+    };
+    if !contents.is_empty() && !contents.ends_with(b"\n") {
+        contents.push(b'\n');
+    }
+    let line = serde_json::to_string(entry)
+        .map_err(|e| Error::Invalid(format!("serialising the log entry: {e}")))?;
+    contents.extend_from_slice(line.as_bytes());
+    contents.push(b'\n');
+    fsio::replace(&log, &contents, MODE_PUBLIC)?;
+    rewrite_sums(dir)
+}
+
+/// Rewrites `dir/SHA256SUMS` over every regular file in `dir` except itself and temp files.
+pub fn rewrite_sums(dir: &Path) -> Result<()> {
+    let mut out = String::new();
+    for (name, digest) in hash_dir(dir)? {
+        let _ = writeln!(out, "{digest}  {name}");
+    }
+    fsio::replace(&dir.join(SUMS_FILE), out.as_bytes(), MODE_PUBLIC)
+}
+
+/// SHA-256 of every regular file in `dir` (sorted by name), excluding `SHA256SUMS` and temps.
+pub fn hash_dir(dir: &Path) -> Result<BTreeMap<String, String>> {
+    let mut map = BTreeMap::new();
+    let entries =
+        std::fs::read_dir(dir).map_err(Error::io(format!("listing {}", dir.display())))?;
+    for entry in entries {
+        let entry = entry.map_err(Error::io(format!("listing {}", dir.display())))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
+        if !is_file || name == SUMS_FILE || fsio::is_temp_name(&name) {
+            continue;
+        }
+        let data = std::fs::read(entry.path())
+            .map_err(Error::io(format!("reading {}", entry.path().display())))?;
+        map.insert(name, hex(&openssl::sha::sha256(&data)));
+    }
+    Ok(map)
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Colon-separated hex, as OpenSSL prints fingerprints and serials.
+pub fn colon_hex(bytes: &[u8], upper: bool) -> String {
+    let parts: Vec<String> = bytes
+        .iter()
+        .map(|b| {
+            if upper {
+                format!("{b:02X}")
+            } else {
+                format!("{b:02x}")
+            }
+        })
+        .collect();
+    parts.join(":")
+}
+
+/// Now in UTC, RFC 3339 with seconds.
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| now.to_string())
+}
