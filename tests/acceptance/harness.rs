@@ -214,3 +214,42 @@ fn running(pid: u64) -> bool {
             .is_some_and(|state| state != "Z")
     })
 }
+
+#[test]
+fn a_server_that_cannot_start_fails_fast_naming_its_log_and_leaves_nothing_running() {
+    let dir = vaultpki_tests::workspace_root()
+        .join("target")
+        .join("testenv")
+        .join(unique_name("broken"));
+    let out = std::process::Command::new(vaultpki_tests::workspace_root().join("scripts/testenv"))
+        .args(["up", "--bao", "--state-dir"])
+        .arg(&dir)
+        .args([
+            "--tls-cert",
+            "/nonexistent/tls.crt",
+            "--tls-key",
+            "/nonexistent/tls.key",
+        ])
+        .args(["--tls-ca", "/nonexistent/ca.crt"])
+        .output()
+        .expect("run scripts/testenv");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let log = dir.join("bao").join("server.log");
+    assert!(
+        stderr.contains(&format!(
+            "bao: OpenBao exited with status 1 before it could start listening; its log is {}",
+            log.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("nonexistent")),
+        "the log named in the message explains the failure"
+    );
+    assert!(
+        !dir.join("pids.json").exists(),
+        "nothing left recorded as running"
+    );
+    std::fs::remove_dir_all(&dir).expect("remove the failed state dir");
+}
