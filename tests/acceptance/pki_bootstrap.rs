@@ -1,0 +1,1 @@
+//! Acceptance tests for pki_bootstrap (filled in by its issue).

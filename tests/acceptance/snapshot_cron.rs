@@ -1,0 +1,1 @@
+//! Acceptance tests for snapshot_cron (filled in by its issue).

@@ -1,0 +1,1 @@
+//! Acceptance tests for tfplugin (filled in by its issue).
