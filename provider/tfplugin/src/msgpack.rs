@@ -1,0 +1,420 @@
+//! The msgpack encoding of Terraform values, as cty defines it: objects are maps with their
+//! attributes in name order, unknown values are msgpack extension type 0 (refined unknowns,
+//! extension type 12, are read as plain unknowns), a `dynamic` value is a two-element array of
+//! its JSON type and its value, and numbers are integers when they are whole, float64 otherwise.
+
+use std::collections::BTreeMap;
+
+use rmp::Marker;
+use rmp::encode as enc;
+use serde_json::Number;
+
+use crate::value::parse_number;
+use crate::{Type, Value, ValueError};
+
+/// Encodes `value` as msgpack for type `ty`.
+pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, ValueError> {
+    let mut out = Vec::with_capacity(256);
+    encode_into(&mut out, value, ty, "")?;
+    Ok(out)
+}
+
+/// Decodes msgpack bytes holding a value of type `ty`.
+pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
+    let mut reader = Reader { buf: bytes };
+    let value = reader.value(ty, "")?;
+    if !reader.buf.is_empty() {
+        return Err(ValueError::Msgpack(format!(
+            "{} bytes left over after the value",
+            reader.buf.len()
+        )));
+    }
+    Ok(value)
+}
+
+fn write_err<E: std::fmt::Display>(e: E) -> ValueError {
+    ValueError::Msgpack(e.to_string())
+}
+
+fn mismatch(path: &str, ty: &Type) -> ValueError {
+    ValueError::Mismatch {
+        path: path.to_owned(),
+        expected: ty.to_json().to_string(),
+    }
+}
+
+fn child(path: &str, step: &str) -> String {
+    if path.is_empty() {
+        step.to_owned()
+    } else {
+        format!("{path}.{step}")
+    }
+}
+
+fn len_u32(len: usize) -> Result<u32, ValueError> {
+    u32::try_from(len).map_err(|_| ValueError::Msgpack("collection too large".into()))
+}
+
+fn encode_into(out: &mut Vec<u8>, value: &Value, ty: &Type, path: &str) -> Result<(), ValueError> {
+    match value {
+        Value::Null => {
+            enc::write_nil(out).map_err(write_err)?;
+            return Ok(());
+        }
+        Value::Unknown => {
+            // fixext1, type 0, one zero byte of payload: what cty writes for an unknown.
+            out.extend_from_slice(&[0xd4, 0x00, 0x00]);
+            return Ok(());
+        }
+        _ => {}
+    }
+    match (ty, value) {
+        (Type::String, Value::String(s)) => enc::write_str(out, s).map_err(write_err),
+        (Type::String, Value::Number(n)) => enc::write_str(out, &n.to_string()).map_err(write_err),
+        (Type::String, Value::Bool(b)) => enc::write_str(out, &b.to_string()).map_err(write_err),
+        (Type::Number, Value::Number(n)) => write_number(out, n),
+        (Type::Number, Value::String(s)) => match parse_number(s) {
+            Some(Value::Number(n)) => write_number(out, &n),
+            _ => Err(mismatch(path, ty)),
+        },
+        (Type::Bool, Value::Bool(b)) => enc::write_bool(out, *b).map_err(write_err),
+        (Type::List(elem) | Type::Set(elem), Value::List(items)) => {
+            enc::write_array_len(out, len_u32(items.len())?).map_err(write_err)?;
+            for (i, item) in items.iter().enumerate() {
+                encode_into(out, item, elem, &child(path, &i.to_string()))?;
+            }
+            Ok(())
+        }
+        (Type::Tuple(elems), Value::List(items)) if elems.len() == items.len() => {
+            enc::write_array_len(out, len_u32(items.len())?).map_err(write_err)?;
+            for (i, (item, elem)) in items.iter().zip(elems).enumerate() {
+                encode_into(out, item, elem, &child(path, &i.to_string()))?;
+            }
+            Ok(())
+        }
+        (Type::Map(elem), Value::Map(map)) => {
+            enc::write_map_len(out, len_u32(map.len())?).map_err(write_err)?;
+            for (k, v) in map {
+                enc::write_str(out, k).map_err(write_err)?;
+                encode_into(out, v, elem, &child(path, k))?;
+            }
+            Ok(())
+        }
+        (Type::Object(attrs), Value::Map(map)) => {
+            if let Some(name) = map.keys().find(|k| !attrs.contains_key(*k)) {
+                return Err(ValueError::UnexpectedAttribute {
+                    path: path.to_owned(),
+                    name: name.clone(),
+                });
+            }
+            enc::write_map_len(out, len_u32(attrs.len())?).map_err(write_err)?;
+            for (name, attr_ty) in attrs {
+                enc::write_str(out, name).map_err(write_err)?;
+                let v = map.get(name).unwrap_or(&Value::Null);
+                encode_into(out, v, attr_ty, &child(path, name))?;
+            }
+            Ok(())
+        }
+        (Type::Dynamic, v) => {
+            let inner = v.infer_type();
+            enc::write_array_len(out, 2).map_err(write_err)?;
+            enc::write_bin(out, &inner.to_json_bytes()).map_err(write_err)?;
+            encode_into(out, v, &inner, path)
+        }
+        _ => Err(mismatch(path, ty)),
+    }
+}
+
+fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), ValueError> {
+    if let Some(i) = n.as_i64() {
+        enc::write_sint(out, i).map_err(write_err)?;
+    } else if let Some(u) = n.as_u64() {
+        enc::write_uint(out, u).map_err(write_err)?;
+    } else if let Some(f) = n.as_f64() {
+        enc::write_f64(out, f).map_err(write_err)?;
+    }
+    Ok(())
+}
+
+/// A cursor over msgpack bytes.
+struct Reader<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ValueError> {
+        if self.buf.len() < n {
+            return Err(ValueError::Msgpack("unexpected end of input".into()));
+        }
+        let (head, tail) = self.buf.split_at(n);
+        self.buf = tail;
+        Ok(head)
+    }
+
+    fn u8(&mut self) -> Result<u8, ValueError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn be<const N: usize>(&mut self) -> Result<[u8; N], ValueError> {
+        let bytes = self.take(N)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(bytes);
+        Ok(out)
+    }
+
+    fn len(&mut self, marker: Marker) -> Result<usize, ValueError> {
+        Ok(match marker {
+            Marker::FixStr(n) | Marker::FixArray(n) | Marker::FixMap(n) => usize::from(n),
+            Marker::Str8 | Marker::Bin8 => usize::from(self.u8()?),
+            Marker::Str16 | Marker::Bin16 | Marker::Array16 | Marker::Map16 => {
+                usize::from(u16::from_be_bytes(self.be()?))
+            }
+            Marker::Str32 | Marker::Bin32 | Marker::Array32 | Marker::Map32 => {
+                u32::from_be_bytes(self.be()?) as usize
+            }
+            other => return Err(ValueError::Msgpack(format!("unexpected marker {other:?}"))),
+        })
+    }
+
+    fn string(&mut self, marker: Marker) -> Result<String, ValueError> {
+        let len = self.len(marker)?;
+        let bytes = self.take(len)?;
+        String::from_utf8(bytes.to_vec()).map_err(|_| ValueError::Msgpack("invalid UTF-8".into()))
+    }
+
+    /// Skips an extension's payload; returns its type byte.
+    fn ext(&mut self, marker: Marker) -> Result<i8, ValueError> {
+        let len = match marker {
+            Marker::FixExt1 => 1,
+            Marker::FixExt2 => 2,
+            Marker::FixExt4 => 4,
+            Marker::FixExt8 => 8,
+            Marker::FixExt16 => 16,
+            Marker::Ext8 => usize::from(self.u8()?),
+            Marker::Ext16 => usize::from(u16::from_be_bytes(self.be()?)),
+            Marker::Ext32 => u32::from_be_bytes(self.be()?) as usize,
+            other => return Err(ValueError::Msgpack(format!("unexpected marker {other:?}"))),
+        };
+        let ty = i8::from_be_bytes([self.u8()?]);
+        self.take(len)?;
+        Ok(ty)
+    }
+
+    fn number(&mut self, marker: Marker) -> Result<Option<Number>, ValueError> {
+        Ok(Some(match marker {
+            Marker::FixPos(n) => Number::from(n),
+            Marker::FixNeg(n) => Number::from(n),
+            Marker::U8 => Number::from(self.u8()?),
+            Marker::U16 => Number::from(u16::from_be_bytes(self.be()?)),
+            Marker::U32 => Number::from(u32::from_be_bytes(self.be()?)),
+            Marker::U64 => Number::from(u64::from_be_bytes(self.be()?)),
+            Marker::I8 => Number::from(i8::from_be_bytes(self.be()?)),
+            Marker::I16 => Number::from(i16::from_be_bytes(self.be()?)),
+            Marker::I32 => Number::from(i32::from_be_bytes(self.be()?)),
+            Marker::I64 => Number::from(i64::from_be_bytes(self.be()?)),
+            Marker::F32 => {
+                let f = f64::from(f32::from_be_bytes(self.be()?));
+                return Ok(Number::from_f64(f));
+            }
+            Marker::F64 => return Ok(Number::from_f64(f64::from_be_bytes(self.be()?))),
+            _ => return Ok(None),
+        }))
+    }
+
+    fn value(&mut self, ty: &Type, path: &str) -> Result<Value, ValueError> {
+        let marker = Marker::from_u8(self.u8()?);
+        match marker {
+            Marker::Null => return Ok(Value::Null),
+            Marker::FixExt1
+            | Marker::FixExt2
+            | Marker::FixExt4
+            | Marker::FixExt8
+            | Marker::FixExt16
+            | Marker::Ext8
+            | Marker::Ext16
+            | Marker::Ext32 => {
+                let ext = self.ext(marker)?;
+                // 0: unknown; 12: unknown with refinements (which this crate does not keep).
+                return match ext {
+                    0 | 12 => Ok(Value::Unknown),
+                    other => Err(ValueError::Msgpack(format!(
+                        "unexpected extension type {other} at {path:?}"
+                    ))),
+                };
+            }
+            _ => {}
+        }
+        match ty {
+            Type::String => match marker {
+                Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
+                    Ok(Value::String(self.string(marker)?))
+                }
+                _ => Err(mismatch(path, ty)),
+            },
+            Type::Number => match marker {
+                Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
+                    // cty writes numbers that fit no native format as decimal strings.
+                    let s = self.string(marker)?;
+                    parse_number(&s).ok_or_else(|| mismatch(path, ty))
+                }
+                _ => self
+                    .number(marker)?
+                    .map(Value::Number)
+                    .ok_or_else(|| mismatch(path, ty)),
+            },
+            Type::Bool => match marker {
+                Marker::True => Ok(Value::Bool(true)),
+                Marker::False => Ok(Value::Bool(false)),
+                _ => Err(mismatch(path, ty)),
+            },
+            Type::List(elem) | Type::Set(elem) => {
+                let len = self.len(marker)?;
+                if !matches!(
+                    marker,
+                    Marker::FixArray(_) | Marker::Array16 | Marker::Array32
+                ) {
+                    return Err(mismatch(path, ty));
+                }
+                let mut items = Vec::with_capacity(len.min(4096));
+                for i in 0..len {
+                    items.push(self.value(elem, &child(path, &i.to_string()))?);
+                }
+                Ok(Value::List(items))
+            }
+            Type::Tuple(elems) => {
+                let len = self.len(marker)?;
+                if len != elems.len()
+                    || !matches!(
+                        marker,
+                        Marker::FixArray(_) | Marker::Array16 | Marker::Array32
+                    )
+                {
+                    return Err(mismatch(path, ty));
+                }
+                let mut items = Vec::with_capacity(len);
+                for (i, elem) in elems.iter().enumerate() {
+                    items.push(self.value(elem, &child(path, &i.to_string()))?);
+                }
+                Ok(Value::List(items))
+            }
+            Type::Map(_) | Type::Object(_) => {
+                if !matches!(marker, Marker::FixMap(_) | Marker::Map16 | Marker::Map32) {
+                    return Err(mismatch(path, ty));
+                }
+                let len = self.len(marker)?;
+                let mut map = BTreeMap::new();
+                for _ in 0..len {
+                    let key_marker = Marker::from_u8(self.u8()?);
+                    let key = self.string(key_marker)?;
+                    let elem_ty = match ty {
+                        Type::Object(attrs) => {
+                            attrs
+                                .get(&key)
+                                .ok_or_else(|| ValueError::UnexpectedAttribute {
+                                    path: path.to_owned(),
+                                    name: key.clone(),
+                                })?
+                        }
+                        Type::Map(elem) => elem.as_ref(),
+                        _ => return Err(mismatch(path, ty)),
+                    };
+                    let v = self.value(elem_ty, &child(path, &key))?;
+                    map.insert(key, v);
+                }
+                if let Type::Object(attrs) = ty {
+                    for name in attrs.keys() {
+                        map.entry(name.clone()).or_insert(Value::Null);
+                    }
+                }
+                Ok(Value::Map(map))
+            }
+            Type::Dynamic => {
+                if marker != Marker::FixArray(2) {
+                    return Err(mismatch(path, ty));
+                }
+                let ty_marker = Marker::from_u8(self.u8()?);
+                let len = self.len(ty_marker)?;
+                let inner = Type::from_json_bytes(self.take(len)?)?;
+                self.value(&inner, path)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj() -> Type {
+        Type::object([
+            ("s", Type::String),
+            ("n", Type::Number),
+            ("b", Type::Bool),
+            ("l", Type::list(Type::String)),
+            ("m", Type::map(Type::Number)),
+            ("d", Type::Dynamic),
+            ("t", Type::Tuple(vec![Type::String, Type::Bool])),
+            ("o", Type::object([("x", Type::Number)])),
+        ])
+    }
+
+    #[test]
+    fn round_trip_with_unknown_and_null() {
+        let mut v = Value::Null;
+        v.set_attr("s", "hello".into());
+        v.set_attr("n", Value::Number(Number::from_f64(1.5).unwrap()));
+        v.set_attr("b", Value::Unknown);
+        v.set_attr("l", Value::List(vec!["a".into(), Value::Unknown]));
+        v.set_attr("m", Value::Map([("k".to_owned(), Value::from(-7))].into()));
+        v.set_attr("d", Value::Map([("z".to_owned(), Value::from("q"))].into()));
+        v.set_attr("t", Value::List(vec!["x".into(), true.into()]));
+        let bytes = encode(&v, &obj()).unwrap();
+        let back = decode(&bytes, &obj()).unwrap();
+        assert_eq!(back.attr("s"), &Value::from("hello"));
+        assert_eq!(back.attr("b"), &Value::Unknown);
+        assert_eq!(back.attr("o"), &Value::Null);
+        assert_eq!(back.attr("l"), v.attr("l"));
+        assert_eq!(back.attr("m"), v.attr("m"));
+        assert_eq!(back.attr("d"), v.attr("d"));
+        assert_eq!(back.attr("t"), v.attr("t"));
+    }
+
+    #[test]
+    fn wire_format_matches_cty() {
+        // {"a": unknown} encodes as fixmap(1) "a" fixext1(type 0).
+        let ty = Type::object([("a", Type::String)]);
+        let v = Value::Map([("a".to_owned(), Value::Unknown)].into());
+        assert_eq!(encode(&v, &ty).unwrap(), vec![0x81, 0xa1, b'a', 0xd4, 0, 0]);
+        // A refined unknown (ext 12) from a newer Terraform reads as unknown.
+        let refined = [0x81, 0xa1, b'a', 0xc7, 0x01, 0x0c, 0x80];
+        assert_eq!(decode(&refined, &ty).unwrap().attr("a"), &Value::Unknown);
+        // A dynamic value is [type JSON, value].
+        let bytes = encode(&Value::from("x"), &Type::Dynamic).unwrap();
+        assert_eq!(
+            bytes,
+            [&[0x92, 0xc4, 8][..], b"\"string\"", &[0xa1, b'x']].concat()
+        );
+    }
+
+    #[test]
+    fn rmp_serde_reads_what_we_write() {
+        let ty = Type::object([("a", Type::String), ("n", Type::Number)]);
+        let mut v = Value::Null;
+        v.set_attr("a", "x".into());
+        v.set_attr("n", 300.into());
+        let bytes = encode(&v, &ty).unwrap();
+        let other: BTreeMap<String, serde_json::Value> = rmp_serde::from_slice(&bytes).unwrap();
+        assert_eq!(other["a"], "x");
+        assert_eq!(other["n"], 300);
+    }
+
+    #[test]
+    fn undeclared_attribute_is_an_error() {
+        let ty = Type::object([("a", Type::String)]);
+        let v = Value::Map([("zz".to_owned(), Value::from("x"))].into());
+        assert!(matches!(
+            encode(&v, &ty),
+            Err(ValueError::UnexpectedAttribute { .. })
+        ));
+    }
+}

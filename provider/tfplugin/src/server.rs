@@ -1,0 +1,1096 @@
+//! The `tfplugin6.Provider` gRPC service: decodes each request with the right schema, calls the
+//! provider-author traits, and encodes the answer. Default planning (computed values unknown
+//! where they may change, write-only attributes kept out of plan and state, requires-replace
+//! from the schema) lives here too, so resources only describe themselves.
+//!
+//! RPCs of minors after 6.9 answer with a "not supported by this provider" diagnostic rather
+//! than gRPC UNIMPLEMENTED, which Terraform would report as a crash-like transport error.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use tokio_stream::Stream;
+use tonic::{Request, Response, Status};
+
+use crate::proto::tfplugin6 as pb;
+use crate::proto::tfplugin6::provider_server::ProviderServer;
+use crate::provider::{ErasedDataSource, ErasedEphemeral, ErasedResource};
+use crate::schema::{Block, Nesting};
+use crate::{
+    AttributePath, ConfigureCtx, Ctx, Diagnostic, Diagnostics, Function, FunctionError, Plan,
+    Private, Provider, RawState, Schema, Type, Value, from_value, msgpack,
+};
+
+/// The gRPC message size limit in both directions (256 MiB), as go-plugin hosts use.
+pub const MAX_MESSAGE_SIZE: usize = 256 * 1024 * 1024;
+
+/// Wraps a provider into the tonic service, with the message size limits set.
+pub fn provider_service<P: Provider>(provider: P) -> ProviderServer<ProviderService<P>> {
+    ProviderServer::new(ProviderService::new(provider))
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(MAX_MESSAGE_SIZE)
+}
+
+struct Typed<T> {
+    item: T,
+    schema: Schema,
+    ty: Type,
+}
+
+impl<T> Typed<T> {
+    fn new(item: T, schema: Schema) -> Self {
+        let ty = schema.value_type();
+        Self { item, schema, ty }
+    }
+}
+
+type TypedResource<C> = Typed<Box<dyn ErasedResource<C>>>;
+
+/// The tonic service implementing `tfplugin6.Provider` for a [`Provider`].
+pub struct ProviderService<P: Provider> {
+    provider: P,
+    provider_schema: Typed<()>,
+    resources: BTreeMap<String, TypedResource<P::Client>>,
+    data_sources: BTreeMap<String, Typed<Box<dyn ErasedDataSource<P::Client>>>>,
+    ephemerals: BTreeMap<String, Typed<Box<dyn ErasedEphemeral<P::Client>>>>,
+    functions: BTreeMap<String, Box<dyn Function>>,
+    client: RwLock<Option<Arc<P::Client>>>,
+    schema_problems: Diagnostics,
+}
+
+impl<P: Provider> std::fmt::Debug for ProviderService<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderService")
+            .field("resources", &self.resources.keys().collect::<Vec<_>>())
+            .field(
+                "data_sources",
+                &self.data_sources.keys().collect::<Vec<_>>(),
+            )
+            .field("ephemerals", &self.ephemerals.keys().collect::<Vec<_>>())
+            .field("functions", &self.functions.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: Provider> ProviderService<P> {
+    /// Collects the provider's types and checks their schemas once, up front.
+    pub fn new(provider: P) -> Self {
+        let mut problems = Diagnostics::new();
+        let mut check = |what: &str, name: &str, schema: &Schema| {
+            if let Err(lines) = schema.check() {
+                for line in lines {
+                    problems.push(Diagnostic::error(
+                        "Invalid provider schema",
+                        format!("{what} {name}: {line}. This is a bug in the provider."),
+                    ));
+                }
+            }
+        };
+        let provider_schema = provider.schema();
+        check("provider", "configuration", &provider_schema);
+        let mut resources = BTreeMap::new();
+        for r in provider.resources() {
+            let schema = r.0.schema();
+            check("resource", r.0.type_name(), &schema);
+            resources.insert(r.0.type_name().to_owned(), Typed::new(r.0, schema));
+        }
+        let mut data_sources = BTreeMap::new();
+        for d in provider.data_sources() {
+            let schema = d.0.schema();
+            check("data source", d.0.type_name(), &schema);
+            data_sources.insert(d.0.type_name().to_owned(), Typed::new(d.0, schema));
+        }
+        let mut ephemerals = BTreeMap::new();
+        for e in provider.ephemeral_resources() {
+            let schema = e.0.schema();
+            check("ephemeral resource", e.0.type_name(), &schema);
+            ephemerals.insert(e.0.type_name().to_owned(), Typed::new(e.0, schema));
+        }
+        let functions = provider
+            .functions()
+            .into_iter()
+            .map(|f| (f.0.name().to_owned(), f.0))
+            .collect();
+        Self {
+            provider_schema: Typed::new((), provider_schema),
+            provider,
+            resources,
+            data_sources,
+            ephemerals,
+            functions,
+            client: RwLock::new(None),
+            schema_problems: problems,
+        }
+    }
+
+    fn client(&self) -> Option<Arc<P::Client>> {
+        self.client.read().ok().and_then(|c| c.clone())
+    }
+
+    fn resource(&self, type_name: &str) -> Result<&TypedResource<P::Client>, Diagnostics> {
+        self.resources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("resource", type_name))
+    }
+}
+
+fn unknown_type(kind: &str, name: &str) -> Diagnostics {
+    Diagnostic::error(
+        format!("Unknown {kind} type"),
+        format!("This provider has no {kind} type {name:?}. Check the type name in the configuration and the provider version."),
+    )
+    .into()
+}
+
+fn not_supported(what: &str) -> Diagnostics {
+    Diagnostic::error(
+        format!("{what} is not supported by this provider"),
+        format!("{what} belongs to a newer plugin protocol than this provider implements (6.9). Use a provider version that supports it."),
+    )
+    .into()
+}
+
+fn value_error(what: &str, e: impl std::fmt::Display) -> Diagnostics {
+    Diagnostic::error(
+        format!("Invalid {what}"),
+        format!("Decoding or encoding the {what} failed: {e}."),
+    )
+    .into()
+}
+
+fn decode_dv(dv: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
+    let Some(dv) = dv else {
+        return Ok(Value::Null);
+    };
+    if !dv.msgpack.is_empty() {
+        return msgpack::decode(&dv.msgpack, ty).map_err(|e| value_error(what, e));
+    }
+    if !dv.json.is_empty() {
+        return Value::from_json_bytes(&dv.json, ty).map_err(|e| value_error(what, e));
+    }
+    Ok(Value::Null)
+}
+
+fn encode_dv(value: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diagnostics> {
+    Ok(pb::DynamicValue {
+        msgpack: msgpack::encode(value, ty).map_err(|e| value_error(what, e))?,
+        json: Vec::new(),
+    })
+}
+
+/// Runs `f`, turning its error into the response's diagnostics.
+fn answer<T>(result: Result<T, Diagnostics>, on_error: impl FnOnce(Diagnostics) -> T) -> T {
+    result.unwrap_or_else(on_error)
+}
+
+/// Sets every write-only attribute (at any block depth of single/list blocks) to null.
+fn null_write_only(block: &Block, value: &mut Value) {
+    let Value::Map(map) = value else { return };
+    for a in &block.attributes {
+        if a.write_only {
+            map.insert(a.name.clone(), Value::Null);
+        }
+    }
+    for b in &block.blocks {
+        if let Some(inner) = map.get_mut(&b.type_name) {
+            match (b.nesting, inner) {
+                (Nesting::Single | Nesting::Group, v) => null_write_only(&b.block, v),
+                (_, Value::List(items)) => {
+                    items.iter_mut().for_each(|v| null_write_only(&b.block, v));
+                }
+                (_, Value::Map(items)) => {
+                    items
+                        .values_mut()
+                        .for_each(|v| null_write_only(&b.block, v));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Copies top-level write-only attribute values from the configuration into `value`.
+fn fill_write_only(block: &Block, config: &Value, value: &mut Value) {
+    for a in block.attributes.iter().filter(|a| a.write_only) {
+        value.set_attr(a.name.clone(), config.attr(&a.name).clone());
+    }
+}
+
+/// The default plan for a block: computed attributes that the configuration leaves null become
+/// unknown whenever anything changes (or keep their prior value if marked so).
+fn plan_block(block: &Block, config: &Value, prior: &Value, planned: &mut Value) {
+    if planned.is_null() || planned == &Value::Unknown {
+        return;
+    }
+    for a in &block.attributes {
+        if !a.computed || !config.attr(&a.name).is_null() {
+            continue;
+        }
+        let prior_value = prior.attr(&a.name);
+        if a.use_state_for_unknown && !prior.is_null() {
+            planned.set_attr(a.name.clone(), prior_value.clone());
+        } else {
+            planned.set_attr(a.name.clone(), Value::Unknown);
+        }
+    }
+    for b in &block.blocks {
+        let (c, p) = (config.attr(&b.type_name), prior.attr(&b.type_name));
+        let Value::Map(map) = planned else { return };
+        let Some(inner) = map.get_mut(&b.type_name) else {
+            continue;
+        };
+        match (b.nesting, inner) {
+            (Nesting::Single | Nesting::Group, v) => plan_block(&b.block, c, p, v),
+            (Nesting::List, Value::List(items)) => {
+                for (i, v) in items.iter_mut().enumerate() {
+                    let ci = list_item(c, i);
+                    let pi = list_item(p, i);
+                    plan_block(&b.block, &ci, &pi, v);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn list_item(v: &Value, i: usize) -> Value {
+    match v {
+        Value::List(items) => items.get(i).cloned().unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
+}
+
+fn default_plan(schema: &Schema, config: &Value, prior: &Value, proposed: &Value) -> Plan {
+    let mut planned = proposed.clone();
+    null_write_only(&schema.block, &mut planned);
+    let mut requires_replace = Vec::new();
+    let unchanged = !prior.is_null() && &planned == prior;
+    if !unchanged && !planned.is_null() {
+        plan_block(&schema.block, config, prior, &mut planned);
+        if !prior.is_null() {
+            for a in schema
+                .block
+                .attributes
+                .iter()
+                .filter(|a| a.requires_replace)
+            {
+                if planned.attr(&a.name) != prior.attr(&a.name) {
+                    requires_replace.push(AttributePath::root(a.name.clone()));
+                }
+            }
+        }
+    }
+    Plan {
+        config: config.clone(),
+        prior: prior.clone(),
+        planned,
+        requires_replace,
+        private: Private::default(),
+    }
+}
+
+fn has_write_only_values(block: &Block, config: &Value) -> Option<String> {
+    block
+        .attributes
+        .iter()
+        .find(|a| a.write_only && !config.attr(&a.name).is_null())
+        .map(|a| a.name.clone())
+}
+
+fn function_to_proto(f: &dyn Function) -> pb::Function {
+    let sig = f.signature();
+    let param = |p: &crate::Parameter| pb::function::Parameter {
+        name: p.name.clone(),
+        r#type: p.ty.to_json_bytes(),
+        allow_null_value: p.allow_null,
+        allow_unknown_values: false,
+        description: p.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+    };
+    pb::Function {
+        parameters: sig.parameters.iter().map(param).collect(),
+        variadic_parameter: sig.variadic.as_ref().map(param),
+        r#return: Some(pb::function::Return {
+            r#type: sig.returns.to_json_bytes(),
+        }),
+        summary: sig.summary,
+        description: sig.description,
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecation_message: String::new(),
+    }
+}
+
+fn function_error(e: FunctionError) -> pb::FunctionError {
+    pb::FunctionError {
+        text: e.text,
+        function_argument: e.argument,
+    }
+}
+
+fn timestamp(t: std::time::SystemTime) -> Option<prost_types::Timestamp> {
+    let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(prost_types::Timestamp {
+        seconds: i64::try_from(d.as_secs()).ok()?,
+        nanos: i32::try_from(d.subsec_nanos()).ok()?,
+    })
+}
+
+type EventStream<T> = std::pin::Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+
+fn one_event<T: Send + 'static>(event: T) -> EventStream<T> {
+    Box::pin(tokio_stream::once(Ok(event)))
+}
+
+#[tonic::async_trait]
+impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
+    async fn get_metadata(
+        &self,
+        _request: Request<pb::get_metadata::Request>,
+    ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        use pb::get_metadata as m;
+        Ok(Response::new(m::Response {
+            server_capabilities: Some(capabilities()),
+            diagnostics: self.schema_problems.to_proto(),
+            data_sources: self
+                .data_sources
+                .keys()
+                .map(|k| m::DataSourceMetadata {
+                    type_name: k.clone(),
+                })
+                .collect(),
+            resources: self
+                .resources
+                .keys()
+                .map(|k| m::ResourceMetadata {
+                    type_name: k.clone(),
+                })
+                .collect(),
+            functions: self
+                .functions
+                .keys()
+                .map(|k| m::FunctionMetadata { name: k.clone() })
+                .collect(),
+            ephemeral_resources: self
+                .ephemerals
+                .keys()
+                .map(|k| m::EphemeralMetadata {
+                    type_name: k.clone(),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _request: Request<pb::get_provider_schema::Request>,
+    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        Ok(Response::new(pb::get_provider_schema::Response {
+            provider: Some(self.provider_schema.schema.to_proto()),
+            resource_schemas: self
+                .resources
+                .iter()
+                .map(|(k, v)| (k.clone(), v.schema.to_proto()))
+                .collect(),
+            data_source_schemas: self
+                .data_sources
+                .iter()
+                .map(|(k, v)| (k.clone(), v.schema.to_proto()))
+                .collect(),
+            functions: self
+                .functions
+                .iter()
+                .map(|(k, f)| (k.clone(), function_to_proto(f.as_ref())))
+                .collect(),
+            ephemeral_resource_schemas: self
+                .ephemerals
+                .iter()
+                .map(|(k, v)| (k.clone(), v.schema.to_proto()))
+                .collect(),
+            diagnostics: self.schema_problems.to_proto(),
+            provider_meta: None,
+            server_capabilities: Some(capabilities()),
+        }))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
+        let req = request.into_inner();
+        let diags = answer(
+            decode_dv(
+                req.config.as_ref(),
+                &self.provider_schema.ty,
+                "provider configuration",
+            )
+            .map(|config| self.provider.validate(&config)),
+            |d| d,
+        );
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics: diags.to_proto(),
+        }))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
+        let req = request.into_inner();
+        let write_only_allowed = req
+            .client_capabilities
+            .as_ref()
+            .is_some_and(|c| c.write_only_attributes_allowed);
+        let result = (|| {
+            let r = self.resource(&req.type_name)?;
+            let config = decode_dv(req.config.as_ref(), &r.ty, "resource configuration")?;
+            let mut diags = r.item.validate(&config);
+            let write_only = has_write_only_values(&r.schema.block, &config);
+            if let Some(name) = write_only.filter(|_| !write_only_allowed) {
+                diags.push(
+                    Diagnostic::error(
+                        "Write-only attribute not supported",
+                        format!("The attribute {name} is write-only, which needs Terraform 1.11 or later (plugin protocol 6.8). Upgrade Terraform or leave the attribute unset."),
+                    )
+                    .at(AttributePath::root(name)),
+                );
+            }
+            Ok(diags)
+        })();
+        Ok(Response::new(pb::validate_resource_config::Response {
+            diagnostics: answer(result, |d| d).to_proto(),
+        }))
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<pb::validate_data_resource_config::Request>,
+    ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
+        let req = request.into_inner();
+        let result = (|| {
+            let d = self
+                .data_sources
+                .get(&req.type_name)
+                .ok_or_else(|| unknown_type("data source", &req.type_name))?;
+            let config = decode_dv(req.config.as_ref(), &d.ty, "data source configuration")?;
+            Ok(d.item.validate(&config))
+        })();
+        Ok(Response::new(pb::validate_data_resource_config::Response {
+            diagnostics: answer(result, |d| d).to_proto(),
+        }))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
+        let req = request.into_inner();
+        let result = (|| {
+            let r = self.resource(&req.type_name)?;
+            let raw_state = req.raw_state.unwrap_or_default();
+            let raw = if raw_state.json.is_empty() {
+                RawState::Flatmap(raw_state.flatmap.into_iter().collect())
+            } else {
+                RawState::Json(
+                    serde_json::from_slice(&raw_state.json)
+                        .map_err(|e| value_error("stored state", e))?,
+                )
+            };
+            let current = r.schema.version;
+            let mut value = if req.version == current {
+                raw.decode(&r.ty)?
+            } else if req.version < current {
+                r.item.upgrade_state(req.version, &raw)?
+            } else {
+                return Err(Diagnostic::error(
+                    "State written by a newer provider",
+                    format!("The stored state of this {} has schema version {}, newer than this provider's {current}. Use the provider version that wrote it.", req.type_name, req.version),
+                )
+                .into());
+            };
+            null_write_only(&r.schema.block, &mut value);
+            encode_dv(&value, &r.ty, "upgraded state")
+        })();
+        Ok(Response::new(match result {
+            Ok(state) => pb::upgrade_resource_state::Response {
+                upgraded_state: Some(state),
+                diagnostics: Vec::new(),
+            },
+            Err(d) => pb::upgrade_resource_state::Response {
+                upgraded_state: None,
+                diagnostics: d.to_proto(),
+            },
+        }))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _request: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+        // No resource of this crate declares an identity yet: an empty map says so.
+        Ok(Response::new(
+            pb::get_resource_identity_schemas::Response::default(),
+        ))
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+        let req = request.into_inner();
+        Ok(Response::new(pb::upgrade_resource_identity::Response {
+            upgraded_identity: None,
+            diagnostics: Diagnostics::from(Diagnostic::error(
+                "Resource identity is not supported by this provider",
+                format!("The resource type {} declares no identity, so stored identity data cannot be upgraded.", req.type_name),
+            ))
+            .to_proto(),
+        }))
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> Result<Response<pb::configure_provider::Response>, Status> {
+        let req = request.into_inner();
+        let value = match decode_dv(
+            req.config.as_ref(),
+            &self.provider_schema.ty,
+            "provider configuration",
+        ) {
+            Ok(v) => v,
+            Err(d) => {
+                return Ok(Response::new(pb::configure_provider::Response {
+                    diagnostics: d.to_proto(),
+                }));
+            }
+        };
+        let mut ctx = ConfigureCtx {
+            terraform_version: req.terraform_version,
+            config_has_unknowns: value.has_unknowns(),
+            diagnostics: Diagnostics::new(),
+        };
+        let config = match from_value::<P::Config>(&value.unknowns_to_null()) {
+            Ok(c) => c,
+            Err(e) => {
+                return Ok(Response::new(pb::configure_provider::Response {
+                    diagnostics: value_error("provider configuration", e).to_proto(),
+                }));
+            }
+        };
+        let mut diags = match self.provider.configure(&mut ctx, config).await {
+            Ok(client) => {
+                if let Ok(mut slot) = self.client.write() {
+                    *slot = Some(Arc::new(client));
+                }
+                Diagnostics::new()
+            }
+            Err(d) => d,
+        };
+        diags.extend(ctx.diagnostics);
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics: diags.to_proto(),
+        }))
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Result<Response<pb::read_resource::Response>, Status> {
+        let req = request.into_inner();
+        let client = self.client();
+        let mut response = pb::read_resource::Response::default();
+        let result: Result<(), Diagnostics> = async {
+            let r = self.resource(&req.type_name)?;
+            let state = decode_dv(req.current_state.as_ref(), &r.ty, "current state")?;
+            if state.is_null() {
+                response.new_state = Some(encode_dv(&Value::Null, &r.ty, "new state")?);
+                return Ok(());
+            }
+            let mut ctx = Ctx::new(client.as_deref(), Private::from_bytes(&req.private)?);
+            let read = r.item.read(&mut ctx, state).await;
+            let mut diags = std::mem::take(&mut ctx.diagnostics);
+            match read {
+                Ok(Some(mut new_state)) => {
+                    null_write_only(&r.schema.block, &mut new_state);
+                    response.new_state = Some(encode_dv(&new_state, &r.ty, "new state")?);
+                    response.private = ctx.private.to_bytes();
+                }
+                Ok(None) => {
+                    diags.push(Diagnostic::warning(
+                        "Resource no longer exists",
+                        format!("The {} was not found on read, so it is removed from the state; the next plan will create it again.", req.type_name),
+                    ));
+                    response.new_state = Some(encode_dv(&Value::Null, &r.ty, "new state")?);
+                }
+                Err(d) => {
+                    diags.extend(d);
+                    response.new_state = req.current_state.clone();
+                    response.private = req.private.clone();
+                }
+            }
+            response.diagnostics = diags.to_proto();
+            Ok(())
+        }
+        .await;
+        if let Err(d) = result {
+            response.diagnostics.extend(d.to_proto());
+        }
+        Ok(Response::new(response))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        let req = request.into_inner();
+        let result: Result<pb::plan_resource_change::Response, Diagnostics> = (|| {
+            let r = self.resource(&req.type_name)?;
+            let prior = decode_dv(req.prior_state.as_ref(), &r.ty, "prior state")?;
+            let proposed = decode_dv(req.proposed_new_state.as_ref(), &r.ty, "proposed state")?;
+            let config = decode_dv(req.config.as_ref(), &r.ty, "resource configuration")?;
+            let mut plan = default_plan(&r.schema, &config, &prior, &proposed);
+            plan.private = Private::from_bytes(&req.prior_private)?;
+            let diags = if plan.is_destroy() {
+                Diagnostics::new()
+            } else {
+                r.item.modify_plan(&mut plan)
+            };
+            null_write_only(&r.schema.block, &mut plan.planned);
+            Ok(pb::plan_resource_change::Response {
+                planned_state: Some(encode_dv(&plan.planned, &r.ty, "planned state")?),
+                requires_replace: plan
+                    .requires_replace
+                    .iter()
+                    .map(AttributePath::to_proto)
+                    .collect(),
+                planned_private: plan.private.to_bytes(),
+                diagnostics: diags.to_proto(),
+                ..Default::default()
+            })
+        })();
+        Ok(Response::new(answer(result, |d| {
+            pb::plan_resource_change::Response {
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            }
+        })))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        let req = request.into_inner();
+        let client = self.client();
+        let mut response = pb::apply_resource_change::Response::default();
+        let result: Result<(), Diagnostics> = async {
+            let r = self.resource(&req.type_name)?;
+            let prior = decode_dv(req.prior_state.as_ref(), &r.ty, "prior state")?;
+            let planned = decode_dv(req.planned_state.as_ref(), &r.ty, "planned state")?;
+            let config = decode_dv(req.config.as_ref(), &r.ty, "resource configuration")?;
+            let mut ctx = Ctx::new(client.as_deref(), Private::from_bytes(&req.planned_private)?);
+            // On failure Terraform keeps what we return: nothing for a failed create, the
+            // prior state for a failed update or delete.
+            response.new_state = req.prior_state.clone();
+            let outcome = if planned.is_null() {
+                r.item.delete(&mut ctx, prior).await.map(|()| Value::Null)
+            } else {
+                let mut plan = planned.unknowns_to_null();
+                fill_write_only(&r.schema.block, &config, &mut plan);
+                if prior.is_null() {
+                    r.item.create(&mut ctx, plan).await
+                } else {
+                    r.item.update(&mut ctx, prior, plan).await
+                }
+            };
+            let mut diags = std::mem::take(&mut ctx.diagnostics);
+            match outcome {
+                Ok(mut new_state) => {
+                    null_write_only(&r.schema.block, &mut new_state);
+                    if new_state.has_unknowns() {
+                        diags.push(Diagnostic::error(
+                            "Provider returned unknown values after apply",
+                            format!("The {} still has unknown values after apply. This is a bug in the provider.", req.type_name),
+                        ));
+                    }
+                    response.new_state = Some(encode_dv(&new_state, &r.ty, "new state")?);
+                    response.private = if new_state.is_null() {
+                        Vec::new()
+                    } else {
+                        ctx.private.to_bytes()
+                    };
+                }
+                Err(d) => {
+                    diags.extend(d);
+                    response.private = req.planned_private.clone();
+                }
+            }
+            response.diagnostics = diags.to_proto();
+            Ok(())
+        }
+        .await;
+        if let Err(d) = result {
+            response.diagnostics.extend(d.to_proto());
+        }
+        Ok(Response::new(response))
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<pb::import_resource_state::Request>,
+    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        let req = request.into_inner();
+        let client = self.client();
+        let result: Result<pb::import_resource_state::Response, Diagnostics> = async {
+            let r = self.resource(&req.type_name)?;
+            let mut ctx = Ctx::new(client.as_deref(), Private::default());
+            let mut state = r.item.import(&mut ctx, &req.id).await?;
+            null_write_only(&r.schema.block, &mut state);
+            Ok(pb::import_resource_state::Response {
+                imported_resources: vec![pb::import_resource_state::ImportedResource {
+                    type_name: req.type_name.clone(),
+                    state: Some(encode_dv(&state, &r.ty, "imported state")?),
+                    private: ctx.private.to_bytes(),
+                    identity: None,
+                }],
+                diagnostics: ctx.diagnostics.to_proto(),
+                deferred: None,
+            })
+        }
+        .await;
+        Ok(Response::new(answer(result, |d| {
+            pb::import_resource_state::Response {
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            }
+        })))
+    }
+
+    async fn move_resource_state(
+        &self,
+        request: Request<pb::move_resource_state::Request>,
+    ) -> Result<Response<pb::move_resource_state::Response>, Status> {
+        let req = request.into_inner();
+        let result: Result<pb::move_resource_state::Response, Diagnostics> = (|| {
+            let r = self.resource(&req.target_type_name)?;
+            let source = req.source_state.unwrap_or_default();
+            let json: serde_json::Value = if source.json.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::from_slice(&source.json).map_err(|e| value_error("source state", e))?
+            };
+            let moved = r
+                .item
+                .move_state(&req.source_type_name, req.source_schema_version, &json)
+                .ok_or_else(|| -> Diagnostics {
+                    Diagnostic::error(
+                        "Move not supported",
+                        format!(
+                            "The resource type {} does not accept state moved from {} ({}).",
+                            req.target_type_name, req.source_type_name, req.source_provider_address
+                        ),
+                    )
+                    .into()
+                })?;
+            let mut state = moved?;
+            null_write_only(&r.schema.block, &mut state);
+            Ok(pb::move_resource_state::Response {
+                target_state: Some(encode_dv(&state, &r.ty, "moved state")?),
+                diagnostics: Vec::new(),
+                target_private: req.source_private.clone(),
+                target_identity: None,
+            })
+        })();
+        Ok(Response::new(answer(result, |d| {
+            pb::move_resource_state::Response {
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            }
+        })))
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> Result<Response<pb::read_data_source::Response>, Status> {
+        let req = request.into_inner();
+        let client = self.client();
+        let result: Result<pb::read_data_source::Response, Diagnostics> = async {
+            let d = self
+                .data_sources
+                .get(&req.type_name)
+                .ok_or_else(|| unknown_type("data source", &req.type_name))?;
+            let config = decode_dv(req.config.as_ref(), &d.ty, "data source configuration")?;
+            let mut ctx = Ctx::new(client.as_deref(), Private::default());
+            let state = d.item.read(&mut ctx, config).await?;
+            Ok(pb::read_data_source::Response {
+                state: Some(encode_dv(&state, &d.ty, "data source state")?),
+                diagnostics: ctx.diagnostics.to_proto(),
+                deferred: None,
+            })
+        }
+        .await;
+        Ok(Response::new(answer(result, |d| {
+            pb::read_data_source::Response {
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            }
+        })))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        request: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
+        let req = request.into_inner();
+        let result = (|| {
+            let e = self
+                .ephemerals
+                .get(&req.type_name)
+                .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
+            let config = decode_dv(req.config.as_ref(), &e.ty, "ephemeral configuration")?;
+            Ok(e.item.validate(&config))
+        })();
+        Ok(Response::new(
+            pb::validate_ephemeral_resource_config::Response {
+                diagnostics: answer(result, |d| d).to_proto(),
+            },
+        ))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        request: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
+        let req = request.into_inner();
+        let client = self.client();
+        let result: Result<pb::open_ephemeral_resource::Response, Diagnostics> = async {
+            let e = self
+                .ephemerals
+                .get(&req.type_name)
+                .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
+            let config = decode_dv(req.config.as_ref(), &e.ty, "ephemeral configuration")?;
+            let mut ctx = Ctx::new(client.as_deref(), Private::default());
+            let result = e.item.open(&mut ctx, config).await?;
+            let private = ctx.private.to_bytes();
+            Ok(pb::open_ephemeral_resource::Response {
+                diagnostics: ctx.diagnostics.to_proto(),
+                renew_at: ctx.renew_at.and_then(timestamp),
+                result: Some(encode_dv(&result, &e.ty, "ephemeral result")?),
+                private: (!private.is_empty()).then_some(private),
+                deferred: None,
+            })
+        }
+        .await;
+        Ok(Response::new(answer(result, |d| {
+            pb::open_ephemeral_resource::Response {
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            }
+        })))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        request: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
+        let req = request.into_inner();
+        let client = self.client();
+        let result: Result<pb::renew_ephemeral_resource::Response, Diagnostics> = async {
+            let e = self
+                .ephemerals
+                .get(&req.type_name)
+                .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
+            let private = Private::from_bytes(req.private.as_deref().unwrap_or_default())?;
+            let mut ctx = Ctx::new(client.as_deref(), private);
+            e.item.renew(&mut ctx).await?;
+            let private = ctx.private.to_bytes();
+            Ok(pb::renew_ephemeral_resource::Response {
+                diagnostics: ctx.diagnostics.to_proto(),
+                renew_at: ctx.renew_at.and_then(timestamp),
+                private: (!private.is_empty()).then_some(private),
+            })
+        }
+        .await;
+        Ok(Response::new(answer(result, |d| {
+            pb::renew_ephemeral_resource::Response {
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            }
+        })))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        request: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
+        let req = request.into_inner();
+        let client = self.client();
+        let result: Result<Diagnostics, Diagnostics> = async {
+            let e = self
+                .ephemerals
+                .get(&req.type_name)
+                .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
+            let private = Private::from_bytes(req.private.as_deref().unwrap_or_default())?;
+            let mut ctx = Ctx::new(client.as_deref(), private);
+            e.item.close(&mut ctx).await?;
+            Ok(ctx.diagnostics)
+        }
+        .await;
+        Ok(Response::new(pb::close_ephemeral_resource::Response {
+            diagnostics: answer(result, |d| d).to_proto(),
+        }))
+    }
+
+    async fn get_functions(
+        &self,
+        _request: Request<pb::get_functions::Request>,
+    ) -> Result<Response<pb::get_functions::Response>, Status> {
+        Ok(Response::new(pb::get_functions::Response {
+            functions: self
+                .functions
+                .iter()
+                .map(|(k, f)| (k.clone(), function_to_proto(f.as_ref())))
+                .collect(),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    async fn call_function(
+        &self,
+        request: Request<pb::call_function::Request>,
+    ) -> Result<Response<pb::call_function::Response>, Status> {
+        let req = request.into_inner();
+        let result: Result<pb::DynamicValue, FunctionError> = (|| {
+            let f = self.functions.get(&req.name).ok_or_else(|| FunctionError {
+                text: format!("This provider has no function {:?}.", req.name),
+                argument: None,
+            })?;
+            let sig = f.signature();
+            let mut args = Vec::with_capacity(req.arguments.len());
+            for (i, arg) in req.arguments.iter().enumerate() {
+                let param = sig.parameters.get(i).or(sig.variadic.as_ref());
+                let index = i64::try_from(i).unwrap_or(i64::MAX);
+                let Some(param) = param else {
+                    return Err(FunctionError::argument(index, "Too many arguments."));
+                };
+                let value = decode_dv(Some(arg), &param.ty, "function argument")
+                    .map_err(|d| FunctionError::argument(index, d.to_string()))?;
+                if value.is_null() && !param.allow_null {
+                    return Err(FunctionError::argument(
+                        index,
+                        format!("Argument {} must not be null.", param.name),
+                    ));
+                }
+                args.push(value);
+            }
+            if args.len() < sig.parameters.len() {
+                return Err(FunctionError {
+                    text: format!(
+                        "Not enough arguments: {} expected, {} given.",
+                        sig.parameters.len(),
+                        args.len()
+                    ),
+                    argument: None,
+                });
+            }
+            let value = f.call(args)?;
+            encode_dv(&value, &sig.returns, "function result").map_err(|d| FunctionError {
+                text: d.to_string(),
+                argument: None,
+            })
+        })();
+        Ok(Response::new(match result {
+            Ok(value) => pb::call_function::Response {
+                result: Some(value),
+                error: None,
+            },
+            Err(e) => pb::call_function::Response {
+                result: None,
+                error: Some(function_error(e)),
+            },
+        }))
+    }
+
+    async fn generate_resource_config(
+        &self,
+        _request: Request<pb::generate_resource_config::Request>,
+    ) -> Result<Response<pb::generate_resource_config::Response>, Status> {
+        Ok(Response::new(pb::generate_resource_config::Response {
+            config: None,
+            diagnostics: not_supported("GenerateResourceConfig").to_proto(),
+        }))
+    }
+
+    type ListResourceStream = EventStream<pb::list_resource::Event>;
+
+    async fn list_resource(
+        &self,
+        _request: Request<pb::list_resource::Request>,
+    ) -> Result<Response<Self::ListResourceStream>, Status> {
+        Ok(Response::new(one_event(pb::list_resource::Event {
+            diagnostic: not_supported("ListResource").to_proto(),
+            ..Default::default()
+        })))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        _request: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        Ok(Response::new(pb::validate_list_resource_config::Response {
+            diagnostics: not_supported("List resources").to_proto(),
+        }))
+    }
+
+    async fn plan_action(
+        &self,
+        _request: Request<pb::plan_action::Request>,
+    ) -> Result<Response<pb::plan_action::Response>, Status> {
+        Ok(Response::new(pb::plan_action::Response {
+            diagnostics: not_supported("Actions").to_proto(),
+            deferred: None,
+        }))
+    }
+
+    type InvokeActionStream = EventStream<pb::invoke_action::Event>;
+
+    async fn invoke_action(
+        &self,
+        _request: Request<pb::invoke_action::Request>,
+    ) -> Result<Response<Self::InvokeActionStream>, Status> {
+        use pb::invoke_action::event::{Completed, Type as EventType};
+        Ok(Response::new(one_event(pb::invoke_action::Event {
+            r#type: Some(EventType::Completed(Completed {
+                diagnostics: not_supported("Actions").to_proto(),
+            })),
+        })))
+    }
+
+    async fn validate_action_config(
+        &self,
+        _request: Request<pb::validate_action_config::Request>,
+    ) -> Result<Response<pb::validate_action_config::Response>, Status> {
+        Ok(Response::new(pb::validate_action_config::Response {
+            diagnostics: not_supported("Actions").to_proto(),
+        }))
+    }
+
+    async fn stop_provider(
+        &self,
+        _request: Request<pb::stop_provider::Request>,
+    ) -> Result<Response<pb::stop_provider::Response>, Status> {
+        // Calls in flight run to completion; nothing here is long-running enough to abort.
+        Ok(Response::new(pb::stop_provider::Response {
+            error: String::new(),
+        }))
+    }
+}
+
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: false,
+        get_provider_schema_optional: false,
+        move_resource_state: true,
+    }
+}
