@@ -541,7 +541,7 @@ pub fn run(
             entry.file(f, &bytes);
         }
     }
-    record::commit(out, &entry)
+    record::commit_tree(out, &entry)
 }
 
 fn signer_for(

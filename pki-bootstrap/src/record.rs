@@ -128,23 +128,51 @@ pub fn rewrite_sums(dir: &Path) -> Result<()> {
     fsio::replace(&dir.join(SUMS_FILE), out.as_bytes(), MODE_PUBLIC)
 }
 
+/// Like [`commit`], but the manifest covers every file below `dir` with relative paths, so one
+/// `sha256sum -c SHA256SUMS` at the top of a ceremony directory checks everything in it.
+pub fn commit_tree(dir: &Path, entry: &LogEntry) -> Result<()> {
+    commit(dir, entry)?;
+    let mut map = BTreeMap::new();
+    hash_into(dir, "", true, &mut map)?;
+    let mut out = String::new();
+    for (name, digest) in map {
+        let _ = writeln!(out, "{digest}  {name}");
+    }
+    fsio::replace(&dir.join(SUMS_FILE), out.as_bytes(), MODE_PUBLIC)
+}
+
 /// SHA-256 of every regular file in `dir` (sorted by name), excluding `SHA256SUMS` and temps.
 pub fn hash_dir(dir: &Path) -> Result<BTreeMap<String, String>> {
     let mut map = BTreeMap::new();
+    hash_into(dir, "", false, &mut map)?;
+    Ok(map)
+}
+
+fn hash_into(
+    dir: &Path,
+    prefix: &str,
+    recurse: bool,
+    map: &mut BTreeMap<String, String>,
+) -> Result<()> {
     let entries =
         std::fs::read_dir(dir).map_err(Error::io(format!("listing {}", dir.display())))?;
     for entry in entries {
         let entry = entry.map_err(Error::io(format!("listing {}", dir.display())))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
-        if !is_file || name == SUMS_FILE || fsio::is_temp_name(&name) {
+        let kind = entry.file_type().ok();
+        if recurse && kind.is_some_and(|t| t.is_dir()) {
+            hash_into(&entry.path(), &format!("{prefix}{name}/"), true, map)?;
+            continue;
+        }
+        let is_file = kind.is_some_and(|t| t.is_file());
+        if !is_file || (prefix.is_empty() && name == SUMS_FILE) || fsio::is_temp_name(&name) {
             continue;
         }
         let data = std::fs::read(entry.path())
             .map_err(Error::io(format!("reading {}", entry.path().display())))?;
-        map.insert(name, hex(&openssl::sha::sha256(&data)));
+        map.insert(format!("{prefix}{name}"), hex(&openssl::sha::sha256(&data)));
     }
-    Ok(map)
+    Ok(())
 }
 
 /// Lower-case hex.

@@ -227,22 +227,28 @@ fn check_file(path: &Path, checks: &mut Vec<Check>) {
 fn check_sums(dir: &Path) -> Result<()> {
     let listed = std::fs::read_to_string(dir.join(SUMS_FILE))
         .map_err(Error::io(format!("reading {}/{SUMS_FILE}", dir.display())))?;
-    let actual = record::hash_dir(dir)?;
-    let mut seen = 0usize;
+    let mut names = std::collections::BTreeSet::new();
     for line in listed.lines() {
         let Some((digest, name)) = line.split_once("  ") else {
             return Err(Error::Invalid(format!("malformed manifest line `{line}`")));
         };
-        match actual.get(name) {
-            Some(d) if d == digest => seen += 1,
-            Some(_) => return Err(Error::Verify(format!("{name} does not match its checksum"))),
-            None => return Err(Error::Verify(format!("{name} is listed but missing"))),
+        if name.starts_with('/') || name.split('/').any(|c| c == "..") {
+            return Err(Error::Invalid(format!(
+                "manifest names a path outside the directory: {name}"
+            )));
         }
+        let Ok(data) = std::fs::read(dir.join(name)) else {
+            return Err(Error::Verify(format!("{name} is listed but missing")));
+        };
+        if record::hex(&openssl::sha::sha256(&data)) != digest {
+            return Err(Error::Verify(format!("{name} does not match its checksum")));
+        }
+        names.insert(name.to_owned());
     }
-    if seen != actual.len() {
-        return Err(Error::Verify(
-            "some files in the directory are not listed".into(),
-        ));
+    if let Some(extra) = record::hash_dir(dir)?.keys().find(|n| !names.contains(*n)) {
+        return Err(Error::Verify(format!(
+            "{extra} is in the directory but not in the manifest"
+        )));
     }
     Ok(())
 }

@@ -1,0 +1,544 @@
+//! The exact error text users see, through the real binary (assert_cmd), and that a refused
+//! command leaves nothing behind.
+
+mod common;
+
+use assert_cmd::assert::OutputAssertExt;
+use common::{Scratch, make_csr};
+use predicates::prelude::*;
+
+fn last_stderr_line(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[test]
+fn existing_output_without_force_is_refused_and_force_replaces() {
+    let s = Scratch::new();
+    s.root("root", "p256", &[]);
+    let before = std::fs::read(s.path("root/ca.pem")).unwrap();
+    let out = s
+        .cmd()
+        .args([
+            "root",
+            "--out",
+            "root",
+            "--subject",
+            "CN=Other",
+            "--passphrase-file",
+            "pass",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        last_stderr_line(&out),
+        "pki-bootstrap: refusing to overwrite existing file root/ca.pem (pass --force to replace it)"
+    );
+    assert_eq!(std::fs::read(s.path("root/ca.pem")).unwrap(), before);
+    s.ok(&[
+        "root",
+        "--out",
+        "root",
+        "--subject",
+        "CN=Other",
+        "--passphrase-file",
+        "pass",
+        "--force",
+    ]);
+    assert_ne!(std::fs::read(s.path("root/ca.pem")).unwrap(), before);
+}
+
+#[test]
+fn wrong_passphrase() {
+    let s = Scratch::new();
+    s.root("root", "p256", &[]);
+    let out = s
+        .cmd()
+        .args([
+            "intermediate",
+            "--ca",
+            "root",
+            "--ca-passphrase-file",
+            "wrong",
+            "--out",
+            "int",
+            "--subject",
+            "CN=Int",
+            "--passphrase-file",
+            "pass",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        last_stderr_line(&out),
+        "pki-bootstrap: wrong passphrase for CA key root/ca.key (or the file is damaged)"
+    );
+    assert!(
+        !s.path("int").exists(),
+        "nothing is written after a refusal"
+    );
+}
+
+#[test]
+fn ca_true_csr_under_server_profile() {
+    let s = Scratch::new();
+    s.root("root", "p256", &["--path-len", "1"]);
+    make_csr(
+        s.dir.path(),
+        "ca.csr",
+        "ec",
+        &[
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-subj",
+            "/CN=sneaky",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "subjectAltName=DNS:sneaky.example",
+        ],
+    );
+    let out = s
+        .cmd()
+        .args([
+            "sign-csr",
+            "--ca",
+            "root",
+            "--ca-passphrase-file",
+            "pass",
+            "--csr",
+            "ca.csr",
+            "--profile",
+            "server",
+            "--out",
+            "leaf.pem",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        last_stderr_line(&out),
+        "pki-bootstrap: refusing to sign CSR ca.csr: it requests CA:TRUE but the server profile \
+         issues end-entity certificates (use --profile intermediate to sign a CA)"
+    );
+    assert!(!s.path("leaf.pem").exists());
+}
+
+#[test]
+fn pathlen_that_does_not_fit() {
+    let s = Scratch::new();
+    s.root("root", "p256", &["--path-len", "0"]);
+    let out = s
+        .cmd()
+        .args([
+            "intermediate",
+            "--ca",
+            "root",
+            "--ca-passphrase-file",
+            "pass",
+            "--out",
+            "int",
+            "--subject",
+            "CN=Int",
+            "--passphrase-file",
+            "pass",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        last_stderr_line(&out),
+        "pki-bootstrap: issuer \"CN=Test Root, O=Example\" has pathLenConstraint 0 and cannot \
+         sign the CA \"CN=Int\"; sign it with a CA higher up, or create the issuer with a larger \
+         --path-len"
+    );
+    assert!(!s.path("int").exists());
+
+    let s = Scratch::new();
+    s.root("root", "p256", &["--path-len", "1"]);
+    let out = s
+        .cmd()
+        .args([
+            "intermediate",
+            "--ca",
+            "root",
+            "--ca-passphrase-file",
+            "pass",
+            "--out",
+            "int",
+            "--subject",
+            "CN=Int",
+            "--passphrase-file",
+            "pass",
+            "--path-len",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        last_stderr_line(&out),
+        "pki-bootstrap: path length 1 of \"CN=Int\" does not fit under issuer \"CN=Test Root, \
+         O=Example\" (pathLenConstraint 1); use --path-len 0 or less"
+    );
+}
+
+#[test]
+fn child_outliving_parent_is_refused_or_truncated() {
+    let s = Scratch::new();
+    s.root("root", "p256", &["--days", "30"]);
+    let out = s
+        .cmd()
+        .args([
+            "intermediate",
+            "--ca",
+            "root",
+            "--ca-passphrase-file",
+            "pass",
+            "--out",
+            "int",
+            "--subject",
+            "CN=Int",
+            "--passphrase-file",
+            "pass",
+            "--days",
+            "60",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let line = last_stderr_line(&out);
+    assert!(
+        line.starts_with("pki-bootstrap: \"CN=Int\" would be valid until ")
+            && line.contains(" but its issuer \"CN=Test Root, O=Example\" expires ")
+            && line.ends_with("; shorten --days or pass --truncate-validity"),
+        "{line}"
+    );
+    assert!(!s.path("int").exists());
+    s.cmd()
+        .args([
+            "intermediate",
+            "--ca",
+            "root",
+            "--ca-passphrase-file",
+            "pass",
+            "--out",
+            "int",
+            "--subject",
+            "CN=Int",
+            "--passphrase-file",
+            "pass",
+            "--days",
+            "60",
+            "--truncate-validity",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: validity of \"CN=Int\" truncated from ",
+        ));
+    let (root_end, int_end) = (
+        common::openssl(
+            s.dir.path(),
+            &["x509", "-in", "root/ca.pem", "-noout", "-enddate"],
+        )
+        .1,
+        common::openssl(
+            s.dir.path(),
+            &["x509", "-in", "int/ca.pem", "-noout", "-enddate"],
+        )
+        .1,
+    );
+    assert_eq!(root_end, int_end);
+}
+
+#[test]
+fn malformed_csr() {
+    let s = Scratch::new();
+    s.root("root", "p256", &[]);
+    std::fs::write(
+        s.path("bad.csr"),
+        "-----BEGIN CERTIFICATE REQUEST-----\nnot base64!\n-----END CERTIFICATE REQUEST-----\n",
+    )
+    .unwrap();
+    let out = s
+        .cmd()
+        .args([
+            "sign-csr",
+            "--ca",
+            "root",
+            "--ca-passphrase-file",
+            "pass",
+            "--csr",
+            "bad.csr",
+            "--profile",
+            "intermediate",
+            "--out",
+            "x.pem",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        last_stderr_line(&out),
+        "pki-bootstrap: malformed CSR bad.csr: not a PEM or DER PKCS#10 certificate request"
+    );
+}
+
+#[test]
+fn weak_and_sha1_csrs_are_refused() {
+    let s = Scratch::new();
+    s.root("root", "p256", &["--path-len", "1"]);
+    make_csr(s.dir.path(), "weak.csr", "rsa:1024", &["-subj", "/CN=weak"]);
+    make_csr(
+        s.dir.path(),
+        "sha1.csr",
+        "rsa:2048",
+        &["-subj", "/CN=old", "-sha1"],
+    );
+    for (csr, why) in [
+        (
+            "weak.csr",
+            "its RSA key has 1024 bits; at least 2048 are required",
+        ),
+        ("sha1.csr", "it is signed with SHA-1"),
+    ] {
+        let out = s
+            .cmd()
+            .args([
+                "sign-csr",
+                "--ca",
+                "root",
+                "--ca-passphrase-file",
+                "pass",
+                "--csr",
+                csr,
+                "--profile",
+                "intermediate",
+                "--out",
+                "x.pem",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            last_stderr_line(&out),
+            format!("pki-bootstrap: refusing to sign CSR {csr}: {why}")
+        );
+    }
+}
+
+#[test]
+fn plaintext_ca_key_needs_both_flags() {
+    let s = Scratch::new();
+    s.cmd()
+        .args(["root", "--out", "r", "--subject", "CN=R", "--no-encrypt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--insecure"));
+    assert!(!s.path("r").exists());
+    s.cmd()
+        .args([
+            "root",
+            "--out",
+            "r",
+            "--subject",
+            "CN=R",
+            "--no-encrypt",
+            "--insecure",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("is NOT encrypted"));
+    let key = std::fs::read_to_string(s.path("r/ca.key")).unwrap();
+    assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"));
+}
+
+#[test]
+fn short_passphrase_is_refused() {
+    let s = Scratch::new();
+    std::fs::write(s.path("short"), "abc\n").unwrap();
+    let out = s
+        .cmd()
+        .args([
+            "root",
+            "--out",
+            "r",
+            "--subject",
+            "CN=R",
+            "--passphrase-file",
+            "short",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        last_stderr_line(&out),
+        "pki-bootstrap: passphrase is shorter than 12 characters; choose a longer one"
+    );
+    assert!(!s.path("r").exists());
+}
+
+#[test]
+fn require_offline_matches_the_interfaces() {
+    let s = Scratch::new();
+    let up = pki_bootstrap::offline::interfaces_up();
+    let out = s
+        .cmd()
+        .args([
+            "root",
+            "--out",
+            "r",
+            "--subject",
+            "CN=R",
+            "--passphrase-file",
+            "pass",
+            "--require-offline",
+        ])
+        .output()
+        .unwrap();
+    if up.is_empty() {
+        assert!(out.status.success());
+    } else {
+        assert_eq!(
+            last_stderr_line(&out),
+            format!(
+                "pki-bootstrap: network interface(s) {} are up and --require-offline was given; \
+                 disconnect them and retry",
+                up.join(", ")
+            )
+        );
+        assert!(!s.path("r").exists());
+    }
+}
+
+#[test]
+fn outputs_have_modes_and_records_check() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::new();
+    s.root("root", "p256", &["--path-len", "1"]);
+    s.intermediate("root", "int", "p256", &[]);
+    s.server("int", "tls", "p256");
+    let mode = |p: &str| std::fs::metadata(s.path(p)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("root/ca.key"), 0o600);
+    assert_eq!(mode("root/ca.pem"), 0o644);
+    assert_eq!(mode("tls/tls.key"), 0o600);
+    assert_eq!(mode("tls/tls.crt"), 0o644);
+    for d in ["root", "int", "tls"] {
+        let st = std::process::Command::new("sha256sum")
+            .args(["-c", "--strict", "SHA256SUMS"])
+            .current_dir(s.path(d))
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{d}: {}",
+            String::from_utf8_lossy(&st.stdout)
+        );
+        let log = std::fs::read_to_string(s.path(&format!("{d}/ceremony-log.jsonl"))).unwrap();
+        for line in log.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(v["time"].as_str().unwrap().ends_with('Z'));
+            assert!(v["tool"].as_str().unwrap().starts_with("pki-bootstrap "));
+        }
+    }
+    // The root's log records the intermediate and the server cert's issuer is the intermediate.
+    let root_log = std::fs::read_to_string(s.path("root/ceremony-log.jsonl")).unwrap();
+    assert_eq!(root_log.lines().count(), 2);
+    s.cmd()
+        .args(["verify", "root", "int", "tls", "--passphrase-file", "pass"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("FAIL").not());
+    // Tampering is caught: exit code 3.
+    std::fs::write(s.path("int/state.json"), "{}").unwrap();
+    s.cmd()
+        .args(["verify", "int"])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("FAIL manifest"));
+}
+
+#[test]
+fn new_certificates_are_announced() {
+    let s = Scratch::new();
+    let out = s.ok(&[
+        "root",
+        "--out",
+        "r",
+        "--subject",
+        "CN=Announce",
+        "--passphrase-file",
+        "pass",
+    ]);
+    let (_, fp) = common::openssl(
+        s.dir.path(),
+        &[
+            "x509",
+            "-in",
+            "r/ca.pem",
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+        ],
+    );
+    let fp = fp.trim().rsplit('=').next().unwrap().to_owned();
+    assert!(out.contains(&format!("sha256:      {fp}")), "{out}\n{fp}");
+    assert!(out.contains("subject:     CN=Announce"));
+}
+
+#[test]
+fn ceremony_dry_run_writes_nothing_and_run_matches_it() {
+    let s = Scratch::new();
+    let cfg = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/ceremony/ceremony.toml"
+    );
+    let plan = s.ok(&["ceremony", "--config", cfg, "--out", "c", "--dry-run"]);
+    assert!(!s.path("c").exists());
+    let planned: Vec<String> = plan
+        .lines()
+        .skip_while(|l| !l.starts_with("Files that would be created"))
+        .skip(1)
+        .map(|l| l.trim().to_owned())
+        .collect();
+    assert_eq!(planned.len(), 10, "{plan}");
+    s.ok(&[
+        "ceremony",
+        "--config",
+        cfg,
+        "--out",
+        "c",
+        "--passphrase-file",
+        "pass",
+    ]);
+    for f in &planned {
+        assert!(s.path(f).is_file(), "{f} planned but not created");
+    }
+    let st = std::process::Command::new("sha256sum")
+        .args(["-c", "--strict", "SHA256SUMS"])
+        .current_dir(s.path("c"))
+        .output()
+        .unwrap();
+    assert!(st.status.success());
+    // A second run refuses: everything exists.
+    let out = s
+        .cmd()
+        .args([
+            "ceremony",
+            "--config",
+            cfg,
+            "--out",
+            "c",
+            "--passphrase-file",
+            "pass",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        last_stderr_line(&out),
+        "pki-bootstrap: refusing to overwrite existing file c/root/ca.pem (pass --force to replace it)"
+    );
+}
