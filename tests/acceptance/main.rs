@@ -3,5 +3,6 @@
 
 mod harness;
 mod pki_bootstrap;
+mod provider;
 mod snapshot_cron;
 mod tfplugin;
