@@ -91,6 +91,11 @@ impl Client {
         &self.config
     }
 
+    /// Changes the time limit for ordinary requests and for the headers of streamed ones.
+    pub fn set_request_timeout(&mut self, timeout: Duration) {
+        self.config.request_timeout = timeout;
+    }
+
     /// Uses `token` for all further requests.
     pub fn set_token(&mut self, token: Secret) {
         self.inner.set_token(token.expose());

@@ -144,6 +144,9 @@ pub struct Leader {
     /// The leader's API address (its `api_addr`); empty when none is known.
     #[serde(default)]
     pub leader_address: String,
+    /// When the leader became active; changes when a restore re-initialises it.
+    #[serde(default)]
+    pub active_time: Option<String>,
     /// Raft index committed, when the storage is Raft.
     #[serde(default)]
     pub raft_committed_index: Option<u64>,

@@ -1,0 +1,129 @@
+//! Exit codes and the failure type that carries one. A job's caller (Kubernetes, systemd,
+//! alerting on the metric) needs to tell "fix the configuration" from "the server is down" from
+//! "the bucket refused us" without parsing text, so every failure is tagged with the stage it
+//! happened in, and each stage has its own documented exit code.
+
+use std::fmt;
+
+/// Where a command failed; each stage maps to one exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// A setting is missing or invalid, or a local file is unreadable. Exit code 3.
+    Config,
+    /// The server could not be reached, refused the login or the snapshot, or has no active
+    /// node. Exit code 4.
+    Server,
+    /// The snapshot failed verification (truncated, corrupted, incomplete). Exit code 5.
+    Verify,
+    /// KMS key check, bucket check, upload, listing or download failed. Exit code 6.
+    Storage,
+    /// The upload succeeded but applying retention failed. Exit code 7.
+    Retention,
+    /// The server refused the restore or it did not take effect. Exit code 8.
+    Restore,
+    /// A bug or an unexpected local failure. Exit code 1.
+    Internal,
+}
+
+impl Stage {
+    /// The process exit code for a failure in this stage.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::Internal => 1,
+            Self::Config => 3,
+            Self::Server => 4,
+            Self::Verify => 5,
+            Self::Storage => 6,
+            Self::Retention => 7,
+            Self::Restore => 8,
+        }
+    }
+
+    /// Lower-case name used in the JSON summary and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Config => "config",
+            Self::Server => "server",
+            Self::Verify => "verify",
+            Self::Storage => "storage",
+            Self::Retention => "retention",
+            Self::Restore => "restore",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+/// A failed command: the stage and the error chain.
+pub struct Failure {
+    /// Where it failed.
+    pub stage: Stage,
+    /// What failed, with context.
+    pub error: anyhow::Error,
+}
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failure: {:#}", self.stage.as_str(), self.error)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
+impl Failure {
+    /// A failure in `stage` with a message.
+    pub fn new(stage: Stage, message: impl fmt::Display) -> Self {
+        Self {
+            stage,
+            error: anyhow::anyhow!("{message}"),
+        }
+    }
+}
+
+/// Tags errors with the stage they happened in.
+pub trait StageExt<T> {
+    /// Converts the error into a [`Failure`] of `stage`.
+    fn stage(self, stage: Stage) -> Result<T, Failure>;
+}
+
+impl<T, E: Into<anyhow::Error>> StageExt<T> for Result<T, E> {
+    fn stage(self, stage: Stage) -> Result<T, Failure> {
+        self.map_err(|e| Failure {
+            stage,
+            error: e.into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_distinct_and_documented() {
+        let all = [
+            Stage::Internal,
+            Stage::Config,
+            Stage::Server,
+            Stage::Verify,
+            Stage::Storage,
+            Stage::Retention,
+            Stage::Restore,
+        ];
+        let codes: std::collections::HashSet<u8> = all.iter().map(|s| s.exit_code()).collect();
+        assert_eq!(codes.len(), all.len());
+        assert!(!codes.contains(&0) && !codes.contains(&2));
+        let readme = include_str!("../README.md");
+        for s in all {
+            assert!(
+                readme.contains(&format!("| {} |", s.exit_code())),
+                "README lacks exit code {}",
+                s.exit_code()
+            );
+        }
+    }
+}

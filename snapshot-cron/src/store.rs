@@ -1,0 +1,528 @@
+//! S3 and KMS: the checks before an upload (the KMS key exists and is enabled, the bucket
+//! exists), the multipart upload with SSE-KMS and per-part SHA-256 checksums the server
+//! verifies, the check after it (HEAD shows aws:kms with our key and the full size), listing our
+//! objects with pagination, deleting, and downloading for a restore. Any failure after the
+//! multipart upload was created aborts it, retrying the abort for a while, so no parts are left
+//! behind to be billed.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context as _, anyhow, bail};
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::{ByteStream, Length};
+use aws_sdk_s3::types::{
+    ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart, ServerSideEncryption,
+};
+use base64::Engine as _;
+use tokio::task::JoinSet;
+use tracing::{info, warn};
+
+use crate::cli::StoreArgs;
+use crate::keys::{self, SnapshotObject};
+use crate::take::{Downloaded, Progress, TempSink};
+
+/// Object metadata keys (stored as `x-amz-meta-<name>`).
+pub mod meta {
+    /// SHA-256 of the whole object, hex.
+    pub const SHA256: &str = "sha256";
+    /// Raft index of the snapshot.
+    pub const RAFT_INDEX: &str = "raft-index";
+    /// Raft term of the snapshot.
+    pub const RAFT_TERM: &str = "raft-term";
+    /// Server version that produced it.
+    pub const SERVER_VERSION: &str = "server-version";
+    /// OpenBao or Vault.
+    pub const SERVER_FLAVOUR: &str = "server-flavour";
+    /// Seconds spent taking and verifying the snapshot.
+    pub const DURATION: &str = "snapshot-duration-seconds";
+    /// Tool and version that wrote it.
+    pub const CREATED_BY: &str = "created-by";
+}
+
+/// S3 + KMS clients for one bucket and prefix.
+pub struct Store {
+    s3: aws_sdk_s3::Client,
+    kms: aws_sdk_kms::Client,
+    bucket: String,
+    prefix: String,
+}
+
+/// What the upload left in the bucket.
+#[derive(Debug, Clone)]
+pub struct Uploaded {
+    /// Object key.
+    pub key: String,
+    /// ETag.
+    pub etag: String,
+    /// Checksum S3 reports (composite SHA-256 of the parts).
+    pub checksum_sha256: Option<String>,
+}
+
+/// One listed snapshot with its metadata.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Listed {
+    /// Object key.
+    pub key: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Creation time from the key, ms since the epoch.
+    pub created_ms: u64,
+    /// Raft index (from the key).
+    pub index: u64,
+    /// SHA-256 from the metadata.
+    pub sha256: Option<String>,
+}
+
+impl Store {
+    /// Builds clients from the standard AWS chain plus the endpoint / path-style flags.
+    pub async fn connect(args: &StoreArgs) -> Self {
+        let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .load()
+            .await;
+        let mut s3 =
+            aws_sdk_s3::config::Builder::from(&shared).force_path_style(args.s3_force_path_style);
+        if let Some(ep) = &args.s3_endpoint {
+            s3 = s3.endpoint_url(ep);
+        }
+        let mut kms = aws_sdk_kms::config::Builder::from(&shared);
+        if let Some(ep) = &args.kms_endpoint {
+            kms = kms.endpoint_url(ep);
+        }
+        Self {
+            s3: aws_sdk_s3::Client::from_conf(s3.build()),
+            kms: aws_sdk_kms::Client::from_conf(kms.build()),
+            bucket: args.bucket.clone(),
+            prefix: keys::normalize_prefix(&args.prefix),
+        }
+    }
+
+    /// The bucket.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// The normalised prefix.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Checks through the KMS API that `key_id` exists and is enabled for encryption. S3 (and
+    /// S3-compatible stores in particular) may accept any key id in the upload headers.
+    pub async fn check_kms_key(&self, key_id: &str) -> anyhow::Result<String> {
+        let out = self
+            .kms
+            .describe_key()
+            .key_id(key_id)
+            .send()
+            .await
+            .map_err(|e| {
+                let code = e.code().unwrap_or_default().to_owned();
+                let detail = describe(&e);
+                if code == "NotFoundException" {
+                    anyhow!("KMS key {key_id:?} does not exist ({detail}); set SNAPSHOT_CRON_KMS_KEY_ID to an existing key in this account and region")
+                } else {
+                    anyhow!("cannot check KMS key {key_id:?}: {detail}")
+                }
+            })?;
+        let meta = out
+            .key_metadata
+            .ok_or_else(|| anyhow!("KMS DescribeKey for {key_id:?} returned no key metadata"))?;
+        let state = meta
+            .key_state
+            .as_ref()
+            .map_or("unknown", |s| s.as_str())
+            .to_owned();
+        if !meta.enabled || state != "Enabled" {
+            bail!(
+                "KMS key {key_id:?} is not enabled (state {state}); enable it or configure another key"
+            );
+        }
+        if let Some(usage) = &meta.key_usage
+            && usage.as_str() != "ENCRYPT_DECRYPT"
+        {
+            bail!(
+                "KMS key {key_id:?} has usage {}; SSE-KMS needs an ENCRYPT_DECRYPT key",
+                usage.as_str()
+            );
+        }
+        Ok(meta.arn.unwrap_or(meta.key_id))
+    }
+
+    /// Checks that the bucket exists and is reachable with our credentials.
+    pub async fn check_bucket(&self) -> anyhow::Result<()> {
+        match self.s3.head_bucket().bucket(&self.bucket).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let status = e.raw_response().map(|r| r.status().as_u16());
+                match status {
+                    Some(404) => bail!(
+                        "bucket {:?} does not exist; create it or set SNAPSHOT_CRON_BUCKET",
+                        self.bucket
+                    ),
+                    Some(403) => bail!(
+                        "access to bucket {:?} is denied; check the credentials and the IAM policy",
+                        self.bucket
+                    ),
+                    _ => bail!("cannot reach bucket {:?}: {}", self.bucket, describe(&e)),
+                }
+            }
+        }
+    }
+
+    /// Uploads the snapshot as a multipart upload with SSE-KMS and per-part SHA-256 checksums,
+    /// then checks the object with HEAD. Aborts the upload on any failure.
+    pub async fn upload(
+        &self,
+        key: &str,
+        snapshot: &Downloaded,
+        kms_key_id: &str,
+        metadata: HashMap<String, String>,
+        concurrency: usize,
+    ) -> anyhow::Result<Uploaded> {
+        let created = self
+            .s3
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .server_side_encryption(ServerSideEncryption::AwsKms)
+            .ssekms_key_id(kms_key_id)
+            .checksum_algorithm(ChecksumAlgorithm::Sha256)
+            .content_type("application/gzip")
+            .set_metadata(Some(metadata))
+            .send()
+            .await
+            .map_err(|e| anyhow!("starting the multipart upload of {key}: {}", describe(&e)))?;
+        let upload_id = created
+            .upload_id
+            .ok_or_else(|| anyhow!("S3 returned no upload id for {key}"))?;
+        match self
+            .upload_parts_and_complete(key, &upload_id, snapshot, concurrency)
+            .await
+        {
+            Ok(done) => {
+                if let Err(e) = self.check_uploaded(key, snapshot.bytes, kms_key_id).await {
+                    // An object that is not what we meant to store must not count as a backup.
+                    let _ = self
+                        .s3
+                        .delete_object()
+                        .bucket(&self.bucket)
+                        .key(key)
+                        .send()
+                        .await;
+                    return Err(e);
+                }
+                Ok(done)
+            }
+            Err(e) => {
+                self.abort(key, &upload_id).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn upload_parts_and_complete(
+        &self,
+        key: &str,
+        upload_id: &str,
+        snapshot: &Downloaded,
+        concurrency: usize,
+    ) -> anyhow::Result<Uploaded> {
+        let path = snapshot.file.path().to_path_buf();
+        let part_count = snapshot.part_sha256.len();
+        let mut tasks: JoinSet<anyhow::Result<CompletedPart>> = JoinSet::new();
+        let mut completed = Vec::with_capacity(part_count);
+        let mut next = 0usize;
+        let mut progress = Progress::new("uploading snapshot");
+        let mut sent_bytes = 0u64;
+        while next < part_count || !tasks.is_empty() {
+            while next < part_count && tasks.len() < concurrency.max(1) {
+                let number = i32::try_from(next + 1).context("too many parts")?;
+                let offset = next as u64 * snapshot.part_size;
+                let length = snapshot.part_size.min(snapshot.bytes - offset);
+                let checksum =
+                    base64::engine::general_purpose::STANDARD.encode(snapshot.part_sha256[next]);
+                let s3 = self.s3.clone();
+                let (bucket, key, upload_id, path) = (
+                    self.bucket.clone(),
+                    key.to_owned(),
+                    upload_id.to_owned(),
+                    path.clone(),
+                );
+                tasks.spawn(async move {
+                    upload_part(
+                        &s3, &bucket, &key, &upload_id, &path, number, offset, length, checksum,
+                    )
+                    .await
+                });
+                next += 1;
+            }
+            let Some(joined) = tasks.join_next().await else {
+                break;
+            };
+            let part = match joined {
+                Ok(Ok(part)) => part,
+                Ok(Err(e)) => {
+                    tasks.abort_all();
+                    return Err(e);
+                }
+                Err(e) => {
+                    tasks.abort_all();
+                    bail!("a part upload task failed: {e}");
+                }
+            };
+            sent_bytes += snapshot.part_size;
+            progress.update(sent_bytes.min(snapshot.bytes));
+            completed.push(part);
+        }
+        progress.done(snapshot.bytes);
+        completed.sort_by_key(|p| p.part_number);
+        let done = self
+            .s3
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(completed))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| anyhow!("completing the multipart upload of {key}: {}", describe(&e)))?;
+        Ok(Uploaded {
+            key: key.to_owned(),
+            etag: done.e_tag.unwrap_or_default(),
+            checksum_sha256: done.checksum_sha256,
+        })
+    }
+
+    async fn check_uploaded(&self, key: &str, bytes: u64, kms_key_id: &str) -> anyhow::Result<()> {
+        let head = self
+            .s3
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .checksum_mode(ChecksumMode::Enabled)
+            .send()
+            .await
+            .map_err(|e| anyhow!("checking the uploaded object {key}: {}", describe(&e)))?;
+        let size = head.content_length.unwrap_or(-1);
+        if u64::try_from(size).ok() != Some(bytes) {
+            bail!("the uploaded object {key} has {size} bytes, expected {bytes}; deleted it");
+        }
+        if head.server_side_encryption != Some(ServerSideEncryption::AwsKms) {
+            bail!("the uploaded object {key} is not encrypted with aws:kms; deleted it");
+        }
+        let reported = head.ssekms_key_id.unwrap_or_default();
+        if !(reported == kms_key_id || reported.ends_with(&format!("/{kms_key_id}"))) {
+            warn!(%reported, configured = %kms_key_id, "S3 reports a different KMS key id form (alias or ARN)");
+        }
+        Ok(())
+    }
+
+    /// Aborts a multipart upload, retrying for up to two minutes: when S3 is unreachable the
+    /// parts would otherwise stay behind (and be billed) until a lifecycle rule cleans them.
+    async fn abort(&self, key: &str, upload_id: &str) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut delay = Duration::from_millis(500);
+        loop {
+            match self
+                .s3
+                .abort_multipart_upload()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .send()
+                .await
+            {
+                Ok(_) => {
+                    info!(key, "aborted the multipart upload");
+                    return;
+                }
+                Err(e) if e.code() == Some("NoSuchUpload") => return,
+                Err(e) => {
+                    if Instant::now() + delay > deadline {
+                        warn!(key, error = %describe(&e), "could not abort the multipart upload; a bucket lifecycle rule (AbortIncompleteMultipartUpload) must clean it up");
+                        return;
+                    }
+                    warn!(key, error = %describe(&e), "aborting the multipart upload failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+    }
+
+    /// Our snapshot objects under the prefix (others are ignored), newest first.
+    pub async fn list(&self) -> anyhow::Result<Vec<SnapshotObject>> {
+        let list_prefix = if self.prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", self.prefix)
+        };
+        let mut out = Vec::new();
+        let mut pages = self
+            .s3
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(list_prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                anyhow!(
+                    "listing s3://{}/{}: {}",
+                    self.bucket,
+                    self.prefix,
+                    describe(&e)
+                )
+            })?;
+            for obj in page.contents.unwrap_or_default() {
+                let Some(key) = obj.key else { continue };
+                let Some((created_ms, index)) = keys::parse_key(&self.prefix, &key) else {
+                    continue;
+                };
+                out.push(SnapshotObject {
+                    key,
+                    created_ms,
+                    index,
+                    size: obj.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                });
+            }
+        }
+        out.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then(b.key.cmp(&a.key)));
+        Ok(out)
+    }
+
+    /// The SHA-256 recorded in an object's metadata.
+    pub async fn recorded_sha256(&self, key: &str) -> anyhow::Result<Option<String>> {
+        let head = self
+            .s3
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| anyhow!("reading the metadata of {key}: {}", describe(&e)))?;
+        Ok(head.metadata.and_then(|m| m.get(meta::SHA256).cloned()))
+    }
+
+    /// Deletes one object.
+    pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        self.s3
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| anyhow!("deleting {key}: {}", describe(&e)))?;
+        Ok(())
+    }
+
+    /// Downloads an object into a temporary file in `dir`, hashing it on the way.
+    pub async fn download(&self, key: &str, dir: &Path) -> anyhow::Result<Downloaded> {
+        let out = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.code() == Some("NoSuchKey") {
+                    anyhow!(
+                        "s3://{}/{key} does not exist; see `snapshot-cron list`",
+                        self.bucket
+                    )
+                } else {
+                    anyhow!("downloading s3://{}/{key}: {}", self.bucket, describe(&e))
+                }
+            })?;
+        let mut body = out.body;
+        let mut sink = TempSink::create(dir, ".restore-", u64::MAX)?;
+        let mut progress = Progress::new("downloading snapshot");
+        while let Some(chunk) = body
+            .try_next()
+            .await
+            .with_context(|| format!("downloading s3://{}/{key}", self.bucket))?
+        {
+            sink.write(&chunk)?;
+            progress.update(sink.written());
+        }
+        progress.done(sink.written());
+        sink.finish()
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // one part's coordinates; a struct would only rename them
+async fn upload_part(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    path: &Path,
+    number: i32,
+    offset: u64,
+    length: u64,
+    checksum: String,
+) -> anyhow::Result<CompletedPart> {
+    // The body streams from the file (no part-sized buffer) and can be re-read for retries.
+    let body = ByteStream::read_from()
+        .path(path)
+        .offset(offset)
+        .length(Length::Exact(length))
+        .build()
+        .await
+        .with_context(|| format!("reading part {number} of the snapshot file"))?;
+    let out = s3
+        .upload_part()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .part_number(number)
+        .content_length(i64::try_from(length).context("part too large")?)
+        .checksum_algorithm(ChecksumAlgorithm::Sha256)
+        .checksum_sha256(&checksum)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| anyhow!("uploading part {number} of {key}: {}", describe(&e)))?;
+    Ok(CompletedPart::builder()
+        .part_number(number)
+        .set_e_tag(out.e_tag)
+        .checksum_sha256(checksum)
+        .build())
+}
+
+/// One line for an SDK error: the service's code and message, or why it could not be reached.
+fn describe<E, R>(err: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            match (e.code(), e.message()) {
+                (Some(c), Some(m)) => format!("{c}: {m}"),
+                (Some(c), None) => c.to_owned(),
+                _ => DisplayErrorContext(err).to_string(),
+            }
+        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => format!(
+            "cannot reach the endpoint ({}); check AWS_ENDPOINT_URL / the network",
+            DisplayErrorContext(err)
+        ),
+        _ => DisplayErrorContext(err).to_string(),
+    }
+}
+
+/// Seconds since the epoch, for metrics and ages.
+pub fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
