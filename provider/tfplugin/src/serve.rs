@@ -186,6 +186,9 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
     }
     stdout.flush().map_err(ServeError::Stdout)?;
     drop(stdout);
+    if !options.debug {
+        release_stdout();
+    }
 
     spawn_signal_handler(options.debug, shutdown_tx.clone());
 
@@ -218,6 +221,18 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
             tracing::warn!("graceful shutdown took too long; exiting anyway");
             Ok(())
         }
+    }
+}
+
+/// After the handshake the host only logs what the plugin writes to stdout, and go-plugin
+/// clients race at exit between reading that pipe and closing it ("error encountered while
+/// scanning stdout: file already closed", go-plugin #298). Pointing fd 1 at stderr closes our end
+/// of the pipe now, so the host reads EOF long before exit, while later stdout output still
+/// reaches the host's log through stderr.
+fn release_stdout() {
+    #[cfg(unix)]
+    if let Err(e) = rustix::stdio::dup2_stdout(std::io::stderr()) {
+        tracing::debug!("could not redirect stdout to stderr: {e}");
     }
 }
 
