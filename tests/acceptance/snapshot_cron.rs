@@ -491,6 +491,13 @@ fn verify_accepts_the_cli_snapshot_and_rejects_truncated_flipped_and_empty_files
     assert!(text(&out.stderr).contains("empty"), "{}", text(&out.stderr));
 }
 
+/// This checkout's root, from this file's own crate directory.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
 /// A TCP proxy for fault injection.
 struct Proxy {
     addr: String,
@@ -654,7 +661,7 @@ fn s3_going_away_during_part_upload_leaves_no_open_multipart_upload() {
 
 #[test]
 fn kustomize_base_renders_with_the_hardening_in_place() {
-    let root = vaultpki_tests::workspace_root();
+    let root = workspace_root();
     let out = Command::new("kubectl")
         .arg("kustomize")
         .arg(root.join("snapshot-cron/deploy/kubernetes"))
@@ -686,7 +693,7 @@ fn kustomize_base_renders_with_the_hardening_in_place() {
 
 #[test]
 fn snapshot_approle_module_is_terraform_formatted() {
-    let dir: PathBuf = vaultpki_tests::workspace_root().join("modules/snapshot-approle");
+    let dir: PathBuf = workspace_root().join("modules/snapshot-approle");
     let out = Command::new("terraform")
         .args(["fmt", "-check", "-diff"])
         .arg(&dir)
