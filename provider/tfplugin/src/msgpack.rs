@@ -15,14 +15,14 @@ use crate::{Type, Value, ValueError};
 /// Encodes `value` as msgpack for type `ty`.
 pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, ValueError> {
     let mut out = Vec::with_capacity(256);
-    encode_into(&mut out, value, ty, "")?;
+    encode_into(&mut out, value, ty)?;
     Ok(out)
 }
 
 /// Decodes msgpack bytes holding a value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
     let mut reader = Reader { buf: bytes };
-    let value = reader.value(ty, "")?;
+    let value = reader.value(ty)?;
     if !reader.buf.is_empty() {
         return Err(ValueError::Msgpack(format!(
             "{} bytes left over after the value",
@@ -36,26 +36,47 @@ fn write_err<E: std::fmt::Display>(e: E) -> ValueError {
     ValueError::Msgpack(e.to_string())
 }
 
-fn mismatch(path: &str, ty: &Type) -> ValueError {
+fn mismatch(ty: &Type) -> ValueError {
     ValueError::Mismatch {
-        path: path.to_owned(),
+        path: String::new(),
         expected: ty.to_json().to_string(),
     }
 }
 
-fn child(path: &str, step: &str) -> String {
-    if path.is_empty() {
-        step.to_owned()
-    } else {
-        format!("{path}.{step}")
+/// Prefixes an error's path with one step. Paths are only built on the error path, so the
+/// happy path allocates nothing for them.
+fn within(step: &str) -> impl FnOnce(ValueError) -> ValueError + '_ {
+    move |e| {
+        let join = |path: String| {
+            if path.is_empty() {
+                step.to_owned()
+            } else {
+                format!("{step}.{path}")
+            }
+        };
+        match e {
+            ValueError::Mismatch { path, expected } => ValueError::Mismatch {
+                path: join(path),
+                expected,
+            },
+            ValueError::UnexpectedAttribute { path, name } => ValueError::UnexpectedAttribute {
+                path: join(path),
+                name,
+            },
+            other => other,
+        }
     }
+}
+
+fn within_index(i: usize) -> impl FnOnce(ValueError) -> ValueError {
+    move |e| within(&i.to_string())(e)
 }
 
 fn len_u32(len: usize) -> Result<u32, ValueError> {
     u32::try_from(len).map_err(|_| ValueError::Msgpack("collection too large".into()))
 }
 
-fn encode_into(out: &mut Vec<u8>, value: &Value, ty: &Type, path: &str) -> Result<(), ValueError> {
+fn encode_into(out: &mut Vec<u8>, value: &Value, ty: &Type) -> Result<(), ValueError> {
     match value {
         Value::Null => {
             enc::write_nil(out).map_err(write_err)?;
@@ -75,20 +96,20 @@ fn encode_into(out: &mut Vec<u8>, value: &Value, ty: &Type, path: &str) -> Resul
         (Type::Number, Value::Number(n)) => write_number(out, n),
         (Type::Number, Value::String(s)) => match parse_number(s) {
             Some(Value::Number(n)) => write_number(out, &n),
-            _ => Err(mismatch(path, ty)),
+            _ => Err(mismatch(ty)),
         },
         (Type::Bool, Value::Bool(b)) => enc::write_bool(out, *b).map_err(write_err),
         (Type::List(elem) | Type::Set(elem), Value::List(items)) => {
             enc::write_array_len(out, len_u32(items.len())?).map_err(write_err)?;
             for (i, item) in items.iter().enumerate() {
-                encode_into(out, item, elem, &child(path, &i.to_string()))?;
+                encode_into(out, item, elem).map_err(within_index(i))?;
             }
             Ok(())
         }
         (Type::Tuple(elems), Value::List(items)) if elems.len() == items.len() => {
             enc::write_array_len(out, len_u32(items.len())?).map_err(write_err)?;
             for (i, (item, elem)) in items.iter().zip(elems).enumerate() {
-                encode_into(out, item, elem, &child(path, &i.to_string()))?;
+                encode_into(out, item, elem).map_err(within_index(i))?;
             }
             Ok(())
         }
@@ -96,14 +117,14 @@ fn encode_into(out: &mut Vec<u8>, value: &Value, ty: &Type, path: &str) -> Resul
             enc::write_map_len(out, len_u32(map.len())?).map_err(write_err)?;
             for (k, v) in map {
                 enc::write_str(out, k).map_err(write_err)?;
-                encode_into(out, v, elem, &child(path, k))?;
+                encode_into(out, v, elem).map_err(within(k))?;
             }
             Ok(())
         }
         (Type::Object(attrs), Value::Map(map)) => {
             if let Some(name) = map.keys().find(|k| !attrs.contains_key(*k)) {
                 return Err(ValueError::UnexpectedAttribute {
-                    path: path.to_owned(),
+                    path: String::new(),
                     name: name.clone(),
                 });
             }
@@ -111,7 +132,7 @@ fn encode_into(out: &mut Vec<u8>, value: &Value, ty: &Type, path: &str) -> Resul
             for (name, attr_ty) in attrs {
                 enc::write_str(out, name).map_err(write_err)?;
                 let v = map.get(name).unwrap_or(&Value::Null);
-                encode_into(out, v, attr_ty, &child(path, name))?;
+                encode_into(out, v, attr_ty).map_err(within(name))?;
             }
             Ok(())
         }
@@ -119,9 +140,9 @@ fn encode_into(out: &mut Vec<u8>, value: &Value, ty: &Type, path: &str) -> Resul
             let inner = v.infer_type();
             enc::write_array_len(out, 2).map_err(write_err)?;
             enc::write_bin(out, &inner.to_json_bytes()).map_err(write_err)?;
-            encode_into(out, v, &inner, path)
+            encode_into(out, v, &inner)
         }
-        _ => Err(mismatch(path, ty)),
+        _ => Err(mismatch(ty)),
     }
 }
 
@@ -221,7 +242,7 @@ impl<'a> Reader<'a> {
         }))
     }
 
-    fn value(&mut self, ty: &Type, path: &str) -> Result<Value, ValueError> {
+    fn value(&mut self, ty: &Type) -> Result<Value, ValueError> {
         let marker = Marker::from_u8(self.u8()?);
         match marker {
             Marker::Null => return Ok(Value::Null),
@@ -238,7 +259,7 @@ impl<'a> Reader<'a> {
                 return match ext {
                     0 | 12 => Ok(Value::Unknown),
                     other => Err(ValueError::Msgpack(format!(
-                        "unexpected extension type {other} at {path:?}"
+                        "unexpected extension type {other}"
                     ))),
                 };
             }
@@ -249,57 +270,49 @@ impl<'a> Reader<'a> {
                 Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
                     Ok(Value::String(self.string(marker)?))
                 }
-                _ => Err(mismatch(path, ty)),
+                _ => Err(mismatch(ty)),
             },
             Type::Number => match marker {
                 Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
                     // cty writes numbers that fit no native format as decimal strings.
                     let s = self.string(marker)?;
-                    parse_number(&s).ok_or_else(|| mismatch(path, ty))
+                    parse_number(&s).ok_or_else(|| mismatch(ty))
                 }
                 _ => self
                     .number(marker)?
                     .map(Value::Number)
-                    .ok_or_else(|| mismatch(path, ty)),
+                    .ok_or_else(|| mismatch(ty)),
             },
             Type::Bool => match marker {
                 Marker::True => Ok(Value::Bool(true)),
                 Marker::False => Ok(Value::Bool(false)),
-                _ => Err(mismatch(path, ty)),
+                _ => Err(mismatch(ty)),
             },
             Type::List(elem) | Type::Set(elem) => {
-                let len = self.len(marker)?;
-                if !matches!(
-                    marker,
-                    Marker::FixArray(_) | Marker::Array16 | Marker::Array32
-                ) {
-                    return Err(mismatch(path, ty));
+                if !is_array(marker) {
+                    return Err(mismatch(ty));
                 }
+                let len = self.len(marker)?;
                 let mut items = Vec::with_capacity(len.min(4096));
                 for i in 0..len {
-                    items.push(self.value(elem, &child(path, &i.to_string()))?);
+                    items.push(self.value(elem).map_err(within_index(i))?);
                 }
                 Ok(Value::List(items))
             }
             Type::Tuple(elems) => {
-                let len = self.len(marker)?;
-                if len != elems.len()
-                    || !matches!(
-                        marker,
-                        Marker::FixArray(_) | Marker::Array16 | Marker::Array32
-                    )
-                {
-                    return Err(mismatch(path, ty));
+                if !is_array(marker) || self.len(marker)? != elems.len() {
+                    return Err(mismatch(ty));
                 }
+                let len = elems.len();
                 let mut items = Vec::with_capacity(len);
                 for (i, elem) in elems.iter().enumerate() {
-                    items.push(self.value(elem, &child(path, &i.to_string()))?);
+                    items.push(self.value(elem).map_err(within_index(i))?);
                 }
                 Ok(Value::List(items))
             }
             Type::Map(_) | Type::Object(_) => {
                 if !matches!(marker, Marker::FixMap(_) | Marker::Map16 | Marker::Map32) {
-                    return Err(mismatch(path, ty));
+                    return Err(mismatch(ty));
                 }
                 let len = self.len(marker)?;
                 let mut map = BTreeMap::new();
@@ -311,14 +324,14 @@ impl<'a> Reader<'a> {
                             attrs
                                 .get(&key)
                                 .ok_or_else(|| ValueError::UnexpectedAttribute {
-                                    path: path.to_owned(),
+                                    path: String::new(),
                                     name: key.clone(),
                                 })?
                         }
                         Type::Map(elem) => elem.as_ref(),
-                        _ => return Err(mismatch(path, ty)),
+                        _ => return Err(mismatch(ty)),
                     };
-                    let v = self.value(elem_ty, &child(path, &key))?;
+                    let v = self.value(elem_ty).map_err(within(&key))?;
                     map.insert(key, v);
                 }
                 if let Type::Object(attrs) = ty {
@@ -330,15 +343,22 @@ impl<'a> Reader<'a> {
             }
             Type::Dynamic => {
                 if marker != Marker::FixArray(2) {
-                    return Err(mismatch(path, ty));
+                    return Err(mismatch(ty));
                 }
                 let ty_marker = Marker::from_u8(self.u8()?);
                 let len = self.len(ty_marker)?;
                 let inner = Type::from_json_bytes(self.take(len)?)?;
-                self.value(&inner, path)
+                self.value(&inner)
             }
         }
     }
+}
+
+fn is_array(marker: Marker) -> bool {
+    matches!(
+        marker,
+        Marker::FixArray(_) | Marker::Array16 | Marker::Array32
+    )
 }
 
 #[cfg(test)]
@@ -406,6 +426,27 @@ mod tests {
         let other: BTreeMap<String, serde_json::Value> = rmp_serde::from_slice(&bytes).unwrap();
         assert_eq!(other["a"], "x");
         assert_eq!(other["n"], 300);
+    }
+
+    #[test]
+    fn error_paths_name_the_element() {
+        let ty = Type::object([("l", Type::list(Type::Number))]);
+        let v = Value::Map([("l".to_owned(), Value::List(vec![1.into(), "x".into()]))].into());
+        let err = encode(&v, &ty).unwrap_err();
+        assert!(
+            matches!(err, ValueError::Mismatch { ref path, .. } if path == "l.1"),
+            "{err}"
+        );
+        let bytes = encode(
+            &Value::Map([("l".to_owned(), Value::from(1))].into()),
+            &Type::object([("l", Type::Number)]),
+        )
+        .unwrap();
+        let err = decode(&bytes, &ty).unwrap_err();
+        assert!(
+            matches!(err, ValueError::Mismatch { ref path, .. } if path == "l"),
+            "{err}"
+        );
     }
 
     #[test]
