@@ -10,14 +10,20 @@ fail() {
   exit 1
 }
 
+# A step runs with errexit in force. (Calling it as `"$@" || fail` would silently switch errexit
+# off inside the step's functions, so a failing command would go unnoticed.) The ERR trap names
+# the step and the command that failed; errtrace (set -E, set by the callers) carries it into
+# functions.
 declare -a _timings=()
+_step=""
+trap '_rc=$?; echo "$(basename "$0"): step \"$_step\" failed (exit $_rc) at: $BASH_COMMAND" >&2' ERR
 step() {
-  local name=$1
+  _step=$1
   shift
-  echo "==> $name" >&2
+  echo "==> $_step" >&2
   local t0=$SECONDS
-  "$@" || fail "step '$name' failed (command: $*)"
-  _timings+=("$(printf '%5ds  %s' $((SECONDS - t0)) "$name")")
+  "$@"
+  _timings+=("$(printf '%5ds  %s' $((SECONDS - t0)) "$_step")")
 }
 
 print_timings() {
