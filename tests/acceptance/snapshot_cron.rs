@@ -706,3 +706,109 @@ fn snapshot_approle_module_is_terraform_formatted() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn approle_login_with_the_read_only_policy_takes_a_snapshot_and_revokes_its_token() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let prefix = unique_name("snap-approle");
+    let mount = unique_name("approle");
+    let role = unique_name("snap");
+    // The policy modules/snapshot-approle renders with allow_restore = false.
+    let policy = home.path().join("policy.hcl");
+    std::fs::write(
+        &policy,
+        "path \"sys/storage/raft/snapshot\" {\n  capabilities = [\"read\"]\n}\n",
+    )
+    .unwrap();
+    env.bao_ok(&["auth", "enable", "-path", &mount, "approle"]);
+    env.bao_ok(&["policy", "write", &role, policy.to_str().unwrap()]);
+    env.bao_ok(&[
+        "write",
+        &format!("auth/{mount}/role/{role}"),
+        &format!("token_policies={role}"),
+        "token_ttl=10m",
+    ]);
+    let role_id = env.bao_json(&[
+        "read",
+        "-format=json",
+        &format!("auth/{mount}/role/{role}/role-id"),
+    ])["data"]["role_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let secret_id = env.bao_json(&[
+        "write",
+        "-format=json",
+        "-f",
+        &format!("auth/{mount}/role/{role}/secret-id"),
+    ])["data"]["secret_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let secret_file = home.path().join("secret-id");
+    std::fs::write(&secret_file, format!("{secret_id}\n")).unwrap();
+    let job = || {
+        let mut c = cron(env, &env.addr, "", home.path());
+        c.env_remove("VAULT_TOKEN")
+            .env("SNAPSHOT_CRON_APPROLE_MOUNT", &mount)
+            .env("SNAPSHOT_CRON_APPROLE_ROLE_ID", &role_id)
+            .args(["run", "--prefix", &prefix]);
+        c
+    };
+
+    let out = output(job().env("SNAPSHOT_CRON_APPROLE_SECRET_ID_FILE", &secret_file));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{all}");
+    assert!(!all.contains(&secret_id), "the secret ID was printed");
+    assert_eq!(summary(&out)["outcome"], "success");
+
+    // The login token was revoked at the end: no token of this role is left.
+    let accessors = env.bao_json(&["list", "-format=json", "auth/token/accessors"]);
+    for accessor in accessors.as_array().unwrap() {
+        let out = env
+            .bao(&[
+                "write",
+                "-format=json",
+                "auth/token/lookup-accessor",
+                &format!("accessor={}", accessor.as_str().unwrap()),
+            ])
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            continue; // revoked or expired meanwhile
+        }
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_ne!(
+            v["data"]["meta"]["role_name"],
+            role.as_str(),
+            "a token of the job's role is still alive"
+        );
+    }
+
+    // A wrong secret ID is refused by the server, and the message names the login.
+    let line = run_fails(
+        job().env("SNAPSHOT_CRON_APPROLE_SECRET_ID", "not-the-secret-id"),
+        4,
+        "approle login failed",
+    );
+    assert!(!line.contains("not-the-secret-id"));
+}
+
+#[test]
+fn tls_listener_works_with_the_ca_file_and_fails_clearly_without_it() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let prefix = unique_name("snap-tls");
+    let s = run_ok(
+        cron(env, &env.tls_addr, &env.token, home.path())
+            .env("VAULT_CACERT", &env.cacert)
+            .args(["run", "--prefix", &prefix]),
+    );
+    assert_eq!(s["outcome"], "success");
+    run_fails(
+        cron(env, &env.tls_addr, &env.token, home.path()).args(["run", "--prefix", &prefix]),
+        4,
+        "TLS handshake failed",
+    );
+}

@@ -301,3 +301,29 @@ fn idempotency_by_method() {
         Idempotency::NonIdempotent
     );
 }
+
+#[tokio::test]
+async fn kubernetes_login_posts_to_its_mount_and_keeps_the_jwt_out_of_errors() {
+    let fake = Fake::start(Box::new(|_, _, _| {
+        (403, r#"{"errors":["permission denied"]}"#.into())
+    }));
+    let mut c = Client::new(config(&fake.addr)).unwrap();
+    let err = c
+        .login(&Auth::Kubernetes {
+            mount: "k8s-prod".into(),
+            role: "snapshot".into(),
+            jwt: Secret::new("eyJhbGciOi.secret.jwt"),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403));
+    assert!(!format!("{err} {err:?}").contains("eyJhbGciOi"));
+    assert_eq!(fake.count("POST", "/v1/auth/k8s-prod/login"), 1);
+}
+
+#[tokio::test]
+async fn empty_token_is_a_configuration_error() {
+    let mut c = Client::new(config("http://127.0.0.1:1")).unwrap();
+    let err = c.login(&Auth::Token(Secret::new(""))).await.unwrap_err();
+    assert!(matches!(err, Error::Config { .. }), "{err:?}");
+}
