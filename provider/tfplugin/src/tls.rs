@@ -133,3 +133,139 @@ impl ClientCertVerifier for PinnedClientCert {
         self.algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::client::danger::{ServerCertVerified, ServerCertVerifier};
+    use rustls::pki_types::ServerName;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A go-plugin-like host certificate: self-signed CA, P-521 (what go-plugin generates).
+    fn host_cert() -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key).unwrap();
+        let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        (cert.pem(), cert.der().clone(), key_der)
+    }
+
+    /// The host side pins the server certificate from the handshake line, as go-plugin does.
+    #[derive(Debug)]
+    struct PinnedServer(CertificateDer<'static>, WebPkiSupportedAlgorithms);
+
+    impl ServerCertVerifier for PinnedServer {
+        fn verify_server_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, Error> {
+            assert_eq!(end_entity.as_ref(), self.0.as_ref());
+            Ok(ServerCertVerified::assertion())
+        }
+        fn verify_tls12_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            rustls::crypto::verify_tls12_signature(m, c, d, &self.1)
+        }
+        fn verify_tls13_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            rustls::crypto::verify_tls13_signature(m, c, d, &self.1)
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.1.supported_schemes()
+        }
+    }
+
+    /// Connects with `client_auth` (or none); returns whether the server accepted, and the ALPN
+    /// protocol it chose.
+    async fn connect(
+        server: &AutoMtls,
+        client_auth: Option<(CertificateDer<'static>, PrivateKeyDer<'static>)>,
+    ) -> (bool, Option<Vec<u8>>) {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(PinnedServer(
+                server.server_cert.clone(),
+                provider.signature_verification_algorithms,
+            )));
+        let mut config = match client_auth {
+            Some((cert, key)) => builder.with_client_auth_cert(vec![cert], key).unwrap(),
+            None => builder.with_no_client_auth(),
+        };
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(server.config.clone());
+        let server_side = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            match acceptor.accept(tcp).await {
+                Ok(mut tls) => {
+                    let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
+                    let mut buf = [0u8; 4];
+                    let ok = tls.read_exact(&mut buf).await.is_ok() && &buf == b"ping";
+                    (ok, alpn)
+                }
+                Err(_) => (false, None),
+            }
+        });
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        if let Ok(mut tls) = connector
+            .connect(ServerName::try_from("localhost").unwrap(), tcp)
+            .await
+        {
+            let _ = tls.write_all(b"ping").await;
+            let _ = tls.flush().await;
+        }
+        server_side.await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn pinned_host_certificate_is_accepted_with_h2() {
+        let (pem, cert, key) = host_cert();
+        let server = auto_mtls(&pem).unwrap();
+        assert_eq!(
+            connect(&server, Some((cert, key))).await,
+            (true, Some(b"h2".to_vec()))
+        );
+    }
+
+    #[tokio::test]
+    async fn other_or_missing_client_certificates_are_refused() {
+        let (pem, _, _) = host_cert();
+        let (_, other_cert, other_key) = host_cert();
+        let server = auto_mtls(&pem).unwrap();
+        assert!(!connect(&server, Some((other_cert, other_key))).await.0);
+        assert!(!connect(&server, None).await.0);
+    }
+
+    #[test]
+    fn server_certificate_is_fresh_and_for_localhost() {
+        let (pem, _, _) = host_cert();
+        let a = auto_mtls(&pem).unwrap();
+        let b = auto_mtls(&pem).unwrap();
+        assert_ne!(a.server_cert.as_ref(), b.server_cert.as_ref());
+        let (_, parsed) = x509_parser::parse_x509_certificate(a.server_cert.as_ref()).unwrap();
+        let san = parsed.subject_alternative_name().unwrap().unwrap();
+        assert_eq!(
+            format!("{:?}", san.value.general_names),
+            r#"[DNSName("localhost")]"#
+        );
+        assert!(auto_mtls("not a pem").is_err());
+    }
+}
