@@ -200,6 +200,20 @@ impl Value {
         }
     }
 
+    /// Like [`Value::to_bridge_json`], without null object fields (see [`from_value`]).
+    fn to_model_json(&self) -> Json {
+        match self {
+            Self::List(items) => Json::Array(items.iter().map(Self::to_model_json).collect()),
+            Self::Map(map) => Json::Object(
+                map.iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k.clone(), v.to_model_json()))
+                    .collect(),
+            ),
+            other => other.to_bridge_json(),
+        }
+    }
+
     /// Decodes Terraform's JSON encoding of a value of type `ty` (the `json` field of a
     /// `DynamicValue`, or stored state). Object attributes missing from the JSON become null;
     /// attributes the type does not declare are dropped, as stored state may still carry
@@ -268,9 +282,12 @@ pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, ValueError> {
 }
 
 /// Deserialises a [`Value`] into a Rust value (a model struct). An unknown value only fits a
-/// [`Maybe`]; anywhere else it is an error.
+/// [`Maybe`]; anywhere else it is an error. Null attributes are left out rather than passed as
+/// null, so a null fits `Option<T>`, [`Maybe<T>`] and any `#[serde(default)]` field, and a null
+/// in a required field reads "missing field `name`". (The one cost: a null element of a map
+/// disappears rather than arriving as `None`.)
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, ValueError> {
-    serde_json::from_value(value.to_bridge_json()).map_err(|e| ValueError::Serde(e.to_string()))
+    serde_json::from_value(value.to_model_json()).map_err(|e| ValueError::Serde(e.to_string()))
 }
 
 /// A value that may be null or unknown: the field type for attributes whose value is computed at
@@ -335,16 +352,39 @@ impl<T: Serialize> Serialize for Maybe<T> {
     }
 }
 
+/// Deserialises through `deserialize_option`, so that a missing field (a null attribute, which
+/// [`from_value`] leaves out) becomes [`Maybe::Null`] without `#[serde(default)]`.
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Maybe<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let json = Json::deserialize(deserializer)?;
-        match json {
-            Json::Null => Ok(Self::Null),
+        deserializer.deserialize_option(MaybeVisitor(std::marker::PhantomData))
+    }
+}
+
+struct MaybeVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> serde::de::Visitor<'de> for MaybeVisitor<T> {
+    type Value = Maybe<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value, null or unknown")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Maybe::Null)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Maybe::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        match Json::deserialize(deserializer)? {
+            Json::Null => Ok(Maybe::Null),
             Json::Object(ref map) if map.len() == 1 && map.contains_key(UNKNOWN_MARKER) => {
-                Ok(Self::Unknown)
+                Ok(Maybe::Unknown)
             }
             other => serde_json::from_value(other)
-                .map(Self::Known)
+                .map(Maybe::Known)
                 .map_err(serde::de::Error::custom),
         }
     }
@@ -484,6 +524,29 @@ mod tests {
         assert_eq!(v.attr("a"), &Value::from("x"));
         assert_eq!(v.attr("b"), &Value::Null);
         assert!(matches!(v, Value::Map(ref m) if m.len() == 2));
+    }
+
+    #[test]
+    fn null_attributes_fit_option_maybe_and_defaults() {
+        #[derive(Deserialize, Debug)]
+        struct Partial {
+            id: String,
+            #[serde(default)]
+            tags: Vec<String>,
+            ttl: Option<i64>,
+            name: Maybe<String>,
+        }
+        let mut v = Value::Null;
+        v.set_attr("id", "x".into());
+        v.set_attr("tags", Value::Null);
+        v.set_attr("ttl", Value::Null);
+        v.set_attr("name", Value::Null);
+        let p: Partial = from_value(&v).unwrap();
+        assert_eq!((p.id.as_str(), p.tags.len(), p.ttl), ("x", 0, None));
+        assert!(matches!(p.name, Maybe::Null));
+        v.set_attr("id", Value::Null);
+        let err = from_value::<Partial>(&v).unwrap_err().to_string();
+        assert!(err.contains("missing field `id`"), "{err}");
     }
 
     #[test]
