@@ -1,11 +1,12 @@
-//! The `terraform-provider-vaultpki` binary: glue between the `tfplugin` protocol crate and the
-//! `vaultpki-client` crate. It will register the PKI resources, data sources, ephemeral resources
-//! and functions and serve them to Terraform/OpenTofu.
+//! The `terraform-provider-vaultpki` binary: serves the provider over plugin protocol 6. Terraform
+//! or OpenTofu starts it; run by hand it explains that and exits 1 (tfplugin checks the magic
+//! cookie). All logic lives in the `vaultpki_provider` library.
 
-fn main() {
-    eprintln!(
-        "terraform-provider-vaultpki: this binary is a plugin for Terraform/OpenTofu and is not \
-         meant to be run directly; the provider resources are not implemented yet"
-    );
-    std::process::exit(1);
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    tfplugin::serve::main(
+        vaultpki_provider::VaultPkiProvider,
+        vaultpki_provider::PROVIDER_ADDRESS,
+    )
 }

@@ -1,0 +1,1 @@
+terraform import vaultpki_auth_backend.approle sys/auth/approle

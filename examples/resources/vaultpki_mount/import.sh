@@ -1,0 +1,1 @@
+terraform import vaultpki_mount.pki_int sys/mounts/pki-int

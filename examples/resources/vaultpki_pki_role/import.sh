@@ -1,0 +1,1 @@
+terraform import vaultpki_pki_role.web pki-int/roles/web

@@ -1,0 +1,1 @@
+terraform import vaultpki_policy.cert_manager sys/policies/acl/cert-manager

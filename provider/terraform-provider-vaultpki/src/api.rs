@@ -1,0 +1,206 @@
+//! The provider's connection to OpenBao/Vault: opened once, on the first call that needs it,
+//! and shared by all concurrent resource calls. Opening it asks `sys/health` (which also tells
+//! the flavour and version, detected once per run) and checks the token with
+//! `auth/token/lookup-self`, so a server that is down, sealed, or a token that is wrong gives
+//! one clear diagnostic naming the address instead of a failure per resource. The token is used
+//! as is: no child token is created.
+//!
+//! The helpers below add the provider's rules on top of `vaultpki-client`: reads return the
+//! `data` object or `None` for 404; writes that set a fixed state (roles, policies, tuning) are
+//! marked idempotent so they are retried, while writes that create something new (issuing,
+//! secret IDs, mounting) keep the client's cautious default.
+
+use std::fmt;
+
+use reqwest::Method;
+use serde_json::Value as Json;
+use tfplugin::Diagnostics;
+use tokio::sync::OnceCell;
+use vaultpki_client::{Auth, Client, Config, Error, HealthState, Idempotency, ServerInfo};
+
+use crate::diagnostics;
+
+/// Resolved provider settings, or why they are unusable (reported on first use).
+pub(crate) enum Settings {
+    /// Usable settings.
+    Valid {
+        /// Address, TLS, namespace, retries.
+        config: Box<Config>,
+        /// How to authenticate (`None`: nothing configured).
+        auth: Option<Auth>,
+    },
+    /// Unusable settings and why.
+    Invalid(Diagnostics),
+}
+
+/// The lazily opened connection handed to every resource call.
+pub struct Api {
+    settings: Settings,
+    conn: OnceCell<Result<Conn, Diagnostics>>,
+}
+
+struct Conn {
+    client: Client,
+    #[allow(dead_code)] // reason: kept for flavour-specific fields; logged at connect time.
+    info: ServerInfo,
+}
+
+impl fmt::Debug for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let address = match &self.settings {
+            Settings::Valid { config, .. } => Some(config.address.as_str()),
+            Settings::Invalid(_) => None,
+        };
+        f.debug_struct("Api")
+            .field("address", &address)
+            .field("connected", &self.conn.initialized())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a write may be repeated after a failure whose outcome is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Write {
+    /// The write sets a fixed state (repeating it changes nothing).
+    SetsState,
+    /// The write creates something new each time.
+    Creates,
+}
+
+impl Api {
+    pub(crate) fn new(settings: Settings) -> Self {
+        Self {
+            settings,
+            conn: OnceCell::new(),
+        }
+    }
+
+    async fn client(&self) -> Result<&Client, Diagnostics> {
+        let conn = self.conn.get_or_init(|| connect(&self.settings)).await;
+        match conn {
+            Ok(c) => Ok(&c.client),
+            Err(d) => Err(d.clone()),
+        }
+    }
+
+    /// `GET <path>`: the `data` object of the answer, `None` on 404.
+    pub(crate) async fn read(&self, action: &str, path: &str) -> Result<Option<Json>, Diagnostics> {
+        Ok(self
+            .read_raw(action, path)
+            .await?
+            .map(|body| body.get("data").cloned().unwrap_or(Json::Null)))
+    }
+
+    /// `GET <path>`: the whole answer, `None` on 404.
+    pub(crate) async fn read_raw(
+        &self,
+        action: &str,
+        path: &str,
+    ) -> Result<Option<Json>, Diagnostics> {
+        let client = self.client().await?;
+        client
+            .request_json(Method::GET, path, None)
+            .await
+            .map_err(|e| diagnostics::api(action, client.address(), &e))
+    }
+
+    /// `POST <path>` with a JSON body: the whole answer (`None` for 204).
+    pub(crate) async fn write(
+        &self,
+        action: &str,
+        path: &str,
+        body: &Json,
+        kind: Write,
+    ) -> Result<Option<Json>, Diagnostics> {
+        let client = self.client().await?;
+        let fail = |e: &Error| diagnostics::api(action, client.address(), e);
+        if kind == Write::Creates {
+            return client
+                .request_json(Method::POST, path, Some(body))
+                .await
+                .map_err(|e| fail(&e));
+        }
+        let bytes = serde_json::to_vec(body).map_err(|e| diagnostics::model("request body", e))?;
+        let resp = client
+            .send(
+                Method::POST,
+                path,
+                Some(bytes),
+                Idempotency::Idempotent,
+                &[],
+            )
+            .await
+            .map_err(|e| fail(&e))?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| fail(&client.body_error(path, &e)))?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| diagnostics::unexpected_response(action, path, &e.to_string()))
+    }
+
+    /// `DELETE <path>`; a 404 counts as done.
+    pub(crate) async fn delete(&self, action: &str, path: &str) -> Result<(), Diagnostics> {
+        let client = self.client().await?;
+        client
+            .send(Method::DELETE, path, None, Idempotency::Idempotent, &[404])
+            .await
+            .map(|_| ())
+            .map_err(|e| diagnostics::api(action, client.address(), &e))
+    }
+}
+
+async fn connect(settings: &Settings) -> Result<Conn, Diagnostics> {
+    let (config, auth) = match settings {
+        Settings::Valid { config, auth } => (config, auth),
+        Settings::Invalid(d) => return Err(d.clone()),
+    };
+    let mut client =
+        Client::new((**config).clone()).map_err(|e| diagnostics::invalid_configuration(&e))?;
+    let address = client.address().to_owned();
+    let health = client
+        .health()
+        .await
+        .map_err(|e| diagnostics::unreachable(&address, &e))?;
+    match health.state {
+        HealthState::Active | HealthState::Standby | HealthState::PerformanceStandby => {}
+        other => return Err(diagnostics::not_serving(&address, other)),
+    }
+    let info = ServerInfo {
+        flavour: health.flavour,
+        version: health.version.unwrap_or_default(),
+    };
+    tracing::debug!(
+        address = %address,
+        flavour = info.flavour.as_str(),
+        version = %info.version,
+        "connected"
+    );
+    let Some(auth) = auth else {
+        return Err(diagnostics::no_credentials(&address));
+    };
+    match auth {
+        Auth::AppRole { mount, .. } => client
+            .login(auth)
+            .await
+            .map_err(|e| diagnostics::approle_login_failed(&address, mount, &e))?,
+        _ => {
+            client
+                .login(auth)
+                .await
+                .map_err(|e| diagnostics::token_rejected(&address, &e))?;
+            client
+                .request_json(Method::GET, "auth/token/lookup-self", None)
+                .await
+                .map_err(|e| match e {
+                    Error::Api { .. } => diagnostics::token_rejected(&address, &e),
+                    other => diagnostics::unreachable(&address, &other),
+                })?;
+        }
+    }
+    Ok(Conn { client, info })
+}

@@ -1,0 +1,20 @@
+//! The data source types, one file each, and the registry list of all of them.
+
+use tfplugin::{AnyDataSource, DataSource, Schema};
+
+use crate::api::Api;
+
+mod policy_document;
+
+/// Every data source type the provider offers.
+pub(crate) fn all() -> Vec<AnyDataSource<Api>> {
+    vec![AnyDataSource::new(policy_document::PolicyDocument)]
+}
+
+/// Every data source type's name and schema, for the documentation.
+pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
+    fn entry<D: DataSource>(d: &'static D) -> (&'static str, Schema) {
+        (d.type_name(), d.schema())
+    }
+    vec![entry(&policy_document::PolicyDocument)]
+}

@@ -1,0 +1,165 @@
+//! Every diagnostic the provider shows, worded in one place so that the same failure reads the
+//! same everywhere: what failed, on which server or object, and what to check next. Nothing here
+//! ever receives a token, secret ID or private key; callers pass addresses, paths and the
+//! client's errors, whose texts are secret-free by construction (`vaultpki-client`).
+
+use tfplugin::{AttributePath, Diagnostic, Diagnostics};
+use vaultpki_client::{Error, HealthState};
+
+/// The summary shared by every "cannot use the server" diagnostic: tests and users can rely on
+/// it naming the address.
+pub(crate) fn server_summary(address: &str) -> String {
+    format!("Cannot use the OpenBao/Vault server at {address}")
+}
+
+/// The server did not answer (refused, DNS, TLS, timeout).
+pub(crate) fn unreachable(address: &str, err: &Error) -> Diagnostics {
+    let what = match err {
+        Error::Tls { .. } => {
+            "The TLS handshake failed. Check `ca_cert_file` (or VAULT_CACERT/BAO_CACERT): it must hold the CA that signed the server's certificate, and the certificate must cover this address."
+        }
+        Error::Timeout { .. } => {
+            "The server did not answer in time. Check that it is running and not overloaded, and that `address` is right."
+        }
+        _ => {
+            "The server could not be reached. Check that it is running and that `address` (or VAULT_ADDR/BAO_ADDR) is right."
+        }
+    };
+    Diagnostic::error(server_summary(address), format!("{what}\n\nCause: {err}")).into()
+}
+
+/// The server answered but cannot serve requests (sealed, uninitialised, DR secondary...).
+pub(crate) fn not_serving(address: &str, state: HealthState) -> Diagnostics {
+    let next = match state {
+        HealthState::Sealed => {
+            "Unseal it (`bao operator unseal` / `vault operator unseal`) and run again."
+        }
+        HealthState::Uninitialized => "Initialise and unseal it first.",
+        _ => "Point `address` at the active node of the cluster.",
+    };
+    Diagnostic::error(
+        server_summary(address),
+        format!("The server is {}. {next}", state.describe()),
+    )
+    .into()
+}
+
+/// The token was refused by `auth/token/lookup-self`.
+pub(crate) fn token_rejected(address: &str, err: &Error) -> Diagnostics {
+    Diagnostic::error(
+        server_summary(address),
+        format!(
+            "The server rejected the token. Check `token` (or VAULT_TOKEN/BAO_TOKEN): it may be expired, revoked, or issued by another server.\n\nCause: {err}"
+        ),
+    )
+    .into()
+}
+
+/// The AppRole login failed.
+pub(crate) fn approle_login_failed(address: &str, mount: &str, err: &Error) -> Diagnostics {
+    Diagnostic::error(
+        server_summary(address),
+        format!(
+            "Logging in with AppRole at auth/{mount}/login failed. Check `auth_login_approle` (mount, role_id, secret_id): the secret ID may be expired or used up.\n\nCause: {err}"
+        ),
+    )
+    .at(AttributePath::root("auth_login_approle"))
+    .into()
+}
+
+/// No address anywhere.
+pub(crate) fn no_address() -> Diagnostics {
+    Diagnostic::error(
+        "No OpenBao/Vault address configured",
+        "Set `address` in the provider block, or VAULT_ADDR (or BAO_ADDR) in the environment.",
+    )
+    .at(AttributePath::root("address"))
+    .into()
+}
+
+/// No token and no login method.
+pub(crate) fn no_credentials(address: &str) -> Diagnostics {
+    Diagnostic::error(
+        server_summary(address),
+        "No credentials configured. Set `token` (or VAULT_TOKEN/BAO_TOKEN), or configure an `auth_login_approle` block.",
+    )
+    .at(AttributePath::root("token"))
+    .into()
+}
+
+/// The local configuration is unusable (bad address, unreadable CA file...).
+pub(crate) fn invalid_configuration(err: &Error) -> Diagnostics {
+    Diagnostic::error("Invalid vaultpki provider configuration", format!("{err}")).into()
+}
+
+/// A provider setting has an impossible value.
+pub(crate) fn invalid_setting(attribute: &str, reason: &str) -> Diagnostics {
+    Diagnostic::error("Invalid vaultpki provider configuration", reason.to_owned())
+        .at(AttributePath::root(attribute))
+        .into()
+}
+
+/// An API call failed after the connection was established.
+pub(crate) fn api(action: &str, address: &str, err: &Error) -> Diagnostics {
+    match err {
+        Error::Transport { .. } | Error::Tls { .. } | Error::Timeout { .. } => {
+            unreachable(address, err)
+        }
+        Error::Api { status: 503, .. } => not_serving(address, HealthState::Sealed),
+        _ => Diagnostic::error(format!("Failed to {action}"), format!("{err}")).into(),
+    }
+}
+
+/// The server answered 2xx with a body the provider cannot use.
+pub(crate) fn unexpected_response(action: &str, path: &str, reason: &str) -> Diagnostics {
+    Diagnostic::error(
+        format!("Failed to {action}"),
+        format!("The answer of /v1/{path} is not what the API documents: {reason}."),
+    )
+    .into()
+}
+
+/// An import ID that is not the API path the resource expects.
+pub(crate) fn bad_import_id(type_name: &str, id: &str, expected: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Invalid import ID",
+        format!("{type_name} is imported by its API path, of the form `{expected}`; got {id:?}."),
+    )
+    .into()
+}
+
+/// An attribute of the configuration is invalid.
+pub(crate) fn invalid_attribute(attribute: &str, reason: impl Into<String>) -> Diagnostics {
+    Diagnostic::error("Invalid attribute value", reason.into())
+        .at(AttributePath::root(attribute))
+        .into()
+}
+
+/// A certificate the server returned cannot be parsed.
+pub(crate) fn bad_certificate(path: &str, reason: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Cannot parse the issued certificate",
+        format!("The certificate returned by /v1/{path} could not be parsed: {reason}."),
+    )
+    .into()
+}
+
+/// A converted model does not fit (a provider bug).
+pub(crate) fn model(what: &str, reason: impl std::fmt::Display) -> Diagnostics {
+    Diagnostic::error(
+        "Internal error in the vaultpki provider",
+        format!("Converting the {what} failed: {reason}. This is a bug in the provider."),
+    )
+    .into()
+}
+
+/// A remount did not finish.
+pub(crate) fn remount_failed(from: &str, to: &str, reason: &str) -> Diagnostics {
+    Diagnostic::error(
+        format!("Failed to move the mount {from} to {to}"),
+        format!(
+            "{reason}. Check `sys/remount/status` on the server; the mount may be left at {from}."
+        ),
+    )
+    .into()
+}

@@ -1,0 +1,21 @@
+//! The vaultpki Terraform/OpenTofu provider as a library, so that the binary stays a thin
+//! `main` and the documentation generator and unit tests can reach the same schemas.
+//!
+//! - [`provider`]: the provider configuration and the registry of every resource and data
+//!   source type.
+//! - `api`: the lazily opened, shared connection to OpenBao/Vault (built on `vaultpki-client`).
+//! - `diagnostics`: every message the provider shows, in one place.
+//! - `resources`, `data_sources`: one file per type.
+//! - [`docs`]: the registry-layout Markdown documentation, generated from the schemas and the
+//!   `examples/` directory.
+
+mod api;
+mod diagnostics;
+pub mod docs;
+mod fields;
+pub mod provider;
+
+mod data_sources;
+mod resources;
+
+pub use provider::{PROVIDER_ADDRESS, VaultPkiProvider};

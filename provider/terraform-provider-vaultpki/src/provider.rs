@@ -1,0 +1,318 @@
+//! The provider itself: its configuration schema (with the usual VAULT_* / BAO_* environment
+//! fallbacks), turning a configuration into a lazily connecting [`Api`](crate::api::Api), and the
+//! one registry list of every resource and data source type.
+//!
+//! Configuring never contacts the server: a configuration whose address is only known after
+//! another resource is created must still plan, and a plan that touches no object must not need
+//! a server at all. The first resource call connects (see `api`).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use tfplugin::{
+    AnyDataSource, AnyResource, Attribute, Block, ConfigureCtx, Diagnostics, NestedBlock, Nesting,
+    Provider, Schema, Value,
+};
+use vaultpki_client::{Auth, Config, RetryPolicy, Secret};
+
+use crate::api::{Api, Settings};
+use crate::{data_sources, diagnostics, resources};
+
+/// The provider's registry source address.
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/vaultpki/vaultpki";
+
+/// Environment variables read when an attribute is not set, in order of preference.
+pub const ADDRESS_ENV: [&str; 2] = ["VAULT_ADDR", "BAO_ADDR"];
+/// See [`ADDRESS_ENV`].
+pub const TOKEN_ENV: [&str; 2] = ["VAULT_TOKEN", "BAO_TOKEN"];
+/// See [`ADDRESS_ENV`].
+pub const CACERT_ENV: [&str; 2] = ["VAULT_CACERT", "BAO_CACERT"];
+/// See [`ADDRESS_ENV`].
+pub const NAMESPACE_ENV: [&str; 2] = ["VAULT_NAMESPACE", "BAO_NAMESPACE"];
+/// See [`ADDRESS_ENV`].
+pub const SKIP_VERIFY_ENV: [&str; 2] = ["VAULT_SKIP_VERIFY", "BAO_SKIP_VERIFY"];
+
+/// The vaultpki provider.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VaultPkiProvider;
+
+/// The provider configuration model.
+#[derive(Deserialize)]
+pub struct ProviderConfig {
+    address: Option<String>,
+    token: Option<String>,
+    namespace: Option<String>,
+    ca_cert_file: Option<String>,
+    skip_tls_verify: Option<bool>,
+    max_retries: Option<i64>,
+    auth_login_approle: Option<AppRoleLogin>,
+}
+
+impl fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("address", &self.address)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("namespace", &self.namespace)
+            .field("ca_cert_file", &self.ca_cert_file)
+            .field("skip_tls_verify", &self.skip_tls_verify)
+            .field("max_retries", &self.max_retries)
+            .field("auth_login_approle", &self.auth_login_approle)
+            .finish()
+    }
+}
+
+/// The `auth_login_approle` block.
+#[derive(Deserialize)]
+struct AppRoleLogin {
+    mount: Option<String>,
+    role_id: Option<String>,
+    secret_id: Option<String>,
+}
+
+impl fmt::Debug for AppRoleLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppRoleLogin")
+            .field("mount", &self.mount)
+            .field("role_id", &"[redacted]")
+            .field("secret_id", &"[redacted]")
+            .finish()
+    }
+}
+
+impl Provider for VaultPkiProvider {
+    type Client = Api;
+    type Config = ProviderConfig;
+
+    fn schema(&self) -> Schema {
+        provider_schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        if let Some(n) = config.attr("max_retries").as_i64()
+            && !(0..=20).contains(&n)
+        {
+            diags.extend(diagnostics::invalid_setting(
+                "max_retries",
+                "max_retries must be between 0 and 20.",
+            ));
+        }
+        diags
+    }
+
+    async fn configure(
+        &self,
+        _ctx: &mut ConfigureCtx,
+        config: ProviderConfig,
+    ) -> Result<Api, Diagnostics> {
+        Ok(Api::new(settings(config, &|k| std::env::var(k).ok())))
+    }
+
+    fn resources(&self) -> Vec<AnyResource<Api>> {
+        resources::all()
+    }
+
+    fn data_sources(&self) -> Vec<AnyDataSource<Api>> {
+        data_sources::all()
+    }
+}
+
+/// The provider configuration schema.
+pub fn provider_schema() -> Schema {
+    Schema::new(
+        "The vaultpki provider manages a private PKI on OpenBao or HashiCorp Vault: mounts, roles, issued certificates, AppRoles and policies. It connects lazily, on the first call that needs the server, and uses the configured token as is (it never creates a child token).",
+    )
+    .attribute(Attribute::string(
+        "address",
+        "Base address of the server, e.g. `https://bao.example:8200`. Defaults to `VAULT_ADDR`, then `BAO_ADDR`.",
+    ))
+    .attribute(
+        Attribute::string(
+            "token",
+            "Token to authenticate with. Defaults to `VAULT_TOKEN`, then `BAO_TOKEN`. Ignored when `auth_login_approle` is set.",
+        )
+        .sensitive(),
+    )
+    .attribute(Attribute::string(
+        "namespace",
+        "Namespace sent with every request. Defaults to `VAULT_NAMESPACE`, then `BAO_NAMESPACE`.",
+    ))
+    .attribute(Attribute::string(
+        "ca_cert_file",
+        "PEM file of the CA certificates to trust for HTTPS. Defaults to `VAULT_CACERT`, then `BAO_CACERT`.",
+    ))
+    .attribute(Attribute::bool(
+        "skip_tls_verify",
+        "Accept any server certificate (tests only). Defaults to `VAULT_SKIP_VERIFY`/`BAO_SKIP_VERIFY`, else false.",
+    ))
+    .attribute(Attribute::number(
+        "max_retries",
+        "How often a request that failed with 429, 5xx or a connection error is retried, with bounded exponential backoff and jitter (0 to 20, default 4). Requests that are not safe to repeat (issuing a certificate, creating a secret ID) are only retried when the server cannot have acted on them.",
+    ))
+    .block(
+        NestedBlock::new(
+            "auth_login_approle",
+            Nesting::Single,
+            Block::new("Log in with AppRole instead of using a token.")
+                .attribute(Attribute::string(
+                    "mount",
+                    "Mount path of the AppRole auth method (default `approle`).",
+                ))
+                .attribute(
+                    Attribute::string("role_id", "The role ID.")
+                        .required()
+                        .sensitive(),
+                )
+                .attribute(
+                    Attribute::string("secret_id", "The secret ID.")
+                        .required()
+                        .sensitive(),
+                ),
+        )
+        .items(0, 1),
+    )
+}
+
+/// Resolves the configuration against the environment (`env` looks a variable up). Problems are
+/// kept inside [`Settings`] and reported on first use, so that configuring never fails a plan
+/// that does not need the server.
+fn settings(config: ProviderConfig, env: &dyn Fn(&str) -> Option<String>) -> Settings {
+    let from_env = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| env(n).filter(|v| !v.trim().is_empty()))
+    };
+    let Some(address) = config.address.or_else(|| from_env(&ADDRESS_ENV)) else {
+        return Settings::Invalid(diagnostics::no_address());
+    };
+    let mut client_config = Config::new(address.trim().to_owned());
+    client_config.ca_cert_file = config
+        .ca_cert_file
+        .or_else(|| from_env(&CACERT_ENV))
+        .map(PathBuf::from);
+    client_config.namespace = config.namespace.or_else(|| from_env(&NAMESPACE_ENV));
+    client_config.skip_tls_verify = config.skip_tls_verify.unwrap_or_else(|| {
+        from_env(&SKIP_VERIFY_ENV).is_some_and(|v| matches!(v.as_str(), "1" | "true" | "TRUE"))
+    });
+    if let Some(retries) = config.max_retries {
+        let Ok(retries) = u32::try_from(retries) else {
+            return Settings::Invalid(diagnostics::invalid_setting(
+                "max_retries",
+                "max_retries must be between 0 and 20.",
+            ));
+        };
+        client_config.retry = RetryPolicy {
+            max_attempts: retries.saturating_add(1),
+            ..RetryPolicy::default()
+        };
+    }
+    let auth = match config.auth_login_approle {
+        Some(login) => match (login.role_id, login.secret_id) {
+            (Some(role_id), Some(secret_id)) => Some(Auth::AppRole {
+                mount: login.mount.unwrap_or_else(|| "approle".to_owned()),
+                role_id,
+                secret_id: Secret::new(secret_id),
+            }),
+            _ => None,
+        },
+        None => config
+            .token
+            .or_else(|| from_env(&TOKEN_ENV))
+            .map(|t| Auth::Token(Secret::new(t.trim()))),
+    };
+    Settings::Valid {
+        config: Box::new(client_config),
+        auth,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty() -> ProviderConfig {
+        ProviderConfig {
+            address: None,
+            token: None,
+            namespace: None,
+            ca_cert_file: None,
+            skip_tls_verify: None,
+            max_retries: None,
+            auth_login_approle: None,
+        }
+    }
+
+    #[test]
+    fn schema_is_well_formed() {
+        provider_schema().check().unwrap();
+    }
+
+    #[test]
+    fn environment_fallbacks_prefer_vault_then_bao() {
+        let env = |k: &str| match k {
+            "VAULT_ADDR" => Some("http://v:8200".to_owned()),
+            "BAO_ADDR" => Some("http://b:8200".to_owned()),
+            "BAO_TOKEN" => Some("tok".to_owned()),
+            "BAO_NAMESPACE" => Some("ns1".to_owned()),
+            _ => None,
+        };
+        let Settings::Valid { config, auth } = settings(empty(), &env) else {
+            panic!("expected valid settings");
+        };
+        assert_eq!(config.address, "http://v:8200");
+        assert_eq!(config.namespace.as_deref(), Some("ns1"));
+        assert!(matches!(auth, Some(Auth::Token(t)) if t.expose() == "tok"));
+    }
+
+    #[test]
+    fn attributes_win_over_environment() {
+        let env = |k: &str| (k == "VAULT_ADDR").then(|| "http://env:8200".to_owned());
+        let mut c = empty();
+        c.address = Some("http://attr:8200".into());
+        c.max_retries = Some(0);
+        let Settings::Valid { config, auth } = settings(c, &env) else {
+            panic!("expected valid settings");
+        };
+        assert_eq!(config.address, "http://attr:8200");
+        assert_eq!(config.retry.max_attempts, 1);
+        assert!(auth.is_none());
+    }
+
+    #[test]
+    fn missing_address_is_reported_lazily() {
+        assert!(matches!(settings(empty(), &|_| None), Settings::Invalid(_)));
+    }
+
+    #[test]
+    fn approle_block_replaces_the_token() {
+        let mut c = empty();
+        c.address = Some("http://a".into());
+        c.token = Some("tok".into());
+        c.auth_login_approle = Some(AppRoleLogin {
+            mount: None,
+            role_id: Some("r".into()),
+            secret_id: Some("s".into()),
+        });
+        let Settings::Valid { auth, .. } = settings(c, &|_| None) else {
+            panic!("expected valid settings");
+        };
+        assert!(matches!(auth, Some(Auth::AppRole { ref mount, .. }) if mount == "approle"));
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let mut c = empty();
+        c.token = Some("s.supersecret".into());
+        c.auth_login_approle = Some(AppRoleLogin {
+            mount: None,
+            role_id: Some("rid-123".into()),
+            secret_id: Some("sid-456".into()),
+        });
+        let text = format!("{c:?}");
+        assert!(
+            !text.contains("supersecret") && !text.contains("sid-456") && !text.contains("rid-123")
+        );
+    }
+}

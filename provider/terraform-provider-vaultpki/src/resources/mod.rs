@@ -1,0 +1,61 @@
+//! The managed resource types, one file each, and the registry list of all of them.
+
+use tfplugin::{AnyResource, Resource, Schema};
+
+use crate::api::Api;
+
+mod mount;
+mod pki_cert;
+mod pki_role;
+mod policy;
+
+/// Every resource type the provider offers.
+pub(crate) fn all() -> Vec<AnyResource<Api>> {
+    vec![
+        AnyResource::new(mount::MountResource::SECRETS),
+        AnyResource::new(mount::MountResource::AUTH),
+        AnyResource::new(policy::Policy),
+        AnyResource::new(pki_role::PkiRole),
+        AnyResource::new(pki_cert::PkiCert),
+    ]
+}
+
+/// Every resource type's name and schema, for the documentation (tfplugin's `AnyResource` does
+/// not expose its schema). A unit test keeps this list and [`all`] in step.
+pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
+    fn entry<R: Resource>(r: &'static R) -> (&'static str, Schema) {
+        (r.type_name(), r.schema())
+    }
+    vec![
+        entry(&mount::MountResource::SECRETS),
+        entry(&mount::MountResource::AUTH),
+        entry(&policy::Policy),
+        entry(&pki_role::PkiRole),
+        entry(&pki_cert::PkiCert),
+    ]
+}
+
+/// Splits a path segment list check: `id` must be `prefix` + a non-empty rest without the
+/// characters that cannot be part of a name.
+pub(crate) fn strip_id<'a>(id: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = id.trim_matches('/').strip_prefix(prefix)?;
+    (!rest.is_empty()).then_some(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_matches_the_registry() {
+        let registered: Vec<String> = all().iter().map(|r| format!("{r:?}")).collect();
+        let listed: Vec<String> = catalog()
+            .iter()
+            .map(|(n, _)| format!("AnyResource({n})"))
+            .collect();
+        assert_eq!(registered, listed);
+        for (name, schema) in catalog() {
+            schema.check().unwrap_or_else(|p| panic!("{name}: {p:?}"));
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! `vaultpki_pki_cert`: a certificate issued through `<mount>/issue/<role>`, with its private
+//! key (sensitive). The certificate is never re-issued silently: only a change of an input that
+//! shapes it (mount, role, names, TTL), a revocation seen on refresh, or — with `auto_renew` —
+//! entering the renewal window replaces it. The renewal decision is made at plan time from the
+//! *configured* `min_seconds_remaining` and the certificate's own NotAfter, so changing the
+//! window takes effect in the same run, and a certificate is replaced in the run that first
+//! finds it inside the window (not one run late).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schema, Value};
+
+use crate::api::{Api, Write};
+use crate::diagnostics;
+
+/// The default renewal window: seven days.
+pub(crate) const DEFAULT_MIN_SECONDS_REMAINING: i64 = 7 * 24 * 3600;
+
+/// The resource type.
+pub(crate) struct PkiCert;
+
+/// The state model.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct PkiCertState {
+    id: Option<String>,
+    mount: String,
+    role: String,
+    common_name: String,
+    alt_names: Option<Vec<String>>,
+    ip_sans: Option<Vec<String>>,
+    uri_sans: Option<Vec<String>>,
+    ttl: Option<String>,
+    exclude_cn_from_sans: Option<bool>,
+    auto_renew: Option<bool>,
+    min_seconds_remaining: Option<i64>,
+    revoke: Option<bool>,
+    certificate: Option<String>,
+    issuing_ca: Option<String>,
+    ca_chain: Option<Vec<String>>,
+    private_key: Option<String>,
+    private_key_type: Option<String>,
+    serial_number: Option<String>,
+    expiration: Option<i64>,
+    revoked: Option<bool>,
+}
+
+impl std::fmt::Debug for PkiCertState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PkiCertState")
+            .field("id", &self.id)
+            .field("serial_number", &self.serial_number)
+            .field(
+                "private_key",
+                &self.private_key.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// The attributes computed from the issued certificate, all replaced together on renewal.
+const OUTPUTS: [&str; 9] = [
+    "id",
+    "certificate",
+    "issuing_ca",
+    "ca_chain",
+    "private_key",
+    "private_key_type",
+    "serial_number",
+    "expiration",
+    "revoked",
+];
+
+impl Resource for PkiCert {
+    type Client = Api;
+    type State = PkiCertState;
+
+    fn type_name(&self) -> &str {
+        "vaultpki_pki_cert"
+    }
+
+    fn schema(&self) -> Schema {
+        let replace = |a: Attribute| a.requires_replace();
+        let kept = |a: Attribute| a.computed().use_state_for_unknown();
+        Schema::new("A certificate and private key issued by a PKI role (`<mount>/issue/<role>`). Changing an input that shapes the certificate re-issues it; with `auto_renew`, a plan replaces it once fewer than `min_seconds_remaining` seconds of validity are left; a certificate found revoked on refresh is replaced.")
+            .attribute(kept(Attribute::string("id", "The API path of the certificate, `<mount>/cert/<serial_number>`.")))
+            .attribute(replace(Attribute::string("mount", "Path of the PKI mount.").required()))
+            .attribute(replace(Attribute::string("role", "The role to issue through.").required()))
+            .attribute(replace(Attribute::string("common_name", "The certificate's common name.").required()))
+            .attribute(replace(Attribute::string_list("alt_names", "DNS or email subject alternative names.")))
+            .attribute(replace(Attribute::string_list("ip_sans", "IP subject alternative names.")))
+            .attribute(replace(Attribute::string_list("uri_sans", "URI subject alternative names.")))
+            .attribute(replace(Attribute::string("ttl", "Requested lifetime, e.g. `720h` or seconds; at most the role's `max_ttl`.")))
+            .attribute(replace(Attribute::bool("exclude_cn_from_sans", "Leave the common name out of the SANs.")))
+            .attribute(Attribute::bool("auto_renew", "Replace the certificate when a plan finds fewer than `min_seconds_remaining` seconds of validity left."))
+            .attribute(Attribute::number("min_seconds_remaining", "The renewal window in seconds (default 604800, seven days)."))
+            .attribute(Attribute::bool("revoke", "Revoke the certificate when it is destroyed or replaced."))
+            .attribute(kept(Attribute::string("certificate", "The certificate (PEM).")))
+            .attribute(kept(Attribute::string("issuing_ca", "The issuing CA certificate (PEM).")))
+            .attribute(kept(Attribute::string_list("ca_chain", "The CA chain (PEM certificates).")))
+            .attribute(kept(Attribute::string("private_key", "The private key (PEM). Stored in the state: protect the state.")).sensitive())
+            .attribute(kept(Attribute::string("private_key_type", "The private key's type (`rsa`, `ec`, `ed25519`).")))
+            .attribute(kept(Attribute::string("serial_number", "The serial number, colon-separated hex.")))
+            .attribute(kept(Attribute::number("expiration", "NotAfter of the certificate, in seconds since the Unix epoch (read from the certificate itself).")))
+            .attribute(kept(Attribute::bool("revoked", "Whether the server reports the certificate revoked (a revoked certificate is replaced by the next apply).")))
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        match config.attr("min_seconds_remaining").as_i64() {
+            Some(n) if n < 0 => diagnostics::invalid_attribute(
+                "min_seconds_remaining",
+                "min_seconds_remaining must not be negative.",
+            ),
+            _ => Diagnostics::new(),
+        }
+    }
+
+    fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
+        if plan.is_create() || plan.is_destroy() {
+            return Diagnostics::new();
+        }
+        if let Some(reason) = renewal_reason(&plan.config, &plan.prior, now()) {
+            tracing::debug!(reason, "planning a replacement certificate");
+            for name in OUTPUTS {
+                plan.planned.set_attr(name, Value::Unknown);
+            }
+            plan.requires_replace
+                .push(AttributePath::root("expiration"));
+        }
+        Diagnostics::new()
+    }
+
+    async fn create(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        plan: PkiCertState,
+    ) -> Result<PkiCertState, Diagnostics> {
+        let api = ctx.client()?;
+        let mount = plan.mount.trim_matches('/');
+        let path = format!("{mount}/issue/{}", plan.role);
+        let mut body = json!({ "common_name": plan.common_name });
+        for (name, list) in [
+            ("alt_names", &plan.alt_names),
+            ("ip_sans", &plan.ip_sans),
+            ("uri_sans", &plan.uri_sans),
+        ] {
+            if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
+                body[name] = json!(l.join(","));
+            }
+        }
+        if let Some(t) = &plan.ttl {
+            body["ttl"] = json!(t);
+        }
+        if let Some(e) = plan.exclude_cn_from_sans {
+            body["exclude_cn_from_sans"] = json!(e);
+        }
+        let action = format!("issue a certificate for {} with {path}", plan.common_name);
+        let answer = api.write(&action, &path, &body, Write::Creates).await?;
+        let data = answer
+            .as_ref()
+            .and_then(|a| a.get("data"))
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no data"))?;
+        let text = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
+        let certificate = text("certificate")
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no certificate"))?;
+        let serial = text("serial_number")
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no serial_number"))?;
+        let expiration =
+            not_after(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
+        Ok(PkiCertState {
+            id: Some(format!("{mount}/cert/{serial}")),
+            certificate: Some(certificate),
+            issuing_ca: text("issuing_ca"),
+            ca_chain: Some(
+                data.get("ca_chain")
+                    .and_then(|c| serde_json::from_value(c.clone()).ok())
+                    .unwrap_or_default(),
+            ),
+            private_key: text("private_key"),
+            private_key_type: text("private_key_type"),
+            serial_number: Some(serial),
+            expiration: Some(expiration),
+            revoked: Some(false),
+            ..plan
+        })
+    }
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        state: PkiCertState,
+    ) -> Result<Option<PkiCertState>, Diagnostics> {
+        let api = ctx.client()?;
+        let Some(serial) = state.serial_number.clone() else {
+            return Ok(None);
+        };
+        let path = format!("{}/cert/{serial}", state.mount.trim_matches('/'));
+        let Some(data) = api
+            .read(&format!("read the certificate {serial}"), &path)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let revoked = data
+            .get("revocation_time")
+            .and_then(Json::as_i64)
+            .unwrap_or(0)
+            > 0;
+        let certificate = data
+            .get("certificate")
+            .and_then(Json::as_str)
+            .map(str::to_owned);
+        let expiration = match &certificate {
+            Some(c) => Some(not_after(c).map_err(|e| diagnostics::bad_certificate(&path, &e))?),
+            None => state.expiration,
+        };
+        Ok(Some(PkiCertState {
+            id: Some(path),
+            // The server may re-encode the PEM; keep ours when it is the same certificate.
+            certificate: match (&state.certificate, certificate) {
+                (Some(ours), Some(theirs)) if ours.trim() == theirs.trim() => Some(ours.clone()),
+                (_, theirs) => theirs.or(state.certificate.clone()),
+            },
+            expiration,
+            revoked: Some(revoked),
+            ..state
+        }))
+    }
+
+    async fn update(
+        &self,
+        _ctx: &mut Ctx<'_, Api>,
+        prior: PkiCertState,
+        plan: PkiCertState,
+    ) -> Result<PkiCertState, Diagnostics> {
+        // Only the renewal and revocation settings change in place; the certificate stays.
+        Ok(PkiCertState {
+            auto_renew: plan.auto_renew,
+            min_seconds_remaining: plan.min_seconds_remaining,
+            revoke: plan.revoke,
+            ..prior
+        })
+    }
+
+    async fn delete(&self, ctx: &mut Ctx<'_, Api>, state: PkiCertState) -> Result<(), Diagnostics> {
+        if state.revoke != Some(true) {
+            return Ok(());
+        }
+        let api = ctx.client()?;
+        let Some(serial) = state.serial_number else {
+            return Ok(());
+        };
+        revoke(api, state.mount.trim_matches('/'), &serial).await
+    }
+}
+
+/// Revokes `serial` on `mount` unless it is already revoked, expired or gone.
+pub(crate) async fn revoke(api: &Api, mount: &str, serial: &str) -> Result<(), Diagnostics> {
+    let action = format!("revoke the certificate {serial}");
+    let Some(data) = api.read(&action, &format!("{mount}/cert/{serial}")).await? else {
+        return Ok(());
+    };
+    if data
+        .get("revocation_time")
+        .and_then(Json::as_i64)
+        .unwrap_or(0)
+        > 0
+    {
+        return Ok(());
+    }
+    let expired = data
+        .get("certificate")
+        .and_then(Json::as_str)
+        .and_then(|c| not_after(c).ok())
+        .is_some_and(|t| t <= now());
+    if expired {
+        return Ok(());
+    }
+    api.write(
+        &action,
+        &format!("{mount}/revoke"),
+        &json!({ "serial_number": serial }),
+        Write::SetsState,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Why the certificate in `prior` must be replaced now, if it must.
+pub(crate) fn renewal_reason(config: &Value, prior: &Value, now: i64) -> Option<&'static str> {
+    if prior.attr("revoked").as_bool() == Some(true) {
+        return Some("revoked");
+    }
+    if config.attr("auto_renew").as_bool() != Some(true) {
+        return None;
+    }
+    let min = config
+        .attr("min_seconds_remaining")
+        .as_i64()
+        .unwrap_or(DEFAULT_MIN_SECONDS_REMAINING);
+    let expiration = prior.attr("expiration").as_i64()?;
+    (now.saturating_add(min) >= expiration).then_some("inside the renewal window")
+}
+
+/// NotAfter of a PEM certificate, in Unix seconds.
+pub(crate) fn not_after(pem: &str) -> Result<i64, String> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
+    let cert = pem.parse_x509().map_err(|e| e.to_string())?;
+    Ok(cert.validity().not_after.timestamp())
+}
+
+pub(crate) fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(pairs: &[(&str, Value)]) -> Value {
+        let mut v = Value::Null;
+        for (k, x) in pairs {
+            v.set_attr(*k, x.clone());
+        }
+        v
+    }
+
+    #[test]
+    fn renewal_uses_the_configured_window_and_not_after() {
+        let prior = value(&[
+            ("expiration", Value::from(1_000_i64)),
+            ("revoked", Value::Bool(false)),
+        ]);
+        let cfg = |renew: bool, min: i64| {
+            value(&[
+                ("auto_renew", Value::Bool(renew)),
+                ("min_seconds_remaining", Value::from(min)),
+            ])
+        };
+        assert_eq!(renewal_reason(&cfg(true, 100), &prior, 800), None);
+        assert_eq!(
+            renewal_reason(&cfg(true, 200), &prior, 800),
+            Some("inside the renewal window")
+        );
+        assert_eq!(renewal_reason(&cfg(false, 200), &prior, 800), None);
+        let revoked = value(&[
+            ("expiration", Value::from(1_000_i64)),
+            ("revoked", Value::Bool(true)),
+        ]);
+        assert_eq!(renewal_reason(&cfg(false, 0), &revoked, 0), Some("revoked"));
+    }
+
+    #[test]
+    fn schema_is_well_formed() {
+        PkiCert.schema().check().unwrap();
+    }
+}

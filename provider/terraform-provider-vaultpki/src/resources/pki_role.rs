@@ -1,0 +1,348 @@
+//! `vaultpki_pki_role`: a PKI role at `<mount>/roles/<name>` with every field the server's role
+//! has, table-driven (see `fields`). Every field is optional + computed, so leaving one out takes
+//! the server's default without a diff, and defaulted lists such as `key_usage` and
+//! `ext_key_usage` never show a perpetual diff: the server's answer is stored as is, and a
+//! configured value that the server echoes in another order or case keeps its spelling.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
+
+use crate::api::{Api, Write};
+use crate::diagnostics;
+use crate::fields::{self, Field, Kind, field};
+
+/// The resource type.
+pub(crate) struct PkiRole;
+
+/// The state model: identity plus one entry per [`FIELDS`] row.
+#[derive(Serialize, Deserialize, Debug)]
+pub(crate) struct PkiRoleState {
+    id: Option<String>,
+    mount: String,
+    name: String,
+    #[serde(flatten)]
+    fields: Map<String, Json>,
+}
+
+use Kind::{Bool, Number, String as Str, StringList as List};
+
+/// The role fields of OpenBao 2.x / Vault 1.x (`<mount>/roles/<name>`).
+pub(crate) const FIELDS: &[Field] = &[
+    field(
+        "ttl",
+        Number,
+        "TTL of issued certificates in seconds (0: the mount's default).",
+    ),
+    field(
+        "max_ttl",
+        Number,
+        "Maximum TTL in seconds (0: the mount's maximum).",
+    ),
+    field("allow_localhost", Bool, "Allow `localhost` as a name."),
+    field(
+        "allowed_domains",
+        List,
+        "Domains certificates may be issued for.",
+    ),
+    field(
+        "allowed_domains_template",
+        Bool,
+        "Whether `allowed_domains` may hold identity templates.",
+    ),
+    field(
+        "allow_bare_domains",
+        Bool,
+        "Allow the `allowed_domains` themselves as names.",
+    ),
+    field(
+        "allow_subdomains",
+        Bool,
+        "Allow subdomains of `allowed_domains`.",
+    ),
+    field(
+        "allow_glob_domains",
+        Bool,
+        "Allow globs in `allowed_domains`.",
+    ),
+    field("allow_wildcard_certificates", Bool, "Allow wildcard names."),
+    field("allow_any_name", Bool, "Allow any name."),
+    field(
+        "enforce_hostnames",
+        Bool,
+        "Require names to be valid hostnames.",
+    ),
+    field("allow_ip_sans", Bool, "Allow IP SANs."),
+    field(
+        "allowed_ip_sans_cidr",
+        List,
+        "CIDRs that IP SANs must fall into (OpenBao).",
+    ),
+    field(
+        "allowed_uri_sans",
+        List,
+        "Allowed URI SANs (globs allowed).",
+    ),
+    field(
+        "allowed_uri_sans_template",
+        Bool,
+        "Whether `allowed_uri_sans` may hold identity templates.",
+    ),
+    field(
+        "allowed_other_sans",
+        List,
+        "Allowed other SANs, `<oid>;<type>:<value>`.",
+    ),
+    field(
+        "allowed_serial_numbers",
+        List,
+        "Allowed subject serial numbers.",
+    ),
+    field(
+        "allowed_user_ids",
+        List,
+        "Allowed user IDs (UID attribute).",
+    ),
+    field(
+        "cn_validations",
+        List,
+        "How the common name is validated: `email`, `hostname`, `disabled`.",
+    ),
+    field(
+        "server_flag",
+        Bool,
+        "Issue certificates for server use (serverAuth).",
+    ),
+    field(
+        "client_flag",
+        Bool,
+        "Issue certificates for client use (clientAuth).",
+    ),
+    field(
+        "code_signing_flag",
+        Bool,
+        "Issue certificates for code signing.",
+    ),
+    field(
+        "email_protection_flag",
+        Bool,
+        "Issue certificates for email protection.",
+    ),
+    field(
+        "key_type",
+        Str,
+        "Key type: `rsa`, `ec`, `ed25519` or `any`.",
+    ),
+    field(
+        "key_bits",
+        Number,
+        "Key size (RSA) or curve size (EC); 0 picks the type's default.",
+    ),
+    field(
+        "signature_bits",
+        Number,
+        "Signature hash size; 0 picks the default.",
+    ),
+    field("use_pss", Bool, "Use RSA-PSS signatures."),
+    field(
+        "key_usage",
+        List,
+        "Key usages, e.g. `DigitalSignature`. Left out: the server's default.",
+    ),
+    field(
+        "ext_key_usage",
+        List,
+        "Extended key usages, e.g. `ServerAuth`.",
+    ),
+    field("ext_key_usage_oids", List, "Extended key usage OIDs."),
+    field(
+        "use_csr_common_name",
+        Bool,
+        "On sign, use the CSR's common name.",
+    ),
+    field("use_csr_sans", Bool, "On sign, use the CSR's SANs."),
+    field("ou", List, "Subject OU values."),
+    field("organization", List, "Subject O values."),
+    field("country", List, "Subject C values."),
+    field("locality", List, "Subject L values."),
+    field("province", List, "Subject ST values."),
+    field("street_address", List, "Subject street address values."),
+    field("postal_code", List, "Subject postal code values."),
+    field(
+        "generate_lease",
+        Bool,
+        "Create a lease for each issued certificate.",
+    ),
+    field(
+        "no_store",
+        Bool,
+        "Do not store issued certificates (they cannot be revoked by serial).",
+    ),
+    field("require_cn", Bool, "Require a common name."),
+    field("policy_identifiers", List, "Certificate policy OIDs."),
+    field(
+        "basic_constraints_valid_for_non_ca",
+        Bool,
+        "Mark basic constraints valid on non-CA certificates.",
+    ),
+    field(
+        "not_before_duration",
+        Number,
+        "Backdating of NotBefore in seconds.",
+    ),
+    field(
+        "not_after",
+        Str,
+        "A fixed NotAfter (RFC 3339) instead of a TTL.",
+    ),
+    field(
+        "issuer_ref",
+        Str,
+        "The issuer that signs, by name or ID (`default`).",
+    ),
+    field(
+        "allow_token_displayname",
+        Bool,
+        "Allow the token's display name as a name.",
+    ),
+    field(
+        "allow_globs_in_identity_templates",
+        Bool,
+        "Allow globs in identity templates (OpenBao).",
+    ),
+];
+
+impl Resource for PkiRole {
+    type Client = Api;
+    type State = PkiRoleState;
+
+    fn type_name(&self) -> &str {
+        "vaultpki_pki_role"
+    }
+
+    fn schema(&self) -> Schema {
+        let mut schema = Schema::new("A PKI role (`<mount>/roles/<name>`): the rules for certificates issued or signed through it. Every field left out takes the server's default and never shows a diff.")
+            .attribute(Attribute::string("id", "The API path, `<mount>/roles/<name>`.").computed())
+            .attribute(Attribute::string("mount", "Path of the PKI mount. Changing it replaces the role.").required().requires_replace())
+            .attribute(Attribute::string("name", "The role name. Changing it replaces the role.").required().requires_replace());
+        for a in fields::attributes(FIELDS) {
+            schema = schema.attribute(a);
+        }
+        schema
+    }
+
+    fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
+        if let (Some(mount), Some(name)) = (
+            plan.planned.attr("mount").as_str(),
+            plan.planned.attr("name").as_str(),
+        ) {
+            let id = role_path(mount, name);
+            plan.planned.set_attr("id", Value::from(id));
+        }
+        Diagnostics::new()
+    }
+
+    async fn create(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        plan: PkiRoleState,
+    ) -> Result<PkiRoleState, Diagnostics> {
+        write_and_read(ctx.client()?, plan).await
+    }
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        state: PkiRoleState,
+    ) -> Result<Option<PkiRoleState>, Diagnostics> {
+        fetch(ctx.client()?, state).await
+    }
+
+    async fn update(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        _prior: PkiRoleState,
+        plan: PkiRoleState,
+    ) -> Result<PkiRoleState, Diagnostics> {
+        write_and_read(ctx.client()?, plan).await
+    }
+
+    async fn delete(&self, ctx: &mut Ctx<'_, Api>, state: PkiRoleState) -> Result<(), Diagnostics> {
+        let path = role_path(&state.mount, &state.name);
+        ctx.client()?
+            .delete(&format!("delete the PKI role {path}"), &path)
+            .await
+    }
+
+    async fn import(&self, _ctx: &mut Ctx<'_, Api>, id: &str) -> Result<PkiRoleState, Diagnostics> {
+        let bad = || diagnostics::bad_import_id("vaultpki_pki_role", id, "<mount>/roles/<name>");
+        let (mount, name) = id
+            .trim_matches('/')
+            .rsplit_once("/roles/")
+            .ok_or_else(bad)?;
+        if mount.is_empty() || name.is_empty() || name.contains('/') {
+            return Err(bad());
+        }
+        Ok(PkiRoleState {
+            id: Some(id.to_owned()),
+            mount: mount.to_owned(),
+            name: name.to_owned(),
+            fields: fields::nulls(FIELDS),
+        })
+    }
+}
+
+fn role_path(mount: &str, name: &str) -> String {
+    format!("{}/roles/{name}", mount.trim_matches('/'))
+}
+
+async fn write_and_read(api: &Api, plan: PkiRoleState) -> Result<PkiRoleState, Diagnostics> {
+    let path = role_path(&plan.mount, &plan.name);
+    let action = format!("write the PKI role {path}");
+    let body = Json::Object(fields::body(FIELDS, &plan.fields));
+    api.write(&action, &path, &body, Write::SetsState).await?;
+    fetch(api, plan).await?.ok_or_else(|| {
+        diagnostics::unexpected_response(&action, &path, "the role is gone right after writing it")
+    })
+}
+
+async fn fetch(api: &Api, state: PkiRoleState) -> Result<Option<PkiRoleState>, Diagnostics> {
+    let path = role_path(&state.mount, &state.name);
+    let Some(data) = api
+        .read(&format!("read the PKI role {path}"), &path)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(PkiRoleState {
+        id: Some(path),
+        fields: fields::from_server(FIELDS, &data, &state.fields),
+        mount: state.mount,
+        name: state.name,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_is_well_formed() {
+        PkiRole.schema().check().unwrap();
+    }
+
+    #[test]
+    fn state_round_trips_through_values() {
+        let state = PkiRoleState {
+            id: Some("pki/roles/web".into()),
+            mount: "pki".into(),
+            name: "web".into(),
+            fields: fields::nulls(FIELDS),
+        };
+        let v = tfplugin::to_value(&state).unwrap();
+        assert!(matches!(&v, Value::Map(m) if m.contains_key("key_usage")), "{v:?}");
+        assert_eq!(v.attr("key_usage"), &Value::Null);
+        let back: PkiRoleState = tfplugin::from_value(&v).unwrap();
+        assert_eq!(back.fields.len(), FIELDS.len());
+    }
+}
