@@ -6,6 +6,7 @@ pub mod archive;
 pub mod cli;
 pub mod commands;
 pub mod connect;
+pub mod digest;
 pub mod env_vars;
 pub mod exit;
 pub mod keys;

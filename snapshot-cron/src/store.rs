@@ -472,6 +472,7 @@ async fn upload_part(
     // The body streams from the file (no part-sized buffer) and can be re-read for retries.
     let body = ByteStream::read_from()
         .path(path)
+        .buffer_size(256 * 1024)
         .offset(offset)
         .length(Length::Exact(length))
         .build()
@@ -487,6 +488,10 @@ async fn upload_part(
         .checksum_algorithm(ChecksumAlgorithm::Sha256)
         .checksum_sha256(&checksum)
         .body(body)
+        .customize()
+        // The part's SHA-256 travels in x-amz-checksum-sha256 and S3 verifies it; signing the
+        // payload as well would hash every byte a third time for no added integrity.
+        .disable_payload_signing()
         .send()
         .await
         .map_err(|e| anyhow!("uploading part {number} of {key}: {}", describe(&e)))?;

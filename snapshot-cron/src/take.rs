@@ -4,13 +4,15 @@
 //! second read for checksums. A stalled stream or a connection cut off mid-body is an error;
 //! the file is then deleted when the temporary file is dropped.
 
-use std::io::{BufWriter, IsTerminal as _, Write as _};
+use std::io::{BufWriter, IsTerminal as _, Read, Write as _};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::archive::{self, SnapshotReport, VerifyError};
+use crate::digest::Sha256;
 use anyhow::{Context as _, bail};
+use bytes::Bytes;
 use reqwest::Method;
-use sha2::{Digest, Sha256};
 use vaultpki_client::{Client, Idempotency};
 
 /// The Raft snapshot endpoint.
@@ -64,8 +66,7 @@ impl PartHasher {
             self.part_fill += n as u64;
             data = &data[n..];
             if self.part_fill == self.part_size {
-                self.parts
-                    .push(std::mem::take(&mut self.part).finalize().into());
+                self.parts.push(std::mem::take(&mut self.part).finalize());
                 self.part_fill = 0;
             }
         }
@@ -74,19 +75,26 @@ impl PartHasher {
     /// Total bytes, whole hash, part hashes.
     pub fn finish(mut self) -> (u64, [u8; 32], Vec<[u8; 32]>) {
         if self.part_fill > 0 {
-            self.parts.push(self.part.finalize().into());
+            self.parts.push(self.part.finalize());
         }
-        (self.total, self.whole.finalize().into(), self.parts)
+        (self.total, self.whole.finalize(), self.parts)
     }
 }
 
-/// Downloads a snapshot from `client` (which must point at the active node) into `dir`.
+/// Downloads a snapshot from `client` (which must point at the active node) into `dir`,
+/// verifying it on the way: every chunk goes to the file, to the hashes, and through a bounded
+/// channel to the archive verifier on a blocking thread, so verification costs no extra pass
+/// and no extra wall time. The per-part checksums come from the same bytes, and S3 checks the
+/// parts against them, so what is uploaded is exactly what was verified.
+///
+/// Returns the file and the verification outcome; an `Err` is a failure to get the snapshot
+/// (server, network, local disk), which takes precedence over what the verifier saw.
 pub async fn download_snapshot(
     client: &Client,
     dir: &Path,
     part_size: u64,
     stall: Duration,
-) -> anyhow::Result<Downloaded> {
+) -> anyhow::Result<(Downloaded, Result<SnapshotReport, VerifyError>)> {
     let resp = client
         .send(
             Method::GET,
@@ -98,6 +106,10 @@ pub async fn download_snapshot(
         .await
         .context("requesting the snapshot")?;
     let mut sink = TempSink::create(dir, ".snapshot-", part_size)?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(VERIFY_QUEUE_CHUNKS);
+    let verifier =
+        tokio::task::spawn_blocking(move || archive::verify_reader(ChannelReader::new(rx)));
+    let mut tx = Some(tx);
     let mut resp = resp;
     let mut progress = Progress::new("downloading snapshot");
     loop {
@@ -120,9 +132,51 @@ pub async fn download_snapshot(
         };
         sink.write(&chunk)?;
         progress.update(sink.hasher.total);
+        // A closed channel means the verifier already rejected the stream; keep downloading
+        // so that a server-side failure is still reported as such.
+        if let Some(sender) = &tx
+            && sender.send(chunk).await.is_err()
+        {
+            tx = None;
+        }
     }
+    drop(tx);
     progress.done(sink.hasher.total);
-    sink.finish()
+    let downloaded = sink.finish()?;
+    let verdict = verifier.await.context("the verification task failed")?;
+    Ok((downloaded, verdict))
+}
+
+/// Chunks queued between the download and the verifier (bounded memory).
+const VERIFY_QUEUE_CHUNKS: usize = 64;
+
+/// Reads the chunks of a channel as one byte stream, on a blocking thread.
+struct ChannelReader {
+    rx: tokio::sync::mpsc::Receiver<Bytes>,
+    current: Bytes,
+}
+
+impl ChannelReader {
+    fn new(rx: tokio::sync::mpsc::Receiver<Bytes>) -> Self {
+        Self {
+            rx,
+            current: Bytes::new(),
+        }
+    }
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(next) => self.current = next,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
 }
 
 /// A temporary file being written and hashed.
@@ -241,10 +295,10 @@ mod tests {
         }
         let (total, whole, parts) = h.finish();
         assert_eq!(total, 10_000);
-        assert_eq!(whole, <[u8; 32]>::from(Sha256::digest(&data)));
+        assert_eq!(whole, Sha256::digest(&data));
         assert_eq!(parts.len(), 3);
         for (i, part) in data.chunks(4096).enumerate() {
-            assert_eq!(parts[i], <[u8; 32]>::from(Sha256::digest(part)));
+            assert_eq!(parts[i], Sha256::digest(part));
         }
     }
 

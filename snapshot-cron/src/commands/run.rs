@@ -3,13 +3,11 @@
 //! only runs after a verified upload succeeded, so a failing run can never delete anything.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context as _;
 use tracing::info;
 
-use crate::archive;
 use crate::cli::RunArgs;
 use crate::connect;
 use crate::exit::{Failure, Stage, StageExt as _};
@@ -73,7 +71,7 @@ async fn run_inner(args: &RunArgs, summary: &mut Summary) -> Result<(), Failure>
         summary.server_version = Some(info.version.clone());
         active.set_request_timeout(Duration::from_secs(args.stall_timeout.max(1)));
         info!(leader = active.address(), version = %info.version, "taking snapshot from the active node");
-        let snapshot = take::download_snapshot(
+        let (snapshot, verdict) = take::download_snapshot(
             &active,
             &temp_dir,
             part_size,
@@ -84,12 +82,7 @@ async fn run_inner(args: &RunArgs, summary: &mut Summary) -> Result<(), Failure>
         let sha256 = hex::encode(snapshot.sha256);
         summary.bytes = Some(snapshot.bytes);
         summary.sha256 = Some(sha256.clone());
-
-        let path: PathBuf = snapshot.file.path().to_path_buf();
-        let report = tokio::task::spawn_blocking(move || archive::verify_file(&path))
-            .await
-            .context("verification task")
-            .stage(Stage::Internal)?
+        let report = verdict
             .context("the snapshot failed verification and was not uploaded")
             .stage(Stage::Verify)?;
         summary.index = Some(report.index);
