@@ -31,7 +31,10 @@ pub use provider::{
     EphemeralResource, Function, FunctionError, Parameter, Plan, Private, Provider, RawState,
     Resource, Signature,
 };
-pub use schema::{Attribute, AttributeKind, Block, NestedBlock, Nesting, Schema};
+pub use schema::{
+    Attribute, AttributeKind, Block, IdentityAttribute, IdentitySchema, NestedBlock, Nesting,
+    Schema,
+};
 pub use serve::{ServeError, ServeOptions, serve};
 pub use server::{MAX_MESSAGE_SIZE, ProviderService, provider_service};
 pub use types::Type;

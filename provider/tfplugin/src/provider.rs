@@ -15,7 +15,10 @@ use std::time::SystemTime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{AttributePath, Diagnostic, Diagnostics, Schema, Type, Value, from_value, to_value};
+use crate::{
+    AttributePath, Diagnostic, Diagnostics, IdentitySchema, Schema, Type, Value, from_value,
+    to_value,
+};
 
 /// The provider itself: its configuration schema, how configuring it yields a client, and the
 /// types it offers.
@@ -299,6 +302,13 @@ pub trait Resource: Send + Sync + 'static {
         .into())
     }
 
+    /// The resource identity (protocol 6.9), if this type declares one. Identity data is taken
+    /// from the state attributes of the same names; importing by identity builds a state from
+    /// it for `read` to complete.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
     /// Accepts state moved from another resource type (`moved` blocks across types). Returns
     /// `None` when this resource does not accept moves from `source_type_name` (the default).
     fn move_state(
@@ -502,6 +512,7 @@ pub(crate) trait ErasedResource<C>: Send + Sync {
     fn validate(&self, config: &Value) -> Diagnostics;
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics;
     fn upgrade_state(&self, version: i64, raw: &RawState) -> Result<Value, Diagnostics>;
+    fn identity_schema(&self) -> Option<IdentitySchema>;
     fn move_state(
         &self,
         source_type_name: &str,
@@ -551,6 +562,9 @@ impl<R: Resource> ErasedResource<R::Client> for R {
     }
     fn upgrade_state(&self, version: i64, raw: &RawState) -> Result<Value, Diagnostics> {
         Resource::upgrade_state(self, version, raw)
+    }
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Resource::identity_schema(self)
     }
     fn move_state(
         &self,

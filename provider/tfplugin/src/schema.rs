@@ -487,6 +487,79 @@ impl NestedBlock {
     }
 }
 
+/// The identity of a managed resource type (protocol 6.9): the attributes that identify an
+/// instance permanently. Each is also a top-level attribute of the resource's schema, of the same
+/// name and type; the crate derives identity data from the state.
+#[derive(Clone, Debug)]
+pub struct IdentitySchema {
+    /// Bumped when the identity's layout changes (independent of the schema version).
+    pub version: i64,
+    /// The identifying attributes.
+    pub attributes: Vec<IdentityAttribute>,
+}
+
+/// One identity attribute.
+#[derive(Clone, Debug)]
+pub struct IdentityAttribute {
+    /// Name (same as the state attribute it comes from).
+    pub name: String,
+    /// Type.
+    pub ty: Type,
+    /// What it is.
+    pub description: String,
+    /// Must be given when importing by identity.
+    pub required_for_import: bool,
+}
+
+impl IdentitySchema {
+    /// An identity at version 0.
+    pub fn new(attributes: Vec<IdentityAttribute>) -> Self {
+        Self {
+            version: 0,
+            attributes,
+        }
+    }
+
+    /// The object type of identity data.
+    pub fn value_type(&self) -> Type {
+        Type::Object(
+            self.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone()))
+                .collect(),
+        )
+    }
+
+    pub(crate) fn to_proto(&self) -> pb::ResourceIdentitySchema {
+        pb::ResourceIdentitySchema {
+            version: self.version,
+            identity_attributes: self
+                .attributes
+                .iter()
+                .map(|a| pb::resource_identity_schema::IdentityAttribute {
+                    name: a.name.clone(),
+                    r#type: a.ty.to_json_bytes(),
+                    required_for_import: a.required_for_import,
+                    optional_for_import: !a.required_for_import,
+                    description: a.description.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl IdentityAttribute {
+    /// An identity attribute required for import.
+    pub fn new(name: impl Into<String>, ty: Type, description: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ty,
+            description: description.into(),
+            required_for_import: true,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

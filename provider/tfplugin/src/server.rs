@@ -15,7 +15,7 @@ use tonic::{Request, Response, Status};
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::ProviderServer;
 use crate::provider::{ErasedDataSource, ErasedEphemeral, ErasedResource};
-use crate::schema::{Block, Nesting};
+use crate::schema::{Block, IdentitySchema, Nesting};
 use crate::{
     AttributePath, ConfigureCtx, Ctx, Diagnostic, Diagnostics, Function, FunctionError, Plan,
     Private, Provider, RawState, Schema, Type, Value, from_value, msgpack,
@@ -54,6 +54,7 @@ pub struct ProviderService<P: Provider> {
     data_sources: BTreeMap<String, Typed<Box<dyn ErasedDataSource<P::Client>>>>,
     ephemerals: BTreeMap<String, Typed<Box<dyn ErasedEphemeral<P::Client>>>>,
     functions: BTreeMap<String, Box<dyn Function>>,
+    identities: BTreeMap<String, (IdentitySchema, Type)>,
     client: RwLock<Option<Arc<P::Client>>>,
     schema_problems: Diagnostics,
 }
@@ -89,9 +90,16 @@ impl<P: Provider> ProviderService<P> {
         let provider_schema = provider.schema();
         check("provider", "configuration", &provider_schema);
         let mut resources = BTreeMap::new();
+        let mut identities = BTreeMap::new();
+        let mut identity_problems = Diagnostics::new();
         for r in provider.resources() {
             let schema = r.0.schema();
             check("resource", r.0.type_name(), &schema);
+            if let Some(identity) = r.0.identity_schema() {
+                check_identity(r.0.type_name(), &schema, &identity, &mut identity_problems);
+                let ty = identity.value_type();
+                identities.insert(r.0.type_name().to_owned(), (identity, ty));
+            }
             resources.insert(r.0.type_name().to_owned(), Typed::new(r.0, schema));
         }
         let mut data_sources = BTreeMap::new();
@@ -106,6 +114,7 @@ impl<P: Provider> ProviderService<P> {
             check("ephemeral resource", e.0.type_name(), &schema);
             ephemerals.insert(e.0.type_name().to_owned(), Typed::new(e.0, schema));
         }
+        problems.extend(identity_problems);
         let functions = provider
             .functions()
             .into_iter()
@@ -118,9 +127,35 @@ impl<P: Provider> ProviderService<P> {
             data_sources,
             ephemerals,
             functions,
+            identities,
             client: RwLock::new(None),
             schema_problems: problems,
         }
+    }
+
+    /// Identity data derived from `state` for resource types that declare an identity; `None`
+    /// when there is none, the state is null, or an identifying value is still unknown.
+    fn identity_of(
+        &self,
+        type_name: &str,
+        state: &Value,
+    ) -> Result<Option<pb::ResourceIdentityData>, Diagnostics> {
+        let Some((schema, ty)) = self.identities.get(type_name) else {
+            return Ok(None);
+        };
+        if state.is_null() {
+            return Ok(None);
+        }
+        let mut identity = Value::Null;
+        for a in &schema.attributes {
+            identity.set_attr(a.name.clone(), state.attr(&a.name).clone());
+        }
+        if identity.has_unknowns() {
+            return Ok(None);
+        }
+        Ok(Some(pb::ResourceIdentityData {
+            identity_data: Some(encode_dv(&identity, ty, "resource identity")?),
+        }))
     }
 
     fn client(&self) -> Option<Arc<P::Client>> {
@@ -131,6 +166,25 @@ impl<P: Provider> ProviderService<P> {
         self.resources
             .get(type_name)
             .ok_or_else(|| unknown_type("resource", type_name))
+    }
+}
+
+fn check_identity(
+    type_name: &str,
+    schema: &Schema,
+    identity: &IdentitySchema,
+    problems: &mut Diagnostics,
+) {
+    for a in &identity.attributes {
+        let matches = schema
+            .find(&a.name)
+            .is_some_and(|attr| attr.value_type() == a.ty && !attr.write_only);
+        if !matches || a.description.trim().is_empty() {
+            problems.push(Diagnostic::error(
+                "Invalid provider schema",
+                format!("resource {type_name}: identity attribute {} must be a described, non-write-only state attribute of the same type. This is a bug in the provider.", a.name),
+            ));
+        }
     }
 }
 
@@ -526,10 +580,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _request: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
-        // No resource of this crate declares an identity yet: an empty map says so.
-        Ok(Response::new(
-            pb::get_resource_identity_schemas::Response::default(),
-        ))
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas: self
+                .identities
+                .iter()
+                .map(|(k, (schema, _))| (k.clone(), schema.to_proto()))
+                .collect(),
+            diagnostics: Vec::new(),
+        }))
     }
 
     async fn upgrade_resource_identity(
@@ -537,13 +595,37 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::upgrade_resource_identity::Request>,
     ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
         let req = request.into_inner();
-        Ok(Response::new(pb::upgrade_resource_identity::Response {
-            upgraded_identity: None,
-            diagnostics: Diagnostics::from(Diagnostic::error(
-                "Resource identity is not supported by this provider",
-                format!("The resource type {} declares no identity, so stored identity data cannot be upgraded.", req.type_name),
-            ))
-            .to_proto(),
+        let result: Result<pb::ResourceIdentityData, Diagnostics> = (|| {
+            let Some((schema, ty)) = self.identities.get(&req.type_name) else {
+                return Err(Diagnostic::error(
+                    "Resource identity is not supported by this provider",
+                    format!("The resource type {} declares no identity, so stored identity data cannot be upgraded.", req.type_name),
+                )
+                .into());
+            };
+            if req.version != schema.version {
+                return Err(Diagnostic::error(
+                    "Unsupported identity version",
+                    format!("The stored identity of this {} has version {}, but this provider only reads version {}.", req.type_name, req.version, schema.version),
+                )
+                .into());
+            }
+            let raw = req.raw_identity.unwrap_or_default();
+            let value = Value::from_json_bytes(&raw.json, ty)
+                .map_err(|e| value_error("stored identity", e))?;
+            Ok(pb::ResourceIdentityData {
+                identity_data: Some(encode_dv(&value, ty, "resource identity")?),
+            })
+        })();
+        Ok(Response::new(match result {
+            Ok(identity) => pb::upgrade_resource_identity::Response {
+                upgraded_identity: Some(identity),
+                diagnostics: Vec::new(),
+            },
+            Err(d) => pb::upgrade_resource_identity::Response {
+                upgraded_identity: None,
+                diagnostics: d.to_proto(),
+            },
         }))
     }
 
@@ -613,6 +695,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 Ok(Some(mut new_state)) => {
                     null_write_only(&r.schema.block, &mut new_state);
                     response.new_state = Some(encode_dv(&new_state, &r.ty, "new state")?);
+                    response.new_identity = self.identity_of(&req.type_name, &new_state)?;
                     response.private = ctx.private.to_bytes();
                 }
                 Ok(None) => {
@@ -626,6 +709,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     diags.extend(d);
                     response.new_state = req.current_state.clone();
                     response.private = req.private.clone();
+                    response.new_identity = req.current_identity.clone();
                 }
             }
             response.diagnostics = diags.to_proto();
@@ -665,6 +749,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     .collect(),
                 planned_private: plan.private.to_bytes(),
                 diagnostics: diags.to_proto(),
+                planned_identity: self.identity_of(&req.type_name, &plan.planned)?,
                 ..Default::default()
             })
         })();
@@ -714,6 +799,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                         ));
                     }
                     response.new_state = Some(encode_dv(&new_state, &r.ty, "new state")?);
+                    response.new_identity = self.identity_of(&req.type_name, &new_state)?;
                     response.private = if new_state.is_null() {
                         Vec::new()
                     } else {
@@ -744,14 +830,45 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let result: Result<pb::import_resource_state::Response, Diagnostics> = async {
             let r = self.resource(&req.type_name)?;
             let mut ctx = Ctx::new(client.as_deref(), Private::default());
-            let mut state = r.item.import(&mut ctx, &req.id).await?;
+            let by_identity = req
+                .identity
+                .as_ref()
+                .and_then(|i| i.identity_data.as_ref())
+                .filter(|_| req.id.is_empty());
+            let mut state = match (by_identity, self.identities.get(&req.type_name)) {
+                (Some(data), Some((schema, ty))) => {
+                    // A state holding only the identifying attributes, for `read` to complete.
+                    let identity = decode_dv(Some(data), ty, "resource identity")?;
+                    let mut state = Value::Null;
+                    if let Type::Object(attrs) = &r.ty {
+                        for name in attrs.keys() {
+                            state.set_attr(name.clone(), Value::Null);
+                        }
+                    }
+                    for a in &schema.attributes {
+                        state.set_attr(a.name.clone(), identity.attr(&a.name).clone());
+                    }
+                    state
+                }
+                (Some(_), None) => {
+                    return Err(Diagnostic::error(
+                        "Import by identity not supported",
+                        format!(
+                            "The resource type {} declares no identity; import it by ID.",
+                            req.type_name
+                        ),
+                    )
+                    .into());
+                }
+                (None, _) => r.item.import(&mut ctx, &req.id).await?,
+            };
             null_write_only(&r.schema.block, &mut state);
             Ok(pb::import_resource_state::Response {
                 imported_resources: vec![pb::import_resource_state::ImportedResource {
                     type_name: req.type_name.clone(),
                     state: Some(encode_dv(&state, &r.ty, "imported state")?),
                     private: ctx.private.to_bytes(),
-                    identity: None,
+                    identity: self.identity_of(&req.type_name, &state)?,
                 }],
                 diagnostics: ctx.diagnostics.to_proto(),
                 deferred: None,
@@ -798,7 +915,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 target_state: Some(encode_dv(&state, &r.ty, "moved state")?),
                 diagnostics: Vec::new(),
                 target_private: req.source_private.clone(),
-                target_identity: None,
+                target_identity: self.identity_of(&req.target_type_name, &state)?,
             })
         })();
         Ok(Response::new(answer(result, |d| {

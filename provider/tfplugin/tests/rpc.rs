@@ -17,8 +17,8 @@ use tfplugin::proto::tfplugin6::provider_client::ProviderClient;
 use tfplugin::{
     AnyDataSource, AnyEphemeralResource, AnyFunction, AnyResource, Attribute, AttributePath, Block,
     ConfigureCtx, Ctx, DataSource, Diagnostic, Diagnostics, EphemeralResource, Function,
-    FunctionError, Maybe, NestedBlock, Nesting, Parameter, Provider, RawState, Resource, Schema,
-    Signature, Type, Value, msgpack, to_value,
+    FunctionError, IdentityAttribute, IdentitySchema, Maybe, NestedBlock, Nesting, Parameter,
+    Provider, RawState, Resource, Schema, Signature, Type, Value, msgpack, to_value,
 };
 use tonic::transport::Channel;
 
@@ -116,6 +116,8 @@ struct Port {
 #[derive(Serialize, Deserialize, Debug)]
 struct ItemState {
     id: Option<String>,
+    // Empty after an import by identity, which only knows `id`; `read` works from `id`.
+    #[serde(default)]
     name: String,
     size: Option<i64>,
     secret: Option<String>,
@@ -246,6 +248,14 @@ impl Resource for Item {
             .items
             .remove(&state.name);
         Ok(())
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema::new(vec![IdentityAttribute::new(
+            "id",
+            Type::String,
+            "The item's API path.",
+        )]))
     }
 
     async fn import(&self, _ctx: &mut Ctx<'_, Client>, id: &str) -> Result<ItemState, Diagnostics> {
@@ -1218,18 +1228,39 @@ async fn identity_later_minors_and_stop() {
         .await
         .unwrap()
         .into_inner();
-    assert!(ids.identity_schemas.is_empty() && ids.diagnostics.is_empty());
+    let item = &ids.identity_schemas["mem_item"];
+    assert_eq!(item.identity_attributes[0].name, "id");
+    assert!(item.identity_attributes[0].required_for_import);
+    let id_ty = Type::object([("id", Type::String)]);
     let up = client
         .upgrade_resource_identity(pb::upgrade_resource_identity::Request {
             type_name: "mem_item".into(),
+            version: 0,
+            raw_identity: Some(pb::RawState {
+                json: br#"{"id":"items/q"}"#.to_vec(),
+                flatmap: Default::default(),
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(up.diagnostics.is_empty());
+    assert_eq!(
+        undv(up.upgraded_identity.unwrap().identity_data, &id_ty).attr("id"),
+        &Value::from("items/q")
+    );
+    let newer = client
+        .upgrade_resource_identity(pb::upgrade_resource_identity::Request {
+            type_name: "mem_item".into(),
+            version: 5,
             ..Default::default()
         })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(
-        summaries(&up.diagnostics),
-        ["Resource identity is not supported by this provider"]
+        summaries(&newer.diagnostics),
+        ["Unsupported identity version"]
     );
 
     let generated = client
@@ -1277,6 +1308,85 @@ async fn identity_later_minors_and_stop() {
         .unwrap()
         .into_inner();
     assert_eq!(stop.error, "");
+}
+
+#[tokio::test]
+async fn identity_in_responses_and_import_by_identity() {
+    let (mut client, _) = start().await;
+    configure(&mut client, "L".into()).await;
+    let ty = item_ty();
+    let id_ty = Type::object([("id", Type::String)]);
+    let config = config_value();
+
+    // At create the id is unknown: no planned identity yet.
+    let plan = client
+        .plan_resource_change(pb::plan_resource_change::Request {
+            type_name: "mem_item".into(),
+            prior_state: dv(&Value::Null, &ty),
+            proposed_new_state: dv(&config, &ty),
+            config: dv(&config, &ty),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(plan.planned_identity.is_none());
+    let applied = client
+        .apply_resource_change(pb::apply_resource_change::Request {
+            type_name: "mem_item".into(),
+            prior_state: dv(&Value::Null, &ty),
+            planned_state: plan.planned_state,
+            config: dv(&config, &ty),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let identity = applied.new_identity.unwrap();
+    assert_eq!(
+        undv(identity.identity_data.clone(), &id_ty).attr("id"),
+        &Value::from("items/a")
+    );
+
+    // Import by identity (no ID), then read completes the state and returns the identity.
+    let imported = client
+        .import_resource_state(pb::import_resource_state::Request {
+            type_name: "mem_item".into(),
+            id: String::new(),
+            identity: Some(identity.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        imported.diagnostics.is_empty(),
+        "{:?}",
+        summaries(&imported.diagnostics)
+    );
+    let r = &imported.imported_resources[0];
+    assert_eq!(
+        undv(r.state.clone(), &ty).attr("id"),
+        &Value::from("items/a")
+    );
+    assert_eq!(r.identity.as_ref(), Some(&identity));
+    let read = client
+        .read_resource(pb::read_resource::Request {
+            type_name: "mem_item".into(),
+            current_state: r.state.clone(),
+            current_identity: r.identity.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        read.diagnostics.is_empty(),
+        "{:?}",
+        summaries(&read.diagnostics)
+    );
+    assert_eq!(undv(read.new_state, &ty).attr("name"), &Value::from("a"));
+    assert_eq!(read.new_identity, Some(identity));
 }
 
 #[test]
