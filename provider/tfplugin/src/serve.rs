@@ -161,6 +161,7 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
     let cert_field = tls.as_ref().map_or_else(String::new, |t| {
         base64::engine::general_purpose::STANDARD_NO_PAD.encode(t.server_cert.as_ref())
     });
+    spawn_signal_handler(options.debug, shutdown_tx.clone());
     let mut stdout = std::io::stdout().lock();
     if options.debug {
         let reattach = serde_json::json!({
@@ -189,8 +190,6 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
     if !options.debug {
         release_stdout();
     }
-
-    spawn_signal_handler(options.debug, shutdown_tx.clone());
 
     let router = tonic::transport::Server::builder()
         .add_service(health_service)
@@ -259,11 +258,25 @@ async fn listen() -> Result<TcpListener, ServeError> {
 
 /// On Unix, SIGINT goes to the whole process group on Ctrl-C; a plugin must survive it and let
 /// the host stop it (StopProvider, then GRPCController.Shutdown). In debug mode the user runs
-/// the provider by hand, so Ctrl-C stops it.
+/// the provider by hand, so Ctrl-C stops it. The handler is registered before the handshake line
+/// is printed, so there is no moment at which a host-driven plugin dies of SIGINT.
 fn spawn_signal_handler(debug: bool, shutdown: watch::Sender<bool>) {
+    #[cfg(unix)]
+    let mut interrupts =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("cannot handle SIGINT: {e}");
+                return;
+            }
+        };
     tokio::spawn(async move {
         loop {
-            if tokio::signal::ctrl_c().await.is_err() {
+            #[cfg(unix)]
+            let received = interrupts.recv().await.is_some();
+            #[cfg(not(unix))]
+            let received = tokio::signal::ctrl_c().await.is_ok();
+            if !received {
                 return;
             }
             if debug {

@@ -15,7 +15,7 @@ use tonic::{Request, Response, Status};
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::ProviderServer;
 use crate::provider::{ErasedDataSource, ErasedEphemeral, ErasedResource};
-use crate::schema::{Block, IdentitySchema, Nesting};
+use crate::schema::{Attribute, AttributeKind, Block, IdentitySchema, Nesting};
 use crate::{
     AttributePath, ConfigureCtx, Ctx, Diagnostic, Diagnostics, Function, FunctionError, Plan,
     Private, Provider, RawState, Schema, Type, Value, from_value, msgpack,
@@ -239,12 +239,8 @@ fn answer<T>(result: Result<T, Diagnostics>, on_error: impl FnOnce(Diagnostics) 
 
 /// Sets every write-only attribute (at any block depth of single/list blocks) to null.
 fn null_write_only(block: &Block, value: &mut Value) {
+    null_write_only_attributes(&block.attributes, value);
     let Value::Map(map) = value else { return };
-    for a in &block.attributes {
-        if a.write_only {
-            map.insert(a.name.clone(), Value::Null);
-        }
-    }
     for b in &block.blocks {
         if let Some(inner) = map.get_mut(&b.type_name) {
             match (b.nesting, inner) {
@@ -259,6 +255,30 @@ fn null_write_only(block: &Block, value: &mut Value) {
                 }
                 _ => {}
             }
+        }
+    }
+}
+
+/// Sets write-only attributes to null, looking into nested attributes too.
+fn null_write_only_attributes(attributes: &[Attribute], value: &mut Value) {
+    let Value::Map(map) = value else { return };
+    for a in attributes {
+        if a.write_only {
+            map.insert(a.name.clone(), Value::Null);
+            continue;
+        }
+        let AttributeKind::Nested(nesting, inner) = &a.kind else {
+            continue;
+        };
+        match (nesting, map.get_mut(&a.name)) {
+            (Nesting::Single | Nesting::Group, Some(v)) => null_write_only_attributes(inner, v),
+            (_, Some(Value::List(items))) => items
+                .iter_mut()
+                .for_each(|v| null_write_only_attributes(inner, v)),
+            (_, Some(Value::Map(items))) => items
+                .values_mut()
+                .for_each(|v| null_write_only_attributes(inner, v)),
+            _ => {}
         }
     }
 }
@@ -1209,5 +1229,47 @@ fn capabilities() -> pb::ServerCapabilities {
         plan_destroy: false,
         get_provider_schema_optional: false,
         move_resource_state: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_only_is_nulled_in_blocks_and_nested_attributes() {
+        let schema = Schema::new("r")
+            .attribute(Attribute::string("top", "T").write_only())
+            .attribute(Attribute::nested(
+                "creds",
+                Nesting::List,
+                vec![
+                    Attribute::string("user", "U"),
+                    Attribute::string("pass", "P").write_only(),
+                ],
+                "C",
+            ))
+            .block(crate::NestedBlock::new(
+                "b",
+                Nesting::Single,
+                Block::new("B").attribute(Attribute::string("key", "K").write_only()),
+            ));
+        let mut v = Value::Null;
+        v.set_attr("top", "x".into());
+        let mut cred = Value::Null;
+        cred.set_attr("user", "u".into());
+        cred.set_attr("pass", "p".into());
+        v.set_attr("creds", Value::List(vec![cred]));
+        let mut b = Value::Null;
+        b.set_attr("key", "k".into());
+        v.set_attr("b", b);
+        null_write_only(&schema.block, &mut v);
+        assert_eq!(v.attr("top"), &Value::Null);
+        let Value::List(creds) = v.attr("creds") else {
+            panic!("creds is a list")
+        };
+        assert_eq!(creds[0].attr("user"), &Value::from("u"));
+        assert_eq!(creds[0].attr("pass"), &Value::Null);
+        assert_eq!(v.attr("b").attr("key"), &Value::Null);
     }
 }

@@ -1,7 +1,7 @@
 //! The go-plugin serving contract, on the example provider binary started as Terraform starts
 //! it: health reports `plugin` SERVING, the stdio and broker streams open, the provider service
-//! answers, and `GRPCController.Shutdown` makes the process exit cleanly; `--debug` prints a
-//! usable `TF_REATTACH_PROVIDERS` value without the magic cookie.
+//! answers, SIGINT is survived, and `GRPCController.Shutdown` makes the process exit cleanly;
+//! `--debug` prints a usable `TF_REATTACH_PROVIDERS` value without the magic cookie.
 
 #![allow(clippy::unwrap_used)] // reason: a failed unwrap here is a test failure
 
@@ -109,6 +109,14 @@ async fn health_streams_and_controller_shutdown() {
         .read_line(&mut line)
         .unwrap();
     let addr = line.split('|').nth(3).unwrap().to_owned();
+    // Ctrl-C reaches the whole process group; the host, not the signal, stops the provider.
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let early = wait_exit(&mut child, Duration::from_millis(300));
+    assert!(early.is_none(), "SIGINT stopped the provider: {early:?}");
     check_services_and_shut_down(&addr, child).await;
 }
 
