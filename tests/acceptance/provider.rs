@@ -696,9 +696,18 @@ fn unknown_address_at_plan_time_still_plans() {
 fn trace_log_holds_no_secret() {
     let mount = unique_name("pki-trace");
     pki_with_root(&mount);
+    let approle = unique_name("approle-trace");
+    env().bao_ok(&["auth", "enable", &format!("-path={approle}"), "approle"]);
     let tf = terraform().with_trace_log();
-    tf.write_config(&cert_config(&mount, 600));
+    tf.write_config(&format!(
+        "{}\nresource \"vaultpki_approle_role\" \"r\" {{\n  mount = \"{approle}\"\n  role_name = \"app\"\n}}\n\nresource \"vaultpki_approle_secret_id\" \"s\" {{\n  mount = vaultpki_approle_role.r.mount\n  role_name = vaultpki_approle_role.r.role_name\n}}\n",
+        cert_config(&mount, 600)
+    ));
     tf.apply();
+    let secret_id = tf.resource("vaultpki_approle_secret_id.s")["secret_id"]
+        .as_str()
+        .expect("secret id")
+        .to_owned();
     tf.assert_plan_empty();
     let key = tf.resource("vaultpki_pki_cert.c")["private_key"]
         .as_str()
@@ -716,6 +725,10 @@ fn trace_log_holds_no_secret() {
         "the provider's log lines are missing"
     );
     assert!(!log.contains(&env().token), "the token is in the trace log");
+    assert!(
+        !log.contains(&secret_id),
+        "the secret ID is in the trace log"
+    );
     let key_body: String = key
         .lines()
         .filter(|l| !l.starts_with("-----"))
@@ -734,5 +747,315 @@ fn trace_log_holds_no_secret() {
         !log.contains(&key_body[..40]),
         "the private key is in the trace log"
     );
+    env().bao_ok(&["secrets", "disable", &mount]);
+}
+
+// ---- vaultpki_approle_role, vaultpki_approle_secret_id, data vaultpki_approle_role_id
+
+fn approle_config(mount: &str, token_ttl: u32, role_id: Option<&str>) -> String {
+    let role_id = role_id.map_or(String::new(), |r| format!("  role_id        = \"{r}\"\n"));
+    config(&format!(
+        r#"resource "vaultpki_approle_role" "r" {{
+  mount          = "{mount}"
+  role_name      = "app"
+  token_policies = ["default", "reader"]
+  token_ttl      = {token_ttl}
+  secret_id_ttl  = 3600
+{role_id}}}
+
+resource "vaultpki_approle_secret_id" "s" {{
+  mount     = vaultpki_approle_role.r.mount
+  role_name = vaultpki_approle_role.r.role_name
+  metadata  = {{ owner = "platform" }}
+  ttl       = 600
+}}
+
+data "vaultpki_approle_role_id" "d" {{
+  mount     = vaultpki_approle_role.r.mount
+  role_name = vaultpki_approle_role.r.role_name
+}}
+
+output "role_id" {{
+  value = data.vaultpki_approle_role_id.d.role_id
+}}
+"#
+    ))
+}
+
+fn accessor_lookup(mount: &str, accessor: &str) -> Option<Value> {
+    let out = env()
+        .bao(&[
+            "write",
+            "-format=json",
+            &format!("auth/{mount}/role/app/secret-id-accessor/lookup"),
+            &format!("secret_id_accessor={accessor}"),
+        ])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    serde_json::from_slice::<Value>(&out.stdout)
+        .ok()?
+        .get("data")
+        .cloned()
+}
+
+#[test]
+fn approle_role_secret_id_and_role_id_lifecycle() {
+    let mount = unique_name("approle");
+    env().bao_ok(&["auth", "enable", &format!("-path={mount}"), "approle"]);
+    let role_path = format!("auth/{mount}/role/app");
+    let tf = terraform();
+    tf.write_config(&approle_config(&mount, 600, None));
+    tf.apply();
+
+    let role = bao_read(&role_path).expect("role exists");
+    assert_eq!(str_list(&role["token_policies"]), ["default", "reader"]);
+    assert_eq!(role["token_ttl"], 600);
+    let state = tf.resource("vaultpki_approle_role.r");
+    assert_eq!(state["id"], role_path);
+    let role_id = bao_read(&format!("{role_path}/role-id")).expect("role id")["role_id"].clone();
+    assert_eq!(state["role_id"], role_id);
+    assert_eq!(tf.output("role_id"), role_id);
+
+    // The secret ID logs in, and its accessor finds it.
+    let secret = tf.resource("vaultpki_approle_secret_id.s");
+    let secret_id = secret["secret_id"].as_str().expect("secret id").to_owned();
+    let accessor = secret["accessor"].as_str().expect("accessor").to_owned();
+    assert_eq!(
+        secret["id"],
+        format!("{role_path}/secret-id-accessor/{accessor}")
+    );
+    env().bao_ok(&[
+        "write",
+        &format!("auth/{mount}/login"),
+        &format!("role_id={}", role_id.as_str().expect("role id")),
+        &format!("secret_id={secret_id}"),
+    ]);
+    let looked_up = accessor_lookup(&mount, &accessor).expect("accessor lookup");
+    assert_eq!(looked_up["metadata"]["owner"], "platform");
+    assert_eq!(looked_up["secret_id_ttl"], 600);
+    tf.assert_plan_empty();
+
+    import_and_compare(&tf, "vaultpki_approle_role.r", &role_path, &[]);
+    import_and_compare(
+        &tf,
+        "vaultpki_approle_secret_id.s",
+        &format!("{role_path}/secret-id-accessor/{accessor}"),
+        &["secret_id"],
+    );
+
+    // Update in place, including a role ID chosen by configuration.
+    let custom = unique_name("role-id");
+    tf.write_config(&approle_config(&mount, 1200, Some(&custom)));
+    assert_eq!(
+        changes(&tf),
+        [(
+            "vaultpki_approle_role.r".to_owned(),
+            vec!["update".to_owned()]
+        )]
+    );
+    tf.apply();
+    assert_eq!(bao_read(&role_path).expect("role")["token_ttl"], 1200);
+    assert_eq!(
+        bao_read(&format!("{role_path}/role-id")).expect("role id")["role_id"],
+        custom.as_str()
+    );
+    assert_eq!(tf.output("role_id"), custom.as_str());
+    assert_eq!(
+        tf.resource("vaultpki_approle_secret_id.s")["accessor"],
+        accessor.as_str(),
+        "a role update must not replace the secret ID"
+    );
+    tf.assert_plan_empty();
+
+    // Changed out of band: an update.
+    env().bao_ok(&["write", &role_path, "token_ttl=5"]);
+    assert_eq!(
+        changes(&tf),
+        [(
+            "vaultpki_approle_role.r".to_owned(),
+            vec!["update".to_owned()]
+        )]
+    );
+    tf.apply();
+
+    // A secret ID destroyed out of band leaves the state and is created again.
+    env().bao_ok(&[
+        "write",
+        &format!("{role_path}/secret-id-accessor/destroy"),
+        &format!("secret_id_accessor={accessor}"),
+    ]);
+    assert_eq!(
+        changes(&tf),
+        [(
+            "vaultpki_approle_secret_id.s".to_owned(),
+            vec!["create".to_owned()]
+        )]
+    );
+    tf.apply();
+    let accessor2 = tf.resource("vaultpki_approle_secret_id.s")["accessor"]
+        .as_str()
+        .expect("accessor")
+        .to_owned();
+    assert_ne!(accessor, accessor2);
+    assert!(accessor_lookup(&mount, &accessor2).is_some());
+
+    // The role deleted out of band: both are created again.
+    env().bao_ok(&["delete", &role_path]);
+    let mut planned = changes(&tf);
+    planned.sort();
+    assert_eq!(
+        planned,
+        [
+            (
+                "vaultpki_approle_role.r".to_owned(),
+                vec!["create".to_owned()]
+            ),
+            (
+                "vaultpki_approle_secret_id.s".to_owned(),
+                vec!["create".to_owned()]
+            ),
+        ]
+    );
+    tf.apply();
+    assert!(bao_read(&role_path).is_some());
+    tf.assert_plan_empty();
+
+    let accessor3 = tf.resource("vaultpki_approle_secret_id.s")["accessor"]
+        .as_str()
+        .expect("accessor")
+        .to_owned();
+    tf.destroy();
+    assert!(bao_read(&role_path).is_none(), "role left after destroy");
+    assert!(accessor_lookup(&mount, &accessor3).is_none());
+    env().bao_ok(&["auth", "disable", &mount]);
+}
+
+// ---- vaultpki_pki_sign
+
+fn openssl(args: &[&str], dir: &std::path::Path) -> String {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs (install the openssl CLI)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn sign_config(mount: &str, min_seconds_remaining: u64) -> String {
+    config(&format!(
+        r#"resource "vaultpki_pki_sign" "s" {{
+  mount                 = "{mount}"
+  role                  = "web"
+  csr                   = file("${{path.module}}/req.csr")
+  common_name           = "signed.svc.example.test"
+  ttl                   = "1h"
+  auto_renew            = true
+  min_seconds_remaining = {min_seconds_remaining}
+  revoke                = true
+}}
+"#
+    ))
+}
+
+#[test]
+fn pki_sign_lifecycle() {
+    let mount = unique_name("pki-sign");
+    pki_with_root(&mount);
+    let tf = terraform();
+    openssl(
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "req.key",
+            "-out",
+            "req.csr",
+            "-subj",
+            "/CN=signed.svc.example.test",
+        ],
+        tf.dir(),
+    );
+    tf.write_config(&sign_config(&mount, 600));
+    tf.apply();
+
+    let state = tf.resource("vaultpki_pki_sign.s");
+    let serial = state["serial_number"].as_str().expect("serial").to_owned();
+    assert!(
+        state.get("private_key").is_none(),
+        "pki_sign has no private key"
+    );
+    let on_server = cert_on_server(&mount, &serial).expect("certificate on the server");
+    assert!(!is_revoked(&on_server));
+    // Interop: the signed certificate carries the CSR's key (checked by openssl, not by us).
+    tf.write_file(
+        "signed.pem",
+        state["certificate"].as_str().expect("certificate"),
+    );
+    assert_eq!(
+        openssl(
+            &["x509", "-noout", "-pubkey", "-in", "signed.pem"],
+            tf.dir()
+        ),
+        openssl(&["req", "-noout", "-pubkey", "-in", "req.csr"], tf.dir())
+    );
+    let expiration = state["expiration"].as_i64().expect("expiration");
+    assert!((now() + 3600 - 120..=now() + 3600 + 5).contains(&expiration));
+    tf.assert_plan_empty();
+
+    // Inside the configured renewal window: replaced, and the old one revoked.
+    tf.write_config(&sign_config(&mount, 7200));
+    assert_eq!(
+        changes(&tf),
+        [(
+            "vaultpki_pki_sign.s".to_owned(),
+            vec!["delete".to_owned(), "create".to_owned()]
+        )]
+    );
+    tf.apply();
+    tf.write_config(&sign_config(&mount, 600));
+    tf.apply();
+    let serial2 = tf.resource("vaultpki_pki_sign.s")["serial_number"]
+        .as_str()
+        .expect("serial")
+        .to_owned();
+    assert_ne!(serial, serial2);
+    assert!(is_revoked(&cert_on_server(&mount, &serial).expect("old")));
+    tf.assert_plan_empty();
+
+    // Revoked out of band: replaced.
+    env().bao_ok(&[
+        "write",
+        &format!("{mount}/revoke"),
+        &format!("serial_number={serial2}"),
+    ]);
+    assert_eq!(
+        changes(&tf),
+        [(
+            "vaultpki_pki_sign.s".to_owned(),
+            vec!["delete".to_owned(), "create".to_owned()]
+        )]
+    );
+    tf.apply();
+    let serial3 = tf.resource("vaultpki_pki_sign.s")["serial_number"]
+        .as_str()
+        .expect("serial")
+        .to_owned();
+    tf.destroy();
+    assert!(is_revoked(
+        &cert_on_server(&mount, &serial3).expect("record")
+    ));
     env().bao_ok(&["secrets", "disable", &mount]);
 }

@@ -143,6 +143,56 @@ impl Api {
             .map_err(|e| diagnostics::unexpected_response(action, path, &e.to_string()))
     }
 
+    /// A `POST` that only looks something up (AppRole's secret-ID accessor lookup): the `data`
+    /// object, or `None` when the object — or the role it belongs to — does not exist, which
+    /// the server says with 404 or with a 500 whose message says so.
+    pub(crate) async fn lookup(
+        &self,
+        action: &str,
+        path: &str,
+        body: &Json,
+    ) -> Result<Option<Json>, Diagnostics> {
+        let client = self.client().await?;
+        let fail = |e: &Error| diagnostics::api(action, client.address(), e);
+        let bytes = serde_json::to_vec(body).map_err(|e| diagnostics::model("request body", e))?;
+        let resp = client
+            .send(
+                Method::POST,
+                path,
+                Some(bytes),
+                Idempotency::Idempotent,
+                &[404, 500],
+            )
+            .await
+            .map_err(|e| fail(&e))?;
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| fail(&client.body_error(path, &e)))?;
+        let answer: Json = serde_json::from_slice(&bytes).unwrap_or(Json::Null);
+        match status {
+            404 => Ok(None),
+            500 => {
+                let errors: Vec<String> = answer
+                    .get("errors")
+                    .and_then(|e| serde_json::from_value(e.clone()).ok())
+                    .unwrap_or_default();
+                if errors.iter().any(|e| e.contains("does not exist")) {
+                    return Ok(None);
+                }
+                Err(fail(&Error::Api {
+                    address: client.address().to_owned(),
+                    method: "POST".to_owned(),
+                    path: path.to_owned(),
+                    status,
+                    errors,
+                }))
+            }
+            _ => Ok(answer.get("data").cloned()),
+        }
+    }
+
     /// `DELETE <path>`; a 404 counts as done.
     pub(crate) async fn delete(&self, action: &str, path: &str) -> Result<(), Diagnostics> {
         let client = self.client().await?;

@@ -153,6 +153,14 @@ pub(crate) fn model(what: &str, reason: impl std::fmt::Display) -> Diagnostics {
     .into()
 }
 
+/// Import of a secret ID: the secret cannot be recovered.
+pub(crate) fn secret_id_not_recoverable() -> Diagnostic {
+    Diagnostic::warning(
+        "The secret ID itself cannot be imported",
+        "OpenBao/Vault never returns a secret ID after it is created, so the imported resource has no `secret_id` value. Its accessor, metadata and limits are managed as usual.",
+    )
+}
+
 /// A remount did not finish.
 pub(crate) fn remount_failed(from: &str, to: &str, reason: &str) -> Diagnostics {
     Diagnostic::error(
@@ -161,5 +169,17 @@ pub(crate) fn remount_failed(from: &str, to: &str, reason: &str) -> Diagnostics 
             "{reason}. Check `sys/remount/status` on the server; the mount may be left at {from}."
         ),
     )
+    .into()
+}
+
+/// A data source's AppRole role does not exist.
+pub(crate) fn approle_role_not_found(mount: &str, role: &str) -> Diagnostics {
+    Diagnostic::error(
+        "AppRole role not found",
+        format!(
+            "There is no AppRole role {role:?} at auth/{mount}; check `mount` and `role_name`."
+        ),
+    )
+    .at(AttributePath::root("role_name"))
     .into()
 }

@@ -4,11 +4,15 @@ use tfplugin::{AnyDataSource, DataSource, Schema};
 
 use crate::api::Api;
 
+mod approle_role_id;
 mod policy_document;
 
 /// Every data source type the provider offers.
 pub(crate) fn all() -> Vec<AnyDataSource<Api>> {
-    vec![AnyDataSource::new(policy_document::PolicyDocument)]
+    vec![
+        AnyDataSource::new(approle_role_id::ApproleRoleId),
+        AnyDataSource::new(policy_document::PolicyDocument),
+    ]
 }
 
 /// Every data source type's name and schema, for the documentation.
@@ -16,5 +20,8 @@ pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
     fn entry<D: DataSource>(d: &'static D) -> (&'static str, Schema) {
         (d.type_name(), d.schema())
     }
-    vec![entry(&policy_document::PolicyDocument)]
+    vec![
+        entry(&approle_role_id::ApproleRoleId),
+        entry(&policy_document::PolicyDocument),
+    ]
 }

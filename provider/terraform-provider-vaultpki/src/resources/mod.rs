@@ -4,9 +4,12 @@ use tfplugin::{AnyResource, Resource, Schema};
 
 use crate::api::Api;
 
+mod approle_role;
+mod approle_secret_id;
 mod mount;
 mod pki_cert;
 mod pki_role;
+mod pki_sign;
 mod policy;
 
 /// Every resource type the provider offers.
@@ -17,6 +20,9 @@ pub(crate) fn all() -> Vec<AnyResource<Api>> {
         AnyResource::new(policy::Policy),
         AnyResource::new(pki_role::PkiRole),
         AnyResource::new(pki_cert::PkiCert),
+        AnyResource::new(pki_sign::PkiSign),
+        AnyResource::new(approle_role::ApproleRole),
+        AnyResource::new(approle_secret_id::ApproleSecretId),
     ]
 }
 
@@ -32,6 +38,9 @@ pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
         entry(&policy::Policy),
         entry(&pki_role::PkiRole),
         entry(&pki_cert::PkiCert),
+        entry(&pki_sign::PkiSign),
+        entry(&approle_role::ApproleRole),
+        entry(&approle_secret_id::ApproleSecretId),
     ]
 }
 

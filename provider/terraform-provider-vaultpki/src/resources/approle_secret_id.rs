@@ -1,0 +1,307 @@
+//! `vaultpki_approle_secret_id`: a secret ID of an AppRole role, created with
+//! `auth/<mount>/role/<role_name>/secret-id` and afterwards read and destroyed only through its
+//! accessor, because the secret itself is never shown again. A secret ID that expired, was used
+//! up or was destroyed outside Terraform leaves the state (and the next apply creates a new one).
+//! Import takes the accessor path; the secret itself cannot be recovered.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
+
+use crate::api::{Api, Write};
+use crate::diagnostics;
+use crate::resources::approle_role::{DEFAULT_MOUNT, plan_mount_and_id};
+
+/// The resource type.
+pub(crate) struct ApproleSecretId;
+
+/// The state model.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct SecretIdState {
+    id: Option<String>,
+    mount: Option<String>,
+    role_name: String,
+    metadata: Option<std::collections::BTreeMap<String, String>>,
+    cidr_list: Option<Vec<String>>,
+    token_bound_cidrs: Option<Vec<String>>,
+    ttl: Option<i64>,
+    num_uses: Option<i64>,
+    secret_id: Option<String>,
+    accessor: Option<String>,
+    expiration_time: Option<String>,
+}
+
+impl std::fmt::Debug for SecretIdState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretIdState")
+            .field("id", &self.id)
+            .field("secret_id", &self.secret_id.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Resource for ApproleSecretId {
+    type Client = Api;
+    type State = SecretIdState;
+
+    fn type_name(&self) -> &str {
+        "vaultpki_approle_secret_id"
+    }
+
+    fn schema(&self) -> Schema {
+        let input = |a: Attribute| {
+            a.optional_computed()
+                .use_state_for_unknown()
+                .requires_replace()
+        };
+        let kept = |a: Attribute| a.computed().use_state_for_unknown();
+        Schema::new("A secret ID of an AppRole role. It is read and destroyed through its accessor; once it expires, is used up or is destroyed outside Terraform it leaves the state and the next apply creates a new one. Import takes `auth/<mount>/role/<role_name>/secret-id-accessor/<accessor>`; the secret itself cannot be recovered by import.")
+            .attribute(kept(Attribute::string("id", "`auth/<mount>/role/<role_name>/secret-id-accessor/<accessor>`.")))
+            .attribute(Attribute::string("mount", "Path of the AppRole auth method (default `approle`).").optional_computed().use_state_for_unknown().requires_replace())
+            .attribute(Attribute::string("role_name", "The role.").required().requires_replace())
+            .attribute(input(Attribute::string_map("metadata", "Metadata attached to the secret ID (and to tokens logged in with it).")))
+            .attribute(input(Attribute::string_list("cidr_list", "CIDRs that may log in with this secret ID.")))
+            .attribute(input(Attribute::string_list("token_bound_cidrs", "CIDRs that may use tokens issued with this secret ID.")))
+            .attribute(input(Attribute::number("ttl", "Lifetime in seconds (default: the role's `secret_id_ttl`).")))
+            .attribute(input(Attribute::number("num_uses", "Number of logins allowed (default: the role's `secret_id_num_uses`).")))
+            .attribute(kept(Attribute::string("secret_id", "The secret ID. Only known to the run that created it (never to an import).")).sensitive())
+            .attribute(kept(Attribute::string("accessor", "The secret ID's accessor.")))
+            .attribute(kept(Attribute::string("expiration_time", "When it expires (RFC 3339), empty when it does not.")))
+    }
+
+    fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
+        // The ID holds the accessor, known only after creation: keep the prior one on updates.
+        if plan.is_create() {
+            plan_mount_and_id(plan, |_, _| None);
+        }
+        Diagnostics::new()
+    }
+
+    async fn create(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        plan: SecretIdState,
+    ) -> Result<SecretIdState, Diagnostics> {
+        let api = ctx.client()?;
+        let mount = plan
+            .mount
+            .clone()
+            .unwrap_or_else(|| DEFAULT_MOUNT.to_owned());
+        let role_path = format!("auth/{}/role/{}", mount.trim_matches('/'), plan.role_name);
+        let mut body = json!({});
+        if let Some(m) = &plan.metadata {
+            let text = serde_json::to_string(m).map_err(|e| diagnostics::model("metadata", e))?;
+            body["metadata"] = json!(text);
+        }
+        if let Some(c) = &plan.cidr_list {
+            body["cidr_list"] = json!(c);
+        }
+        if let Some(c) = &plan.token_bound_cidrs {
+            body["token_bound_cidrs"] = json!(c);
+        }
+        if let Some(t) = plan.ttl {
+            body["ttl"] = json!(t);
+        }
+        if let Some(n) = plan.num_uses {
+            body["num_uses"] = json!(n);
+        }
+        let action = format!("create a secret ID for {role_path}");
+        let path = format!("{role_path}/secret-id");
+        let answer = api.write(&action, &path, &body, Write::Creates).await?;
+        let data = answer.as_ref().and_then(|a| a.get("data"));
+        let text = |k: &str| {
+            data.and_then(|d| d.get(k))
+                .and_then(Json::as_str)
+                .map(str::to_owned)
+        };
+        let secret_id = text("secret_id")
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no secret_id"))?;
+        let accessor = text("secret_id_accessor").ok_or_else(|| {
+            diagnostics::unexpected_response(&action, &path, "no secret_id_accessor")
+        })?;
+        let state = SecretIdState {
+            id: Some(format!("{role_path}/secret-id-accessor/{accessor}")),
+            mount: Some(mount),
+            secret_id: Some(secret_id),
+            accessor: Some(accessor),
+            ..plan
+        };
+        let read = lookup(api, state).await?;
+        read.ok_or_else(|| {
+            diagnostics::unexpected_response(
+                &action,
+                &path,
+                "the new secret ID cannot be looked up",
+            )
+        })
+    }
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        state: SecretIdState,
+    ) -> Result<Option<SecretIdState>, Diagnostics> {
+        lookup(ctx.client()?, state).await
+    }
+
+    async fn update(
+        &self,
+        _ctx: &mut Ctx<'_, Api>,
+        prior: SecretIdState,
+        _plan: SecretIdState,
+    ) -> Result<SecretIdState, Diagnostics> {
+        // Every input replaces; only `mount` going from unset to the default lands here.
+        Ok(prior)
+    }
+
+    async fn delete(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        state: SecretIdState,
+    ) -> Result<(), Diagnostics> {
+        let Some(accessor) = &state.accessor else {
+            return Ok(());
+        };
+        let role_path = role_path(&state);
+        ctx.client()?
+            .write(
+                &format!("destroy the secret ID {accessor} of {role_path}"),
+                &format!("{role_path}/secret-id-accessor/destroy"),
+                &json!({ "secret_id_accessor": accessor }),
+                Write::SetsState,
+            )
+            .await
+            .map(|_| ())
+    }
+
+    async fn import(&self, ctx: &mut Ctx<'_, Api>, id: &str) -> Result<SecretIdState, Diagnostics> {
+        let expected = "auth/<mount>/role/<role_name>/secret-id-accessor/<accessor>";
+        let bad = || diagnostics::bad_import_id("vaultpki_approle_secret_id", id, expected);
+        let rest = id.trim_matches('/').strip_prefix("auth/").ok_or_else(bad)?;
+        let (role_part, accessor) = rest.rsplit_once("/secret-id-accessor/").ok_or_else(bad)?;
+        let (mount, role_name) = role_part.rsplit_once("/role/").ok_or_else(bad)?;
+        if mount.is_empty() || role_name.is_empty() || accessor.is_empty() {
+            return Err(bad());
+        }
+        ctx.diagnostics
+            .push(diagnostics::secret_id_not_recoverable());
+        Ok(SecretIdState {
+            id: Some(id.to_owned()),
+            mount: Some(mount.to_owned()),
+            role_name: role_name.to_owned(),
+            metadata: None,
+            cidr_list: None,
+            token_bound_cidrs: None,
+            ttl: None,
+            num_uses: None,
+            secret_id: None,
+            accessor: Some(accessor.to_owned()),
+            expiration_time: None,
+        })
+    }
+}
+
+fn role_path(state: &SecretIdState) -> String {
+    let mount = state
+        .mount
+        .as_deref()
+        .map_or(DEFAULT_MOUNT, |m| m.trim_matches('/'));
+    format!("auth/{mount}/role/{}", state.role_name)
+}
+
+/// Looks the secret ID up by accessor; `None` when it no longer exists or has expired.
+async fn lookup(api: &Api, state: SecretIdState) -> Result<Option<SecretIdState>, Diagnostics> {
+    let Some(accessor) = state.accessor.clone() else {
+        return Ok(None);
+    };
+    let role_path = role_path(&state);
+    let Some(data) = api
+        .lookup(
+            &format!("look up the secret ID {accessor} of {role_path}"),
+            &format!("{role_path}/secret-id-accessor/lookup"),
+            &json!({ "secret_id_accessor": accessor }),
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let expiration = data
+        .get("expiration_time")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if is_past(&expiration) {
+        return Ok(None);
+    }
+    let list = |k: &str| -> Vec<String> {
+        data.get(k)
+            .and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let metadata: std::collections::BTreeMap<String, String> = data
+        .get("metadata")
+        .and_then(|m| serde_json::from_value(m.clone()).ok())
+        .unwrap_or_default();
+    Ok(Some(SecretIdState {
+        id: Some(format!("{role_path}/secret-id-accessor/{accessor}")),
+        metadata: Some(metadata),
+        cidr_list: Some(list("cidr_list")),
+        token_bound_cidrs: Some(list("token_bound_cidrs")),
+        ttl: data
+            .get("secret_id_ttl")
+            .and_then(Json::as_i64)
+            .or(state.ttl),
+        // The server counts uses down with every login: keep the configured number.
+        num_uses: state
+            .num_uses
+            .or_else(|| data.get("secret_id_num_uses").and_then(Json::as_i64)),
+        expiration_time: Some(expiration),
+        ..state
+    }))
+}
+
+/// Whether an RFC 3339 time (as the server writes it) lies in the past. The zero time
+/// (`0001-01-01T00:00:00Z`) and empty strings mean "never expires".
+fn is_past(rfc3339: &str) -> bool {
+    if rfc3339.is_empty() || rfc3339.starts_with("0001-") {
+        return false;
+    }
+    parse_rfc3339(rfc3339).is_some_and(|t| t <= crate::resources::pki_cert::now())
+}
+
+/// Seconds since the epoch of an RFC 3339 time.
+fn parse_rfc3339(s: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(time::OffsetDateTime::unix_timestamp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_parses_with_fraction_and_offset() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339("2026-11-23T23:40:00.123456789Z"),
+            Some(1_795_477_200)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-24T00:40:00+01:00"),
+            Some(1_795_477_200)
+        );
+        assert!(!is_past("0001-01-01T00:00:00Z"));
+        assert!(is_past("2001-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn schema_is_well_formed() {
+        ApproleSecretId.schema().check().unwrap();
+    }
+}

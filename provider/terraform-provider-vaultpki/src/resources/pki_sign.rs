@@ -1,0 +1,216 @@
+//! `vaultpki_pki_sign`: a certificate signed from a CSR given in configuration
+//! (`<mount>/sign/<role>`), so the private key never reaches the server or the state. The same
+//! renewal, revocation and replacement rules as `vaultpki_pki_cert` apply (see there); only the
+//! key handling differs.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schema, Value};
+
+use crate::api::{Api, Write};
+use crate::diagnostics;
+use crate::resources::pki_cert::{not_after, now, renewal_reason, revoke};
+
+/// The resource type.
+pub(crate) struct PkiSign;
+
+/// The state model.
+#[derive(Serialize, Deserialize, Debug)]
+pub(crate) struct PkiSignState {
+    id: Option<String>,
+    mount: String,
+    role: String,
+    csr: String,
+    common_name: Option<String>,
+    alt_names: Option<Vec<String>>,
+    ip_sans: Option<Vec<String>>,
+    uri_sans: Option<Vec<String>>,
+    ttl: Option<String>,
+    exclude_cn_from_sans: Option<bool>,
+    auto_renew: Option<bool>,
+    min_seconds_remaining: Option<i64>,
+    revoke: Option<bool>,
+    certificate: Option<String>,
+    issuing_ca: Option<String>,
+    ca_chain: Option<Vec<String>>,
+    serial_number: Option<String>,
+    expiration: Option<i64>,
+    revoked: Option<bool>,
+}
+
+const OUTPUTS: [&str; 7] = [
+    "id",
+    "certificate",
+    "issuing_ca",
+    "ca_chain",
+    "serial_number",
+    "expiration",
+    "revoked",
+];
+
+impl Resource for PkiSign {
+    type Client = Api;
+    type State = PkiSignState;
+
+    fn type_name(&self) -> &str {
+        "vaultpki_pki_sign"
+    }
+
+    fn schema(&self) -> Schema {
+        let replace = |a: Attribute| a.requires_replace();
+        let kept = |a: Attribute| a.computed().use_state_for_unknown();
+        Schema::new("A certificate signed from a CSR by a PKI role (`<mount>/sign/<role>`); the private key stays with whoever made the CSR. Renewal, revocation and replacement work as for `vaultpki_pki_cert`.")
+            .attribute(kept(Attribute::string("id", "The API path of the certificate, `<mount>/cert/<serial_number>`.")))
+            .attribute(replace(Attribute::string("mount", "Path of the PKI mount.").required()))
+            .attribute(replace(Attribute::string("role", "The role to sign with.").required()))
+            .attribute(replace(Attribute::string("csr", "The certificate signing request (PEM).").required()))
+            .attribute(replace(Attribute::string("common_name", "The common name; defaults to the CSR's when the role uses it.")))
+            .attribute(replace(Attribute::string_list("alt_names", "DNS or email subject alternative names.")))
+            .attribute(replace(Attribute::string_list("ip_sans", "IP subject alternative names.")))
+            .attribute(replace(Attribute::string_list("uri_sans", "URI subject alternative names.")))
+            .attribute(replace(Attribute::string("ttl", "Requested lifetime, e.g. `720h` or seconds; at most the role's `max_ttl`.")))
+            .attribute(replace(Attribute::bool("exclude_cn_from_sans", "Leave the common name out of the SANs.")))
+            .attribute(Attribute::bool("auto_renew", "Replace the certificate when a plan finds fewer than `min_seconds_remaining` seconds of validity left."))
+            .attribute(Attribute::number("min_seconds_remaining", "The renewal window in seconds (default 604800, seven days)."))
+            .attribute(Attribute::bool("revoke", "Revoke the certificate when it is destroyed or replaced."))
+            .attribute(kept(Attribute::string("certificate", "The certificate (PEM).")))
+            .attribute(kept(Attribute::string("issuing_ca", "The issuing CA certificate (PEM).")))
+            .attribute(kept(Attribute::string_list("ca_chain", "The CA chain (PEM certificates).")))
+            .attribute(kept(Attribute::string("serial_number", "The serial number, colon-separated hex.")))
+            .attribute(kept(Attribute::number("expiration", "NotAfter of the certificate, in seconds since the Unix epoch (read from the certificate itself).")))
+            .attribute(kept(Attribute::bool("revoked", "Whether the server reports the certificate revoked (a revoked certificate is replaced by the next apply).")))
+    }
+
+    fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
+        if plan.is_create() || plan.is_destroy() {
+            return Diagnostics::new();
+        }
+        if let Some(reason) = renewal_reason(&plan.config, &plan.prior, now()) {
+            tracing::debug!(reason, "planning a replacement certificate");
+            for name in OUTPUTS {
+                plan.planned.set_attr(name, Value::Unknown);
+            }
+            plan.requires_replace
+                .push(AttributePath::root("expiration"));
+        }
+        Diagnostics::new()
+    }
+
+    async fn create(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        plan: PkiSignState,
+    ) -> Result<PkiSignState, Diagnostics> {
+        let api = ctx.client()?;
+        let mount = plan.mount.trim_matches('/').to_owned();
+        let path = format!("{mount}/sign/{}", plan.role);
+        let mut body = json!({ "csr": plan.csr });
+        if let Some(cn) = &plan.common_name {
+            body["common_name"] = json!(cn);
+        }
+        for (name, list) in [
+            ("alt_names", &plan.alt_names),
+            ("ip_sans", &plan.ip_sans),
+            ("uri_sans", &plan.uri_sans),
+        ] {
+            if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
+                body[name] = json!(l.join(","));
+            }
+        }
+        if let Some(t) = &plan.ttl {
+            body["ttl"] = json!(t);
+        }
+        if let Some(e) = plan.exclude_cn_from_sans {
+            body["exclude_cn_from_sans"] = json!(e);
+        }
+        let action = format!("sign a certificate with {path}");
+        let answer = api.write(&action, &path, &body, Write::Creates).await?;
+        let data = answer
+            .as_ref()
+            .and_then(|a| a.get("data"))
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no data"))?;
+        let text = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
+        let certificate = text("certificate")
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no certificate"))?;
+        let serial = text("serial_number")
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no serial_number"))?;
+        let expiration =
+            not_after(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
+        Ok(PkiSignState {
+            id: Some(format!("{mount}/cert/{serial}")),
+            certificate: Some(certificate),
+            issuing_ca: text("issuing_ca"),
+            ca_chain: Some(
+                data.get("ca_chain")
+                    .and_then(|c| serde_json::from_value(c.clone()).ok())
+                    .unwrap_or_default(),
+            ),
+            serial_number: Some(serial),
+            expiration: Some(expiration),
+            revoked: Some(false),
+            ..plan
+        })
+    }
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        state: PkiSignState,
+    ) -> Result<Option<PkiSignState>, Diagnostics> {
+        let api = ctx.client()?;
+        let Some(serial) = state.serial_number.clone() else {
+            return Ok(None);
+        };
+        let path = format!("{}/cert/{serial}", state.mount.trim_matches('/'));
+        let Some(data) = api
+            .read(&format!("read the certificate {serial}"), &path)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let revoked = data
+            .get("revocation_time")
+            .and_then(Json::as_i64)
+            .unwrap_or(0)
+            > 0;
+        Ok(Some(PkiSignState {
+            id: Some(path),
+            revoked: Some(revoked),
+            ..state
+        }))
+    }
+
+    async fn update(
+        &self,
+        _ctx: &mut Ctx<'_, Api>,
+        prior: PkiSignState,
+        plan: PkiSignState,
+    ) -> Result<PkiSignState, Diagnostics> {
+        Ok(PkiSignState {
+            auto_renew: plan.auto_renew,
+            min_seconds_remaining: plan.min_seconds_remaining,
+            revoke: plan.revoke,
+            ..prior
+        })
+    }
+
+    async fn delete(&self, ctx: &mut Ctx<'_, Api>, state: PkiSignState) -> Result<(), Diagnostics> {
+        if state.revoke != Some(true) {
+            return Ok(());
+        }
+        let Some(serial) = state.serial_number else {
+            return Ok(());
+        };
+        revoke(ctx.client()?, state.mount.trim_matches('/'), &serial).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_is_well_formed() {
+        PkiSign.schema().check().unwrap();
+    }
+}
