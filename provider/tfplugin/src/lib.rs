@@ -3,7 +3,7 @@
 //!
 //! - [`proto`]: tonic/prost bindings for `tfplugin6.proto` and go-plugin's services, generated at
 //!   build time without a system `protoc`.
-//! - [`serve`]: serving as go-plugin does (magic cookie, protocol negotiation, AutoMTLS, the
+//! - [`mod@serve`]: serving as go-plugin does (magic cookie, protocol negotiation, AutoMTLS, the
 //!   handshake line, health, controller shutdown, `--debug` reattach mode).
 //! - [`Value`], [`Type`], [`msgpack`]: the value model and its wire encodings, with a serde bridge
 //!   ([`to_value`], [`from_value`], [`Maybe`]) so providers work with plain structs.
