@@ -1059,3 +1059,85 @@ fn pki_sign_lifecycle() {
     ));
     env().bao_ok(&["secrets", "disable", &mount]);
 }
+
+// ---- provider configuration: AppRole login, CA file over TLS
+
+#[test]
+fn approle_login_over_tls_with_ca_file() {
+    let e = env();
+    let mount = unique_name("login");
+    let name = unique_name("via-approle");
+    let policy_name = unique_name("tf-login");
+    e.bao_ok(&["auth", "enable", &format!("-path={mount}"), "approle"]);
+    let mut cmd = e.bao(&["policy", "write", &policy_name, "-"]);
+    write_stdin(
+        &mut cmd,
+        &format!(
+            "path \"sys/policies/acl/{name}\" {{\n  capabilities = [\"create\", \"read\", \"update\", \"delete\"]\n}}\n"
+        ),
+    );
+    let role = format!("auth/{mount}/role/tf");
+    e.bao_ok(&["write", &role, &format!("token_policies={policy_name}")]);
+    let role_id =
+        e.bao_json(&["read", "-format=json", &format!("{role}/role-id")])["data"]["role_id"]
+            .as_str()
+            .expect("role id")
+            .to_owned();
+    let secret_id = e.bao_json(&["write", "-format=json", "-f", &format!("{role}/secret-id")])
+        ["data"]["secret_id"]
+        .as_str()
+        .expect("secret id")
+        .to_owned();
+    let cfg = |secret: &str| {
+        config(&format!(
+            "resource \"vaultpki_policy\" \"p\" {{\n  name   = \"{name}\"\n  policy = \"path \\\"x\\\" {{ capabilities = [\\\"read\\\"] }}\"\n}}\n"
+        ))
+        .replace(
+            "provider \"vaultpki\" {}",
+            &format!(
+                "provider \"vaultpki\" {{\n  auth_login_approle {{\n    mount     = \"{mount}\"\n    role_id   = \"{role_id}\"\n    secret_id = \"{secret}\"\n  }}\n}}"
+            ),
+        )
+    };
+    // The root token in the environment is ignored when the AppRole block is set: the policy
+    // only exists if the AppRole login (with its narrow policy) worked.
+    let tf = terraform_at(&e.tls_addr, "s.ignored-because-approle-is-configured")
+        .with_env("VAULT_CACERT", &e.cacert.display().to_string())
+        .with_trace_log();
+    tf.write_config(&cfg(&secret_id));
+    tf.apply();
+    assert!(
+        policy_text(&name).is_some(),
+        "policy not written through the AppRole login"
+    );
+    tf.assert_plan_empty();
+    tf.destroy();
+    assert!(policy_text(&name).is_none());
+    let log = tf.trace_log();
+    assert!(
+        !log.contains(&secret_id),
+        "the AppRole secret ID is in the trace log"
+    );
+
+    // A wrong secret ID: the one clear diagnostic, naming the address and the login.
+    let bad = terraform_at(&e.tls_addr, &e.token)
+        .with_env("VAULT_CACERT", &e.cacert.display().to_string());
+    bad.write_config(&cfg("00000000-0000-0000-0000-000000000000"));
+    let out = bad.apply_err();
+    assert!(
+        out.contains(&format!(
+            "Cannot use the OpenBao/Vault server at {}",
+            e.tls_addr
+        )),
+        "{out}"
+    );
+    assert!(out.contains("Logging in with AppRole"), "{out}");
+
+    // HTTPS without the CA file: a TLS diagnostic, not a generic failure.
+    let no_ca = terraform_at(&e.tls_addr, &e.token).with_env("VAULT_CACERT", "");
+    no_ca.write_config(&policy_only());
+    let out = no_ca.apply_err();
+    assert!(out.contains("TLS handshake failed"), "{out}");
+    e.bao_ok(&["auth", "disable", &mount]);
+    e.bao_ok(&["policy", "delete", &policy_name]);
+}

@@ -16,7 +16,7 @@ use reqwest::Method;
 use serde_json::Value as Json;
 use tfplugin::Diagnostics;
 use tokio::sync::OnceCell;
-use vaultpki_client::{Auth, Client, Config, Error, HealthState, Idempotency, ServerInfo};
+use vaultpki_client::{Auth, Client, Config, Error, Flavour, HealthState, Idempotency, ServerInfo};
 
 use crate::diagnostics;
 
@@ -41,7 +41,6 @@ pub struct Api {
 
 struct Conn {
     client: Client,
-    #[allow(dead_code)] // reason: kept for flavour-specific fields; logged at connect time.
     info: ServerInfo,
 }
 
@@ -75,12 +74,19 @@ impl Api {
         }
     }
 
-    async fn client(&self) -> Result<&Client, Diagnostics> {
+    /// The server's flavour (detected once, at connect time) and address.
+    pub(crate) async fn flavour(&self) -> Result<(Flavour, String), Diagnostics> {
+        let conn = self.conn().await?;
+        Ok((conn.info.flavour, conn.client.address().to_owned()))
+    }
+
+    async fn conn(&self) -> Result<&Conn, Diagnostics> {
         let conn = self.conn.get_or_init(|| connect(&self.settings)).await;
-        match conn {
-            Ok(c) => Ok(&c.client),
-            Err(d) => Err(d.clone()),
-        }
+        conn.as_ref().map_err(Clone::clone)
+    }
+
+    async fn client(&self) -> Result<&Client, Diagnostics> {
+        Ok(&self.conn().await?.client)
     }
 
     /// `GET <path>`: the `data` object of the answer, `None` on 404.

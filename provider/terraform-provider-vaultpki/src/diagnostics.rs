@@ -183,3 +183,13 @@ pub(crate) fn approle_role_not_found(mount: &str, role: &str) -> Diagnostics {
     .at(AttributePath::root("role_name"))
     .into()
 }
+
+/// A configured field the server's flavour does not have.
+pub(crate) fn field_not_supported(field: &str, only: &str, address: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Attribute not supported by this server",
+        format!("`{field}` exists only on {only}, but the server at {address} is not {only}. Remove it from the configuration."),
+    )
+    .at(AttributePath::root(field))
+    .into()
+}

@@ -7,7 +7,10 @@
 //! `key_usage` free of perpetual diffs.
 
 use serde_json::{Map, Value as Json};
-use tfplugin::{Attribute, Type};
+use tfplugin::{Attribute, Diagnostics, Type};
+use vaultpki_client::Flavour;
+
+use crate::diagnostics;
 
 /// The value type of a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +27,8 @@ pub(crate) struct Field {
     pub(crate) name: &'static str,
     pub(crate) kind: Kind,
     pub(crate) description: &'static str,
+    /// Only OpenBao has this field (HashiCorp Vault would ignore or refuse it).
+    pub(crate) openbao_only: bool,
 }
 
 /// Shorthand for table rows.
@@ -32,6 +37,39 @@ pub(crate) const fn field(name: &'static str, kind: Kind, description: &'static 
         name,
         kind,
         description,
+        openbao_only: false,
+    }
+}
+
+/// Shorthand for table rows of fields only OpenBao has.
+pub(crate) const fn openbao_field(
+    name: &'static str,
+    kind: Kind,
+    description: &'static str,
+) -> Field {
+    Field {
+        openbao_only: true,
+        ..field(name, kind, description)
+    }
+}
+
+/// Refuses, before anything is sent, a configured field the server's flavour does not have:
+/// sending it would be ignored or refused, and the plan could never be met.
+pub(crate) fn check_flavour(
+    fields: &[Field],
+    values: &Map<String, Json>,
+    flavour: Flavour,
+    address: &str,
+) -> Result<(), Diagnostics> {
+    if flavour != Flavour::Vault {
+        return Ok(());
+    }
+    match fields
+        .iter()
+        .find(|f| f.openbao_only && values.get(f.name).is_some_and(|v| !v.is_null()))
+    {
+        Some(f) => Err(diagnostics::field_not_supported(f.name, "OpenBao", address)),
+        None => Ok(()),
     }
 }
 
@@ -182,6 +220,16 @@ mod tests {
             serde_json::from_value(json!({"key_usage": ["DigitalSignature"]})).unwrap();
         let out = from_server(F, &json!({"key_usage": ["CertSign"]}), &prior);
         assert_eq!(out["key_usage"], json!(["CertSign"]));
+    }
+
+    #[test]
+    fn openbao_only_fields_are_refused_on_vault_only_when_configured() {
+        let fields = [openbao_field("only_bao", Kind::Bool, "o")];
+        let set: Map<String, Json> = serde_json::from_value(json!({"only_bao": true})).unwrap();
+        let unset: Map<String, Json> = serde_json::from_value(json!({"only_bao": null})).unwrap();
+        assert!(check_flavour(&fields, &set, Flavour::Vault, "http://v").is_err());
+        assert!(check_flavour(&fields, &unset, Flavour::Vault, "http://v").is_ok());
+        assert!(check_flavour(&fields, &set, Flavour::OpenBao, "http://b").is_ok());
     }
 
     #[test]

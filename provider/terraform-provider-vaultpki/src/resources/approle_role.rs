@@ -8,7 +8,7 @@ use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
 use crate::api::{Api, Write};
 use crate::diagnostics;
-use crate::fields::{self, Field, Kind, field};
+use crate::fields::{self, Field, Kind, field, openbao_field};
 
 /// The resource type.
 pub(crate) struct ApproleRole;
@@ -82,7 +82,7 @@ pub(crate) const FIELDS: &[Field] = &[
         "Do not add the `default` policy to issued tokens.",
     ),
     field("token_type", Str, "`service`, `batch` or `default`."),
-    field(
+    openbao_field(
         "token_strictly_bind_ip",
         Bool,
         "Bind issued tokens to the login IP (OpenBao).",
@@ -213,6 +213,8 @@ async fn write_and_read(
     set_role_id: bool,
 ) -> Result<ApproleRoleState, Diagnostics> {
     let path = role_path(mount(&plan), &plan.role_name);
+    let (flavour, address) = api.flavour().await?;
+    fields::check_flavour(FIELDS, &plan.fields, flavour, &address)?;
     let action = format!("write the AppRole role {path}");
     let mut body = fields::body(FIELDS, &plan.fields);
     // The server refuses local_secret_ids on updates, even unchanged (it forces replacement).

@@ -10,7 +10,7 @@ use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
 use crate::api::{Api, Write};
 use crate::diagnostics;
-use crate::fields::{self, Field, Kind, field};
+use crate::fields::{self, Field, Kind, field, openbao_field};
 
 /// The resource type.
 pub(crate) struct PkiRole;
@@ -73,7 +73,7 @@ pub(crate) const FIELDS: &[Field] = &[
         "Require names to be valid hostnames.",
     ),
     field("allow_ip_sans", Bool, "Allow IP SANs."),
-    field(
+    openbao_field(
         "allowed_ip_sans_cidr",
         List,
         "CIDRs that IP SANs must fall into (OpenBao).",
@@ -205,7 +205,7 @@ pub(crate) const FIELDS: &[Field] = &[
         Bool,
         "Allow the token's display name as a name.",
     ),
-    field(
+    openbao_field(
         "allow_globs_in_identity_templates",
         Bool,
         "Allow globs in identity templates (OpenBao).",
@@ -298,6 +298,8 @@ fn role_path(mount: &str, name: &str) -> String {
 
 async fn write_and_read(api: &Api, plan: PkiRoleState) -> Result<PkiRoleState, Diagnostics> {
     let path = role_path(&plan.mount, &plan.name);
+    let (flavour, address) = api.flavour().await?;
+    fields::check_flavour(FIELDS, &plan.fields, flavour, &address)?;
     let action = format!("write the PKI role {path}");
     let body = Json::Object(fields::body(FIELDS, &plan.fields));
     api.write(&action, &path, &body, Write::SetsState).await?;
