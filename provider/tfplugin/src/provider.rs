@@ -79,6 +79,7 @@ pub struct ConfigureCtx {
 /// What every resource, data source and ephemeral resource call receives besides its model.
 pub struct Ctx<'a, C> {
     client: Option<&'a C>,
+    stop: tokio::sync::watch::Receiver<bool>,
     /// Provider-private data stored alongside the state (not shown to the user, but stored in
     /// plain text in the state file: never put secrets here).
     pub private: Private,
@@ -98,9 +99,14 @@ impl<C> fmt::Debug for Ctx<'_, C> {
 }
 
 impl<'a, C> Ctx<'a, C> {
-    pub(crate) fn new(client: Option<&'a C>, private: Private) -> Self {
+    pub(crate) fn new(
+        client: Option<&'a C>,
+        stop: tokio::sync::watch::Receiver<bool>,
+        private: Private,
+    ) -> Self {
         Self {
             client,
+            stop,
             private,
             diagnostics: Diagnostics::new(),
             renew_at: None,
@@ -117,6 +123,18 @@ impl<'a, C> Ctx<'a, C> {
             )
             .into()
         })
+    }
+
+    /// Whether Terraform asked the provider to stop (StopProvider, e.g. after Ctrl-C): long
+    /// operations and retry loops should give up with an error soon.
+    pub fn is_stopping(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    /// Completes when Terraform asks the provider to stop; `select!` it against long waits.
+    pub async fn stopping(&self) {
+        let mut stop = self.stop.clone();
+        let _ = stop.wait_for(|stopping| *stopping).await;
     }
 
     /// Adds a warning.

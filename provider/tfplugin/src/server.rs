@@ -56,6 +56,7 @@ pub struct ProviderService<P: Provider> {
     functions: BTreeMap<String, Box<dyn Function>>,
     identities: BTreeMap<String, (IdentitySchema, Type)>,
     client: RwLock<Option<Arc<P::Client>>>,
+    stop: tokio::sync::watch::Sender<bool>,
     schema_problems: Diagnostics,
 }
 
@@ -129,6 +130,7 @@ impl<P: Provider> ProviderService<P> {
             functions,
             identities,
             client: RwLock::new(None),
+            stop: tokio::sync::watch::Sender::new(false),
             schema_problems: problems,
         }
     }
@@ -708,7 +710,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 response.new_state = Some(encode_dv(&Value::Null, &r.ty, "new state")?);
                 return Ok(());
             }
-            let mut ctx = Ctx::new(client.as_deref(), Private::from_bytes(&req.private)?);
+            let mut ctx = Ctx::new(client.as_deref(), self.stop.subscribe(), Private::from_bytes(&req.private)?);
             let read = r.item.read(&mut ctx, state).await;
             let mut diags = std::mem::take(&mut ctx.diagnostics);
             match read {
@@ -793,7 +795,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let prior = decode_dv(req.prior_state.as_ref(), &r.ty, "prior state")?;
             let planned = decode_dv(req.planned_state.as_ref(), &r.ty, "planned state")?;
             let config = decode_dv(req.config.as_ref(), &r.ty, "resource configuration")?;
-            let mut ctx = Ctx::new(client.as_deref(), Private::from_bytes(&req.planned_private)?);
+            let mut ctx = Ctx::new(client.as_deref(), self.stop.subscribe(), Private::from_bytes(&req.planned_private)?);
             // On failure Terraform keeps what we return: nothing for a failed create, the
             // prior state for a failed update or delete.
             response.new_state = req.prior_state.clone();
@@ -849,7 +851,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let client = self.client();
         let result: Result<pb::import_resource_state::Response, Diagnostics> = async {
             let r = self.resource(&req.type_name)?;
-            let mut ctx = Ctx::new(client.as_deref(), Private::default());
+            let mut ctx = Ctx::new(client.as_deref(), self.stop.subscribe(), Private::default());
             let by_identity = req
                 .identity
                 .as_ref()
@@ -958,7 +960,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .get(&req.type_name)
                 .ok_or_else(|| unknown_type("data source", &req.type_name))?;
             let config = decode_dv(req.config.as_ref(), &d.ty, "data source configuration")?;
-            let mut ctx = Ctx::new(client.as_deref(), Private::default());
+            let mut ctx = Ctx::new(client.as_deref(), self.stop.subscribe(), Private::default());
             let state = d.item.read(&mut ctx, config).await?;
             Ok(pb::read_data_source::Response {
                 state: Some(encode_dv(&state, &d.ty, "data source state")?),
@@ -1007,7 +1009,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .get(&req.type_name)
                 .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
             let config = decode_dv(req.config.as_ref(), &e.ty, "ephemeral configuration")?;
-            let mut ctx = Ctx::new(client.as_deref(), Private::default());
+            let mut ctx = Ctx::new(client.as_deref(), self.stop.subscribe(), Private::default());
             let result = e.item.open(&mut ctx, config).await?;
             let private = ctx.private.to_bytes();
             Ok(pb::open_ephemeral_resource::Response {
@@ -1039,7 +1041,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .get(&req.type_name)
                 .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
             let private = Private::from_bytes(req.private.as_deref().unwrap_or_default())?;
-            let mut ctx = Ctx::new(client.as_deref(), private);
+            let mut ctx = Ctx::new(client.as_deref(), self.stop.subscribe(), private);
             e.item.renew(&mut ctx).await?;
             let private = ctx.private.to_bytes();
             Ok(pb::renew_ephemeral_resource::Response {
@@ -1069,7 +1071,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .get(&req.type_name)
                 .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
             let private = Private::from_bytes(req.private.as_deref().unwrap_or_default())?;
-            let mut ctx = Ctx::new(client.as_deref(), private);
+            let mut ctx = Ctx::new(client.as_deref(), self.stop.subscribe(), private);
             e.item.close(&mut ctx).await?;
             Ok(ctx.diagnostics)
         }
@@ -1217,7 +1219,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _request: Request<pb::stop_provider::Request>,
     ) -> Result<Response<pb::stop_provider::Response>, Status> {
-        // Calls in flight run to completion; nothing here is long-running enough to abort.
+        // Calls in flight see it through `Ctx::is_stopping` / `Ctx::stopping`; the flag stays
+        // set, as Terraform stops a provider only to end the run.
+        self.stop.send_replace(true);
         Ok(Response::new(pb::stop_provider::Response {
             error: String::new(),
         }))

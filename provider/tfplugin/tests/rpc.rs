@@ -355,6 +355,12 @@ impl DataSource for ItemData {
         ctx: &mut Ctx<'_, Client>,
         config: ItemDataModel,
     ) -> Result<ItemDataModel, Diagnostics> {
+        if config.name == "wait-for-stop" {
+            ctx.stopping().await;
+            return Err(
+                Diagnostic::error("Stopped", "Terraform asked the provider to stop.").into(),
+            );
+        }
         let b = ctx.client()?.backend.lock().unwrap();
         let size = b.items.get(&config.name).map(|s| s.size);
         Ok(ItemDataModel {
@@ -1308,6 +1314,40 @@ async fn identity_later_minors_and_stop() {
         .unwrap()
         .into_inner();
     assert_eq!(stop.error, "");
+}
+
+#[tokio::test]
+async fn stop_provider_reaches_calls_in_flight() {
+    let (mut client, _) = start().await;
+    configure(&mut client, "L".into()).await;
+    let ty = Type::object([("name", Type::String), ("size", Type::Number)]);
+    let mut config = Value::Null;
+    config.set_attr("name", "wait-for-stop".into());
+    let mut reader = client.clone();
+    let pending = tokio::spawn(async move {
+        reader
+            .read_data_source(pb::read_data_source::Request {
+                type_name: "mem_item".into(),
+                config: dv(&config, &ty),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!pending.is_finished());
+    let stop = client
+        .stop_provider(pb::stop_provider::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stop.error, "");
+    let read = tokio::time::timeout(Duration::from_secs(5), pending)
+        .await
+        .expect("the call in flight ends after StopProvider")
+        .unwrap();
+    assert_eq!(summaries(&read.diagnostics), ["Stopped"]);
 }
 
 #[tokio::test]
