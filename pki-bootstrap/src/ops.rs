@@ -396,38 +396,13 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
     fsio::ensure_absent([opts.out.as_path()], opts.force)?;
 
     let issuer_key = issuer_dir.load_key(opts.signer.passphrase.as_ref())?;
-    let issuer_kp = issuer_key.key_pair()?;
-    let issuer = issuer_dir.issuer(&issuer_kp)?;
-    let public_key = rcgen::SubjectPublicKeyInfo::from_der(&checked.spki_der)
-        .map_err(Error::rcgen("reading the CSR's public key"))?;
-    let params = if is_ca {
-        ca_params(
-            checked.subject.clone(),
-            opts.path_len,
-            not_before,
-            not_after,
-        )?
-    } else {
-        leaf_params(
-            checked.subject.clone(),
-            checked.sans.clone(),
-            opts.profile,
-            checked.is_rsa,
-            not_before,
-            not_after,
-        )?
-    };
-    let cert = params
-        .signed_by(&public_key, &issuer)
-        .map_err(Error::rcgen("signing the CSR"))?;
-    let der = cert.der().to_vec();
-    lint::check_built(
-        &der,
-        if is_ca {
-            Expect::Ca(opts.path_len)
-        } else {
-            Expect::Leaf
-        },
+    let der = issue_from_csr(
+        &checked,
+        opts.profile,
+        &issuer_dir.cert_der,
+        &issuer_key,
+        (not_before, not_after),
+        opts.path_len,
     )?;
     let above = issuer_dir.self_and_chain();
     verify::chain(&der, &above, issuer_dir.root_der())?;
@@ -463,6 +438,50 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
         files: vec![opts.out.clone()],
         warnings,
     })
+}
+
+/// The signing step of `sign-csr` on its own (no files): builds the certificate the profile
+/// allows for an already checked CSR, signs it with `issuer_key`, and lints the result. Public so
+/// the fuzz target exercises exactly this policy.
+pub fn issue_from_csr(
+    checked: &csr::CheckedCsr,
+    profile: Profile,
+    issuer_cert_der: &[u8],
+    issuer_key: &PrivateKey,
+    (not_before, not_after): (OffsetDateTime, OffsetDateTime),
+    path_len: Option<u8>,
+) -> Result<Vec<u8>> {
+    let issuer_kp = issuer_key.key_pair()?;
+    let issuer = rcgen::Issuer::from_ca_cert_der(&issuer_cert_der.to_vec().into(), &issuer_kp)
+        .map_err(Error::rcgen("reading the issuer certificate"))?;
+    let public_key = rcgen::SubjectPublicKeyInfo::from_der(&checked.spki_der)
+        .map_err(Error::rcgen("reading the CSR's public key"))?;
+    let is_ca = profile == Profile::Intermediate;
+    let params = if is_ca {
+        ca_params(checked.subject.clone(), path_len, not_before, not_after)?
+    } else {
+        leaf_params(
+            checked.subject.clone(),
+            checked.sans.clone(),
+            profile,
+            checked.is_rsa,
+            not_before,
+            not_after,
+        )?
+    };
+    let cert = params
+        .signed_by(&public_key, &issuer)
+        .map_err(Error::rcgen("signing the CSR"))?;
+    let der = cert.der().to_vec();
+    lint::check_built(
+        &der,
+        if is_ca {
+            Expect::Ca(path_len)
+        } else {
+            Expect::Leaf
+        },
+    )?;
+    Ok(der)
 }
 
 /// `crl`.
@@ -574,13 +593,18 @@ fn now_seconds() -> Result<OffsetDateTime> {
         .map_err(|e| Error::Invalid(format!("clock: {e}")))
 }
 
-/// Validity from now for `days`.
+/// How far `notBefore` is set back from now: a relying party (or this tool's own verification
+/// right after signing) whose clock is a little behind must not see a brand-new certificate as
+/// "not yet valid". The fuzz target found exactly that failure with `notBefore = now`.
+pub const BACKDATE: time::Duration = time::Duration::minutes(5);
+
+/// Validity from now (backdated by [`BACKDATE`]) for `days`.
 pub fn validity(days: u32) -> Result<(OffsetDateTime, OffsetDateTime)> {
     if days == 0 {
         return Err(Error::Invalid("--days must be at least 1".into()));
     }
     let now = now_seconds()?;
-    Ok((now, now + time::Duration::days(i64::from(days))))
+    Ok((now - BACKDATE, now + time::Duration::days(i64::from(days))))
 }
 
 fn ca_params(

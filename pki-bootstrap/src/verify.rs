@@ -137,6 +137,21 @@ fn check_dir(dir: &Path, passphrase: Option<&Passphrase>, checks: &mut Vec<Check
             check_server_dir(dir),
         );
     }
+    // A ceremony directory: check every CA and server directory in it too.
+    if dir.join("ceremony.toml").is_file() {
+        let mut subdirs: Vec<_> = std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect()
+            })
+            .unwrap_or_default();
+        subdirs.sort();
+        for sub in subdirs {
+            check_dir(&sub, passphrase, checks);
+        }
+    }
     if !sums.is_file() && !dir.join(CERT_FILE).is_file() && !tls.is_file() {
         push(
             checks,

@@ -15,7 +15,7 @@ use common::{PASS, Scratch};
 use pki_bootstrap::keys::PrivateKey;
 use pki_bootstrap::secret::Passphrase;
 
-const RUNS: u32 = 40;
+const RUNS: u32 = 30;
 /// Files a complete run of the example ceremony leaves (3 directories and the top level).
 const COMPLETE: usize = 19;
 
