@@ -450,6 +450,54 @@ mod tests {
     }
 
     #[test]
+    fn wide_formats_round_trip_and_match_rmp_serde() {
+        let long = "x".repeat(300);
+        let many: Vec<Value> = (0..40).map(|i| Value::from(i64::from(i) - 20)).collect();
+        let map: BTreeMap<String, Value> = (0..20)
+            .map(|i| (format!("k{i:02}"), Value::from(long.clone())))
+            .collect();
+        let ty = Type::object([
+            ("long", Type::String),
+            ("many", Type::list(Type::Number)),
+            ("map", Type::map(Type::String)),
+            ("min", Type::Number),
+            ("max", Type::Number),
+            ("umax", Type::Number),
+            ("float", Type::Number),
+        ]);
+        let mut v = Value::Null;
+        v.set_attr("long", Value::from(long.clone()));
+        v.set_attr("many", Value::List(many));
+        v.set_attr("map", Value::Map(map));
+        v.set_attr("min", Value::from(i64::MIN));
+        v.set_attr("max", Value::from(i64::MAX));
+        v.set_attr("umax", Value::Number(u64::MAX.into()));
+        v.set_attr("float", Value::Number(Number::from_f64(-0.125).unwrap()));
+        let bytes = encode(&v, &ty).unwrap();
+        assert_eq!(decode(&bytes, &ty).unwrap(), v);
+        let other: serde_json::Value = rmp_serde::from_slice(&bytes).unwrap();
+        assert_eq!(other["long"], long.as_str());
+        assert_eq!(other["many"][39], 19);
+        assert_eq!(other["min"], i64::MIN);
+        assert_eq!(other["umax"], u64::MAX);
+        assert_eq!(other["float"], -0.125);
+        // And what rmp-serde writes for the same data, we read.
+        let theirs = rmp_serde::to_vec_named(&other).unwrap();
+        assert_eq!(decode(&theirs, &ty).unwrap(), v);
+    }
+
+    #[test]
+    fn big_numbers_as_strings_are_read() {
+        // cty writes numbers beyond 64 bits as decimal strings.
+        let bytes = [&[0xb4][..], b"18446744073709551616"].concat();
+        let v = decode(&bytes, &Type::Number).unwrap();
+        assert_eq!(
+            v,
+            Value::Number(Number::from_f64(18_446_744_073_709_551_616.0).unwrap())
+        );
+    }
+
+    #[test]
     fn undeclared_attribute_is_an_error() {
         let ty = Type::object([("a", Type::String)]);
         let v = Value::Map([("zz".to_owned(), Value::from("x"))].into());
