@@ -74,6 +74,18 @@ fn stored(store: &std::path::Path, name: &str) -> Option<Value> {
     Some(serde_json::from_slice(&bytes).expect("the store holds JSON"))
 }
 
+fn thing_change(plan: &Value) -> Value {
+    plan["resource_changes"]
+        .as_array()
+        .and_then(|changes| {
+            changes
+                .iter()
+                .find(|c| c["address"] == "tfplugintest_thing.a")
+                .cloned()
+        })
+        .unwrap_or_else(|| panic!("no change for tfplugintest_thing.a in {plan:#}"))
+}
+
 #[test]
 fn test_provider_lifecycle_with_real_terraform() {
     let store = tempfile::tempdir().expect("a store directory");
@@ -125,10 +137,33 @@ fn test_provider_lifecycle_with_real_terraform() {
         planned_changes(&plan),
         [("tfplugintest_thing.a".to_owned(), vec!["update".to_owned()])]
     );
+    let change = &thing_change(&plan)["change"];
+    assert_eq!(change["after_unknown"]["revision"], true, "{change:#}");
+    assert_eq!(
+        change["after"]["id"],
+        name.as_str(),
+        "id keeps its prior value"
+    );
     tf.apply();
     assert_eq!(tf.resource("tfplugintest_thing.a")["revision"], 2);
     assert_eq!(tf.output("shout"), "V2");
     tf.assert_plan_empty();
+
+    // a new name (requires replace) plans a replacement, blamed on `name`.
+    tf.write_config(&config(&format!("{name}-renamed"), "v2"));
+    let plan = tf.plan();
+    assert_eq!(
+        planned_changes(&plan),
+        [(
+            "tfplugintest_thing.a".to_owned(),
+            vec!["delete".to_owned(), "create".to_owned()]
+        )]
+    );
+    assert_eq!(
+        thing_change(&plan)["change"]["replace_paths"],
+        serde_json::json!([["name"]])
+    );
+    tf.write_config(&config(&name, "v2"));
 
     // import into a fresh directory gives the same state (the harness's import_and_compare
     // runs `init`, which dev_overrides-only configurations cannot; see above).
