@@ -298,17 +298,7 @@ fn plan_block(block: &Block, config: &Value, prior: &Value, planned: &mut Value)
     if planned.is_null() || planned == &Value::Unknown {
         return;
     }
-    for a in &block.attributes {
-        if !a.computed || !config.attr(&a.name).is_null() {
-            continue;
-        }
-        let prior_value = prior.attr(&a.name);
-        if a.use_state_for_unknown && !prior.is_null() {
-            planned.set_attr(a.name.clone(), prior_value.clone());
-        } else {
-            planned.set_attr(a.name.clone(), Value::Unknown);
-        }
-    }
+    plan_attributes(&block.attributes, config, prior, planned);
     for b in &block.blocks {
         let (c, p) = (config.attr(&b.type_name), prior.attr(&b.type_name));
         let Value::Map(map) = planned else { return };
@@ -322,6 +312,38 @@ fn plan_block(block: &Block, config: &Value, prior: &Value, planned: &mut Value)
                     let ci = list_item(c, i);
                     let pi = list_item(p, i);
                     plan_block(&b.block, &ci, &pi, v);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The attribute part of [`plan_block`], recursing into single and list nested attributes.
+fn plan_attributes(attributes: &[Attribute], config: &Value, prior: &Value, planned: &mut Value) {
+    if planned.is_null() || planned == &Value::Unknown {
+        return;
+    }
+    for a in attributes {
+        let c = config.attr(&a.name);
+        if a.computed && c.is_null() {
+            if a.use_state_for_unknown && !prior.is_null() {
+                planned.set_attr(a.name.clone(), prior.attr(&a.name).clone());
+            } else {
+                planned.set_attr(a.name.clone(), Value::Unknown);
+            }
+            continue;
+        }
+        let AttributeKind::Nested(nesting, inner) = &a.kind else {
+            continue;
+        };
+        let p = prior.attr(&a.name);
+        let Value::Map(map) = planned else { return };
+        match (nesting, map.get_mut(&a.name)) {
+            (Nesting::Single, Some(v)) => plan_attributes(inner, c, p, v),
+            (Nesting::List, Some(Value::List(items))) => {
+                for (i, v) in items.iter_mut().enumerate() {
+                    plan_attributes(inner, &list_item(c, i), &list_item(p, i), v);
                 }
             }
             _ => {}
@@ -1239,6 +1261,33 @@ fn capabilities() -> pb::ServerCapabilities {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn computed_values_in_nested_attributes_are_planned_unknown() {
+        let schema = Schema::new("r")
+            .attribute(Attribute::string("name", "N").required())
+            .attribute(Attribute::nested(
+                "keys",
+                Nesting::List,
+                vec![
+                    Attribute::string("label", "L").required(),
+                    Attribute::string("fingerprint", "F").computed(),
+                ],
+                "K",
+            ));
+        let mut key = Value::Null;
+        key.set_attr("label", "a".into());
+        key.set_attr("fingerprint", Value::Null);
+        let mut config = Value::Null;
+        config.set_attr("name", "n".into());
+        config.set_attr("keys", Value::List(vec![key]));
+        let plan = default_plan(&schema, &config, &Value::Null, &config);
+        let Value::List(keys) = plan.planned.attr("keys") else {
+            panic!("keys is a list")
+        };
+        assert_eq!(keys[0].attr("fingerprint"), &Value::Unknown);
+        assert_eq!(keys[0].attr("label"), &Value::from("a"));
+    }
 
     #[test]
     fn write_only_is_nulled_in_blocks_and_nested_attributes() {
