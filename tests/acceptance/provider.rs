@@ -1138,6 +1138,14 @@ fn approle_login_over_tls_with_ca_file() {
     no_ca.write_config(&policy_only());
     let out = no_ca.apply_err();
     assert!(out.contains("TLS handshake failed"), "{out}");
+    // ... unless verification is explicitly switched off.
+    no_ca.write_config(&policy_only().replace(
+        "provider \"vaultpki\" {}",
+        "provider \"vaultpki\" {\n  skip_tls_verify = true\n}",
+    ));
+    no_ca.apply();
+    assert!(policy_text("diag").is_some());
+    no_ca.destroy();
     e.bao_ok(&["auth", "disable", &mount]);
     e.bao_ok(&["policy", "delete", &policy_name]);
 }
