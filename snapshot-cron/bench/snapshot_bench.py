@@ -8,8 +8,8 @@ and in the same process:
   ours:      snapshot-cron run   (take from the active node, verify, SSE-KMS multipart upload)
   baseline:  bao operator raft snapshot save FILE  +  boto3 upload_file(SSE-KMS, same key)
 
-and prints both wall times, the ratio ours/baseline, and the peak RSS of snapshot-cron (from
-wait4). Not a test: nothing is asserted; the targets are ratio <= 1 and RSS < 64 MiB.
+and prints both wall times, the ratio ours/baseline, and the peak RSS of snapshot-cron (GNU
+time). Not a test: nothing is asserted; the targets are ratio <= 1 and RSS < 64 MiB.
 
 Run from the workspace root with the test environment's Python:
     .venv/bin/python snapshot-cron/bench/snapshot_bench.py --sizes 256,1024 \
@@ -39,6 +39,11 @@ def main() -> int:
     ap.add_argument("--sizes", default="256,1024", help="snapshot sizes in MiB, ascending")
     ap.add_argument("--bin", default=str(ROOT / "target/debug/snapshot-cron"))
     ap.add_argument("--keep", action="store_true", help="leave the environment running")
+    ap.add_argument(
+        "--cron-args",
+        default="",
+        help="extra flags for snapshot-cron run, e.g. '--upload-concurrency 1 --part-size-mib 64'",
+    )
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -58,7 +63,8 @@ def main() -> int:
         SNAPSHOT_CRON_BUCKET=env["VAULTPKI_TEST_BUCKET"],
         SNAPSHOT_CRON_KMS_KEY_ID=env["VAULTPKI_TEST_KMS_KEY_ID"],
         SNAPSHOT_CRON_S3_FORCE_PATH_STYLE="true",
-        SNAPSHOT_CRON_LOG="warn",
+        SNAPSHOT_CRON_LOG="info",
+        SNAPSHOT_CRON_LOG_FORMAT="json",
         SNAPSHOT_CRON_TEMP_DIR=str(state),
     )
     s3 = boto3.client(
@@ -76,7 +82,7 @@ def main() -> int:
     rows = []
     for size_mib in sizes:
         written = fill(addr, token, written, size_mib * 1024 * 1024)
-        ours = run_ours(args.bin, child_env, f"bench-{size_mib}")
+        ours = run_ours(args.bin, child_env, f"bench-{size_mib}", args.cron_args.split())
         base = run_baseline(env, s3, state, f"bench-{size_mib}-baseline")
         rows.append((size_mib, ours, base))
         print_row(size_mib, ours, base, flush=True)
@@ -109,20 +115,39 @@ def fill(addr: str, token: str, written: int, target: int) -> int:
     return end * per_entry
 
 
-def run_ours(binary: str, env: dict, prefix: str) -> dict:
-    t0 = time.monotonic()
-    proc = subprocess.Popen(
-        [binary, "run", "--prefix", prefix, "--retain", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-    )
-    out = proc.stdout.read() if proc.stdout else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.monotonic() - t0
-    if status != 0:
-        raise SystemExit(f"snapshot-cron failed with status {status}: {out.decode()}")
-    summary = json.loads(out.decode().strip().splitlines()[-1])
-    return {"seconds": seconds, "bytes": summary["bytes"], "rss_mib": usage.ru_maxrss / 1024}
+def run_ours(binary: str, env: dict, prefix: str, extra: list) -> dict:
+    # GNU time forks a tiny process and reports its child's peak RSS; wait4 on a child forked
+    # from this Python process would include the pre-exec copy of the interpreter.
+    with tempfile.NamedTemporaryFile("r") as rss_file:
+        t0 = time.monotonic()
+        proc = subprocess.run(
+            ["/usr/bin/time", "-o", rss_file.name, "-f", "%M", binary, "run", "--prefix", prefix,
+             "--retain", "1", *extra],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        seconds = time.monotonic() - t0
+        if proc.returncode != 0:
+            raise SystemExit(f"snapshot-cron failed ({proc.returncode}): {proc.stdout.decode()}")
+        rss_kib = int(rss_file.read().strip().splitlines()[-1])
+    summary = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    marks = {}
+    for line in proc.stderr.decode().splitlines():
+        if line.startswith("{"):
+            event = json.loads(line)
+            marks[event.get("message", "")] = parse_ts(event["timestamp"])
+    take = marks["snapshot verified"] - marks["taking snapshot from the active node"]
+    upload = marks["uploaded"] - marks["snapshot verified"]
+    return {"seconds": seconds, "bytes": summary["bytes"], "rss_mib": rss_kib / 1024,
+            "phases": f"take+verify {take:.1f}s, upload {upload:.1f}s"}
+
+
+def parse_ts(ts: str) -> float:
+    # 2026-11-23T23:37:48.508482Z
+    hms = ts.split("T")[1].rstrip("Z")
+    h, m, sec = hms.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(sec)
 
 
 def run_baseline(env: dict, s3, state: Path, key: str) -> dict:
@@ -134,6 +159,7 @@ def run_baseline(env: dict, s3, state: Path, key: str) -> dict:
         env=bao_env,
         check=True,
     )
+    saved = time.monotonic() - t0
     s3.upload_file(
         str(path),
         env["VAULTPKI_TEST_BUCKET"],
@@ -143,14 +169,15 @@ def run_baseline(env: dict, s3, state: Path, key: str) -> dict:
     seconds = time.monotonic() - t0
     size = path.stat().st_size
     path.unlink()
-    return {"seconds": seconds, "bytes": size}
+    return {"seconds": seconds, "bytes": size,
+            "phases": f"save {saved:.1f}s, upload {seconds - saved:.1f}s"}
 
 
 def print_row(size_mib: int, ours: dict, base: dict, flush: bool) -> None:
     print(
         f"{size_mib} MiB target: snapshot {ours['bytes'] / 1048576:.1f} MiB; "
-        f"ours {ours['seconds']:.1f}s (peak RSS {ours['rss_mib']:.1f} MiB), "
-        f"baseline {base['seconds']:.1f}s ({base['bytes'] / 1048576:.1f} MiB), "
+        f"ours {ours['seconds']:.1f}s ({ours['phases']}; peak RSS {ours['rss_mib']:.1f} MiB), "
+        f"baseline {base['seconds']:.1f}s ({base['phases']}), "
         f"ratio {ours['seconds'] / base['seconds']:.2f}",
         flush=flush,
     )
