@@ -304,7 +304,9 @@ fn accept_loop(
             let (stream, _) = match accepted {
                 Ok(a) => a,
                 Err(e) => {
+                    // E.g. out of file descriptors: back off instead of spinning.
                     tracing::warn!("accepting a connection failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             };
