@@ -227,6 +227,45 @@ mod tests {
         assert_eq!(json["error"], "bucket gone");
     }
 
+    #[tokio::test]
+    async fn pushgateway_receives_the_metrics_with_put() {
+        use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut len = 0usize;
+            loop {
+                let mut h = String::new();
+                reader.read_line(&mut h).unwrap();
+                if h.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0u8; len];
+            reader.read_exact(&mut body).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .unwrap();
+            (request_line, String::from_utf8(body).unwrap())
+        });
+        push_metrics(&url, "snapshot_cron_last_run_success 1\n".into())
+            .await
+            .unwrap();
+        let (line, body) = server.join().unwrap();
+        assert!(
+            line.starts_with("PUT /metrics/job/snapshot-cron "),
+            "{line}"
+        );
+        assert_eq!(body, "snapshot_cron_last_run_success 1\n");
+    }
+
     #[test]
     fn textfile_round_trip() {
         let dir = tempfile::tempdir().unwrap();
