@@ -1149,3 +1149,137 @@ fn approle_login_over_tls_with_ca_file() {
     e.bao_ok(&["auth", "disable", &mount]);
     e.bao_ok(&["policy", "delete", &policy_name]);
 }
+
+// ---- benchmark (not a timed test: it prints figures; run with `-- --ignored --nocapture`)
+
+/// `(processes, total CPU ms, max peak RSS KiB)` of the provider processes that appended to
+/// `path` (see the provider's `stats` module), then empties it for the next phase.
+fn provider_stats(path: &std::path::Path) -> (usize, u64, u64) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let _ = std::fs::remove_file(path);
+    let field = |line: &str, key: &str| -> u64 {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    (
+        lines.len(),
+        lines.iter().map(|l| field(l, "cpu_ms=")).sum(),
+        lines
+            .iter()
+            .map(|l| field(l, "peak_rss_kib="))
+            .max()
+            .unwrap_or(0),
+    )
+}
+
+#[test]
+#[ignore = "benchmark: prints figures, takes about a minute; run with --ignored --nocapture"]
+fn bench_500_pki_roles() {
+    const N: usize = 500;
+    let mount = unique_name("pki-bench");
+    env().bao_ok(&["secrets", "enable", &format!("-path={mount}"), "pki"]);
+    let stats = tempfile::NamedTempFile::new().expect("a stats file");
+    let stats_path = stats.path().to_path_buf();
+    let tf = terraform().with_env(
+        "VAULTPKI_PROVIDER_STATS_FILE",
+        &stats_path.display().to_string(),
+    );
+    tf.write_config(&config(&format!(
+        r#"resource "vaultpki_pki_role" "r" {{
+  count            = {N}
+  mount            = "{mount}"
+  name             = "tf-${{count.index}}"
+  allowed_domains  = ["svc.example.test"]
+  allow_subdomains = true
+  max_ttl          = 3600
+}}
+"#
+    )));
+    let _ = std::fs::remove_file(&stats_path);
+
+    let started = std::time::Instant::now();
+    tf.run_ok(&[
+        "apply",
+        "-input=false",
+        "-no-color",
+        "-auto-approve",
+        "-parallelism=10",
+    ]);
+    let apply_s = started.elapsed().as_secs_f64();
+    let (apply_procs, apply_cpu, apply_rss) = provider_stats(&stats_path);
+
+    let started = std::time::Instant::now();
+    let out = tf.run(&[
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-parallelism=10",
+        "-detailed-exitcode",
+    ]);
+    let plan_s = started.elapsed().as_secs_f64();
+    assert_eq!(out.status.code(), Some(0), "the refresh plan is not empty");
+    let (plan_procs, plan_cpu, plan_rss) = provider_stats(&stats_path);
+
+    // The baseline: the same 500 writes and 500 reads straight over HTTP, 10 workers.
+    let code = format!(
+        r#"
+import json, os, threading, time
+from concurrent.futures import ThreadPoolExecutor
+import requests
+addr, token = os.environ["VAULT_ADDR"], os.environ["VAULT_TOKEN"]
+local = threading.local()
+def session():
+    if not hasattr(local, "s"):
+        local.s = requests.Session()
+        local.s.headers["X-Vault-Token"] = token
+    return local.s
+body = {{"allowed_domains": ["svc.example.test"], "allow_subdomains": True, "max_ttl": 3600}}
+def write(i):
+    session().post(f"{{addr}}/v1/{mount}/roles/direct-{{i}}", json=body).raise_for_status()
+def read(i):
+    session().get(f"{{addr}}/v1/{mount}/roles/direct-{{i}}").raise_for_status()
+with ThreadPoolExecutor(10) as ex:
+    t = time.monotonic(); list(ex.map(write, range({N}))); w = time.monotonic() - t
+    t = time.monotonic(); list(ex.map(read, range({N}))); r = time.monotonic() - t
+print(json.dumps({{"write_s": w, "read_s": r}}))
+"#
+    );
+    let out = env().python(&code);
+    let direct: Value = serde_json::from_slice(&out.stdout).expect("the baseline prints JSON");
+    let write_s = direct["write_s"].as_f64().expect("write_s");
+    let read_s = direct["read_s"].as_f64().expect("read_s");
+
+    let per_op = |cpu: u64| cpu as f64 / N as f64;
+    println!("bench: {N} vaultpki_pki_role, terraform -parallelism=10, OpenBao on loopback");
+    println!(
+        "  apply        terraform {apply_s:7.2} s | direct HTTP {N} writes (10 workers) {write_s:6.2} s | ratio {:5.1}x",
+        apply_s / write_s
+    );
+    println!(
+        "  refresh plan terraform {plan_s:7.2} s | direct HTTP {N} reads  (10 workers) {read_s:6.2} s | ratio {:5.1}x",
+        plan_s / read_s
+    );
+    println!(
+        "  provider CPU apply {apply_cpu} ms over {apply_procs} processes = {:.3} ms/resource; plan {plan_cpu} ms over {plan_procs} = {:.3} ms/resource (target < 1 ms)",
+        per_op(apply_cpu),
+        per_op(plan_cpu)
+    );
+    println!(
+        "  provider peak RSS apply {:.1} MiB, plan {:.1} MiB (target < 30 MiB)",
+        apply_rss as f64 / 1024.0,
+        plan_rss as f64 / 1024.0
+    );
+    assert!(apply_procs > 0, "the provider wrote no statistics");
+
+    tf.run_ok(&[
+        "destroy",
+        "-input=false",
+        "-no-color",
+        "-auto-approve",
+        "-parallelism=10",
+    ]);
+    env().bao_ok(&["secrets", "disable", &mount]);
+}

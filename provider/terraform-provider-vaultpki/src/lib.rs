@@ -8,12 +8,14 @@
 //! - `resources`, `data_sources`: one file per type.
 //! - [`docs`]: the registry-layout Markdown documentation, generated from the schemas and the
 //!   `examples/` directory.
+//! - [`stats`]: opt-in CPU and memory figures for the benchmark.
 
 mod api;
 mod diagnostics;
 pub mod docs;
 mod fields;
 pub mod provider;
+pub mod stats;
 
 mod data_sources;
 mod resources;

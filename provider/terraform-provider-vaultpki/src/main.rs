@@ -5,8 +5,10 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    tfplugin::serve::main(
+    let code = tfplugin::serve::main(
         vaultpki_provider::VaultPkiProvider,
         vaultpki_provider::PROVIDER_ADDRESS,
-    )
+    );
+    vaultpki_provider::stats::append_process_stats();
+    code
 }
