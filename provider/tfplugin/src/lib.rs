@@ -14,6 +14,7 @@
 
 pub mod proto;
 
+mod de;
 mod diag;
 mod flatmap;
 pub mod msgpack;

@@ -200,20 +200,6 @@ impl Value {
         }
     }
 
-    /// Like [`Value::to_bridge_json`], without null object fields (see [`from_value`]).
-    fn to_model_json(&self) -> Json {
-        match self {
-            Self::List(items) => Json::Array(items.iter().map(Self::to_model_json).collect()),
-            Self::Map(map) => Json::Object(
-                map.iter()
-                    .filter(|(_, v)| !v.is_null())
-                    .map(|(k, v)| (k.clone(), v.to_model_json()))
-                    .collect(),
-            ),
-            other => other.to_bridge_json(),
-        }
-    }
-
     /// Decodes Terraform's JSON encoding of a value of type `ty` (the `json` field of a
     /// `DynamicValue`, or stored state). Object attributes missing from the JSON become null;
     /// attributes the type does not declare are dropped, as stored state may still carry
@@ -287,7 +273,8 @@ pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, ValueError> {
 /// in a required field reads "missing field `name`". (The one cost: a null element of a map
 /// disappears rather than arriving as `None`.)
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, ValueError> {
-    serde_json::from_value(value.to_model_json()).map_err(|e| ValueError::Serde(e.to_string()))
+    T::deserialize(crate::de::ValueDeserializer(value))
+        .map_err(|e| ValueError::Serde(e.to_string()))
 }
 
 /// A value that may be null or unknown: the field type for attributes whose value is computed at
@@ -392,7 +379,7 @@ impl<'de, T: DeserializeOwned> serde::de::Visitor<'de> for MaybeVisitor<T> {
 
 /// The key of the one-entry JSON object that stands for an unknown value in the serde bridge.
 /// It cannot collide with an attribute name: Terraform names never contain `$` or `:`.
-const UNKNOWN_MARKER: &str = "$tfplugin:unknown";
+pub(crate) const UNKNOWN_MARKER: &str = "$tfplugin:unknown";
 
 fn unknown_marker() -> Json {
     let mut map = serde_json::Map::new();
