@@ -812,3 +812,76 @@ fn tls_listener_works_with_the_ca_file_and_fails_clearly_without_it() {
         "TLS handshake failed",
     );
 }
+
+#[test]
+fn server_killed_while_the_snapshot_streams_uploads_nothing() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let prefix = unique_name("snap-kill");
+    let server = ExtraServer::start(ExtraServerOptions::default());
+    let target = server.env();
+    // Enough incompressible data that the snapshot takes a moment to stream.
+    env.python(&format!(
+        "import base64, os, requests, concurrent.futures\n\
+         a, h = '{}', {{'X-Vault-Token': '{}'}}\n\
+         requests.post(a + '/v1/sys/mounts/fill', json={{'type': 'kv'}}, headers=h).raise_for_status()\n\
+         def put(i):\n\
+         \x20   v = base64.b64encode(os.urandom(384 * 1024)).decode()\n\
+         \x20   requests.put(f'{{a}}/v1/fill/e{{i}}', json={{'v': v}}, headers=h).raise_for_status()\n\
+         with concurrent.futures.ThreadPoolExecutor(8) as p:\n\
+         \x20   list(p.map(put, range(256)))",
+        target.addr, target.token
+    ));
+    let pids: Value =
+        serde_json::from_str(&std::fs::read_to_string(target.state_dir.join("pids.json")).unwrap())
+            .unwrap();
+    let bao_pid = pids
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "bao")
+        .and_then(|p| p["pid"].as_u64())
+        .expect("the extra server's pid is recorded");
+
+    let mut child = cron(env, &target.addr, &target.token, home.path())
+        .env("SNAPSHOT_CRON_TEMP_DIR", temp.path())
+        .args(["run", "--prefix", &prefix])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kill the server as soon as the first snapshot bytes have reached the temp file.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let started = std::fs::read_dir(temp.path()).unwrap().flatten().any(|e| {
+            e.file_name().to_string_lossy().starts_with(".snapshot-")
+                && e.metadata().is_ok_and(|m| m.len() > 0)
+        });
+        if started {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the snapshot never started streaming"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the job ended before streaming"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let killed = Command::new("kill")
+        .args(["-KILL", &bao_pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("nothing was uploaded"), "{stderr}");
+    assert!(keys_under(env, &prefix).is_empty());
+    assert!(open_uploads(env, &prefix).is_empty());
+    // The temporary file is gone too.
+    assert_eq!(std::fs::read_dir(temp.path()).unwrap().count(), 0);
+}
