@@ -5,10 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use openssl::x509::X509;
-use rcgen::{Issuer, KeyPair};
+use rcgen::{Issuer, KeyPair, PublicKeyData, SignatureAlgorithm, SigningKey};
 use serde::{Deserialize, Serialize};
 
 use crate::fsio::{self, MODE_SECRET};
+use crate::hsm::{HsmKey, KeyUri};
 use crate::keys::PrivateKey;
 use crate::lint::CertInfo;
 use crate::secret::Passphrase;
@@ -18,6 +19,8 @@ use crate::{Error, Result};
 pub const CERT_FILE: &str = "ca.pem";
 /// This CA's private key.
 pub const KEY_FILE: &str = "ca.key";
+/// Where this CA's key lives when it is on a PKCS#11 token (instead of `ca.key`).
+pub const KEY_URI_FILE: &str = "ca.key-uri";
 /// The issuers above this CA, nearest first, ending with the root.
 pub const CHAIN_FILE: &str = "chain.pem";
 /// Revocations, CRL number and issued serials.
@@ -40,9 +43,10 @@ impl CaDir {
     /// Opens `dir`, which must hold `ca.pem` and `ca.key`.
     pub fn open(dir: &Path) -> Result<Self> {
         let cert_path = dir.join(CERT_FILE);
-        if !cert_path.is_file() || !dir.join(KEY_FILE).is_file() {
+        let has_key = dir.join(KEY_FILE).is_file() || dir.join(KEY_URI_FILE).is_file();
+        if !cert_path.is_file() || !has_key {
             return Err(Error::Invalid(format!(
-                "{} is not a CA directory (it needs {CERT_FILE} and {KEY_FILE})",
+                "{} is not a CA directory (it needs {CERT_FILE} and {KEY_FILE} or {KEY_URI_FILE})",
                 dir.display()
             )));
         }
@@ -83,8 +87,64 @@ impl CaDir {
         v
     }
 
+    /// The token key's URI when this CA's key is on a PKCS#11 token.
+    pub fn key_uri(&self) -> Result<Option<KeyUri>> {
+        let path = self.dir.join(KEY_URI_FILE);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(Error::io(format!("reading {}", path.display())))?;
+        KeyUri::parse(&text).map(Some)
+    }
+
+    /// The key to sign with: decrypted from `ca.key`, or opened on the token named by
+    /// `ca.key-uri` (`module` overrides the module path recorded there). Checked against `ca.pem`.
+    pub fn signing_key(
+        &self,
+        passphrase: Option<&Passphrase>,
+        pin: Option<&Passphrase>,
+        module: Option<&Path>,
+    ) -> Result<CaKey> {
+        let Some(uri) = self.key_uri()? else {
+            return Ok(CaKey::Soft(self.load_key(passphrase)?.key_pair()?));
+        };
+        let module = module
+            .map(Path::to_path_buf)
+            .or(uri.module.clone())
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "{} records no module path; pass --ca-pkcs11-module",
+                    self.dir.join(KEY_URI_FILE).display()
+                ))
+            })?;
+        let pin = pin.ok_or_else(|| {
+            Error::Passphrase(format!(
+                "the key of {} is on a token and needs its PIN",
+                self.dir.display()
+            ))
+        })?;
+        let key = HsmKey::open(&uri, &module, pin)?;
+        let cert = X509::from_der(&self.cert_der).map_err(Error::ssl("parsing ca.pem"))?;
+        let cert_pub = cert
+            .public_key()
+            .and_then(|k| k.public_key_to_der())
+            .map_err(Error::ssl("reading the public key of ca.pem"))?;
+        if cert_pub != key.public_key_der()? {
+            return Err(Error::Invalid(format!(
+                "the token key {} does not belong to {}",
+                uri.object,
+                self.dir.join(CERT_FILE).display()
+            )));
+        }
+        Ok(CaKey::Hsm(key))
+    }
+
     /// Whether `ca.key` is encrypted (so a passphrase is needed).
     pub fn key_is_encrypted(&self) -> Result<bool> {
+        if self.key_uri()?.is_some() {
+            return Ok(false);
+        }
         let pem = self.read_key_file()?;
         Ok(String::from_utf8_lossy(&pem).contains("ENCRYPTED PRIVATE KEY"))
     }
@@ -110,7 +170,7 @@ impl CaDir {
     }
 
     /// An rcgen issuer for this CA signing with `key`.
-    pub fn issuer<'a>(&self, key: &'a KeyPair) -> Result<Issuer<'static, &'a KeyPair>> {
+    pub fn issuer<'a, K: SigningKey>(&self, key: &'a K) -> Result<Issuer<'static, &'a K>> {
         Issuer::from_ca_cert_der(&self.cert_der.clone().into(), key).map_err(Error::rcgen(format!(
             "reading {} as an issuer",
             self.dir.display()
@@ -227,4 +287,38 @@ pub fn pem_block(label: &str, der: &[u8]) -> String {
     }
     out.push_str(&format!("-----END {label}-----\n"));
     out
+}
+
+/// A CA signing key: in memory (decrypted from `ca.key`) or on a PKCS#11 token.
+#[derive(Debug)]
+pub enum CaKey {
+    /// A software key (rcgen's `KeyPair` prints redacted).
+    Soft(KeyPair),
+    /// A token key.
+    Hsm(HsmKey),
+}
+
+impl PublicKeyData for CaKey {
+    fn der_bytes(&self) -> &[u8] {
+        match self {
+            Self::Soft(k) => k.der_bytes(),
+            Self::Hsm(k) => k.der_bytes(),
+        }
+    }
+
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        match self {
+            Self::Soft(k) => PublicKeyData::algorithm(k),
+            Self::Hsm(k) => k.algorithm(),
+        }
+    }
+}
+
+impl SigningKey for CaKey {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        match self {
+            Self::Soft(k) => k.sign(msg),
+            Self::Hsm(k) => k.sign(msg),
+        }
+    }
 }

@@ -557,8 +557,5 @@ fn signer_for(
             p
         }
     };
-    Ok(Signer {
-        ca: dir.to_path_buf(),
-        passphrase: Some(pass),
-    })
+    Ok(Signer::with_passphrase(dir.to_path_buf(), Some(pass)))
 }

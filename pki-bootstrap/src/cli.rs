@@ -11,6 +11,8 @@ use pki_bootstrap::keys::KeyType;
 
 /// Environment variable: passphrase file for a new CA key.
 pub(crate) const ENV_PASSPHRASE_FILE: &str = "PKI_BOOTSTRAP_PASSPHRASE_FILE";
+/// Environment variable: PKCS#11 module for a new key on a token.
+pub(crate) const ENV_PKCS11_MODULE: &str = "PKI_BOOTSTRAP_PKCS11_MODULE";
 /// Environment variable: passphrase file for the signing CA's key.
 pub(crate) const ENV_CA_PASSPHRASE_FILE: &str = "PKI_BOOTSTRAP_CA_PASSPHRASE_FILE";
 
@@ -64,11 +66,25 @@ pub(crate) struct NewKeyArgs {
     #[arg(long, value_name = "FILE", env = ENV_PASSPHRASE_FILE)]
     pub(crate) passphrase_file: Option<PathBuf>,
     /// Write the CA key unencrypted (needs --insecure as well).
-    #[arg(long, requires = "insecure", conflicts_with = "passphrase_file")]
+    #[arg(long, requires = "insecure", conflicts_with_all = ["passphrase_file", "key_uri"])]
     pub(crate) no_encrypt: bool,
     /// Confirms --no-encrypt.
     #[arg(long, requires = "no_encrypt")]
     pub(crate) insecure: bool,
+    /// Create the key on a PKCS#11 token instead: 'pkcs11:token=LABEL;object=LABEL' (p256/p384).
+    #[arg(
+        long,
+        value_name = "URI",
+        requires = "pkcs11_module",
+        conflicts_with = "passphrase_file"
+    )]
+    pub(crate) key_uri: Option<String>,
+    /// The PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so) for --key-uri.
+    #[arg(long, value_name = "PATH", env = ENV_PKCS11_MODULE, requires = "key_uri")]
+    pub(crate) pkcs11_module: Option<PathBuf>,
+    /// Read the token's user PIN from the first line of FILE instead of prompting.
+    #[arg(long, value_name = "FILE", requires = "key_uri")]
+    pub(crate) pin_file: Option<PathBuf>,
 }
 
 /// The signing CA.
@@ -81,6 +97,12 @@ pub(crate) struct SignerArgs {
     /// Read the CA key's passphrase from the first line of FILE instead of prompting.
     #[arg(long, value_name = "FILE", env = ENV_CA_PASSPHRASE_FILE)]
     pub(crate) ca_passphrase_file: Option<PathBuf>,
+    /// For a CA key on a token: read its PIN from the first line of FILE instead of prompting.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_pin_file: Option<PathBuf>,
+    /// For a CA key on a token: the PKCS#11 module, overriding the one in ca.key-uri.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) ca_pkcs11_module: Option<PathBuf>,
 }
 
 /// Output and safety flags shared by commands that write.

@@ -13,6 +13,7 @@ pub mod csr;
 pub mod dn;
 mod error;
 pub mod fsio;
+pub mod hsm;
 pub mod keys;
 pub mod lint;
 pub mod offline;

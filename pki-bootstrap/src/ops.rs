@@ -11,9 +11,10 @@ use rcgen::{
 };
 use time::OffsetDateTime;
 
-use crate::ca::{self, CaDir, Issued, Revoked, State};
+use crate::ca::{self, CaDir, CaKey, Issued, Revoked, State};
 use crate::csr::{self, Profile};
 use crate::fsio::{self, MODE_PUBLIC, MODE_SECRET};
+use crate::hsm::{HsmKey, KeyUri};
 use crate::keys::{KeyType, PBKDF2_ITERATIONS, PrivateKey};
 use crate::lint::{self, CertInfo, Expect};
 use crate::record::{self, CertSummary, LogEntry};
@@ -32,6 +33,15 @@ pub enum KeyProtection {
     },
     /// Plaintext PKCS#8: only with `--no-encrypt --insecure`.
     Plaintext,
+    /// Generated on a PKCS#11 token; the CA directory records the URI in `ca.key-uri`.
+    Hsm {
+        /// Token and object labels.
+        uri: KeyUri,
+        /// The PKCS#11 module.
+        module: PathBuf,
+        /// The token's user PIN.
+        pin: Passphrase,
+    },
 }
 
 impl KeyProtection {
@@ -77,11 +87,10 @@ pub struct RootOptions {
 /// Creates a self-signed root CA directory.
 pub fn root(opts: &RootOptions) -> Result<Outcome> {
     let subject = dn::parse(&opts.subject)?;
-    let files = ca_files(&opts.out);
+    let files = ca_files(&opts.out, &opts.protection);
     fsio::ensure_absent(files.iter().map(PathBuf::as_path), opts.force)?;
 
-    let key = PrivateKey::generate(opts.key_type)?;
-    let kp = key.key_pair()?;
+    let (kp, key_file) = new_ca_key(opts.key_type, &opts.protection)?;
     let (not_before, not_after) = validity(opts.days)?;
     let mut params = ca_params(subject, opts.path_len, not_before, not_after)?;
     params.use_authority_key_identifier_extension = false;
@@ -92,14 +101,13 @@ pub fn root(opts: &RootOptions) -> Result<Outcome> {
     lint::check_built(&der, Expect::Ca(opts.path_len))?;
     verify::chain(&der, &[], &der)?;
 
-    let key_pem = protect(&key, &opts.protection)?;
     let mut entry = LogEntry::new("root");
     entry
         .details
         .insert("key_type".into(), opts.key_type.name().into());
     let state = State::default();
     write_ca_dir(
-        &opts.out, &der, &key_pem, None, &state, opts.force, &mut entry,
+        &opts.out, &der, &key_file, None, &state, opts.force, &mut entry,
     )?;
     check_ca_dir_on_disk(&opts.out, &opts.protection)?;
 
@@ -113,13 +121,36 @@ pub fn root(opts: &RootOptions) -> Result<Outcome> {
     })
 }
 
-/// What signs: a CA directory and its passphrase.
-#[derive(Debug)]
+/// What signs: a CA directory and the secret that unlocks its key.
+#[derive(Debug, Default)]
 pub struct Signer {
     /// The issuing CA directory.
     pub ca: PathBuf,
-    /// Passphrase for its key (None when the key is plaintext).
+    /// Passphrase for its key (None when the key is plaintext or on a token).
     pub passphrase: Option<Passphrase>,
+    /// PIN of the token when the key is on one.
+    pub pin: Option<Passphrase>,
+    /// PKCS#11 module overriding the one recorded in `ca.key-uri`.
+    pub pkcs11_module: Option<PathBuf>,
+}
+
+impl Signer {
+    /// A signer for a CA directory whose key is unlocked by `passphrase`.
+    pub fn with_passphrase(ca: PathBuf, passphrase: Option<Passphrase>) -> Self {
+        Self {
+            ca,
+            passphrase,
+            ..Self::default()
+        }
+    }
+
+    fn key(&self, dir: &CaDir) -> Result<CaKey> {
+        dir.signing_key(
+            self.passphrase.as_ref(),
+            self.pin.as_ref(),
+            self.pkcs11_module.as_deref(),
+        )
+    }
 }
 
 /// `intermediate`.
@@ -159,15 +190,13 @@ pub fn intermediate(opts: &IntermediateOptions) -> Result<Outcome> {
         &mut not_after,
         opts.truncate_validity,
     )?);
-    let files = ca_files(&opts.out);
+    let files = ca_files(&opts.out, &opts.protection);
     fsio::ensure_absent(files.iter().map(PathBuf::as_path), opts.force)?;
 
-    let issuer_key = issuer_dir.load_key(opts.signer.passphrase.as_ref())?;
-    let issuer_kp = issuer_key.key_pair()?;
-    let issuer = issuer_dir.issuer(&issuer_kp)?;
+    let issuer_key = opts.signer.key(&issuer_dir)?;
+    let issuer = issuer_dir.issuer(&issuer_key)?;
 
-    let key = PrivateKey::generate(opts.key_type)?;
-    let kp = key.key_pair()?;
+    let (kp, key_file) = new_ca_key(opts.key_type, &opts.protection)?;
     let params = ca_params(subject, opts.path_len, not_before, not_after)?;
     let cert = params
         .signed_by(&kp, &issuer)
@@ -177,7 +206,6 @@ pub fn intermediate(opts: &IntermediateOptions) -> Result<Outcome> {
     let above = issuer_dir.self_and_chain();
     verify::chain(&der, &above, issuer_dir.root_der())?;
 
-    let key_pem = protect(&key, &opts.protection)?;
     let mut entry = LogEntry::new("intermediate");
     entry
         .details
@@ -190,7 +218,7 @@ pub fn intermediate(opts: &IntermediateOptions) -> Result<Outcome> {
     write_ca_dir(
         &opts.out,
         &der,
-        &key_pem,
+        &key_file,
         Some(&above),
         &state,
         opts.force,
@@ -270,9 +298,8 @@ pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
     let files: Vec<PathBuf> = SERVER_FILES.iter().map(|f| opts.out.join(f)).collect();
     fsio::ensure_absent(files.iter().map(PathBuf::as_path), opts.force)?;
 
-    let issuer_key = issuer_dir.load_key(opts.signer.passphrase.as_ref())?;
-    let issuer_kp = issuer_key.key_pair()?;
-    let issuer = issuer_dir.issuer(&issuer_kp)?;
+    let issuer_key = opts.signer.key(&issuer_dir)?;
+    let issuer = issuer_dir.issuer(&issuer_key)?;
     let key = PrivateKey::generate(opts.key_type)?;
     let kp = key.key_pair()?;
     let mut sans = Vec::new();
@@ -395,7 +422,7 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
     )?);
     fsio::ensure_absent([opts.out.as_path()], opts.force)?;
 
-    let issuer_key = issuer_dir.load_key(opts.signer.passphrase.as_ref())?;
+    let issuer_key = opts.signer.key(&issuer_dir)?;
     let der = issue_from_csr(
         &checked,
         opts.profile,
@@ -443,16 +470,15 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
 /// The signing step of `sign-csr` on its own (no files): builds the certificate the profile
 /// allows for an already checked CSR, signs it with `issuer_key`, and lints the result. Public so
 /// the fuzz target exercises exactly this policy.
-pub fn issue_from_csr(
+pub fn issue_from_csr<K: rcgen::SigningKey>(
     checked: &csr::CheckedCsr,
     profile: Profile,
     issuer_cert_der: &[u8],
-    issuer_key: &PrivateKey,
+    issuer_key: &K,
     (not_before, not_after): (OffsetDateTime, OffsetDateTime),
     path_len: Option<u8>,
 ) -> Result<Vec<u8>> {
-    let issuer_kp = issuer_key.key_pair()?;
-    let issuer = rcgen::Issuer::from_ca_cert_der(&issuer_cert_der.to_vec().into(), &issuer_kp)
+    let issuer = rcgen::Issuer::from_ca_cert_der(&issuer_cert_der.to_vec().into(), issuer_key)
         .map_err(Error::rcgen("reading the issuer certificate"))?;
     let public_key = rcgen::SubjectPublicKeyInfo::from_der(&checked.spki_der)
         .map_err(Error::rcgen("reading the CSR's public key"))?;
@@ -530,9 +556,8 @@ pub fn crl(opts: &CrlOptions) -> Result<(Outcome, u64)> {
         ));
         next_update = info.not_after;
     }
-    let key = dir.load_key(opts.signer.passphrase.as_ref())?;
-    let kp = key.key_pair()?;
-    let issuer = dir.issuer(&kp)?;
+    let key = opts.signer.key(&dir)?;
+    let issuer = dir.issuer(&key)?;
     state.crl_number += 1;
     let ski = ski_of(&dir.cert_der)?;
     let params = crate::crl::params(&state, now, next_update, ski)?;
@@ -579,12 +604,42 @@ pub fn crl(opts: &CrlOptions) -> Result<(Outcome, u64)> {
 
 // ---- helpers -------------------------------------------------------------------------------
 
-fn ca_files(out: &Path) -> [PathBuf; 3] {
+fn ca_files(out: &Path, protection: &KeyProtection) -> [PathBuf; 3] {
+    let key = match protection {
+        KeyProtection::Hsm { .. } => ca::KEY_URI_FILE,
+        _ => ca::KEY_FILE,
+    };
     [
         out.join(ca::CERT_FILE),
-        out.join(ca::KEY_FILE),
+        out.join(key),
         out.join(ca::STATE_FILE),
     ]
+}
+
+/// The contents of a CA directory's key file: name, bytes, mode.
+type KeyFile = (&'static str, zeroize::Zeroizing<Vec<u8>>, u32);
+
+/// Generates a new CA key as `protection` says: in memory (then written encrypted or, when
+/// explicitly asked, plaintext) or on a token (then only its URI is written).
+fn new_ca_key(kind: KeyType, protection: &KeyProtection) -> Result<(CaKey, KeyFile)> {
+    if let KeyProtection::Hsm { uri, module, pin } = protection {
+        let key = HsmKey::generate(uri, module, pin, kind)?;
+        let line = format!("{}\n", uri.with_module(module));
+        return Ok((
+            CaKey::Hsm(key),
+            (
+                ca::KEY_URI_FILE,
+                zeroize::Zeroizing::new(line.into_bytes()),
+                MODE_PUBLIC,
+            ),
+        ));
+    }
+    let key = PrivateKey::generate(kind)?;
+    let bytes = protect(&key, protection)?;
+    Ok((
+        CaKey::Soft(key.key_pair()?),
+        (ca::KEY_FILE, bytes, MODE_SECRET),
+    ))
 }
 
 fn now_seconds() -> Result<OffsetDateTime> {
@@ -678,6 +733,9 @@ fn protect(key: &PrivateKey, protection: &KeyProtection) -> Result<zeroize::Zero
             key.to_encrypted_pem(passphrase, *iterations)?,
         )),
         KeyProtection::Plaintext => key.to_plain_pem(),
+        KeyProtection::Hsm { .. } => Err(Error::Invalid(
+            "a token key is never written to a file".into(),
+        )),
     }
 }
 
@@ -687,14 +745,14 @@ fn plaintext_warning(protection: &KeyProtection, out: &Path) -> Vec<String> {
             "{} is NOT encrypted (--no-encrypt --insecure); anyone who copies it can sign as this CA",
             out.join(ca::KEY_FILE).display()
         )],
-        KeyProtection::Encrypted { .. } => Vec::new(),
+        KeyProtection::Encrypted { .. } | KeyProtection::Hsm { .. } => Vec::new(),
     }
 }
 
 fn write_ca_dir(
     out: &Path,
     cert_der: &[u8],
-    key_pem: &[u8],
+    (key_name, key_bytes, key_mode): &KeyFile,
     chain: Option<&[Vec<u8>]>,
     state: &State,
     force: bool,
@@ -704,9 +762,9 @@ fn write_ca_dir(
     fsio::remove_stale_temps(out);
     let cert_pem = ca::pem_block("CERTIFICATE", cert_der);
     let state_bytes = ca::state_bytes(state)?;
-    let key_path = out.join(ca::KEY_FILE);
-    fsio::write_new(&key_path, key_pem, MODE_SECRET, force)?;
-    entry.file(&key_path, key_pem);
+    let key_path = out.join(key_name);
+    fsio::write_new(&key_path, key_bytes, *key_mode, force)?;
+    entry.file(&key_path, key_bytes);
     let mut outputs = vec![
         (ca::CERT_FILE, cert_pem.into_bytes(), MODE_PUBLIC),
         (ca::STATE_FILE, state_bytes, MODE_SECRET),
@@ -726,11 +784,13 @@ fn write_ca_dir(
 /// the chain verifies.
 fn check_ca_dir_on_disk(out: &Path, protection: &KeyProtection) -> Result<()> {
     let dir = CaDir::open(out)?;
-    let pass = match protection {
-        KeyProtection::Encrypted { passphrase, .. } => Some(passphrase),
-        KeyProtection::Plaintext => None,
-    };
-    dir.load_key(pass)?;
+    match protection {
+        KeyProtection::Encrypted { passphrase, .. } => drop(dir.load_key(Some(passphrase))?),
+        KeyProtection::Plaintext => drop(dir.load_key(None)?),
+        // The token key is still open in this process; its public key is the certificate's by
+        // construction, and `verify` re-checks the pair from a fresh session.
+        KeyProtection::Hsm { .. } => {}
+    }
     verify::chain(&dir.cert_der, &dir.chain_der, dir.root_der())?;
     verify::ca_extensions(&dir.cert_der)
 }

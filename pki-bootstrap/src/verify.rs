@@ -181,6 +181,33 @@ fn check_ca_dir(dir: &Path, passphrase: Option<&Passphrase>, checks: &mut Vec<Ch
         format!("CA extensions {d}/{CERT_FILE}"),
         ca_extensions(&ca.cert_der),
     );
+    if let Ok(Some(uri)) = ca.key_uri() {
+        checks.push(Check {
+            name: format!("key {d}/{}", ca::KEY_URI_FILE),
+            ok: true,
+            detail: format!(
+                "on PKCS#11 token \"{}\" as \"{}\"; not opened",
+                uri.token, uri.object
+            ),
+        });
+    } else {
+        check_key_pair(&ca, d.to_string(), passphrase, checks);
+    }
+    let crl_path = dir.join(CRL_FILE);
+    if crl_path.is_file() {
+        let r = std::fs::read(&crl_path)
+            .map_err(Error::io(format!("reading {}", crl_path.display())))
+            .and_then(|pem| crl(&pem, &ca.cert_der));
+        push(checks, format!("CRL signature {}", crl_path.display()), r);
+    }
+}
+
+fn check_key_pair(
+    ca: &ca::CaDir,
+    d: String,
+    passphrase: Option<&Passphrase>,
+    checks: &mut Vec<Check>,
+) {
     match ca.key_is_encrypted() {
         Ok(true) if passphrase.is_none() => checks.push(Check {
             name: format!("key pair {d}/{KEY_FILE}"),
@@ -193,13 +220,6 @@ fn check_ca_dir(dir: &Path, passphrase: Option<&Passphrase>, checks: &mut Vec<Ch
             ca.load_key(passphrase).map(|_| ()),
         ),
         Err(e) => push(checks, format!("key pair {d}/{KEY_FILE}"), Err(e)),
-    }
-    let crl_path = dir.join(CRL_FILE);
-    if crl_path.is_file() {
-        let r = std::fs::read(&crl_path)
-            .map_err(Error::io(format!("reading {}", crl_path.display())))
-            .and_then(|pem| crl(&pem, &ca.cert_der));
-        push(checks, format!("CRL signature {}", crl_path.display()), r);
     }
 }
 

@@ -19,7 +19,7 @@ use pki_bootstrap::keys::{KeyType, PrivateKey};
 
 struct Ca {
     cert_der: Vec<u8>,
-    key: PrivateKey,
+    key: rcgen::KeyPair,
 }
 
 /// A root made once per process through the real `root` operation (plaintext key, temp dir).
@@ -39,7 +39,7 @@ fn ca() -> &'static Ca {
         })
         .expect("fuzz root");
         let ca = pki_bootstrap::ca::CaDir::open(&dir).expect("open fuzz root");
-        let key = ca.load_key(None).expect("fuzz root key");
+        let key = ca.load_key(None).and_then(|k| k.key_pair()).expect("fuzz root key");
         let _ = std::fs::remove_dir_all(&dir);
         Ca { cert_der: ca.cert_der, key }
     })

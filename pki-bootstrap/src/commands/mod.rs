@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use pki_bootstrap::ca::CaDir;
+use pki_bootstrap::hsm::KeyUri;
 use pki_bootstrap::offline;
 use pki_bootstrap::ops::{KeyProtection, Outcome, Signer};
 use pki_bootstrap::secret::Passphrase;
@@ -47,6 +48,18 @@ fn new_key_protection(args: &NewKeyArgs, what: &str) -> Result<KeyProtection> {
     if args.no_encrypt && args.insecure {
         return Ok(KeyProtection::Plaintext);
     }
+    if let (Some(uri), Some(module)) = (&args.key_uri, &args.pkcs11_module) {
+        let uri = KeyUri::parse(uri)?;
+        let pin = match &args.pin_file {
+            Some(f) => Passphrase::from_file(f)?,
+            None => Passphrase::prompt(&format!("PIN of token \"{}\"", uri.token), false)?,
+        };
+        return Ok(KeyProtection::Hsm {
+            uri,
+            module: module.clone(),
+            pin,
+        });
+    }
     let pass = match &args.passphrase_file {
         Some(f) => {
             let p = Passphrase::from_file(f)?;
@@ -61,6 +74,18 @@ fn new_key_protection(args: &NewKeyArgs, what: &str) -> Result<KeyProtection> {
 /// The signing CA with its passphrase (from the file, or asked once if its key is encrypted).
 fn signer(args: &SignerArgs) -> Result<Signer> {
     let dir = CaDir::open(&args.ca)?;
+    if let Some(uri) = dir.key_uri()? {
+        let pin = match &args.ca_pin_file {
+            Some(f) => Passphrase::from_file(f)?,
+            None => Passphrase::prompt(&format!("PIN of token \"{}\"", uri.token), false)?,
+        };
+        return Ok(Signer {
+            ca: args.ca.clone(),
+            passphrase: None,
+            pin: Some(pin),
+            pkcs11_module: args.ca_pkcs11_module.clone(),
+        });
+    }
     let passphrase = match &args.ca_passphrase_file {
         Some(f) => Some(Passphrase::from_file(f)?),
         None if dir.key_is_encrypted()? => Some(Passphrase::prompt(
@@ -69,10 +94,7 @@ fn signer(args: &SignerArgs) -> Result<Signer> {
         )?),
         None => None,
     };
-    Ok(Signer {
-        ca: args.ca.clone(),
-        passphrase,
-    })
+    Ok(Signer::with_passphrase(args.ca.clone(), passphrase))
 }
 
 /// Prints what was created; warnings go to stderr.
