@@ -98,6 +98,8 @@ fn mount_config(path: &str, description: &str) -> String {
   path                  = "{path}"
   description           = "{description}"
   max_lease_ttl_seconds = 86400
+  allowed_response_headers    = ["Last-Modified", "Location"]
+  passthrough_request_headers = ["If-Modified-Since"]
 }}
 "#
     ))
@@ -118,6 +120,15 @@ fn mount_lifecycle() {
     assert_eq!(m["type"], "pki", "{m:#}");
     assert_eq!(m["description"], "first");
     assert_eq!(m["config"]["max_lease_ttl"], 86400);
+    let tune = bao_read(&format!("sys/mounts/{path}/tune")).expect("tune settings");
+    assert_eq!(
+        str_list(&tune["allowed_response_headers"]),
+        ["Last-Modified", "Location"]
+    );
+    assert_eq!(
+        str_list(&tune["passthrough_request_headers"]),
+        ["If-Modified-Since"]
+    );
     let state = tf.resource("vaultpki_mount.m");
     assert_eq!(state["id"], format!("sys/mounts/{path}"));
     assert_eq!(state["type"], "pki");

@@ -58,7 +58,34 @@ pub(crate) struct MountState {
     description: Option<String>,
     default_lease_ttl_seconds: Option<i64>,
     max_lease_ttl_seconds: Option<i64>,
+    listing_visibility: Option<String>,
+    allowed_response_headers: Option<Vec<String>>,
+    passthrough_request_headers: Option<Vec<String>>,
+    audit_non_hmac_request_keys: Option<Vec<String>>,
+    audit_non_hmac_response_keys: Option<Vec<String>>,
+    local: Option<bool>,
+    seal_wrap: Option<bool>,
     accessor: Option<String>,
+}
+
+/// The tunable list settings, read from and sent to `config` / `tune` under the same names.
+const TUNED_LISTS: [&str; 4] = [
+    "allowed_response_headers",
+    "passthrough_request_headers",
+    "audit_non_hmac_request_keys",
+    "audit_non_hmac_response_keys",
+];
+
+impl MountState {
+    fn tuned_list(&self, name: &str) -> Option<&Vec<String>> {
+        match name {
+            "allowed_response_headers" => self.allowed_response_headers.as_ref(),
+            "passthrough_request_headers" => self.passthrough_request_headers.as_ref(),
+            "audit_non_hmac_request_keys" => self.audit_non_hmac_request_keys.as_ref(),
+            "audit_non_hmac_response_keys" => self.audit_non_hmac_response_keys.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 impl Resource for MountResource {
@@ -126,6 +153,64 @@ impl Resource for MountResource {
             .use_state_for_unknown(),
         )
         .attribute(
+            Attribute::string(
+                "listing_visibility",
+                "`unauth` to list it in the UI's unauthenticated listing, `hidden` or empty otherwise.",
+            )
+            .optional_computed()
+            .use_state_for_unknown(),
+        )
+        .attribute(
+            Attribute::string_list(
+                "allowed_response_headers",
+                "Response headers the plugin may set (e.g. ACME's `Replay-Nonce`, `Link`, `Location`).",
+            )
+            .optional_computed()
+            .use_state_for_unknown(),
+        )
+        .attribute(
+            Attribute::string_list(
+                "passthrough_request_headers",
+                "Request headers passed through to the plugin (e.g. `If-Modified-Since`).",
+            )
+            .optional_computed()
+            .use_state_for_unknown(),
+        )
+        .attribute(
+            Attribute::string_list(
+                "audit_non_hmac_request_keys",
+                "Request keys the audit log records without HMAC.",
+            )
+            .optional_computed()
+            .use_state_for_unknown(),
+        )
+        .attribute(
+            Attribute::string_list(
+                "audit_non_hmac_response_keys",
+                "Response keys the audit log records without HMAC.",
+            )
+            .optional_computed()
+            .use_state_for_unknown(),
+        )
+        .attribute(
+            Attribute::bool(
+                "local",
+                "Local to this cluster (not replicated). Set at creation; changing it replaces the mount.",
+            )
+            .optional_computed()
+            .use_state_for_unknown()
+            .requires_replace(),
+        )
+        .attribute(
+            Attribute::bool(
+                "seal_wrap",
+                "Seal-wrap the mount's critical values. Set at creation; changing it replaces the mount.",
+            )
+            .optional_computed()
+            .use_state_for_unknown()
+            .requires_replace(),
+        )
+        .attribute(
             Attribute::string("accessor", "The mount's accessor.")
                 .computed()
                 .use_state_for_unknown(),
@@ -164,6 +249,12 @@ impl Resource for MountResource {
         let mut body = json!({ "type": kind, "config": tune_body(&plan) });
         if let Some(d) = &plan.description {
             body["description"] = json!(d);
+        }
+        if let Some(l) = plan.local {
+            body["local"] = json!(l);
+        }
+        if let Some(w) = plan.seal_wrap {
+            body["seal_wrap"] = json!(w);
         }
         let target = format!("{}{path}", self.prefix);
         api.write(
@@ -233,6 +324,13 @@ impl Resource for MountResource {
             description: None,
             default_lease_ttl_seconds: None,
             max_lease_ttl_seconds: None,
+            listing_visibility: None,
+            allowed_response_headers: None,
+            passthrough_request_headers: None,
+            audit_non_hmac_request_keys: None,
+            audit_non_hmac_response_keys: None,
+            local: None,
+            seal_wrap: None,
             accessor: None,
         })
     }
@@ -274,6 +372,19 @@ impl MountResource {
             ),
             default_lease_ttl_seconds: Some(ttl("default_lease_ttl").unwrap_or(0)),
             max_lease_ttl_seconds: Some(ttl("max_lease_ttl").unwrap_or(0)),
+            listing_visibility: Some(
+                entry
+                    .pointer("/config/listing_visibility")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+            allowed_response_headers: Some(config_list(entry, "allowed_response_headers")),
+            passthrough_request_headers: Some(config_list(entry, "passthrough_request_headers")),
+            audit_non_hmac_request_keys: Some(config_list(entry, "audit_non_hmac_request_keys")),
+            audit_non_hmac_response_keys: Some(config_list(entry, "audit_non_hmac_response_keys")),
+            local: entry.get("local").and_then(Json::as_bool),
+            seal_wrap: entry.get("seal_wrap").and_then(Json::as_bool),
             accessor: entry
                 .get("accessor")
                 .and_then(Json::as_str)
@@ -347,8 +458,29 @@ impl MountResource {
     }
 }
 
+/// A list setting of a mount entry's `config` (absent: empty).
+fn config_list(entry: &Json, name: &str) -> Vec<String> {
+    entry
+        .pointer(&format!("/config/{name}"))
+        .and_then(Json::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn tune_body(plan: &MountState) -> Json {
     let mut body = json!({});
+    for name in TUNED_LISTS {
+        if let Some(list) = plan.tuned_list(name) {
+            body[name] = json!(list);
+        }
+    }
+    if let Some(v) = &plan.listing_visibility {
+        body["listing_visibility"] = json!(v);
+    }
     if let Some(t) = plan.default_lease_ttl_seconds {
         body["default_lease_ttl"] = json!(format!("{t}s"));
     }
@@ -377,8 +509,18 @@ mod tests {
             description: None,
             default_lease_ttl_seconds: Some(60),
             max_lease_ttl_seconds: None,
+            listing_visibility: None,
+            allowed_response_headers: Some(vec!["Link".into()]),
+            passthrough_request_headers: None,
+            audit_non_hmac_request_keys: None,
+            audit_non_hmac_response_keys: None,
+            local: None,
+            seal_wrap: None,
             accessor: None,
         };
-        assert_eq!(tune_body(&s), json!({"default_lease_ttl": "60s"}));
+        assert_eq!(
+            tune_body(&s),
+            json!({"default_lease_ttl": "60s", "allowed_response_headers": ["Link"]})
+        );
     }
 }
