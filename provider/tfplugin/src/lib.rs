@@ -20,6 +20,7 @@ mod flatmap;
 pub mod msgpack;
 mod provider;
 mod schema;
+mod ser;
 pub mod serve;
 mod server;
 mod tls;

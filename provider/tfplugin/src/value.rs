@@ -263,8 +263,9 @@ impl From<i64> for Value {
 
 /// Serialises a Rust value (a model struct) into a [`Value`].
 pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, ValueError> {
-    let json = serde_json::to_value(value).map_err(|e| ValueError::Serde(e.to_string()))?;
-    Ok(Value::from_bridge_json(json))
+    value
+        .serialize(crate::ser::ValueSerializer)
+        .map_err(|e| ValueError::Serde(e.to_string()))
 }
 
 /// Deserialises a [`Value`] into a Rust value (a model struct). An unknown value only fits a
