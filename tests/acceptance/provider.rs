@@ -1294,3 +1294,43 @@ print(json.dumps({{"write_s": w, "read_s": r}}))
     ]);
     env().bao_ok(&["secrets", "disable", &mount]);
 }
+
+// ---- provider configuration: namespace
+
+#[test]
+fn namespace_scopes_every_request() {
+    let ns = unique_name("ns");
+    let name = unique_name("ns-policy");
+    env().bao_ok(&["namespace", "create", &ns]);
+    let tf = terraform();
+    tf.write_config(
+        &config(&format!(
+            "resource \"vaultpki_policy\" \"p\" {{\n  name   = \"{name}\"\n  policy = \"path \\\"x\\\" {{ capabilities = [\\\"read\\\"] }}\"\n}}\n"
+        ))
+        .replace(
+            "provider \"vaultpki\" {}",
+            &format!("provider \"vaultpki\" {{\n  namespace = \"{ns}\"\n}}"),
+        ),
+    );
+    tf.apply();
+    let in_ns = env()
+        .bao(&["policy", "read", &format!("-namespace={ns}"), &name])
+        .output()
+        .expect("bao runs");
+    assert!(
+        in_ns.status.success(),
+        "the policy is not in namespace {ns}"
+    );
+    assert!(
+        policy_text(&name).is_none(),
+        "the policy leaked into the root namespace"
+    );
+    tf.assert_plan_empty();
+    tf.destroy();
+    let gone = env()
+        .bao(&["policy", "read", &format!("-namespace={ns}"), &name])
+        .output()
+        .expect("bao runs");
+    assert!(!gone.status.success(), "policy left after destroy");
+    env().bao_ok(&["namespace", "delete", &ns]);
+}

@@ -218,10 +218,16 @@ async fn connect(settings: &Settings) -> Result<Conn, Diagnostics> {
     let mut client =
         Client::new((**config).clone()).map_err(|e| diagnostics::invalid_configuration(&e))?;
     let address = client.address().to_owned();
-    let health = client
-        .health()
-        .await
-        .map_err(|e| diagnostics::unreachable(&address, &e))?;
+    // `sys/health` exists only in the root namespace: ask it without the namespace header.
+    let mut probe_config = (**config).clone();
+    probe_config.namespace = None;
+    let probe = Client::new(probe_config).map_err(|e| diagnostics::invalid_configuration(&e))?;
+    let health = probe.health().await.map_err(|e| match e {
+        Error::Api { .. } | Error::InvalidResponse { .. } => {
+            diagnostics::api("ask the server for its health", &address, &e)
+        }
+        other => diagnostics::unreachable(&address, &other),
+    })?;
     match health.state {
         HealthState::Active | HealthState::Standby | HealthState::PerformanceStandby => {}
         other => return Err(diagnostics::not_serving(&address, other)),

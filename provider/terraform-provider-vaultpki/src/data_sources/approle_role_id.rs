@@ -11,8 +11,8 @@ use crate::diagnostics;
 /// The data source type.
 pub(crate) struct ApproleRoleId;
 
-/// The model.
-#[derive(Serialize, Deserialize, Debug)]
+/// The model (no `Debug`: the role ID is half of a login and is not printed).
+#[derive(Serialize, Deserialize)]
 pub(crate) struct ApproleRoleIdModel {
     id: Option<String>,
     mount: Option<String>,

@@ -13,8 +13,8 @@ use crate::fields::{self, Field, Kind, field, openbao_field};
 /// The resource type.
 pub(crate) struct ApproleRole;
 
-/// The state model.
-#[derive(Serialize, Deserialize, Debug)]
+/// The state model (no `Debug`: the role ID is half of a login and is not printed).
+#[derive(Serialize, Deserialize)]
 pub(crate) struct ApproleRoleState {
     id: Option<String>,
     mount: Option<String>,

@@ -44,8 +44,7 @@ pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
     ]
 }
 
-/// Splits a path segment list check: `id` must be `prefix` + a non-empty rest without the
-/// characters that cannot be part of a name.
+/// The part of an import ID after `prefix` (surrounding slashes ignored), if it is non-empty.
 pub(crate) fn strip_id<'a>(id: &'a str, prefix: &str) -> Option<&'a str> {
     let rest = id.trim_matches('/').strip_prefix(prefix)?;
     (!rest.is_empty()).then_some(rest)
