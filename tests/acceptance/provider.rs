@@ -538,6 +538,20 @@ fn pki_cert_lifecycle_renewal_and_revocation() {
     );
     tf.assert_plan_empty();
 
+    // Import is refused with the reason (the server keeps no private key).
+    let fresh = terraform();
+    fresh.write_config(&cert_config(&mount, 600));
+    let out = fresh.run(&[
+        "import",
+        "-input=false",
+        "-no-color",
+        "vaultpki_pki_cert.c",
+        &format!("{mount}/cert/{serial}"),
+    ]);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "importing a certificate must fail");
+    assert!(text.contains("Certificates cannot be imported"), "{text}");
+
     // Outside the renewal window nothing changes; widening the window in the configuration
     // puts the certificate inside it in the same run.
     tf.write_config(&cert_config(&mount, 7200));

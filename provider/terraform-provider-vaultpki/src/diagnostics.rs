@@ -193,3 +193,14 @@ pub(crate) fn field_not_supported(field: &str, only: &str, address: &str) -> Dia
     .at(AttributePath::root(field))
     .into()
 }
+
+/// Issued or signed certificates cannot be imported.
+pub(crate) fn certificate_not_importable(type_name: &str, missing: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Certificates cannot be imported",
+        format!(
+            "{type_name} cannot be imported: the server does not keep {missing}, so the imported resource could never match its configuration. Let Terraform issue a new certificate, and revoke the old one with `bao write <mount>/revoke serial_number=<serial>` if it must not stay valid."
+        ),
+    )
+    .into()
+}

@@ -243,6 +243,17 @@ impl Resource for PkiCert {
         })
     }
 
+    async fn import(
+        &self,
+        _ctx: &mut Ctx<'_, Api>,
+        _id: &str,
+    ) -> Result<PkiCertState, Diagnostics> {
+        Err(diagnostics::certificate_not_importable(
+            "vaultpki_pki_cert",
+            "the private key of an issued certificate",
+        ))
+    }
+
     async fn delete(&self, ctx: &mut Ctx<'_, Api>, state: PkiCertState) -> Result<(), Diagnostics> {
         if state.revoke != Some(true) {
             return Ok(());

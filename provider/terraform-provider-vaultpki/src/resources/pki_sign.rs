@@ -194,6 +194,17 @@ impl Resource for PkiSign {
         })
     }
 
+    async fn import(
+        &self,
+        _ctx: &mut Ctx<'_, Api>,
+        _id: &str,
+    ) -> Result<PkiSignState, Diagnostics> {
+        Err(diagnostics::certificate_not_importable(
+            "vaultpki_pki_sign",
+            "the CSR and the request a certificate was signed from",
+        ))
+    }
+
     async fn delete(&self, ctx: &mut Ctx<'_, Api>, state: PkiSignState) -> Result<(), Diagnostics> {
         if state.revoke != Some(true) {
             return Ok(());
