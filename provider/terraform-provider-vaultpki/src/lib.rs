@@ -18,6 +18,7 @@ pub mod provider;
 pub mod stats;
 
 mod data_sources;
+mod functions;
 mod resources;
 
 pub use provider::{PROVIDER_ADDRESS, VaultPkiProvider};

@@ -90,11 +90,11 @@ fn describe(der: &[u8]) -> Result<Value, String> {
     let constraints = cert
         .basic_constraints()
         .map_err(|e| format!("The basic constraints cannot be parsed: {e}."))?
-        .map(|b| *b.value);
-    let is_ca = constraints.is_some_and(|c| c.ca);
+        .map(|b| (b.value.ca, b.value.path_len_constraint));
+    let is_ca = constraints.is_some_and(|(ca, _)| ca);
     let path_len = constraints
-        .filter(|c| c.ca)
-        .and_then(|c| c.path_len_constraint)
+        .filter(|(ca, _)| *ca)
+        .and_then(|(_, n)| n)
         .map_or(Value::Null, |n| Value::from(i64::from(n)));
     let spki = cert.public_key();
     let algorithm = match spki.algorithm.algorithm.to_id_string().as_str() {
@@ -111,7 +111,10 @@ fn describe(der: &[u8]) -> Result<Value, String> {
         _ => 0,
     };
     let mut out = BTreeMap::new();
-    out.insert("subject".to_owned(), Value::from(cert.subject().to_string()));
+    out.insert(
+        "subject".to_owned(),
+        Value::from(cert.subject().to_string()),
+    );
     out.insert("issuer".to_owned(), Value::from(cert.issuer().to_string()));
     out.insert(
         "serial_number".to_owned(),
@@ -137,7 +140,11 @@ fn ip(bytes: &[u8]) -> Result<String, String> {
     let addr = match bytes.len() {
         4 => IpAddr::V4(Ipv4Addr::from(<[u8; 4]>::try_from(bytes).map_err(|_| "")?)),
         16 => IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(bytes).map_err(|_| "")?)),
-        n => return Err(format!("An IP address SAN has {n} bytes (4 or 16 expected).")),
+        n => {
+            return Err(format!(
+                "An IP address SAN has {n} bytes (4 or 16 expected)."
+            ));
+        }
     };
     Ok(addr.to_string())
 }
@@ -173,10 +180,7 @@ mod tests {
         assert_eq!(v.attr("key_algorithm").as_str(), Some("ec"));
         assert_eq!(v.attr("key_bits").as_i64(), Some(256));
         assert_eq!(v.attr("serial_number").as_str(), Some("7b:2a"));
-        assert_eq!(
-            v.attr("not_before").as_str(),
-            Some("2025-01-01T00:00:00Z")
-        );
+        assert_eq!(v.attr("not_before").as_str(), Some("2025-01-01T00:00:00Z"));
         assert_eq!(v.attr("not_after").as_str(), Some("2045-01-01T00:00:00Z"));
     }
 

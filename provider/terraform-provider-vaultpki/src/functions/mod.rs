@@ -8,6 +8,8 @@ use tfplugin::AnyFunction;
 mod certificate_chain_valid;
 mod certificate_info;
 mod pem;
+#[cfg(test)]
+mod test_certs;
 
 /// Every provider function.
 pub(crate) fn all() -> Vec<AnyFunction> {
