@@ -201,15 +201,16 @@ fn mount_lifecycle() {
 
 #[test]
 fn auth_backend_lifecycle() {
-    let path = unique_name("approle");
-    let cfg = |d: &str| {
+    let first = unique_name("approle");
+    let cfg = |path: &str, d: &str| {
         config(&format!(
             "resource \"vaultpki_auth_backend\" \"a\" {{\n  path = \"{path}\"\n  type = \"approle\"\n  description = \"{d}\"\n}}\n"
         ))
     };
+    let path = first.as_str();
     let auths = || env().bao_json(&["auth", "list", "-format=json"]);
     let tf = terraform();
-    tf.write_config(&cfg("one"));
+    tf.write_config(&cfg(path, "one"));
     tf.apply();
     assert_eq!(auths()[format!("{path}/")]["type"], "approle");
     assert_eq!(auths()[format!("{path}/")]["description"], "one");
@@ -221,9 +222,32 @@ fn auth_backend_lifecycle() {
         &[],
     );
 
-    tf.write_config(&cfg("two"));
+    tf.write_config(&cfg(path, "two"));
     tf.apply();
     assert_eq!(auths()[format!("{path}/")]["description"], "two");
+    tf.assert_plan_empty();
+
+    // Changing the path moves the auth method with its roles.
+    env().bao_ok(&["write", &format!("auth/{path}/role/keep"), "token_ttl=60"]);
+    let moved = unique_name("approle-moved");
+    let path = moved.as_str();
+    tf.write_config(&cfg(path, "two"));
+    assert_eq!(
+        changes(&tf),
+        [(
+            "vaultpki_auth_backend.a".to_owned(),
+            vec!["update".to_owned()]
+        )]
+    );
+    tf.apply();
+    assert!(
+        auths().get(format!("{first}/")).is_none(),
+        "old path still enabled"
+    );
+    assert!(
+        bao_read(&format!("auth/{path}/role/keep")).is_some(),
+        "roles lost in the move"
+    );
     tf.assert_plan_empty();
 
     env().bao_ok(&["auth", "tune", "-description=changed", &format!("{path}/")]);
@@ -234,7 +258,7 @@ fn auth_backend_lifecycle() {
             vec!["update".to_owned()]
         )]
     );
-    env().bao_ok(&["auth", "disable", &path]);
+    env().bao_ok(&["auth", "disable", path]);
     assert_eq!(
         changes(&tf),
         [(
