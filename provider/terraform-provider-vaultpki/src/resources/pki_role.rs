@@ -190,6 +190,21 @@ pub(crate) const FIELDS: &[Field] = &[
         Number,
         "Backdating of NotBefore in seconds.",
     ),
+    openbao_field(
+        "not_before",
+        Str,
+        "A fixed NotBefore (RFC 3339) for issued certificates (OpenBao).",
+    ),
+    openbao_field(
+        "not_before_bound",
+        Str,
+        "How a NotBefore outside the issuer's validity is handled (server default `permit`; OpenBao).",
+    ),
+    openbao_field(
+        "not_after_bound",
+        Str,
+        "How a NotAfter beyond the issuer's validity is handled (server default `permit`; OpenBao).",
+    ),
     field(
         "not_after",
         Str,
