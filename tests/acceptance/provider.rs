@@ -1372,3 +1372,40 @@ fn namespace_scopes_every_request() {
     assert!(!gone.status.success(), "policy left after destroy");
     env().bao_ok(&["namespace", "delete", &ns]);
 }
+
+#[test]
+fn expired_secret_id_leaves_the_state() {
+    let mount = unique_name("approle-exp");
+    env().bao_ok(&["auth", "enable", &format!("-path={mount}"), "approle"]);
+    let tf = terraform();
+    tf.write_config(&config(&format!(
+        r#"resource "vaultpki_approle_role" "r" {{
+  mount     = "{mount}"
+  role_name = "app"
+}}
+
+resource "vaultpki_approle_secret_id" "s" {{
+  mount     = vaultpki_approle_role.r.mount
+  role_name = vaultpki_approle_role.r.role_name
+  ttl       = 2
+}}
+"#
+    )));
+    tf.apply();
+    let accessor = tf.resource("vaultpki_approle_secret_id.s")["accessor"]
+        .as_str()
+        .expect("accessor")
+        .to_owned();
+    assert!(accessor_lookup(&mount, &accessor).is_some());
+    // A short TTL rather than a long sleep: three seconds later it has expired.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(
+        changes(&tf),
+        [(
+            "vaultpki_approle_secret_id.s".to_owned(),
+            vec!["create".to_owned()]
+        )]
+    );
+    tf.destroy();
+    env().bao_ok(&["auth", "disable", &mount]);
+}
