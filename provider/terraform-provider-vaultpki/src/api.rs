@@ -2,8 +2,9 @@
 //! and shared by all concurrent resource calls. Opening it asks `sys/health` (which also tells
 //! the flavour and version, detected once per run) and checks the token with
 //! `auth/token/lookup-self`, so a server that is down, sealed, or a token that is wrong gives
-//! one clear diagnostic naming the address instead of a failure per resource. The token is used
-//! as is: no child token is created.
+//! one clear diagnostic naming the address (computed once and reported by every call that needed
+//! the server) instead of whatever each request happened to fail with. The token is used as is:
+//! no child token is created.
 //!
 //! The helpers below add the provider's rules on top of `vaultpki-client`: reads return the
 //! `data` object or `None` for 404; writes that set a fixed state (roles, policies, tuning) are
