@@ -68,9 +68,18 @@ ensure_terraform() {
     fail "neither terraform nor tofu is on PATH: install Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install) or OpenTofu >= 1.9 (https://opentofu.org/docs/intro/install/), or set TF_ACC_TERRAFORM_PATH"
 }
 
+# Everything the quickstart needs. The test command adds the test-only tools with
+# ensure_test_tools.
 ensure_all() {
   ensure_toolchain
   ensure_system_packages pkg-config libssl-dev openssl python3-venv ca-certificates
   ensure_terraform
   "$root/scripts/testenv" install >&2 || fail "could not install the test environment"
+}
+
+# SoftHSM2 for pki-bootstrap's HSM tests, and kubectl to render the snapshot-cron kustomize
+# base (Debian ships it as kubernetes-client; keep a kubectl that is already there).
+ensure_test_tools() {
+  "$root/scripts/testenv" install --softhsm >&2 || fail "could not install softhsm2"
+  command -v kubectl >/dev/null || ensure_system_packages kubernetes-client
 }
