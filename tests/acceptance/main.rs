@@ -4,5 +4,6 @@
 mod harness;
 mod pki_bootstrap;
 mod provider;
+mod provider_ca;
 mod snapshot_cron;
 mod tfplugin;

@@ -19,6 +19,8 @@ pub(crate) struct CertificateInfo;
 fn fields() -> Vec<(&'static str, Type)> {
     vec![
         ("subject", Type::String),
+        ("common_name", Type::String),
+        ("organization", Type::list(Type::String)),
         ("issuer", Type::String),
         ("serial_number", Type::String),
         ("not_before", Type::String),
@@ -49,7 +51,7 @@ impl Function for CertificateInfo {
             variadic: None,
             returns: Type::object(fields()),
             summary: "Describes a PEM certificate.".to_owned(),
-            description: "Returns an object with `subject` and `issuer` (RFC 4514 strings), `serial_number` (colon-separated hex, as OpenBao/Vault show it), `not_before` and `not_after` (RFC 3339, UTC), the `dns_names`, `ip_addresses`, `uris` and `email_addresses` of the subject alternative names, `is_ca`, `max_path_length` (null when unconstrained or not a CA), `key_algorithm` (`rsa`, `ec`, `ed25519`, `ed448`, or the key's OID) and `key_bits`. Works in plans with no server.".to_owned(),
+            description: "Returns an object with `subject` and `issuer` (RFC 4514 strings), the subject's `common_name` (null when absent) and `organization` values, `serial_number` (colon-separated hex, as OpenBao/Vault show it), `not_before` and `not_after` (RFC 3339, UTC), the `dns_names`, `ip_addresses`, `uris` and `email_addresses` of the subject alternative names, `is_ca`, `max_path_length` (null when unconstrained or not a CA), `key_algorithm` (`rsa`, `ec`, `ed25519`, `ed448`, or the key's OID) and `key_bits`. Works in plans with no server.".to_owned(),
         }
     }
 
@@ -61,6 +63,14 @@ impl Function for CertificateInfo {
         };
         describe(der).map_err(|e| FunctionError::argument(0, e))
     }
+}
+
+/// The object for the first certificate of a PEM text (used by resources that store facts of
+/// the certificates the server returns), or why it cannot be read.
+pub(crate) fn describe_pem(text: &str) -> Result<Value, String> {
+    let ders = pem::certificates(text, 0).map_err(|e| e.text)?;
+    let der = ders.first().ok_or("No certificate found.")?;
+    describe(der)
 }
 
 /// The object for one DER certificate, or why it cannot be read.
@@ -115,6 +125,20 @@ fn describe(der: &[u8]) -> Result<Value, String> {
         "subject".to_owned(),
         Value::from(cert.subject().to_string()),
     );
+    let common_name = cert
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|a| a.as_str().ok())
+        .map_or(Value::Null, Value::from);
+    out.insert("common_name".to_owned(), common_name);
+    let organization = cert
+        .subject()
+        .iter_organization()
+        .filter_map(|a| a.as_str().ok())
+        .map(Value::from)
+        .collect();
+    out.insert("organization".to_owned(), Value::List(organization));
     out.insert("issuer".to_owned(), Value::from(cert.issuer().to_string()));
     out.insert(
         "serial_number".to_owned(),
@@ -163,6 +187,8 @@ mod tests {
         let pki = test_certs::Pki::new();
         let v = info(&pki.leaf_pem);
         assert_eq!(v.attr("subject").as_str(), Some("CN=web.example.test"));
+        assert_eq!(v.attr("common_name").as_str(), Some("web.example.test"));
+        assert_eq!(v.attr("organization"), &Value::List(Vec::new()));
         assert_eq!(v.attr("issuer").as_str(), Some("CN=Test Intermediate"));
         assert_eq!(
             v.attr("dns_names"),

@@ -8,6 +8,8 @@ use tfplugin::AnyFunction;
 mod certificate_chain_valid;
 mod certificate_info;
 mod pem;
+
+pub(crate) use certificate_info::describe_pem;
 #[cfg(test)]
 mod test_certs;
 

@@ -9,6 +9,7 @@ mod approle_secret_id;
 mod mount;
 mod pki_cert;
 mod pki_role;
+mod pki_root_cert;
 mod pki_sign;
 mod policy;
 
@@ -21,6 +22,7 @@ pub(crate) fn all() -> Vec<AnyResource<Api>> {
         AnyResource::new(pki_role::PkiRole),
         AnyResource::new(pki_cert::PkiCert),
         AnyResource::new(pki_sign::PkiSign),
+        AnyResource::new(pki_root_cert::PkiRootCert),
         AnyResource::new(approle_role::ApproleRole),
         AnyResource::new(approle_secret_id::ApproleSecretId),
     ]
@@ -39,6 +41,7 @@ pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
         entry(&pki_role::PkiRole),
         entry(&pki_cert::PkiCert),
         entry(&pki_sign::PkiSign),
+        entry(&pki_root_cert::PkiRootCert),
         entry(&approle_role::ApproleRole),
         entry(&approle_secret_id::ApproleSecretId),
     ]

@@ -1,0 +1,20 @@
+resource "vaultpki_mount" "pki_root" {
+  path                  = "pki-root"
+  type                  = "pki"
+  max_lease_ttl_seconds = 315360000
+}
+
+# The key is generated inside the server and never reaches the state.
+resource "vaultpki_pki_root_cert" "root" {
+  mount           = vaultpki_mount.pki_root.path
+  common_name     = "Example Root CA 2026"
+  organization    = ["Example Corp"]
+  key_type        = "ec"
+  key_bits        = 384
+  ttl             = "87600h"
+  max_path_length = 1
+  issuer_name     = "root-2026"
+  key_name        = "root-2026"
+  # Leave the root on the server when this resource is destroyed (the default).
+  delete_on_destroy = false
+}

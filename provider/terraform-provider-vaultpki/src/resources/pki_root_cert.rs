@@ -1,0 +1,480 @@
+//! `vaultpki_pki_root_cert`: a self-signed root CA generated inside the server
+//! (`<mount>/root/generate/internal`), so its private key never leaves it and never reaches the
+//! state. The ID is the issuer's API path, `<mount>/issuer/<issuer_id>`, and import takes it
+//! (the official provider cannot import a root).
+//!
+//! Everything that shapes the certificate (subject, SANs, key, path length) is read back from
+//! the certificate itself, so import restores it and drift shows. The one input the certificate
+//! cannot give back is `ttl` (only its result, NotAfter): it forces a replacement when it
+//! changes from a value Terraform set, while the first `ttl` after an import is only recorded.
+//! Renaming the issuer or key is done in place.
+//!
+//! Destroying does not delete the root unless `delete_on_destroy = true`: a root CA is the
+//! hardest object of a PKI to get back, so by default destroy only forgets it, and says so.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json, json};
+use tfplugin::{
+    Attribute, AttributePath, Ctx, Diagnostic, Diagnostics, Plan, Resource, Schema, Value,
+};
+
+use crate::api::{Api, Write};
+use crate::diagnostics;
+use crate::functions::describe_pem;
+
+/// The resource type.
+pub(crate) struct PkiRootCert;
+
+/// The state model.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub(crate) struct PkiRootCertState {
+    id: Option<String>,
+    mount: String,
+    common_name: String,
+    organization: Option<Vec<String>>,
+    alt_names: Option<Vec<String>>,
+    ip_sans: Option<Vec<String>>,
+    key_type: Option<String>,
+    key_bits: Option<i64>,
+    max_path_length: Option<i64>,
+    ttl: Option<String>,
+    issuer_name: Option<String>,
+    key_name: Option<String>,
+    delete_on_destroy: Option<bool>,
+    issuer_id: Option<String>,
+    key_id: Option<String>,
+    certificate: Option<String>,
+    serial_number: Option<String>,
+    not_after: Option<String>,
+}
+
+impl Resource for PkiRootCert {
+    type Client = Api;
+    type State = PkiRootCertState;
+
+    fn type_name(&self) -> &str {
+        "vaultpki_pki_root_cert"
+    }
+
+    fn schema(&self) -> Schema {
+        // Read back from the certificate: left out, the server's choice is kept without a diff.
+        let shaped = |a: Attribute| {
+            a.optional_computed()
+                .use_state_for_unknown()
+                .requires_replace()
+        };
+        let kept = |a: Attribute| a.computed().use_state_for_unknown();
+        Schema::new("A root CA generated inside the server (`<mount>/root/generate/internal`): its private key never leaves the server and is never in the state. Changing the subject, SANs, key or TTL plans a replacement. Destroying it deletes the issuer only with `delete_on_destroy = true`; otherwise the root stays on the server and Terraform only forgets it (with a warning saying so).")
+            .attribute(kept(Attribute::string("id", "The issuer's API path, `<mount>/issuer/<issuer_id>`; import takes it.")))
+            .attribute(Attribute::string("mount", "Path of the PKI mount. Changing it replaces the root.").required().requires_replace())
+            .attribute(Attribute::string("common_name", "The subject's common name. Changing it replaces the root.").required().requires_replace())
+            .attribute(shaped(Attribute::string_list("organization", "Subject O values.")))
+            .attribute(shaped(Attribute::string_list("alt_names", "DNS subject alternative names (the server adds a hostname-like common name unless it is listed).")))
+            .attribute(shaped(Attribute::string_list("ip_sans", "IP subject alternative names.")))
+            .attribute(shaped(Attribute::string("key_type", "Key type: `rsa`, `ec` or `ed25519` (server default `rsa`).")))
+            .attribute(shaped(Attribute::number("key_bits", "Key size (RSA) or curve size (EC); left out, the type's default.")))
+            .attribute(shaped(Attribute::number("max_path_length", "Maximum number of intermediate CAs below this root; -1 (the default) for no limit.")))
+            .attribute(Attribute::string("ttl", "Requested lifetime, e.g. `87600h`. Changing it replaces the root; after an import the first value is only recorded (the certificate keeps its NotAfter)."))
+            .attribute(Attribute::string("issuer_name", "Name of the new issuer. Changing it renames the issuer in place.").optional_computed().use_state_for_unknown())
+            .attribute(Attribute::string("key_name", "Name of the new key. Changing it renames the key in place.").optional_computed().use_state_for_unknown())
+            .attribute(Attribute::bool("delete_on_destroy", "Delete the issuer from the server when the resource is destroyed or replaced (default false: the root is left on the server and Terraform only forgets it)."))
+            .attribute(kept(Attribute::string("issuer_id", "The issuer's ID.")))
+            .attribute(kept(Attribute::string("key_id", "The ID of the issuer's key (which stays in the server).")))
+            .attribute(kept(Attribute::string("certificate", "The root certificate (PEM).")))
+            .attribute(kept(Attribute::string("serial_number", "The serial number, colon-separated hex.")))
+            .attribute(kept(Attribute::string("not_after", "NotAfter of the certificate (RFC 3339, UTC).")))
+    }
+
+    fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
+        if plan.is_create() || plan.is_destroy() {
+            return Diagnostics::new();
+        }
+        // `ttl` cannot be read back: after an import it is null, and recording the configured
+        // value must not replace a root that is already right.
+        let prior = plan.prior.attr("ttl");
+        if !prior.is_null() && plan.planned.attr("ttl") != prior {
+            plan.requires_replace.push(AttributePath::root("ttl"));
+        }
+        Diagnostics::new()
+    }
+
+    async fn create(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        plan: PkiRootCertState,
+    ) -> Result<PkiRootCertState, Diagnostics> {
+        let api = ctx.client()?;
+        let mount = plan.mount.trim_matches('/');
+        let path = format!("{mount}/root/generate/internal");
+        let mut body = Map::new();
+        body.insert("common_name".into(), json!(plan.common_name));
+        for (name, list) in [
+            ("organization", &plan.organization),
+            ("alt_names", &plan.alt_names),
+            ("ip_sans", &plan.ip_sans),
+        ] {
+            if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
+                body.insert(name.into(), json!(l.join(",")));
+            }
+        }
+        for (name, v) in [
+            ("key_type", plan.key_type.as_ref().map(|v| json!(v))),
+            ("key_bits", plan.key_bits.map(|v| json!(v))),
+            ("max_path_length", plan.max_path_length.map(|v| json!(v))),
+            ("ttl", plan.ttl.as_ref().map(|v| json!(v))),
+            ("issuer_name", plan.issuer_name.as_ref().map(|v| json!(v))),
+            ("key_name", plan.key_name.as_ref().map(|v| json!(v))),
+        ] {
+            if let Some(v) = v {
+                body.insert(name.into(), v);
+            }
+        }
+        let action = format!("generate the root CA {:?} with {path}", plan.common_name);
+        let answer = api
+            .write(&action, &path, &Json::Object(body), Write::Creates)
+            .await?;
+        let issuer_id = answer
+            .as_ref()
+            .and_then(|a| a.pointer("/data/issuer_id"))
+            .and_then(Json::as_str)
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no issuer_id"))?
+            .to_owned();
+        let state = PkiRootCertState {
+            issuer_id: Some(issuer_id),
+            ..plan
+        };
+        fetch(api, state).await?.ok_or_else(|| {
+            diagnostics::unexpected_response(
+                &action,
+                &path,
+                "the issuer is gone right after creating it",
+            )
+        })
+    }
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        state: PkiRootCertState,
+    ) -> Result<Option<PkiRootCertState>, Diagnostics> {
+        fetch(ctx.client()?, state).await
+    }
+
+    async fn update(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        prior: PkiRootCertState,
+        plan: PkiRootCertState,
+    ) -> Result<PkiRootCertState, Diagnostics> {
+        let api = ctx.client()?;
+        let mount = plan.mount.trim_matches('/').to_owned();
+        let mount = mount.as_str();
+        let issuer_id = prior.issuer_id.clone().unwrap_or_default();
+        if plan.issuer_name.is_some() && plan.issuer_name != prior.issuer_name {
+            rename_issuer(
+                api,
+                mount,
+                &issuer_id,
+                plan.issuer_name.as_deref().unwrap_or(""),
+            )
+            .await?;
+        }
+        if plan.key_name.is_some() && plan.key_name != prior.key_name {
+            let key_id = prior.key_id.clone().unwrap_or_default();
+            let path = format!("{mount}/key/{key_id}");
+            api.write(
+                &format!("rename the key {path}"),
+                &path,
+                &json!({ "key_name": plan.key_name }),
+                Write::SetsState,
+            )
+            .await?;
+        }
+        let state = PkiRootCertState {
+            issuer_id: prior.issuer_id,
+            key_id: prior.key_id,
+            ..plan
+        };
+        let path = issuer_path(mount, &issuer_id);
+        fetch(api, state).await?.ok_or_else(|| {
+            diagnostics::unexpected_response("update the root CA", &path, "the issuer is gone")
+        })
+    }
+
+    async fn delete(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        state: PkiRootCertState,
+    ) -> Result<(), Diagnostics> {
+        let api = ctx.client()?;
+        let path = issuer_path(&state.mount, state.issuer_id.as_deref().unwrap_or_default());
+        if state.delete_on_destroy == Some(true) {
+            return api
+                .delete(&format!("delete the root CA issuer {path}"), &path)
+                .await;
+        }
+        ctx.diagnostics
+            .push(issuer_left_on_server("root CA", &path));
+        Ok(())
+    }
+
+    async fn import(
+        &self,
+        _ctx: &mut Ctx<'_, Api>,
+        id: &str,
+    ) -> Result<PkiRootCertState, Diagnostics> {
+        let (mount, issuer) = split_issuer_id("vaultpki_pki_root_cert", id)?;
+        Ok(PkiRootCertState {
+            id: None,
+            mount: mount.to_owned(),
+            common_name: String::new(),
+            organization: None,
+            alt_names: None,
+            ip_sans: None,
+            key_type: None,
+            key_bits: None,
+            max_path_length: None,
+            ttl: None,
+            issuer_name: None,
+            key_name: None,
+            delete_on_destroy: None,
+            issuer_id: Some(issuer.to_owned()),
+            key_id: None,
+            certificate: None,
+            serial_number: None,
+            not_after: None,
+        })
+    }
+}
+
+/// `<mount>/issuer/<ref>`.
+pub(super) fn issuer_path(mount: &str, issuer: &str) -> String {
+    format!("{}/issuer/{issuer}", mount.trim_matches('/'))
+}
+
+/// Splits an import ID `<mount>/issuer/<ref>` (the mount may be nested, `pki/int/eu`).
+pub(super) fn split_issuer_id<'a>(
+    type_name: &str,
+    id: &'a str,
+) -> Result<(&'a str, &'a str), Diagnostics> {
+    let bad = || diagnostics::bad_import_id(type_name, id, "<mount>/issuer/<issuer_id>");
+    let (mount, issuer) = id
+        .trim_matches('/')
+        .rsplit_once("/issuer/")
+        .ok_or_else(bad)?;
+    if mount.is_empty() || issuer.is_empty() || issuer.contains('/') {
+        return Err(bad());
+    }
+    Ok((mount, issuer))
+}
+
+/// The warning when destroy leaves a CA issuer on the server.
+pub(super) fn issuer_left_on_server(what: &str, path: &str) -> Diagnostic {
+    Diagnostic::warning(
+        format!("The {what} was left on the server"),
+        format!(
+            "`delete_on_destroy` is not true, so destroying only removed it from the Terraform state; the issuer is still at {path}, with its key. Delete it there if it is no longer needed, or set `delete_on_destroy = true` and apply before destroying."
+        ),
+    )
+}
+
+/// Renames an issuer without resetting its other settings: a POST to `<mount>/issuer/<ref>`
+/// resets every field it does not carry, so the current ones are sent along.
+pub(super) async fn rename_issuer(
+    api: &Api,
+    mount: &str,
+    issuer: &str,
+    name: &str,
+) -> Result<(), Diagnostics> {
+    let path = issuer_path(mount, issuer);
+    let action = format!("rename the issuer {path}");
+    let current = api.read(&action, &path).await?.ok_or_else(|| {
+        diagnostics::unexpected_response(&action, &path, "the issuer does not exist")
+    })?;
+    let mut body = Map::new();
+    for key in [
+        "leaf_not_after_behavior",
+        "usage",
+        "manual_chain",
+        "revocation_signature_algorithm",
+        "issuing_certificates",
+        "crl_distribution_points",
+        "ocsp_servers",
+        "delta_crl_distribution_points",
+        "enable_aia_url_templating",
+    ] {
+        if let Some(v) = current.get(key).filter(|v| !v.is_null()) {
+            body.insert(key.into(), v.clone());
+        }
+    }
+    body.insert("issuer_name".into(), json!(name));
+    api.write(&action, &path, &Json::Object(body), Write::SetsState)
+        .await?;
+    Ok(())
+}
+
+/// Reads the issuer (and its key's name) and completes `state` from its certificate, keeping
+/// configured lists that mean the same as what the certificate says.
+async fn fetch(
+    api: &Api,
+    state: PkiRootCertState,
+) -> Result<Option<PkiRootCertState>, Diagnostics> {
+    let mount = state.mount.trim_matches('/').to_owned();
+    let issuer_ref = state.issuer_id.clone().unwrap_or_default();
+    let path = issuer_path(&mount, &issuer_ref);
+    let Some(data) = api.read(&format!("read the issuer {path}"), &path).await? else {
+        return Ok(None);
+    };
+    let text = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
+    let action = format!("read the issuer {path}");
+    let certificate = text("certificate")
+        .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no certificate"))?;
+    let issuer_id = text("issuer_id")
+        .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no issuer_id"))?;
+    let key_id = text("key_id").unwrap_or_default();
+    let key_name = if key_id.is_empty() {
+        Some(String::new())
+    } else {
+        let key_path = format!("{mount}/key/{key_id}");
+        api.read(&format!("read the key {key_path}"), &key_path)
+            .await?
+            .and_then(|k| k.get("key_name").and_then(Json::as_str).map(str::to_owned))
+    };
+    let facts = describe_pem(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
+    let common_name = facts
+        .attr("common_name")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let strings = |name: &str| -> Vec<String> {
+        match facts.attr(name) {
+            Value::List(items) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    Ok(Some(PkiRootCertState {
+        id: Some(issuer_path(&mount, &issuer_id)),
+        organization: Some(keep_if_same(
+            state.organization,
+            strings("organization"),
+            None,
+        )),
+        alt_names: Some(keep_if_same(
+            state.alt_names,
+            strings("dns_names"),
+            Some(&common_name),
+        )),
+        ip_sans: Some(keep_if_same(state.ip_sans, strings("ip_addresses"), None)),
+        key_type: facts.attr("key_algorithm").as_str().map(str::to_owned),
+        key_bits: facts.attr("key_bits").as_i64(),
+        max_path_length: Some(facts.attr("max_path_length").as_i64().unwrap_or(-1)),
+        issuer_name: text("issuer_name"),
+        key_name,
+        issuer_id: Some(issuer_id),
+        key_id: Some(key_id),
+        serial_number: Some(
+            facts
+                .attr("serial_number")
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        not_after: facts.attr("not_after").as_str().map(str::to_owned),
+        certificate: Some(certificate),
+        common_name,
+        mount: state.mount,
+        ttl: state.ttl,
+        delete_on_destroy: state.delete_on_destroy,
+    }))
+}
+
+/// `prior` when it names the same set as `server` (also when the server added `implied`, the
+/// common name it puts among the DNS SANs), else `server`.
+fn keep_if_same(
+    prior: Option<Vec<String>>,
+    server: Vec<String>,
+    implied: Option<&str>,
+) -> Vec<String> {
+    let Some(prior) = prior else { return server };
+    let canon = |v: &[String]| {
+        let mut v: Vec<String> = v.iter().map(|s| s.to_ascii_lowercase()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let want = canon(&server);
+    let mut with_implied = prior.clone();
+    with_implied.extend(implied.map(str::to_owned));
+    if canon(&prior) == want || canon(&with_implied) == want {
+        prior
+    } else {
+        server
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_is_well_formed() {
+        PkiRootCert.schema().check().unwrap();
+    }
+
+    #[test]
+    fn import_ids_may_have_nested_mounts() {
+        assert_eq!(
+            split_issuer_id("t", "pki/int/eu/issuer/abc").unwrap(),
+            ("pki/int/eu", "abc")
+        );
+        assert_eq!(
+            split_issuer_id("t", "/pki/issuer/abc/").unwrap(),
+            ("pki", "abc")
+        );
+        for bad in [
+            "pki",
+            "pki/issuer/",
+            "issuer/abc",
+            "pki/issuer/a/b",
+            "pki/issuers/abc",
+        ] {
+            assert!(split_issuer_id("t", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn configured_lists_survive_the_servers_spelling_and_implied_common_name() {
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        let prior = Some(s(&["b.test", "A.test"]));
+        assert_eq!(
+            keep_if_same(prior.clone(), s(&["a.test", "b.test"]), None),
+            s(&["b.test", "A.test"])
+        );
+        assert_eq!(
+            keep_if_same(
+                prior.clone(),
+                s(&["root.test", "a.test", "b.test"]),
+                Some("root.test")
+            ),
+            s(&["b.test", "A.test"])
+        );
+        // A real difference shows.
+        assert_eq!(keep_if_same(prior, s(&["c.test"]), None), s(&["c.test"]));
+        // Nothing configured (import): the certificate's names.
+        assert_eq!(keep_if_same(None, s(&["x.test"]), None), s(&["x.test"]));
+    }
+
+    #[test]
+    fn the_warning_names_the_path_and_the_switch() {
+        let d = issuer_left_on_server("root CA", "pki/issuer/abc");
+        let text = format!("{d:?}");
+        assert!(
+            text.contains("pki/issuer/abc") && text.contains("delete_on_destroy"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,349 @@
+//! Acceptance tests for the CA hierarchy of `terraform-provider-vaultpki` (issue 6), through the
+//! real `terraform` against the shared OpenBao node: the provider functions in a plan with no
+//! server at all (checked against certificates the `openssl` CLI made), and
+//! `vaultpki_pki_root_cert` in the full sequence (apply and check through the server's API,
+//! empty plans with and without refresh, import and compare, update in place, a replacement
+//! planned for a TTL change, destroy that leaves the root by default and deletes it with
+//! `delete_on_destroy`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+use vaultpki_tests::{Terraform, bin_path, env, planned_changes, unique_name};
+
+const SOURCE: &str = "vaultpki/vaultpki";
+
+fn provider_dir() -> PathBuf {
+    bin_path("terraform-provider-vaultpki")
+        .parent()
+        .expect("the provider binary has a parent directory")
+        .to_path_buf()
+}
+
+fn terraform_at(addr: &str, token: &str) -> Terraform {
+    Terraform::new()
+        .with_provider(SOURCE, &provider_dir())
+        .with_env("VAULT_ADDR", addr)
+        .with_env("VAULT_TOKEN", token)
+}
+
+fn terraform() -> Terraform {
+    terraform_at(&env().addr, &env().token)
+}
+
+fn config(body: &str) -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    vaultpki = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n\nprovider \"vaultpki\" {{}}\n\n{body}"
+    )
+}
+
+/// `bao read -format=json <path>`'s `data`, or `None` when the read fails (gone).
+fn bao_read(path: &str) -> Option<Value> {
+    let out = env().bao(&["read", "-format=json", path]).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let v: Value = serde_json::from_slice(&out.stdout).ok()?;
+    v.get("data").cloned()
+}
+
+/// Runs the `openssl` CLI in `dir` and requires success.
+fn openssl(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl CLI runs (install openssl)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A root and a leaf it signed, made by the openssl CLI: (root PEM, leaf PEM).
+fn openssl_root_and_leaf(dir: &Path) -> (String, String) {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let mut root = vec!["req", "-x509", "-keyout", "root.key", "-out", "root.pem"];
+    root.extend(ec);
+    root.extend([
+        "-subj",
+        "/CN=Offline Test Root/O=Example Corp",
+        "-days",
+        "30",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE,pathlen:1",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(dir, &root);
+    let mut csr = vec!["req", "-new", "-keyout", "leaf.key", "-out", "leaf.csr"];
+    csr.extend(ec);
+    csr.extend(["-subj", "/CN=web.example.test"]);
+    openssl(dir, &csr);
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:web.example.test,DNS:www.example.test,IP:192.0.2.7\nbasicConstraints=CA:FALSE\n",
+    )
+    .expect("write leaf.ext");
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "root.pem",
+            "-CAkey",
+            "root.key",
+            "-CAcreateserial",
+            "-days",
+            "10",
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "leaf.pem",
+        ],
+    );
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("read a PEM file");
+    (read("root.pem"), read("leaf.pem"))
+}
+
+/// Both functions run in plan and apply with no server: the provider points at a closed port.
+#[test]
+fn functions_describe_and_verify_certificates_without_a_server() {
+    let tf = terraform_at("http://127.0.0.1:9", "unused");
+    let (root, leaf) = openssl_root_and_leaf(tf.dir());
+    let (_, other_leaf) = {
+        let other = tempfile::tempdir().expect("a temp dir");
+        openssl_root_and_leaf(other.path())
+    };
+    tf.write_file("root.pem", &root);
+    tf.write_file("leaf.pem", &leaf);
+    tf.write_file("other_leaf.pem", &other_leaf);
+    tf.write_config(&config(
+        r#"
+locals {
+  leaf = provider::vaultpki::certificate_info(file("${path.module}/leaf.pem"))
+  root = provider::vaultpki::certificate_info(file("${path.module}/root.pem"))
+}
+
+output "leaf" { value = local.leaf }
+output "root" { value = local.root }
+output "leaf_valid" {
+  value = provider::vaultpki::certificate_chain_valid(file("${path.module}/leaf.pem"), file("${path.module}/root.pem"))
+}
+output "other_leaf_valid" {
+  value = provider::vaultpki::certificate_chain_valid(file("${path.module}/other_leaf.pem"), file("${path.module}/root.pem"))
+}
+"#,
+    ));
+    // The plan already knows the values: functions need no server.
+    let plan = tf.plan();
+    let planned = |name: &str| {
+        plan.pointer(&format!("/planned_values/outputs/{name}/value"))
+            .cloned()
+            .unwrap_or_else(|| panic!("output {name} is not known at plan time:\n{plan:#}"))
+    };
+    assert_eq!(planned("leaf_valid"), json!(true));
+    assert_eq!(planned("other_leaf_valid"), json!(false));
+    tf.apply();
+    let info = tf.output("leaf");
+    // Compare with what the openssl CLI says about the same certificate.
+    let serial = openssl(tf.dir(), &["x509", "-in", "leaf.pem", "-noout", "-serial"]);
+    let serial_hex = serial
+        .trim()
+        .trim_start_matches("serial=")
+        .to_ascii_lowercase();
+    let ours: String = info["serial_number"]
+        .as_str()
+        .expect("serial_number")
+        .replace(':', "");
+    assert_eq!(
+        ours.trim_start_matches('0'),
+        serial_hex.trim_start_matches('0')
+    );
+    assert_eq!(info["common_name"], json!("web.example.test"));
+    assert_eq!(
+        info["issuer"],
+        json!("CN=Offline Test Root, O=Example Corp")
+    );
+    assert_eq!(
+        info["dns_names"],
+        json!(["web.example.test", "www.example.test"])
+    );
+    assert_eq!(info["ip_addresses"], json!(["192.0.2.7"]));
+    assert_eq!(info["is_ca"], json!(false));
+    assert_eq!(info["key_algorithm"], json!("ec"));
+    assert_eq!(info["key_bits"], json!(256));
+    let root_info = tf.output("root");
+    assert_eq!(root_info["is_ca"], json!(true));
+    assert_eq!(root_info["max_path_length"], json!(1));
+    assert_eq!(root_info["organization"], json!(["Example Corp"]));
+    assert_eq!(tf.output("leaf_valid"), json!(true));
+    assert_eq!(tf.output("other_leaf_valid"), json!(false));
+}
+
+/// A PKI mount made out of band, so destroying the root resource can be checked against it.
+fn pki_mount(prefix: &str) -> String {
+    let mount = unique_name(prefix);
+    env().bao_ok(&["secrets", "enable", &format!("-path={mount}"), "pki"]);
+    env().bao_ok(&["secrets", "tune", "-max-lease-ttl=87600h", &mount]);
+    mount
+}
+
+fn root_config(mount: &str, issuer_name: &str, ttl: &str, delete_on_destroy: bool) -> String {
+    config(&format!(
+        r#"
+resource "vaultpki_pki_root_cert" "root" {{
+  mount             = "{mount}"
+  common_name       = "Acceptance Root {mount}"
+  organization      = ["Example Corp"]
+  key_type          = "ec"
+  key_bits          = 256
+  ttl               = "{ttl}"
+  max_path_length   = 1
+  issuer_name       = "{issuer_name}"
+  key_name          = "key-{issuer_name}"
+  delete_on_destroy = {delete_on_destroy}
+}}
+
+output "info" {{
+  value = provider::vaultpki::certificate_info(vaultpki_pki_root_cert.root.certificate)
+}}
+"#
+    ))
+}
+
+#[test]
+fn root_cert_full_sequence() {
+    let mount = pki_mount("ca-root");
+    let tf = terraform();
+    tf.write_config(&root_config(&mount, "root-a", "8760h", false));
+    tf.apply();
+
+    // Check through the server's own API.
+    let state = tf.resource("vaultpki_pki_root_cert.root");
+    let issuer_id = state["issuer_id"].as_str().expect("issuer_id").to_owned();
+    let id = format!("{mount}/issuer/{issuer_id}");
+    assert_eq!(state["id"], json!(id));
+    let issuer = bao_read(&id).expect("the issuer exists");
+    assert_eq!(issuer["issuer_name"], json!("root-a"));
+    assert_eq!(
+        issuer["certificate"].as_str().map(str::trim),
+        state["certificate"].as_str().map(str::trim)
+    );
+    let key = bao_read(&format!(
+        "{mount}/key/{}",
+        state["key_id"].as_str().expect("key_id")
+    ))
+    .expect("the key exists");
+    assert_eq!(key["key_type"], json!("ec"));
+    assert_eq!(key["key_name"], json!("key-root-a"));
+    // No private key anywhere in the state.
+    let whole = tf.state().to_string();
+    assert!(
+        !whole.contains("PRIVATE KEY"),
+        "a private key reached the state"
+    );
+    // The certificate, read by openssl.
+    tf.write_file(
+        "root.pem",
+        state["certificate"].as_str().expect("certificate"),
+    );
+    let text = openssl(tf.dir(), &["x509", "-in", "root.pem", "-noout", "-text"]);
+    assert!(
+        text.contains(&format!("CN = Acceptance Root {mount}")),
+        "{text}"
+    );
+    assert!(text.contains("CA:TRUE, pathlen:1"), "{text}");
+    let info = tf.output("info");
+    assert_eq!(info["is_ca"], json!(true));
+    assert_eq!(info["max_path_length"], json!(1));
+
+    tf.assert_plan_empty();
+
+    // Import by the issuer's API path; ttl and delete_on_destroy are configuration only.
+    let imported = tf.import_and_compare(
+        "vaultpki_pki_root_cert.root",
+        &id,
+        &["ttl", "delete_on_destroy"],
+    );
+    drop(imported);
+
+    // Rename the issuer and its key in place, keeping issuer settings made outside Terraform.
+    env().bao_ok(&[
+        "write",
+        &id,
+        "issuer_name=root-a",
+        "leaf_not_after_behavior=truncate",
+    ]);
+    tf.write_config(&root_config(&mount, "root-b", "8760h", false));
+    tf.apply();
+    let after = tf.resource("vaultpki_pki_root_cert.root");
+    assert_eq!(
+        after["issuer_id"],
+        json!(issuer_id),
+        "a rename must not replace the root"
+    );
+    let issuer = bao_read(&id).expect("the issuer exists");
+    assert_eq!(issuer["issuer_name"], json!("root-b"));
+    assert_eq!(issuer["leaf_not_after_behavior"], json!("truncate"));
+    let key = bao_read(&format!(
+        "{mount}/key/{}",
+        after["key_id"].as_str().expect("key_id")
+    ))
+    .expect("the key exists");
+    assert_eq!(key["key_name"], json!("key-root-b"));
+    tf.assert_plan_empty();
+
+    // A new TTL plans a replacement (not applied).
+    tf.write_config(&root_config(&mount, "root-b", "4380h", false));
+    let changes = planned_changes(&tf.plan());
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].0, "vaultpki_pki_root_cert.root");
+    let mut actions = changes[0].1.clone();
+    actions.sort();
+    assert_eq!(
+        actions,
+        ["create", "delete"],
+        "a TTL change must replace the root"
+    );
+
+    // Destroy without delete_on_destroy: the root stays, and terraform says so.
+    tf.write_config(&root_config(&mount, "root-b", "8760h", false));
+    let out = tf.run_ok(&["destroy", "-input=false", "-no-color", "-auto-approve"]);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("was left on the server"), "{said}");
+    assert!(said.contains(&id), "{said}");
+    assert!(bao_read(&id).is_some(), "the root must stay on the server");
+
+    // With delete_on_destroy it is gone.
+    tf.write_config(&root_config(&mount, "root-c", "8760h", true));
+    tf.apply();
+    let second = tf.resource("vaultpki_pki_root_cert.root");
+    let second_id = second["id"].as_str().expect("id").to_owned();
+    assert_ne!(second_id, id);
+    tf.destroy();
+    assert!(
+        bao_read(&second_id).is_none(),
+        "delete_on_destroy must delete the issuer"
+    );
+    assert!(
+        bao_read(&id).is_some(),
+        "the first root is not this resource's to delete"
+    );
+}
