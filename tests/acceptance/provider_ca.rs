@@ -347,3 +347,233 @@ fn root_cert_full_sequence() {
         "the first root is not this resource's to delete"
     );
 }
+
+/// An offline root made by the openssl CLI in `dir` (`offline.pem`, `offline.key`).
+fn openssl_offline_root(dir: &Path) -> String {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "offline.key",
+            "-out",
+            "offline.pem",
+            "-subj",
+            "/CN=Offline Root For Acceptance/O=Example Corp",
+            "-days",
+            "60",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    std::fs::read_to_string(dir.join("offline.pem")).expect("read offline.pem")
+}
+
+fn hierarchy_config(root_mount: &str, int_mount: &str, key_name: &str, signed: bool) -> String {
+    let mut body = format!(
+        r#"
+resource "vaultpki_pki_root_cert" "root" {{
+  mount             = "{root_mount}"
+  common_name       = "In-Server Root {root_mount}"
+  key_type          = "ec"
+  ttl               = "8760h"
+  delete_on_destroy = true
+}}
+
+resource "vaultpki_pki_intermediate_csr" "int" {{
+  mount        = "{int_mount}"
+  common_name  = "Acceptance Intermediate {int_mount}"
+  organization = ["Example Corp"]
+  key_type     = "ec"
+  key_bits     = 256
+  key_name     = "{key_name}"
+}}
+
+output "csr" {{
+  value = vaultpki_pki_intermediate_csr.int.csr
+}}
+"#
+    );
+    if signed {
+        body.push_str(&format!(
+            r#"
+resource "vaultpki_pki_intermediate_set_signed" "int" {{
+  mount             = "{int_mount}"
+  certificate       = "${{file("${{path.module}}/int.pem")}}${{file("${{path.module}}/offline.pem")}}"
+  delete_on_destroy = true
+}}
+
+resource "vaultpki_pki_role" "web" {{
+  mount            = "{int_mount}"
+  name             = "web"
+  issuer_ref       = vaultpki_pki_intermediate_set_signed.int.issuer_id
+  allowed_domains  = ["example.test"]
+  allow_subdomains = true
+  max_ttl          = 3600
+  key_type         = "ec"
+  key_bits         = 256
+}}
+
+resource "vaultpki_pki_cert" "web" {{
+  mount       = "{int_mount}"
+  role        = vaultpki_pki_role.web.name
+  common_name = "web.example.test"
+  ttl         = "30m"
+}}
+
+output "leaf" {{
+  value = vaultpki_pki_cert.web.certificate
+}}
+
+output "leaf_valid" {{
+  value = provider::vaultpki::certificate_chain_valid(
+    vaultpki_pki_cert.web.certificate,
+    vaultpki_pki_intermediate_set_signed.int.certificate,
+  )
+}}
+"#
+        ));
+    }
+    config(&body)
+}
+
+/// The end-to-end hierarchy: a root in one mount, an intermediate CSR in a second, signed
+/// outside the server by an openssl "offline root", set back, a certificate issued through a
+/// role on the intermediate, and `openssl verify` accepts it against the offline root.
+#[test]
+fn intermediate_signed_offline_full_sequence() {
+    let root_mount = pki_mount("ca-r");
+    let int_mount = pki_mount("ca-i");
+    let tf = terraform();
+    tf.write_config(&hierarchy_config(&root_mount, &int_mount, "int-a", false));
+    tf.apply();
+    tf.assert_plan_empty();
+
+    // The CSR: its key is in the server, the CSR is for that key.
+    let csr_state = tf.resource("vaultpki_pki_intermediate_csr.int");
+    let key_id = csr_state["key_id"].as_str().expect("key_id").to_owned();
+    assert_eq!(csr_state["id"], json!(format!("{int_mount}/key/{key_id}")));
+    let key = bao_read(&format!("{int_mount}/key/{key_id}")).expect("the key exists");
+    assert_eq!(key["key_name"], json!("int-a"));
+    assert_eq!(key["key_type"], json!("ec"));
+    let csr = tf.output("csr");
+    tf.write_file("int.csr", csr.as_str().expect("csr is a string"));
+    let subject = openssl(
+        tf.dir(),
+        &["req", "-in", "int.csr", "-noout", "-verify", "-subject"],
+    );
+    assert!(
+        subject.contains(&format!("CN = Acceptance Intermediate {int_mount}")),
+        "{subject}"
+    );
+
+    // Rename the key in place.
+    tf.write_config(&hierarchy_config(&root_mount, &int_mount, "int-b", false));
+    tf.apply();
+    assert_eq!(
+        tf.resource("vaultpki_pki_intermediate_csr.int")["key_id"],
+        json!(key_id)
+    );
+    let key = bao_read(&format!("{int_mount}/key/{key_id}")).expect("the key exists");
+    assert_eq!(key["key_name"], json!("int-b"));
+
+    // Sign offline.
+    openssl_offline_root(tf.dir());
+    tf.write_file(
+        "int.ext",
+        "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+    );
+    openssl(
+        tf.dir(),
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "int.csr",
+            "-CA",
+            "offline.pem",
+            "-CAkey",
+            "offline.key",
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-extfile",
+            "int.ext",
+            "-out",
+            "int.pem",
+        ],
+    );
+
+    // Set it back, issue through a role on it.
+    tf.write_config(&hierarchy_config(&root_mount, &int_mount, "int-b", true));
+    tf.apply();
+    tf.assert_plan_empty();
+    let signed = tf.resource("vaultpki_pki_intermediate_set_signed.int");
+    let issuer_id = signed["issuer_id"].as_str().expect("issuer_id").to_owned();
+    let id = format!("{int_mount}/issuer/{issuer_id}");
+    assert_eq!(signed["id"], json!(id));
+    assert_eq!(signed["key_id"], json!(key_id));
+    assert!(
+        signed["imported_issuers"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|i| i == &json!(issuer_id))),
+        "{signed:#}"
+    );
+    let issuer = bao_read(&id).expect("the intermediate issuer exists");
+    assert_eq!(issuer["key_id"], json!(key_id));
+    let int_pem = std::fs::read_to_string(tf.dir().join("int.pem")).expect("int.pem");
+    assert_eq!(
+        issuer["certificate"].as_str().map(str::trim),
+        Some(int_pem.trim())
+    );
+
+    // The leaf verifies with the openssl CLI against the offline root plus the chain.
+    tf.write_file("leaf.pem", tf.output("leaf").as_str().expect("leaf PEM"));
+    let verified = openssl(
+        tf.dir(),
+        &[
+            "verify",
+            "-CAfile",
+            "offline.pem",
+            "-untrusted",
+            "int.pem",
+            "leaf.pem",
+        ],
+    );
+    assert!(verified.contains("leaf.pem: OK"), "{verified}");
+    assert_eq!(tf.output("leaf_valid"), json!(true));
+    // No private key of a CA in the state (the leaf's own key is vaultpki_pki_cert's).
+    let state = tf.state();
+    for address in [
+        "vaultpki_pki_root_cert.root",
+        "vaultpki_pki_intermediate_csr.int",
+        "vaultpki_pki_intermediate_set_signed.int",
+    ] {
+        let r = tf.resource(address).to_string();
+        assert!(!r.contains("PRIVATE KEY"), "{address} holds a private key");
+    }
+    drop(state);
+
+    // Import the signed intermediate by its issuer path.
+    tf.import_and_compare(
+        "vaultpki_pki_intermediate_set_signed.int",
+        &id,
+        &["delete_on_destroy", "imported_issuers"],
+    );
+
+    // Destroy: delete_on_destroy removes the issuers; the CSR's key is left for nobody now,
+    // but the CSR resource never deletes it.
+    tf.destroy();
+    assert!(
+        bao_read(&id).is_none(),
+        "delete_on_destroy must delete the intermediate issuer"
+    );
+}

@@ -8,6 +8,8 @@ mod approle_role;
 mod approle_secret_id;
 mod mount;
 mod pki_cert;
+mod pki_intermediate_csr;
+mod pki_intermediate_set_signed;
 mod pki_role;
 mod pki_root_cert;
 mod pki_sign;
@@ -23,6 +25,8 @@ pub(crate) fn all() -> Vec<AnyResource<Api>> {
         AnyResource::new(pki_cert::PkiCert),
         AnyResource::new(pki_sign::PkiSign),
         AnyResource::new(pki_root_cert::PkiRootCert),
+        AnyResource::new(pki_intermediate_csr::PkiIntermediateCsr),
+        AnyResource::new(pki_intermediate_set_signed::PkiIntermediateSetSigned),
         AnyResource::new(approle_role::ApproleRole),
         AnyResource::new(approle_secret_id::ApproleSecretId),
     ]
@@ -42,6 +46,8 @@ pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
         entry(&pki_cert::PkiCert),
         entry(&pki_sign::PkiSign),
         entry(&pki_root_cert::PkiRootCert),
+        entry(&pki_intermediate_csr::PkiIntermediateCsr),
+        entry(&pki_intermediate_set_signed::PkiIntermediateSetSigned),
         entry(&approle_role::ApproleRole),
         entry(&approle_secret_id::ApproleSecretId),
     ]

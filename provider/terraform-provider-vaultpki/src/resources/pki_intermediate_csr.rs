@@ -1,0 +1,217 @@
+//! `vaultpki_pki_intermediate_csr`: a key generated inside the server and a CSR for it
+//! (`<mount>/intermediate/generate/internal`), to be signed by a root elsewhere (another mount,
+//! or an offline root) and set back with `vaultpki_pki_intermediate_set_signed`. The key never
+//! leaves the server; only the CSR (public) and the key's ID reach the state.
+//!
+//! The server keeps the key, not the CSR, so the resource's object is the key
+//! (`<mount>/key/<key_id>`): a key deleted outside Terraform drops the resource from the state.
+//! Import is refused, because the CSR and the subject it was made for cannot be read back.
+//! Destroying it leaves the key on the server: once the signed certificate is set, the
+//! intermediate issuer signs with it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json, json};
+use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema};
+
+use crate::api::{Api, Write};
+use crate::diagnostics;
+
+/// The resource type.
+pub(crate) struct PkiIntermediateCsr;
+
+/// The state model.
+#[derive(Serialize, Deserialize, Debug)]
+pub(crate) struct PkiIntermediateCsrState {
+    id: Option<String>,
+    mount: String,
+    common_name: String,
+    organization: Option<Vec<String>>,
+    alt_names: Option<Vec<String>>,
+    ip_sans: Option<Vec<String>>,
+    key_type: Option<String>,
+    key_bits: Option<i64>,
+    key_name: Option<String>,
+    csr: Option<String>,
+    key_id: Option<String>,
+}
+
+impl Resource for PkiIntermediateCsr {
+    type Client = Api;
+    type State = PkiIntermediateCsrState;
+
+    fn type_name(&self) -> &str {
+        "vaultpki_pki_intermediate_csr"
+    }
+
+    fn schema(&self) -> Schema {
+        let replace = |a: Attribute| a.requires_replace();
+        let kept = |a: Attribute| a.computed().use_state_for_unknown();
+        Schema::new("A key generated inside the server and a certificate signing request for it (`<mount>/intermediate/generate/internal`). The key never leaves the server; sign `csr` with the parent CA and set the result back with `vaultpki_pki_intermediate_set_signed`. Changing the subject or key creates a new key and CSR. Destroying it leaves the key on the server (the intermediate issuer signs with it). Import is not supported: the server does not keep the CSR.")
+            .attribute(kept(Attribute::string("id", "The key's API path, `<mount>/key/<key_id>`.")))
+            .attribute(replace(Attribute::string("mount", "Path of the PKI mount.").required()))
+            .attribute(replace(Attribute::string("common_name", "The requested subject common name.").required()))
+            .attribute(replace(Attribute::string_list("organization", "Requested subject O values.")))
+            .attribute(replace(Attribute::string_list("alt_names", "Requested DNS subject alternative names.")))
+            .attribute(replace(Attribute::string_list("ip_sans", "Requested IP subject alternative names.")))
+            .attribute(replace(Attribute::string("key_type", "Key type: `rsa` (server default), `ec` or `ed25519`.")))
+            .attribute(replace(Attribute::number("key_bits", "Key size (RSA) or curve size (EC); left out, the type's default.")))
+            .attribute(Attribute::string("key_name", "Name of the new key. Changing it renames the key in place.").optional_computed().use_state_for_unknown())
+            .attribute(kept(Attribute::string("csr", "The certificate signing request (PEM).")))
+            .attribute(kept(Attribute::string("key_id", "The ID of the key in the server.")))
+    }
+
+    async fn create(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        plan: PkiIntermediateCsrState,
+    ) -> Result<PkiIntermediateCsrState, Diagnostics> {
+        let api = ctx.client()?;
+        let mount = plan.mount.trim_matches('/').to_owned();
+        let path = format!("{mount}/intermediate/generate/internal");
+        let mut body = Map::new();
+        body.insert("common_name".into(), json!(plan.common_name));
+        for (name, list) in [
+            ("organization", &plan.organization),
+            ("alt_names", &plan.alt_names),
+            ("ip_sans", &plan.ip_sans),
+        ] {
+            if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
+                body.insert(name.into(), json!(l.join(",")));
+            }
+        }
+        if let Some(v) = &plan.key_type {
+            body.insert("key_type".into(), json!(v));
+        }
+        if let Some(v) = plan.key_bits {
+            body.insert("key_bits".into(), json!(v));
+        }
+        if let Some(v) = &plan.key_name {
+            body.insert("key_name".into(), json!(v));
+        }
+        let action = format!(
+            "generate an intermediate CSR for {:?} with {path}",
+            plan.common_name
+        );
+        let answer = api
+            .write(&action, &path, &Json::Object(body), Write::Creates)
+            .await?;
+        let data = answer
+            .as_ref()
+            .and_then(|a| a.get("data"))
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no data"))?;
+        let text = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
+        let csr = text("csr")
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no csr"))?;
+        let key_id = text("key_id")
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no key_id"))?;
+        let state = PkiIntermediateCsrState {
+            id: Some(format!("{mount}/key/{key_id}")),
+            csr: Some(csr),
+            key_id: Some(key_id),
+            ..plan
+        };
+        fetch(api, state).await?.ok_or_else(|| {
+            diagnostics::unexpected_response(
+                &action,
+                &path,
+                "the key is gone right after creating it",
+            )
+        })
+    }
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        state: PkiIntermediateCsrState,
+    ) -> Result<Option<PkiIntermediateCsrState>, Diagnostics> {
+        fetch(ctx.client()?, state).await
+    }
+
+    async fn update(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        prior: PkiIntermediateCsrState,
+        plan: PkiIntermediateCsrState,
+    ) -> Result<PkiIntermediateCsrState, Diagnostics> {
+        let api = ctx.client()?;
+        let path = key_path(&plan.mount, prior.key_id.as_deref().unwrap_or_default());
+        if plan.key_name.is_some() && plan.key_name != prior.key_name {
+            api.write(
+                &format!("rename the key {path}"),
+                &path,
+                &json!({ "key_name": plan.key_name }),
+                Write::SetsState,
+            )
+            .await?;
+        }
+        let state = PkiIntermediateCsrState {
+            id: prior.id,
+            csr: prior.csr,
+            key_id: prior.key_id,
+            ..plan
+        };
+        fetch(api, state).await?.ok_or_else(|| {
+            diagnostics::unexpected_response("rename the key", &path, "the key is gone")
+        })
+    }
+
+    async fn delete(
+        &self,
+        _ctx: &mut Ctx<'_, Api>,
+        _state: PkiIntermediateCsrState,
+    ) -> Result<(), Diagnostics> {
+        // The key stays: the intermediate issuer set from this CSR signs with it.
+        Ok(())
+    }
+
+    async fn import(
+        &self,
+        _ctx: &mut Ctx<'_, Api>,
+        _id: &str,
+    ) -> Result<PkiIntermediateCsrState, Diagnostics> {
+        Err(Diagnostic::error(
+            "vaultpki_pki_intermediate_csr cannot be imported",
+            "The server keeps the key but not the CSR or the subject it was requested for, so the resource cannot be rebuilt from the server. Import the signed intermediate instead (`vaultpki_pki_intermediate_set_signed`, by `<mount>/issuer/<issuer_id>`), or generate a new CSR.",
+        )
+        .into())
+    }
+}
+
+fn key_path(mount: &str, key_id: &str) -> String {
+    format!("{}/key/{key_id}", mount.trim_matches('/'))
+}
+
+async fn fetch(
+    api: &Api,
+    state: PkiIntermediateCsrState,
+) -> Result<Option<PkiIntermediateCsrState>, Diagnostics> {
+    let path = key_path(&state.mount, state.key_id.as_deref().unwrap_or_default());
+    let Some(data) = api.read(&format!("read the key {path}"), &path).await? else {
+        return Ok(None);
+    };
+    Ok(Some(PkiIntermediateCsrState {
+        key_name: Some(
+            data.get("key_name")
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        id: Some(path),
+        ..state
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_is_well_formed() {
+        PkiIntermediateCsr.schema().check().unwrap();
+    }
+
+    #[test]
+    fn key_paths_trim_the_mount() {
+        assert_eq!(key_path("/pki/int/", "k1"), "pki/int/key/k1");
+    }
+}
