@@ -70,6 +70,15 @@ ensure_terraform() {
 
 # Everything the quickstart needs. The test command adds the test-only tools with
 # ensure_test_tools.
+# The terraform (or tofu) binary to use, as the acceptance harness picks it.
+terraform_bin() {
+  if [[ -n "${TF_ACC_TERRAFORM_PATH:-}" ]]; then
+    echo "$TF_ACC_TERRAFORM_PATH"
+  else
+    command -v terraform || command -v tofu
+  fi
+}
+
 ensure_all() {
   ensure_toolchain
   ensure_system_packages pkg-config libssl-dev openssl python3-venv ca-certificates
