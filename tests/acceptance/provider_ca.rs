@@ -577,3 +577,226 @@ fn intermediate_signed_offline_full_sequence() {
         "delete_on_destroy must delete the intermediate issuer"
     );
 }
+
+/// Generates a root issuer in `mount` outside Terraform; returns its issuer ID.
+fn bao_root(mount: &str, name: &str) -> String {
+    let out = env().bao_json(&[
+        "write",
+        "-format=json",
+        &format!("{mount}/root/generate/internal"),
+        &format!("common_name=Out Of Band {name}"),
+        &format!("issuer_name={name}"),
+        "key_type=ec",
+        "ttl=720h",
+    ]);
+    out.pointer("/data/issuer_id")
+        .and_then(Value::as_str)
+        .expect("issuer_id")
+        .to_owned()
+}
+
+fn issuer_config(mount: &str, issuer_id: &str, name: &str, behavior: &str, delete: bool) -> String {
+    config(&format!(
+        r#"
+resource "vaultpki_pki_issuer" "iss" {{
+  mount                   = "{mount}"
+  issuer_ref              = "{issuer_id}"
+  issuer_name             = "{name}"
+  leaf_not_after_behavior = "{behavior}"
+  # The server's order: an import can only give that order back.
+  usage                   = ["crl-signing", "issuing-certificates", "read-only"]
+  issuing_certificates    = ["http://pki.example.test/{mount}/ca"]
+  delete_on_destroy       = {delete}
+}}
+"#
+    ))
+}
+
+#[test]
+fn issuer_full_sequence() {
+    let mount = pki_mount("ca-iss");
+    let issuer_id = bao_root(&mount, "oob");
+    let id = format!("{mount}/issuer/{issuer_id}");
+    // Set outside Terraform and not configured: must survive every write.
+    env().bao_ok(&[
+        "write",
+        &id,
+        "issuer_name=oob",
+        "ocsp_servers=http://ocsp.example.test",
+    ]);
+    let tf = terraform();
+    tf.write_config(&issuer_config(
+        &mount,
+        &issuer_id,
+        "managed-a",
+        "truncate",
+        false,
+    ));
+    tf.apply();
+    let issuer = bao_read(&id).expect("the issuer exists");
+    assert_eq!(issuer["issuer_name"], json!("managed-a"));
+    assert_eq!(issuer["leaf_not_after_behavior"], json!("truncate"));
+    let mut usage: Vec<&str> = issuer["usage"]
+        .as_str()
+        .expect("usage")
+        .split(',')
+        .collect();
+    usage.sort_unstable();
+    assert_eq!(usage, ["crl-signing", "issuing-certificates", "read-only"]);
+    assert_eq!(
+        issuer["issuing_certificates"],
+        json!([format!("http://pki.example.test/{mount}/ca")])
+    );
+    assert_eq!(issuer["ocsp_servers"], json!(["http://ocsp.example.test"]));
+    assert_eq!(tf.resource("vaultpki_pki_issuer.iss")["id"], json!(id));
+    tf.assert_plan_empty();
+
+    tf.import_and_compare("vaultpki_pki_issuer.iss", &id, &["delete_on_destroy"]);
+
+    // Update, including the name: the resource follows the issuer by ID.
+    tf.write_config(&issuer_config(
+        &mount,
+        &issuer_id,
+        "managed-b",
+        "permit",
+        false,
+    ));
+    tf.apply();
+    let issuer = bao_read(&id).expect("the issuer exists");
+    assert_eq!(issuer["issuer_name"], json!("managed-b"));
+    assert_eq!(issuer["leaf_not_after_behavior"], json!("permit"));
+    assert_eq!(issuer["ocsp_servers"], json!(["http://ocsp.example.test"]));
+    tf.assert_plan_empty();
+
+    // Drift made outside Terraform shows in the plan.
+    env().bao_ok(&[
+        "write",
+        &id,
+        "issuer_name=managed-b",
+        "leaf_not_after_behavior=err",
+    ]);
+    let changes = planned_changes(&tf.plan());
+    assert_eq!(
+        changes,
+        [(
+            "vaultpki_pki_issuer.iss".to_owned(),
+            vec!["update".to_owned()]
+        )]
+    );
+    tf.apply();
+
+    // Destroy leaves the issuer, settings included.
+    tf.destroy();
+    let issuer = bao_read(&id).expect("destroy must leave the issuer");
+    assert_eq!(issuer["issuer_name"], json!("managed-b"));
+
+    // With delete_on_destroy the issuer is deleted.
+    tf.write_config(&issuer_config(
+        &mount,
+        &issuer_id,
+        "managed-b",
+        "permit",
+        true,
+    ));
+    tf.apply();
+    tf.destroy();
+    assert!(
+        bao_read(&id).is_none(),
+        "delete_on_destroy must delete the issuer"
+    );
+}
+
+fn config_issuers_config(mount: &str, default: &str) -> String {
+    config(&format!(
+        r#"
+resource "vaultpki_pki_config_issuers" "cfg" {{
+  mount   = "{mount}"
+  default = "{default}"
+}}
+"#
+    ))
+}
+
+#[test]
+fn config_issuers_full_sequence() {
+    let mount = pki_mount("ca-cfg");
+    let first = bao_root(&mount, "first");
+    let second = bao_root(&mount, "second");
+    let path = format!("{mount}/config/issuers");
+    let tf = terraform();
+    tf.write_config(&config_issuers_config(&mount, &second));
+    tf.apply();
+    assert_eq!(bao_read(&path).expect("config")["default"], json!(second));
+    tf.assert_plan_empty();
+    tf.import_and_compare("vaultpki_pki_config_issuers.cfg", &path, &[]);
+
+    // By name: the server answers with the ID, and the name stays without a diff.
+    tf.write_config(&config_issuers_config(&mount, "first"));
+    tf.apply();
+    assert_eq!(bao_read(&path).expect("config")["default"], json!(first));
+    let state = tf.resource("vaultpki_pki_config_issuers.cfg");
+    assert_eq!(state["default"], json!("first"));
+    assert_eq!(state["default_issuer_id"], json!(first));
+    tf.assert_plan_empty();
+
+    // Drift shows.
+    env().bao_ok(&["write", &path, &format!("default={second}")]);
+    let changes = planned_changes(&tf.plan());
+    assert_eq!(changes.len(), 1, "{changes:?}");
+
+    // Destroy changes nothing on the server.
+    tf.destroy();
+    assert_eq!(bao_read(&path).expect("config")["default"], json!(second));
+}
+
+fn urls_config(mount: &str, host: &str) -> String {
+    config(&format!(
+        r#"
+resource "vaultpki_pki_config_urls" "urls" {{
+  mount                   = "{mount}"
+  issuing_certificates    = ["http://{host}/ca"]
+  crl_distribution_points = ["http://{host}/crl"]
+  ocsp_servers            = ["http://{host}/ocsp"]
+}}
+"#
+    ))
+}
+
+#[test]
+fn config_urls_full_sequence_on_a_nested_mount() {
+    let mount = format!("{}/int/eu", unique_name("ca-urls"));
+    env().bao_ok(&["secrets", "enable", &format!("-path={mount}"), "pki"]);
+    let path = format!("{mount}/config/urls");
+    let tf = terraform();
+    tf.write_config(&urls_config(&mount, "a.example.test"));
+    tf.apply();
+    let urls = bao_read(&path).expect("urls");
+    assert_eq!(
+        urls["issuing_certificates"],
+        json!(["http://a.example.test/ca"])
+    );
+    assert_eq!(
+        urls["crl_distribution_points"],
+        json!(["http://a.example.test/crl"])
+    );
+    assert_eq!(urls["ocsp_servers"], json!(["http://a.example.test/ocsp"]));
+    assert_eq!(
+        tf.resource("vaultpki_pki_config_urls.urls")["id"],
+        json!(path)
+    );
+    tf.assert_plan_empty();
+    tf.import_and_compare("vaultpki_pki_config_urls.urls", &path, &[]);
+
+    tf.write_config(&urls_config(&mount, "b.example.test"));
+    tf.apply();
+    assert_eq!(
+        bao_read(&path).expect("urls")["ocsp_servers"],
+        json!(["http://b.example.test/ocsp"])
+    );
+    tf.assert_plan_empty();
+
+    tf.destroy();
+    let urls = bao_read(&path).expect("urls");
+    assert_eq!(urls["issuing_certificates"], json!([]));
+    assert_eq!(urls["ocsp_servers"], json!([]));
+}

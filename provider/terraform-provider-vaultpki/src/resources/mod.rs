@@ -8,8 +8,11 @@ mod approle_role;
 mod approle_secret_id;
 mod mount;
 mod pki_cert;
+mod pki_config_issuers;
+mod pki_config_urls;
 mod pki_intermediate_csr;
 mod pki_intermediate_set_signed;
+mod pki_issuer;
 mod pki_role;
 mod pki_root_cert;
 mod pki_sign;
@@ -27,6 +30,9 @@ pub(crate) fn all() -> Vec<AnyResource<Api>> {
         AnyResource::new(pki_root_cert::PkiRootCert),
         AnyResource::new(pki_intermediate_csr::PkiIntermediateCsr),
         AnyResource::new(pki_intermediate_set_signed::PkiIntermediateSetSigned),
+        AnyResource::new(pki_issuer::PkiIssuer),
+        AnyResource::new(pki_config_issuers::PkiConfigIssuers),
+        AnyResource::new(pki_config_urls::PkiConfigUrls),
         AnyResource::new(approle_role::ApproleRole),
         AnyResource::new(approle_secret_id::ApproleSecretId),
     ]
@@ -48,6 +54,9 @@ pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
         entry(&pki_root_cert::PkiRootCert),
         entry(&pki_intermediate_csr::PkiIntermediateCsr),
         entry(&pki_intermediate_set_signed::PkiIntermediateSetSigned),
+        entry(&pki_issuer::PkiIssuer),
+        entry(&pki_config_issuers::PkiConfigIssuers),
+        entry(&pki_config_urls::PkiConfigUrls),
         entry(&approle_role::ApproleRole),
         entry(&approle_secret_id::ApproleSecretId),
     ]
