@@ -411,10 +411,16 @@ resource "vaultpki_pki_intermediate_set_signed" "int" {{
   delete_on_destroy = true
 }}
 
+resource "vaultpki_pki_config_issuers" "int" {{
+  mount   = "{int_mount}"
+  default = vaultpki_pki_intermediate_set_signed.int.issuer_id
+}}
+
+# No issuer_ref: the role signs with the mount's default issuer, the intermediate.
 resource "vaultpki_pki_role" "web" {{
   mount            = "{int_mount}"
   name             = "web"
-  issuer_ref       = vaultpki_pki_intermediate_set_signed.int.issuer_id
+  depends_on       = [vaultpki_pki_config_issuers.int]
   allowed_domains  = ["example.test"]
   allow_subdomains = true
   max_ttl          = 3600
@@ -446,8 +452,8 @@ output "leaf_valid" {{
 }
 
 /// The end-to-end hierarchy: a root in one mount, an intermediate CSR in a second, signed
-/// outside the server by an openssl "offline root", set back, a certificate issued through a
-/// role on the intermediate, and `openssl verify` accepts it against the offline root.
+/// outside the server by an openssl "offline root", set back, made the default issuer, a
+/// certificate issued through a role on it, and `openssl verify` accepts it against the offline root.
 #[test]
 fn intermediate_signed_offline_full_sequence() {
     let root_mount = pki_mount("ca-r");
@@ -529,6 +535,12 @@ fn intermediate_signed_offline_full_sequence() {
     );
     let issuer = bao_read(&id).expect("the intermediate issuer exists");
     assert_eq!(issuer["key_id"], json!(key_id));
+    let defaults = bao_read(&format!("{int_mount}/config/issuers")).expect("config/issuers");
+    assert_eq!(
+        defaults["default"],
+        json!(issuer_id),
+        "the intermediate is the default issuer"
+    );
     let int_pem = std::fs::read_to_string(tf.dir().join("int.pem")).expect("int.pem");
     assert_eq!(
         issuer["certificate"].as_str().map(str::trim),
@@ -603,8 +615,8 @@ resource "vaultpki_pki_issuer" "iss" {{
   issuer_ref              = "{issuer_id}"
   issuer_name             = "{name}"
   leaf_not_after_behavior = "{behavior}"
-  # The server's order: an import can only give that order back.
-  usage                   = ["crl-signing", "issuing-certificates", "read-only"]
+  # Another order than the server's: usage is a set.
+  usage                   = ["read-only", "issuing-certificates", "crl-signing"]
   issuing_certificates    = ["http://pki.example.test/{mount}/ca"]
   delete_on_destroy       = {delete}
 }}

@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
-use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema};
+use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema, Type};
 
 use super::pki_root_cert::{issuer_path, split_issuer_id};
 use crate::api::{Api, Write};
@@ -95,6 +95,15 @@ impl Resource for PkiIssuer {
             .attribute(Attribute::bool("delete_on_destroy", "Delete the issuer from the server when the resource is destroyed (default false: the issuer and its settings stay)."))
             .attribute(Attribute::string("issuer_id", "The issuer's ID.").computed().use_state_for_unknown());
         for a in fields::attributes(FIELDS) {
+            // The server keeps usages unordered (and answers sorted): a set shows no diff for
+            // another order, also after an import.
+            let a = if a.name == "usage" {
+                Attribute::new("usage", Type::set(Type::String), a.description)
+                    .optional_computed()
+                    .use_state_for_unknown()
+            } else {
+                a
+            };
             schema = schema.attribute(a);
         }
         schema
@@ -224,6 +233,10 @@ async fn fetch(api: &Api, state: PkiIssuerState) -> Result<Option<PkiIssuerState
         .unwrap_or_default()
         .to_owned();
     let mut fields = fields::from_server(FIELDS, &data, &state.fields);
+    // A set: one canonical order, so states compare equal whatever order was configured.
+    if let Some(Json::Array(items)) = fields.get_mut("usage") {
+        items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    }
     // The server leaves this out of its answer once the AIA settings were reset; absent is off.
     if let Some(v) = fields.get_mut("enable_aia_url_templating")
         && v.is_null()
