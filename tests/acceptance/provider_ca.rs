@@ -337,7 +337,29 @@ fn root_cert_full_sequence() {
     let second = tf.resource("vaultpki_pki_root_cert.root");
     let second_id = second["id"].as_str().expect("id").to_owned();
     assert_ne!(second_id, id);
+    tf.assert_plan_empty();
+    // Deleted outside Terraform: the refresh drops it and the plan creates it again.
+    env().bao_ok(&["delete", &second_id]);
+    let second_key = format!("{mount}/key/{}", second["key_id"].as_str().expect("key_id"));
+    env().bao_ok(&["delete", &second_key]);
+    let changes = planned_changes(&tf.plan());
+    assert_eq!(
+        changes,
+        [(
+            "vaultpki_pki_root_cert.root".to_owned(),
+            vec!["create".to_owned()]
+        )]
+    );
+    tf.apply();
+    let third_id = tf.resource("vaultpki_pki_root_cert.root")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     tf.destroy();
+    assert!(
+        bao_read(&third_id).is_none(),
+        "delete_on_destroy must delete the issuer"
+    );
     assert!(
         bao_read(&second_id).is_none(),
         "delete_on_destroy must delete the issuer"

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
+use super::pki_root_cert::read_pki;
 use crate::api::{Api, Write};
 use crate::diagnostics;
 
@@ -154,7 +155,7 @@ async fn fetch(
         state.default == server_id
     } else {
         let issuer = format!("{mount}/issuer/{}", state.default);
-        api.read(&format!("read the issuer {issuer}"), &issuer)
+        read_pki(api, &format!("read the issuer {issuer}"), &issuer)
             .await?
             .and_then(|d| d.get("issuer_id").and_then(Json::as_str).map(str::to_owned))
             .is_some_and(|id| id == server_id)

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema};
 
+use super::pki_root_cert::read_pki;
 use crate::api::{Api, Write};
 use crate::diagnostics;
 
@@ -186,7 +187,7 @@ async fn fetch(
     state: PkiIntermediateCsrState,
 ) -> Result<Option<PkiIntermediateCsrState>, Diagnostics> {
     let path = key_path(&state.mount, state.key_id.as_deref().unwrap_or_default());
-    let Some(data) = api.read(&format!("read the key {path}"), &path).await? else {
+    let Some(data) = read_pki(api, &format!("read the key {path}"), &path).await? else {
         return Ok(None);
     };
     Ok(Some(PkiIntermediateCsrState {

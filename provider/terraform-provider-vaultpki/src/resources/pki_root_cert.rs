@@ -268,6 +268,20 @@ pub(super) fn split_issuer_id<'a>(
     Ok((mount, issuer))
 }
 
+/// `GET <path>` of a PKI issuer or key, `None` when it does not exist. The PKI engine answers a
+/// missing issuer or key with HTTP 500 "unable to find PKI issuer/key for reference" rather
+/// than 404, so that answer counts as gone here (`Api::read` only knows 404).
+pub(super) async fn read_pki(
+    api: &Api,
+    action: &str,
+    path: &str,
+) -> Result<Option<Json>, Diagnostics> {
+    match api.read(action, path).await {
+        Err(d) if d.0.iter().any(|x| x.detail.contains("unable to find PKI")) => Ok(None),
+        other => other,
+    }
+}
+
 /// The warning when destroy leaves a CA issuer on the server.
 pub(super) fn issuer_left_on_server(what: &str, path: &str) -> Diagnostic {
     Diagnostic::warning(
@@ -288,7 +302,7 @@ pub(super) async fn rename_issuer(
 ) -> Result<(), Diagnostics> {
     let path = issuer_path(mount, issuer);
     let action = format!("rename the issuer {path}");
-    let current = api.read(&action, &path).await?.ok_or_else(|| {
+    let current = read_pki(api, &action, &path).await?.ok_or_else(|| {
         diagnostics::unexpected_response(&action, &path, "the issuer does not exist")
     })?;
     let mut body = Map::new();
@@ -322,7 +336,7 @@ async fn fetch(
     let mount = state.mount.trim_matches('/').to_owned();
     let issuer_ref = state.issuer_id.clone().unwrap_or_default();
     let path = issuer_path(&mount, &issuer_ref);
-    let Some(data) = api.read(&format!("read the issuer {path}"), &path).await? else {
+    let Some(data) = read_pki(api, &format!("read the issuer {path}"), &path).await? else {
         return Ok(None);
     };
     let text = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
@@ -336,7 +350,7 @@ async fn fetch(
         Some(String::new())
     } else {
         let key_path = format!("{mount}/key/{key_id}");
-        api.read(&format!("read the key {key_path}"), &key_path)
+        read_pki(api, &format!("read the key {key_path}"), &key_path)
             .await?
             .and_then(|k| k.get("key_name").and_then(Json::as_str).map(str::to_owned))
     };
@@ -466,6 +480,33 @@ mod tests {
         assert_eq!(keep_if_same(prior, s(&["c.test"]), None), s(&["c.test"]));
         // Nothing configured (import): the certificate's names.
         assert_eq!(keep_if_same(None, s(&["x.test"]), None), s(&["x.test"]));
+    }
+
+    fn plan_with_ttl(prior: Value, planned: Value) -> Plan {
+        let mut p = Value::Null;
+        p.set_attr("ttl", prior);
+        let mut n = Value::Null;
+        n.set_attr("ttl", planned);
+        Plan {
+            config: n.clone(),
+            prior: p,
+            planned: n,
+            requires_replace: Vec::new(),
+            private: tfplugin::Private::default(),
+        }
+    }
+
+    #[test]
+    fn a_ttl_change_replaces_but_the_first_ttl_after_import_does_not() {
+        let mut changed = plan_with_ttl(Value::from("8760h"), Value::from("4380h"));
+        PkiRootCert.modify_plan(&mut changed);
+        assert_eq!(changed.requires_replace, [AttributePath::root("ttl")]);
+        let mut imported = plan_with_ttl(Value::Null, Value::from("8760h"));
+        PkiRootCert.modify_plan(&mut imported);
+        assert!(imported.requires_replace.is_empty());
+        let mut same = plan_with_ttl(Value::from("8760h"), Value::from("8760h"));
+        PkiRootCert.modify_plan(&mut same);
+        assert!(same.requires_replace.is_empty());
     }
 
     #[test]
