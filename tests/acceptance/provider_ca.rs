@@ -834,3 +834,92 @@ fn config_urls_full_sequence_on_a_nested_mount() {
     assert_eq!(urls["issuing_certificates"], json!([]));
     assert_eq!(urls["ocsp_servers"], json!([]));
 }
+
+fn existing_key_config(mount: &str, key_ref: &str) -> String {
+    config(&format!(
+        r#"
+resource "vaultpki_pki_root_cert" "root" {{
+  mount             = "{mount}"
+  common_name       = "Existing Key Root {mount}"
+  key_ref           = "{key_ref}"
+  ttl               = "720h"
+  delete_on_destroy = true
+}}
+"#
+    ))
+}
+
+/// `key_ref`: the root signs with a key that already exists in the mount
+/// (`<mount>/root/generate/existing`), and naming it by name or ID is the same key.
+#[test]
+fn root_cert_with_an_existing_key() {
+    let mount = pki_mount("ca-key");
+    let key = env().bao_json(&[
+        "write",
+        "-format=json",
+        &format!("{mount}/keys/generate/internal"),
+        "key_type=ec",
+        "key_bits=384",
+        "key_name=pre",
+    ]);
+    let key_id = key
+        .pointer("/data/key_id")
+        .and_then(Value::as_str)
+        .expect("key_id")
+        .to_owned();
+    let tf = terraform();
+    tf.write_config(&existing_key_config(&mount, "pre"));
+    tf.apply();
+    let state = tf.resource("vaultpki_pki_root_cert.root");
+    assert_eq!(state["key_id"], json!(key_id));
+    assert_eq!(state["key_type"], json!("ec"));
+    assert_eq!(state["key_bits"], json!(384));
+    let id = state["id"].as_str().expect("id").to_owned();
+    assert_eq!(bao_read(&id).expect("issuer")["key_id"], json!(key_id));
+    tf.assert_plan_empty();
+
+    // Import gives the key by ID; the configured name is recorded in place, not a replacement.
+    let imported = tf.import_and_compare(
+        "vaultpki_pki_root_cert.root",
+        &id,
+        &["ttl", "delete_on_destroy", "key_ref"],
+    );
+    let changes = planned_changes(&imported.plan());
+    assert_eq!(
+        changes,
+        [(
+            "vaultpki_pki_root_cert.root".to_owned(),
+            vec!["update".to_owned()]
+        )]
+    );
+    // The same key by ID: no replacement either.
+    tf.write_config(&existing_key_config(&mount, &key_id));
+    let changes = planned_changes(&tf.plan());
+    assert_eq!(
+        changes,
+        [(
+            "vaultpki_pki_root_cert.root".to_owned(),
+            vec!["update".to_owned()]
+        )]
+    );
+    tf.apply();
+    tf.assert_plan_empty();
+
+    // key_ref together with a new key's settings is refused before anything is sent.
+    tf.write_config(
+        &existing_key_config(&mount, "pre")
+            .replace("  ttl ", "  key_type          = \"rsa\"\n  ttl "),
+    );
+    let err = tf.apply_err();
+    assert!(
+        err.contains("cannot be set together with `key_ref`"),
+        "{err}"
+    );
+
+    tf.write_config(&existing_key_config(&mount, &key_id));
+    tf.destroy();
+    assert!(
+        bao_read(&id).is_none(),
+        "delete_on_destroy must delete the issuer"
+    );
+}

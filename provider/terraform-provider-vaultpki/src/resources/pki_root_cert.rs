@@ -40,6 +40,7 @@ pub(crate) struct PkiRootCertState {
     ttl: Option<String>,
     issuer_name: Option<String>,
     key_name: Option<String>,
+    key_ref: Option<String>,
     delete_on_destroy: Option<bool>,
     issuer_id: Option<String>,
     key_id: Option<String>,
@@ -77,12 +78,31 @@ impl Resource for PkiRootCert {
             .attribute(Attribute::string("ttl", "Requested lifetime, e.g. `87600h`. Changing it replaces the root; after an import the first value is only recorded (the certificate keeps its NotAfter)."))
             .attribute(Attribute::string("issuer_name", "Name of the new issuer. Changing it renames the issuer in place.").optional_computed().use_state_for_unknown())
             .attribute(Attribute::string("key_name", "Name of the new key. Changing it renames the key in place.").optional_computed().use_state_for_unknown())
+            .attribute(Attribute::string("key_ref", "An existing key of the mount (name or ID) to sign with instead of generating one (`<mount>/root/generate/existing`); `key_type` and `key_bits` then come from that key. Left out, a new key is generated and this holds its ID. Changing it to another key replaces the root; naming the same key by name instead of ID (as after an import) is only recorded.").optional_computed().use_state_for_unknown())
             .attribute(Attribute::bool("delete_on_destroy", "Delete the issuer from the server when the resource is destroyed or replaced (default false: the root is left on the server and Terraform only forgets it)."))
             .attribute(kept(Attribute::string("issuer_id", "The issuer's ID.")))
             .attribute(kept(Attribute::string("key_id", "The ID of the issuer's key (which stays in the server).")))
             .attribute(kept(Attribute::string("certificate", "The root certificate (PEM).")))
             .attribute(kept(Attribute::string("serial_number", "The serial number, colon-separated hex.")))
             .attribute(kept(Attribute::string("not_after", "NotAfter of the certificate (RFC 3339, UTC).")))
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        if config.attr("key_ref").is_null() {
+            return Diagnostics::new();
+        }
+        match ["key_type", "key_bits", "key_name"]
+            .into_iter()
+            .find(|a| !config.attr(a).is_null())
+        {
+            Some(a) => diagnostics::invalid_attribute(
+                a,
+                format!(
+                    "`{a}` describes a new key and cannot be set together with `key_ref`, which signs with an existing key."
+                ),
+            ),
+            None => Diagnostics::new(),
+        }
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
@@ -95,6 +115,16 @@ impl Resource for PkiRootCert {
         if !prior.is_null() && plan.planned.attr("ttl") != prior {
             plan.requires_replace.push(AttributePath::root("ttl"));
         }
+        // `key_ref` names a key by name or ID: another spelling of the same key is no change.
+        let prior_ref = plan.prior.attr("key_ref");
+        let planned_ref = plan.planned.attr("key_ref");
+        if let (Some(p), Some(n)) = (prior_ref.as_str(), planned_ref.as_str())
+            && p != n
+            && plan.prior.attr("key_id").as_str() != Some(n)
+            && plan.prior.attr("key_name").as_str() != Some(n)
+        {
+            plan.requires_replace.push(AttributePath::root("key_ref"));
+        }
         Diagnostics::new()
     }
 
@@ -105,7 +135,12 @@ impl Resource for PkiRootCert {
     ) -> Result<PkiRootCertState, Diagnostics> {
         let api = ctx.client()?;
         let mount = plan.mount.trim_matches('/');
-        let path = format!("{mount}/root/generate/internal");
+        let kind = if plan.key_ref.is_some() {
+            "existing"
+        } else {
+            "internal"
+        };
+        let path = format!("{mount}/root/generate/{kind}");
         let mut body = Map::new();
         body.insert("common_name".into(), json!(plan.common_name));
         for (name, list) in [
@@ -124,6 +159,7 @@ impl Resource for PkiRootCert {
             ("ttl", plan.ttl.as_ref().map(|v| json!(v))),
             ("issuer_name", plan.issuer_name.as_ref().map(|v| json!(v))),
             ("key_name", plan.key_name.as_ref().map(|v| json!(v))),
+            ("key_ref", plan.key_ref.as_ref().map(|v| json!(v))),
         ] {
             if let Some(v) = v {
                 body.insert(name.into(), v);
@@ -237,6 +273,7 @@ impl Resource for PkiRootCert {
             ttl: None,
             issuer_name: None,
             key_name: None,
+            key_ref: None,
             delete_on_destroy: None,
             issuer_id: Some(issuer.to_owned()),
             key_id: None,
@@ -387,6 +424,10 @@ async fn fetch(
         key_bits: facts.attr("key_bits").as_i64(),
         max_path_length: Some(facts.attr("max_path_length").as_i64().unwrap_or(-1)),
         issuer_name: text("issuer_name"),
+        key_ref: Some(match state.key_ref {
+            Some(r) if r == key_id || key_name.as_deref() == Some(r.as_str()) => r,
+            _ => key_id.clone(),
+        }),
         key_name,
         issuer_id: Some(issuer_id),
         key_id: Some(key_id),
