@@ -923,3 +923,64 @@ fn root_cert_with_an_existing_key() {
         "delete_on_destroy must delete the issuer"
     );
 }
+
+/// `vaultpki_pki_intermediate_csr` with `key_ref`: the CSR is made for a key that already exists
+/// in the mount; import is refused with the reason.
+#[test]
+fn intermediate_csr_for_an_existing_key() {
+    let mount = pki_mount("ca-csrk");
+    let key = env().bao_json(&[
+        "write",
+        "-format=json",
+        &format!("{mount}/keys/generate/internal"),
+        "key_type=ec",
+        "key_name=pre",
+    ]);
+    let key_id = key
+        .pointer("/data/key_id")
+        .and_then(Value::as_str)
+        .expect("key_id")
+        .to_owned();
+    let tf = terraform();
+    tf.write_config(&config(&format!(
+        r#"
+resource "vaultpki_pki_intermediate_csr" "int" {{
+  mount       = "{mount}"
+  common_name = "Existing Key Intermediate"
+  key_ref     = "pre"
+}}
+"#
+    )));
+    tf.apply();
+    let state = tf.resource("vaultpki_pki_intermediate_csr.int");
+    assert_eq!(state["key_id"], json!(key_id));
+    assert_eq!(state["key_name"], json!("pre"));
+    tf.assert_plan_empty();
+    // openssl reads the CSR and checks its self-signature (made with the existing key).
+    tf.write_file("int.csr", state["csr"].as_str().expect("csr"));
+    let subject = openssl(
+        tf.dir(),
+        &["req", "-in", "int.csr", "-noout", "-verify", "-subject"],
+    );
+    assert!(
+        subject.contains("CN = Existing Key Intermediate"),
+        "{subject}"
+    );
+
+    let other = terraform();
+    other.write_config(&std::fs::read_to_string(tf.dir().join("main.tf")).expect("main.tf"));
+    let out = other.run(&[
+        "import",
+        "-input=false",
+        "-no-color",
+        "vaultpki_pki_intermediate_csr.int",
+        &format!("{mount}/key/{key_id}"),
+    ]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("cannot be imported"), "{said}");
+
+    // Destroy forgets the CSR and leaves the key.
+    tf.destroy();
+    assert!(bao_read(&format!("{mount}/key/{key_id}")).is_some());
+}

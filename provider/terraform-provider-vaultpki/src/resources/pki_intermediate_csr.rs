@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
-use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema};
+use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema, Value};
 
 use super::pki_root_cert::read_pki;
 use crate::api::{Api, Write};
@@ -32,6 +32,7 @@ pub(crate) struct PkiIntermediateCsrState {
     key_type: Option<String>,
     key_bits: Option<i64>,
     key_name: Option<String>,
+    key_ref: Option<String>,
     csr: Option<String>,
     key_id: Option<String>,
 }
@@ -57,8 +58,27 @@ impl Resource for PkiIntermediateCsr {
             .attribute(replace(Attribute::string("key_type", "Key type: `rsa` (server default), `ec` or `ed25519`.")))
             .attribute(replace(Attribute::number("key_bits", "Key size (RSA) or curve size (EC); left out, the type's default.")))
             .attribute(Attribute::string("key_name", "Name of the new key. Changing it renames the key in place.").optional_computed().use_state_for_unknown())
+            .attribute(replace(Attribute::string("key_ref", "An existing key of the mount (name or ID) to make the CSR for instead of generating one (`<mount>/intermediate/generate/existing`).")))
             .attribute(kept(Attribute::string("csr", "The certificate signing request (PEM).")))
             .attribute(kept(Attribute::string("key_id", "The ID of the key in the server.")))
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        if config.attr("key_ref").is_null() {
+            return Diagnostics::new();
+        }
+        match ["key_type", "key_bits", "key_name"]
+            .into_iter()
+            .find(|a| !config.attr(a).is_null())
+        {
+            Some(a) => diagnostics::invalid_attribute(
+                a,
+                format!(
+                    "`{a}` describes a new key and cannot be set together with `key_ref`, which uses an existing key."
+                ),
+            ),
+            None => Diagnostics::new(),
+        }
     }
 
     async fn create(
@@ -68,7 +88,12 @@ impl Resource for PkiIntermediateCsr {
     ) -> Result<PkiIntermediateCsrState, Diagnostics> {
         let api = ctx.client()?;
         let mount = plan.mount.trim_matches('/').to_owned();
-        let path = format!("{mount}/intermediate/generate/internal");
+        let kind = if plan.key_ref.is_some() {
+            "existing"
+        } else {
+            "internal"
+        };
+        let path = format!("{mount}/intermediate/generate/{kind}");
         let mut body = Map::new();
         body.insert("common_name".into(), json!(plan.common_name));
         for (name, list) in [
@@ -88,6 +113,9 @@ impl Resource for PkiIntermediateCsr {
         }
         if let Some(v) = &plan.key_name {
             body.insert("key_name".into(), json!(v));
+        }
+        if let Some(v) = &plan.key_ref {
+            body.insert("key_ref".into(), json!(v));
         }
         let action = format!(
             "generate an intermediate CSR for {:?} with {path}",
