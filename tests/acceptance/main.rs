@@ -5,5 +5,6 @@ mod harness;
 mod pki_bootstrap;
 mod provider;
 mod provider_ca;
+mod provider_ca_more;
 mod snapshot_cron;
 mod tfplugin;

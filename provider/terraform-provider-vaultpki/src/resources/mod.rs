@@ -8,6 +8,8 @@ mod approle_role;
 mod approle_secret_id;
 mod mount;
 mod pki_cert;
+mod pki_config_auto_tidy;
+mod pki_config_crl;
 mod pki_config_issuers;
 mod pki_config_urls;
 mod pki_intermediate_csr;
@@ -33,6 +35,8 @@ pub(crate) fn all() -> Vec<AnyResource<Api>> {
         AnyResource::new(pki_issuer::PkiIssuer),
         AnyResource::new(pki_config_issuers::PkiConfigIssuers),
         AnyResource::new(pki_config_urls::PkiConfigUrls),
+        AnyResource::new(pki_config_crl::PkiConfigCrl),
+        AnyResource::new(pki_config_auto_tidy::PkiConfigAutoTidy),
         AnyResource::new(approle_role::ApproleRole),
         AnyResource::new(approle_secret_id::ApproleSecretId),
     ]
@@ -57,6 +61,8 @@ pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
         entry(&pki_issuer::PkiIssuer),
         entry(&pki_config_issuers::PkiConfigIssuers),
         entry(&pki_config_urls::PkiConfigUrls),
+        entry(&pki_config_crl::PkiConfigCrl),
+        entry(&pki_config_auto_tidy::PkiConfigAutoTidy),
         entry(&approle_role::ApproleRole),
         entry(&approle_secret_id::ApproleSecretId),
     ]
