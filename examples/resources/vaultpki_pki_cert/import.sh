@@ -1,2 +1,4 @@
-# Issued certificates cannot be imported: the server never keeps their private keys.
-# Re-issue them with Terraform instead (the old one can be revoked with `bao write <mount>/revoke`).
+# Import by <mount>/cert/<serial>. Only the public material comes in (certificate, issuing CA,
+# serial, expiration): the server never keeps the private key, so `private_key` stays null.
+# The role and request settings are taken from the configuration by the next apply.
+terraform import vaultpki_pki_cert.api pki_int/cert/39:dd:2e:90:b7:23:1f:8d:d3:7d:31:c5:1b:da:84:d0:5b:65:31:58

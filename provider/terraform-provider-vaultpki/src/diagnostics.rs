@@ -204,3 +204,31 @@ pub(crate) fn certificate_not_importable(type_name: &str, missing: &str) -> Diag
     )
     .into()
 }
+
+/// An imported certificate's serial is not on the mount.
+pub(crate) fn certificate_not_found(path: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Certificate not found",
+        format!("There is no certificate at {path}. Check the mount and the serial number (colon-separated hex, as `bao list <mount>/certs` shows it)."),
+    )
+    .into()
+}
+
+/// Import of an issued certificate: the private key cannot be recovered.
+pub(crate) fn private_key_not_importable() -> Diagnostic {
+    Diagnostic::warning(
+        "The private key cannot be imported",
+        "OpenBao/Vault never keeps the private key of a certificate it issued, so the imported vaultpki_pki_cert has only the public material (certificate, issuing CA, serial, expiration) and `private_key` stays null. The role and request settings are taken from the configuration by the next apply without re-issuing.",
+    )
+}
+
+/// A data source names an issuer the mount does not have.
+pub(crate) fn issuer_not_found(mount: &str, issuer_ref: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Issuer not found",
+        format!(
+            "There is no issuer {issuer_ref:?} in the mount {mount}. Check `mount` and `issuer_ref` (a name or an ID, as `bao list -detailed {mount}/issuers` shows them)."
+        ),
+    )
+    .into()
+}

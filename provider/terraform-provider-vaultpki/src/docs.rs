@@ -1,10 +1,11 @@
 //! The provider documentation in the Terraform Registry layout (`docs/index.md`,
-//! `docs/resources/<name>.md`, `docs/data-sources/<name>.md`), generated from the schema
+//! `docs/resources/<name>.md`, `docs/data-sources/<name>.md`,
+//! `docs/ephemeral-resources/<name>.md`), generated from the schema
 //! descriptions and the examples under `examples/` (`examples/provider/provider.tf`,
 //! `examples/resources/<type>/resource.tf` and `import.sh`, `examples/data-sources/<type>/
-//! data-source.tf`). The unit test `docs::tests::committed_docs_are_current` fails when the
-//! committed files differ from what this module generates; run it with
-//! `VAULTPKI_UPDATE_DOCS=1` to rewrite them.
+//! data-source.tf`, `examples/ephemeral-resources/<type>/ephemeral-resource.tf`). The unit
+//! test `docs::tests::committed_docs_are_current` fails when the committed files differ from
+//! what this module generates; run it with `VAULTPKI_UPDATE_DOCS=1` to rewrite them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -14,7 +15,7 @@ use std::path::Path;
 use tfplugin::{Attribute, AttributeKind, Block, Nesting, Schema, Type};
 
 use crate::provider::provider_schema;
-use crate::{data_sources, resources};
+use crate::{data_sources, ephemeral, resources};
 
 /// Every generated file: path relative to the docs directory → contents.
 pub fn generate(examples: &Path) -> std::io::Result<BTreeMap<String, String>> {
@@ -58,6 +59,19 @@ pub fn generate(examples: &Path) -> std::io::Result<BTreeMap<String, String>> {
             page(
                 &format!("{name} Data Source - vaultpki"),
                 &format!("{name} (Data Source)"),
+                &schema,
+                example.as_deref(),
+                None,
+            ),
+        );
+    }
+    for (name, schema) in ephemeral::catalog() {
+        let example = read(&format!("ephemeral-resources/{name}/ephemeral-resource.tf"))?;
+        files.insert(
+            format!("ephemeral-resources/{}.md", short(name)),
+            page(
+                &format!("{name} Ephemeral Resource - vaultpki"),
+                &format!("{name} (Ephemeral Resource)"),
                 &schema,
                 example.as_deref(),
                 None,
@@ -162,6 +176,9 @@ fn block_doc(out: &mut String, block: &Block, anchor: &str) {
                 if a.deprecated {
                     flags.push_str(", Deprecated");
                 }
+                if a.write_only {
+                    flags.push_str(", Write-only");
+                }
                 (
                     a.name.clone(),
                     format!("- `{}` ({flags}) {}", a.name, a.description.trim()),
@@ -261,6 +278,10 @@ mod tests {
         }
         for (name, _) in data_sources::catalog() {
             let p = root.join(format!("data-sources/{name}/data-source.tf"));
+            assert!(p.is_file(), "missing example {}", p.display());
+        }
+        for (name, _) in ephemeral::catalog() {
+            let p = root.join(format!("ephemeral-resources/{name}/ephemeral-resource.tf"));
             assert!(p.is_file(), "missing example {}", p.display());
         }
         assert!(root.join("provider/provider.tf").is_file());

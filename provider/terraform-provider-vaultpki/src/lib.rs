@@ -18,6 +18,7 @@ pub mod provider;
 pub mod stats;
 
 mod data_sources;
+mod ephemeral;
 mod functions;
 mod resources;
 

@@ -11,13 +11,13 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 use tfplugin::{
-    AnyDataSource, AnyFunction, AnyResource, Attribute, Block, ConfigureCtx, Diagnostics,
-    NestedBlock, Nesting, Provider, Schema, Value,
+    AnyDataSource, AnyEphemeralResource, AnyFunction, AnyResource, Attribute, Block, ConfigureCtx,
+    Diagnostics, NestedBlock, Nesting, Provider, Schema, Value,
 };
 use vaultpki_client::{Auth, Config, RetryPolicy, Secret};
 
 use crate::api::{Api, Settings};
-use crate::{data_sources, diagnostics, functions, resources};
+use crate::{data_sources, diagnostics, ephemeral, functions, resources};
 
 /// The provider's registry source address.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/vaultpki/vaultpki";
@@ -116,6 +116,10 @@ impl Provider for VaultPkiProvider {
 
     fn data_sources(&self) -> Vec<AnyDataSource<Api>> {
         data_sources::all()
+    }
+
+    fn ephemeral_resources(&self) -> Vec<AnyEphemeralResource<Api>> {
+        ephemeral::all()
     }
 
     fn functions(&self) -> Vec<AnyFunction> {

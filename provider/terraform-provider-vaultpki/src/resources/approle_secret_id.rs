@@ -3,6 +3,10 @@
 //! accessor, because the secret itself is never shown again. A secret ID that expired, was used
 //! up or was destroyed outside Terraform leaves the state (and the next apply creates a new one).
 //! Import takes the accessor path; the secret itself cannot be recovered.
+//!
+//! With the write-only `secret_id_wo` the secret ID is chosen by the configuration (typically
+//! from an ephemeral value) and created through `custom-secret-id`; it never enters the plan or
+//! the state, and bumping `secret_id_wo_version` replaces it with the current value.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
@@ -27,6 +31,8 @@ pub(crate) struct SecretIdState {
     ttl: Option<i64>,
     num_uses: Option<i64>,
     secret_id: Option<String>,
+    secret_id_wo: Option<String>,
+    secret_id_wo_version: Option<i64>,
     accessor: Option<String>,
     expiration_time: Option<String>,
 }
@@ -36,6 +42,10 @@ impl std::fmt::Debug for SecretIdState {
         f.debug_struct("SecretIdState")
             .field("id", &self.id)
             .field("secret_id", &self.secret_id.as_ref().map(|_| "[redacted]"))
+            .field(
+                "secret_id_wo",
+                &self.secret_id_wo.as_ref().map(|_| "[redacted]"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -64,7 +74,9 @@ impl Resource for ApproleSecretId {
             .attribute(input(Attribute::string_list("token_bound_cidrs", "CIDRs that may use tokens issued with this secret ID.")))
             .attribute(input(Attribute::number("ttl", "Lifetime in seconds (default: the role's `secret_id_ttl`).")))
             .attribute(input(Attribute::number("num_uses", "Number of logins allowed (default: the role's `secret_id_num_uses`).")))
-            .attribute(kept(Attribute::string("secret_id", "The secret ID. Only known to the run that created it (never to an import).")).sensitive())
+            .attribute(kept(Attribute::string("secret_id", "The secret ID. Only known to the run that created it (never to an import); null when `secret_id_wo` chose it.")).sensitive())
+            .attribute(Attribute::string("secret_id_wo", "A secret ID of your choosing (write-only: never stored in the plan or the state, e.g. from an ephemeral resource), created with `custom-secret-id`. Changing it alone is not seen: bump `secret_id_wo_version` to replace the secret ID with the current value.").optional().write_only().sensitive())
+            .attribute(Attribute::number("secret_id_wo_version", "Any number; changing it replaces the secret ID with the current `secret_id_wo`.").optional().requires_replace())
             .attribute(kept(Attribute::string("accessor", "The secret ID's accessor.")))
             .attribute(kept(Attribute::string("expiration_time", "When it expires (RFC 3339), empty when it does not.")))
     }
@@ -105,8 +117,20 @@ impl Resource for ApproleSecretId {
         if let Some(n) = plan.num_uses {
             body["num_uses"] = json!(n);
         }
-        let action = format!("create a secret ID for {role_path}");
-        let path = format!("{role_path}/secret-id");
+        // A chosen secret ID goes to `custom-secret-id`; it is never returned into the state.
+        let (action, path) = match &plan.secret_id_wo {
+            Some(custom) => {
+                body["secret_id"] = json!(custom);
+                (
+                    format!("create a custom secret ID for {role_path}"),
+                    format!("{role_path}/custom-secret-id"),
+                )
+            }
+            None => (
+                format!("create a secret ID for {role_path}"),
+                format!("{role_path}/secret-id"),
+            ),
+        };
         let answer = api.write(&action, &path, &body, Write::Creates).await?;
         let data = answer.as_ref().and_then(|a| a.get("data"));
         let text = |k: &str| {
@@ -122,7 +146,8 @@ impl Resource for ApproleSecretId {
         let state = SecretIdState {
             id: Some(format!("{role_path}/secret-id-accessor/{accessor}")),
             mount: Some(mount),
-            secret_id: Some(secret_id),
+            secret_id: plan.secret_id_wo.is_none().then_some(secret_id),
+            secret_id_wo: None,
             accessor: Some(accessor),
             ..plan
         };
@@ -195,6 +220,8 @@ impl Resource for ApproleSecretId {
             ttl: None,
             num_uses: None,
             secret_id: None,
+            secret_id_wo: None,
+            secret_id_wo_version: None,
             accessor: Some(accessor.to_owned()),
             expiration_time: None,
         })

@@ -4,10 +4,10 @@ use tfplugin::{AnyResource, Resource, Schema};
 
 use crate::api::Api;
 
-mod approle_role;
+pub(crate) mod approle_role;
 mod approle_secret_id;
 mod mount;
-mod pki_cert;
+pub(crate) mod pki_cert;
 mod pki_config_auto_tidy;
 mod pki_config_crl;
 mod pki_config_issuers;

@@ -5,6 +5,11 @@
 //! *configured* `min_seconds_remaining` and the certificate's own NotAfter, so changing the
 //! window takes effect in the same run, and a certificate is replaced in the run that first
 //! finds it inside the window (not one run late).
+//!
+//! Import takes `<mount>/cert/<serial>` and brings in the public material only (certificate,
+//! issuing CA, serial, expiration): the server never keeps the private key, so `private_key`
+//! stays null. The request inputs the server does not keep either (role, SANs, TTL) are marked
+//! by an empty `role` and adopted from the configuration by the next apply without re-issuing.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -72,6 +77,16 @@ const OUTPUTS: [&str; 9] = [
     "revoked",
 ];
 
+/// The request inputs an import cannot recover, adopted from the configuration afterwards.
+const ADOPTED_AFTER_IMPORT: [&str; 6] = [
+    "role",
+    "alt_names",
+    "ip_sans",
+    "uri_sans",
+    "ttl",
+    "exclude_cn_from_sans",
+];
+
 impl Resource for PkiCert {
     type Client = Api;
     type State = PkiCertState;
@@ -119,6 +134,14 @@ impl Resource for PkiCert {
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
         if plan.is_create() || plan.is_destroy() {
             return Diagnostics::new();
+        }
+        if plan.prior.attr("role").as_str() == Some("") {
+            // Imported: adopt what the server could not tell instead of re-issuing for it.
+            plan.requires_replace.retain(|p| {
+                !ADOPTED_AFTER_IMPORT
+                    .iter()
+                    .any(|a| *p == AttributePath::root(*a))
+            });
         }
         if let Some(reason) = renewal_reason(&plan.config, &plan.prior, now()) {
             tracing::debug!(reason, "planning a replacement certificate");
@@ -234,7 +257,22 @@ impl Resource for PkiCert {
         prior: PkiCertState,
         plan: PkiCertState,
     ) -> Result<PkiCertState, Diagnostics> {
-        // Only the renewal and revocation settings change in place; the certificate stays.
+        // Only the renewal and revocation settings change in place (and, once after an import,
+        // the request inputs the server does not keep); the certificate stays.
+        if prior.role.is_empty() {
+            return Ok(PkiCertState {
+                role: plan.role,
+                alt_names: plan.alt_names,
+                ip_sans: plan.ip_sans,
+                uri_sans: plan.uri_sans,
+                ttl: plan.ttl,
+                exclude_cn_from_sans: plan.exclude_cn_from_sans,
+                auto_renew: plan.auto_renew,
+                min_seconds_remaining: plan.min_seconds_remaining,
+                revoke: plan.revoke,
+                ..prior
+            });
+        }
         Ok(PkiCertState {
             auto_renew: plan.auto_renew,
             min_seconds_remaining: plan.min_seconds_remaining,
@@ -243,15 +281,74 @@ impl Resource for PkiCert {
         })
     }
 
-    async fn import(
-        &self,
-        _ctx: &mut Ctx<'_, Api>,
-        _id: &str,
-    ) -> Result<PkiCertState, Diagnostics> {
-        Err(diagnostics::certificate_not_importable(
-            "vaultpki_pki_cert",
-            "the private key of an issued certificate",
-        ))
+    async fn import(&self, ctx: &mut Ctx<'_, Api>, id: &str) -> Result<PkiCertState, Diagnostics> {
+        let bad = || diagnostics::bad_import_id("vaultpki_pki_cert", id, "<mount>/cert/<serial>");
+        let (mount, serial) = id.trim_matches('/').rsplit_once("/cert/").ok_or_else(bad)?;
+        if mount.is_empty() || serial.is_empty() || serial.contains('/') {
+            return Err(bad());
+        }
+        let api = ctx.client()?;
+        let path = format!("{mount}/cert/{serial}");
+        let action = format!("import the certificate {serial}");
+        let data = api
+            .read(&action, &path)
+            .await?
+            .ok_or_else(|| diagnostics::certificate_not_found(&path))?;
+        let certificate = data
+            .get("certificate")
+            .and_then(Json::as_str)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| diagnostics::certificate_not_found(&path))?;
+        let (common_name, expiration) =
+            identity(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
+        // The issuer that signed it gives the issuing CA and chain (OpenBao and Vault 1.11+).
+        let issuer = match data.get("issuer_id").and_then(Json::as_str) {
+            Some(issuer) if !issuer.is_empty() => {
+                api.read(&action, &format!("{mount}/issuer/{issuer}"))
+                    .await?
+            }
+            _ => None,
+        };
+        let issuing_ca = issuer
+            .as_ref()
+            .and_then(|i| i.get("certificate"))
+            .and_then(Json::as_str)
+            .map(str::to_owned);
+        let ca_chain = issuer
+            .as_ref()
+            .and_then(|i| i.get("ca_chain"))
+            .and_then(|c| serde_json::from_value(c.clone()).ok())
+            .unwrap_or_default();
+        let revoked = data
+            .get("revocation_time")
+            .and_then(Json::as_i64)
+            .unwrap_or(0)
+            > 0;
+        ctx.diagnostics
+            .push(diagnostics::private_key_not_importable());
+        Ok(PkiCertState {
+            id: Some(path),
+            mount: mount.to_owned(),
+            role: String::new(),
+            common_name,
+            alt_names: None,
+            ip_sans: None,
+            uri_sans: None,
+            ttl: None,
+            exclude_cn_from_sans: None,
+            auto_renew: None,
+            min_seconds_remaining: None,
+            revoke: None,
+            certificate: Some(certificate),
+            issuing_ca,
+            ca_chain: Some(ca_chain),
+            private_key: None,
+            private_key_type: None,
+            serial_number: Some(serial.to_owned()),
+            expiration: Some(expiration),
+            revoked: Some(revoked),
+        })
     }
 
     async fn delete(&self, ctx: &mut Ctx<'_, Api>, state: PkiCertState) -> Result<(), Diagnostics> {
@@ -319,6 +416,20 @@ pub(crate) fn not_after(pem: &str) -> Result<i64, String> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
     let cert = pem.parse_x509().map_err(|e| e.to_string())?;
     Ok(cert.validity().not_after.timestamp())
+}
+
+/// The subject common name (empty when absent) and NotAfter of a PEM certificate.
+fn identity(pem: &str) -> Result<(String, i64), String> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
+    let cert = pem.parse_x509().map_err(|e| e.to_string())?;
+    let common_name = cert
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    Ok((common_name, cert.validity().not_after.timestamp()))
 }
 
 pub(crate) fn now() -> i64 {

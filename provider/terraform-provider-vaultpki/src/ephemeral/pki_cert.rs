@@ -1,0 +1,190 @@
+//! Ephemeral `vaultpki_pki_cert`: a certificate and private key issued through
+//! `<mount>/issue/<role>` for the length of one Terraform run. Nothing of it reaches the plan
+//! or the state, so the private key can feed a write-only attribute without ever being stored.
+//! With `revoke_on_close` the certificate is revoked when Terraform closes the resource at the
+//! end of the run; otherwise it stays valid until it expires (the server keeps the certificate,
+//! never the key).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+use tfplugin::{Attribute, Ctx, Diagnostics, EphemeralResource, Schema};
+
+use crate::api::{Api, Write};
+use crate::diagnostics;
+use crate::resources::pki_cert::{not_after, revoke};
+
+/// The ephemeral resource type.
+pub(crate) struct EphemeralPkiCert;
+
+/// Configuration in, result out.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct EphemeralPkiCertModel {
+    mount: String,
+    role: String,
+    common_name: String,
+    alt_names: Option<Vec<String>>,
+    ip_sans: Option<Vec<String>>,
+    uri_sans: Option<Vec<String>>,
+    ttl: Option<String>,
+    exclude_cn_from_sans: Option<bool>,
+    revoke_on_close: Option<bool>,
+    certificate: Option<String>,
+    issuing_ca: Option<String>,
+    ca_chain: Option<Vec<String>>,
+    private_key: Option<String>,
+    private_key_type: Option<String>,
+    serial_number: Option<String>,
+    expiration: Option<i64>,
+}
+
+impl std::fmt::Debug for EphemeralPkiCertModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EphemeralPkiCertModel")
+            .field("mount", &self.mount)
+            .field("serial_number", &self.serial_number)
+            .field(
+                "private_key",
+                &self.private_key.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// Private keys: what `close` needs (no secret among them).
+const PRIVATE_MOUNT: &str = "mount";
+const PRIVATE_SERIAL: &str = "serial_number";
+
+impl EphemeralResource for EphemeralPkiCert {
+    type Client = Api;
+    type Model = EphemeralPkiCertModel;
+
+    fn type_name(&self) -> &str {
+        "vaultpki_pki_cert"
+    }
+
+    fn schema(&self) -> Schema {
+        let out = |a: Attribute| a.computed();
+        Schema::new("A certificate and private key issued by a PKI role (`<mount>/issue/<role>`) for one Terraform run only: nothing of it is stored in the plan or the state, so the private key can be passed to write-only attributes. Every run issues a new certificate. With `revoke_on_close` the certificate is revoked when the run ends; otherwise it stays valid until it expires.")
+            .attribute(Attribute::string("mount", "Path of the PKI mount.").required())
+            .attribute(Attribute::string("role", "The role to issue through.").required())
+            .attribute(Attribute::string("common_name", "The certificate's common name.").required())
+            .attribute(Attribute::string_list("alt_names", "DNS or email subject alternative names.").optional())
+            .attribute(Attribute::string_list("ip_sans", "IP subject alternative names.").optional())
+            .attribute(Attribute::string_list("uri_sans", "URI subject alternative names.").optional())
+            .attribute(Attribute::string("ttl", "Requested lifetime, e.g. `1h` or seconds; at most the role's `max_ttl`.").optional())
+            .attribute(Attribute::bool("exclude_cn_from_sans", "Leave the common name out of the SANs.").optional())
+            .attribute(Attribute::bool("revoke_on_close", "Revoke the certificate when Terraform closes the ephemeral resource at the end of the run.").optional())
+            .attribute(out(Attribute::string("certificate", "The certificate (PEM).")))
+            .attribute(out(Attribute::string("issuing_ca", "The issuing CA certificate (PEM).")))
+            .attribute(out(Attribute::string_list("ca_chain", "The CA chain (PEM certificates).")))
+            .attribute(out(Attribute::string("private_key", "The private key (PEM). Exists only during the run.")).sensitive())
+            .attribute(out(Attribute::string("private_key_type", "The private key's type (`rsa`, `ec`, `ed25519`).")))
+            .attribute(out(Attribute::string("serial_number", "The serial number, colon-separated hex.")))
+            .attribute(out(Attribute::number("expiration", "NotAfter of the certificate, in seconds since the Unix epoch (read from the certificate itself).")))
+    }
+
+    async fn open(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        config: EphemeralPkiCertModel,
+    ) -> Result<EphemeralPkiCertModel, Diagnostics> {
+        let api = ctx.client()?;
+        let mount = config.mount.trim_matches('/').to_owned();
+        let path = format!("{mount}/issue/{}", config.role);
+        let mut body = json!({ "common_name": config.common_name });
+        for (name, list) in [
+            ("alt_names", &config.alt_names),
+            ("ip_sans", &config.ip_sans),
+            ("uri_sans", &config.uri_sans),
+        ] {
+            if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
+                body[name] = json!(l.join(","));
+            }
+        }
+        if let Some(t) = &config.ttl {
+            body["ttl"] = json!(t);
+        }
+        if let Some(e) = config.exclude_cn_from_sans {
+            body["exclude_cn_from_sans"] = json!(e);
+        }
+        let action = format!("issue a certificate for {} with {path}", config.common_name);
+        let answer = api.write(&action, &path, &body, Write::Creates).await?;
+        let data = answer
+            .as_ref()
+            .and_then(|a| a.get("data"))
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no data"))?;
+        let text = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
+        let certificate = text("certificate")
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no certificate"))?;
+        let serial = text("serial_number")
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no serial_number"))?;
+        let expiration =
+            not_after(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
+        if config.revoke_on_close == Some(true) {
+            ctx.private.set(PRIVATE_MOUNT, &mount);
+            ctx.private.set(PRIVATE_SERIAL, &serial);
+        }
+        Ok(EphemeralPkiCertModel {
+            certificate: Some(certificate),
+            issuing_ca: text("issuing_ca"),
+            ca_chain: Some(
+                data.get("ca_chain")
+                    .and_then(|c| serde_json::from_value(c.clone()).ok())
+                    .unwrap_or_default(),
+            ),
+            private_key: text("private_key"),
+            private_key_type: text("private_key_type"),
+            serial_number: Some(serial),
+            expiration: Some(expiration),
+            ..config
+        })
+    }
+
+    async fn close(&self, ctx: &mut Ctx<'_, Api>) -> Result<(), Diagnostics> {
+        // Only a certificate opened with `revoke_on_close` left its serial in the private data.
+        let (Some(mount), Some(serial)) = (
+            ctx.private.get::<String>(PRIVATE_MOUNT),
+            ctx.private.get::<String>(PRIVATE_SERIAL),
+        ) else {
+            return Ok(());
+        };
+        revoke(ctx.client()?, &mount, &serial).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_is_well_formed() {
+        EphemeralPkiCert.schema().check().unwrap();
+    }
+
+    #[test]
+    fn debug_hides_the_private_key() {
+        let m = EphemeralPkiCertModel {
+            mount: "pki".into(),
+            role: "web".into(),
+            common_name: "a.example".into(),
+            alt_names: None,
+            ip_sans: None,
+            uri_sans: None,
+            ttl: None,
+            exclude_cn_from_sans: None,
+            revoke_on_close: None,
+            certificate: None,
+            issuing_ca: None,
+            ca_chain: None,
+            private_key: Some("-----BEGIN PRIVATE KEY-----".into()),
+            private_key_type: None,
+            serial_number: None,
+            expiration: None,
+        };
+        let shown = format!("{m:?}");
+        assert!(
+            shown.contains("[redacted]") && !shown.contains("BEGIN"),
+            "{shown}"
+        );
+    }
+}
