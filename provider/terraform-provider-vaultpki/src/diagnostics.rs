@@ -128,6 +128,52 @@ pub(crate) fn bad_import_id(type_name: &str, id: &str, expected: &str) -> Diagno
     .into()
 }
 
+/// A moved state comes from a newer schema version of the source type than the mapping knows.
+pub(crate) fn move_unsupported_version(source: &str, version: i64, known: i64) -> Diagnostics {
+    Diagnostic::error(
+        "Unsupported source schema version",
+        format!(
+            "The {source} state was written with schema version {version}; moving it is supported up to version {known}. Remove the `moved` block, run `terraform state rm` on the {source} resource and import the object into the vaultpki resource instead."
+        ),
+    )
+    .into()
+}
+
+/// A moved state lacks what identifies the object, or cannot be decoded.
+pub(crate) fn move_bad_source(source: &str, reason: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Cannot move this state",
+        format!(
+            "The stored {source} state cannot be moved: {reason}. Remove the `moved` block and import the object into the vaultpki resource by its API path instead."
+        ),
+    )
+    .into()
+}
+
+/// A moved state names its own Vault namespace, which vaultpki sets only per provider.
+pub(crate) fn move_namespaced(source: &str, namespace: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Cannot move a namespaced resource",
+        format!(
+            "The {source} resource sets `namespace = {namespace:?}`; vaultpki takes the namespace from the provider configuration only. Move it with a vaultpki provider configured for that namespace (`provider = vaultpki.<alias>` with `namespace = {namespace:?}`), after importing instead of moving."
+        ),
+    )
+    .into()
+}
+
+/// An attribute of a moved state that has no place in the vaultpki resource.
+pub(crate) fn move_not_carried(
+    source: &str,
+    target: &str,
+    attribute: &str,
+    reason: &str,
+) -> Diagnostic {
+    Diagnostic::warning(
+        "Attribute not carried over",
+        format!("`{attribute}` of the moved {source} is not carried over to {target}: {reason}."),
+    )
+}
+
 /// An attribute of the configuration is invalid.
 pub(crate) fn invalid_attribute(attribute: &str, reason: impl Into<String>) -> Diagnostics {
     Diagnostic::error("Invalid attribute value", reason.into())

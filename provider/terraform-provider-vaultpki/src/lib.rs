@@ -14,6 +14,7 @@ mod api;
 mod diagnostics;
 pub mod docs;
 mod fields;
+mod migrate;
 pub mod provider;
 pub mod stats;
 

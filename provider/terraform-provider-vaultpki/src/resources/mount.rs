@@ -313,6 +313,21 @@ impl Resource for MountResource {
         .await
     }
 
+    fn move_state(
+        &self,
+        source_type_name: &str,
+        source_version: i64,
+        source_state: &Json,
+    ) -> Option<Result<Value, Diagnostics>> {
+        crate::migrate::move_state(
+            self.type_name(),
+            &self.schema(),
+            source_type_name,
+            source_version,
+            source_state,
+        )
+    }
+
     async fn import(&self, _ctx: &mut Ctx<'_, Api>, id: &str) -> Result<MountState, Diagnostics> {
         let path = strip_id(id, self.prefix).ok_or_else(|| {
             diagnostics::bad_import_id(self.type_name, id, &format!("{}<path>", self.prefix))

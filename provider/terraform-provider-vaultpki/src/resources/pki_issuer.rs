@@ -172,6 +172,21 @@ impl Resource for PkiIssuer {
             .await
     }
 
+    fn move_state(
+        &self,
+        source_type_name: &str,
+        source_version: i64,
+        source_state: &Json,
+    ) -> Option<Result<tfplugin::Value, Diagnostics>> {
+        crate::migrate::move_state(
+            self.type_name(),
+            &self.schema(),
+            source_type_name,
+            source_version,
+            source_state,
+        )
+    }
+
     async fn import(
         &self,
         _ctx: &mut Ctx<'_, Api>,

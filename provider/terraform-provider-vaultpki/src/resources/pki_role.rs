@@ -289,6 +289,21 @@ impl Resource for PkiRole {
             .await
     }
 
+    fn move_state(
+        &self,
+        source_type_name: &str,
+        source_version: i64,
+        source_state: &Json,
+    ) -> Option<Result<Value, Diagnostics>> {
+        crate::migrate::move_state(
+            self.type_name(),
+            &self.schema(),
+            source_type_name,
+            source_version,
+            source_state,
+        )
+    }
+
     async fn import(&self, _ctx: &mut Ctx<'_, Api>, id: &str) -> Result<PkiRoleState, Diagnostics> {
         let bad = || diagnostics::bad_import_id("vaultpki_pki_role", id, "<mount>/roles/<name>");
         let (mount, name) = id

@@ -109,6 +109,21 @@ impl Resource for Policy {
             .await
     }
 
+    fn move_state(
+        &self,
+        source_type_name: &str,
+        source_version: i64,
+        source_state: &Json,
+    ) -> Option<Result<Value, Diagnostics>> {
+        crate::migrate::move_state(
+            self.type_name(),
+            &self.schema(),
+            source_type_name,
+            source_version,
+            source_state,
+        )
+    }
+
     async fn import(&self, _ctx: &mut Ctx<'_, Api>, id: &str) -> Result<PolicyState, Diagnostics> {
         let name = strip_id(id, PREFIX).ok_or_else(|| {
             diagnostics::bad_import_id("vaultpki_policy", id, "sys/policies/acl/<name>")
