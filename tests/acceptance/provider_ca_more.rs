@@ -147,3 +147,106 @@ fn config_auto_tidy_full_sequence() {
     tf.destroy();
     assert_eq!(bao_data(&path), fresh);
 }
+
+/// Generates a root issuer in `mount` outside Terraform; returns its issuer ID.
+fn bao_root(mount: &str, name: &str) -> String {
+    let out = env().bao_json(&[
+        "write",
+        "-format=json",
+        &format!("{mount}/root/generate/internal"),
+        &format!("common_name=Out Of Band {name}"),
+        &format!("issuer_name={name}"),
+        "key_type=ec",
+        "ttl=720h",
+    ]);
+    out.pointer("/data/issuer_id")
+        .and_then(Value::as_str)
+        .expect("issuer_id")
+        .to_owned()
+}
+
+fn issuer_data_config(mount: &str, issuer_ref: &str) -> String {
+    config(&format!(
+        r#"
+data "vaultpki_pki_issuer" "iss" {{
+  mount      = "{mount}"
+  issuer_ref = "{issuer_ref}"
+}}
+
+output "subject" {{
+  value = provider::vaultpki::certificate_info(data.vaultpki_pki_issuer.iss.certificate).subject
+}}
+"#
+    ))
+}
+
+#[test]
+fn issuer_data_source_reads_by_name_and_id() {
+    let mount = pki_mount("ca-dsi");
+    let first = bao_root(&mount, "first");
+    let tf = terraform();
+    tf.write_config(&issuer_data_config(&mount, "first"));
+    tf.apply();
+    let server = bao_data(&format!("{mount}/issuer/{first}"));
+    let data = tf.resource("data.vaultpki_pki_issuer.iss");
+    assert_eq!(data["id"], json!(format!("{mount}/issuer/{first}")));
+    assert_eq!(data["issuer_id"], json!(first));
+    assert_eq!(data["issuer_name"], json!("first"));
+    assert_eq!(data["key_id"], server["key_id"]);
+    assert!(data["key_id"].as_str().is_some_and(|k| !k.is_empty()));
+    assert_eq!(data["certificate"], server["certificate"]);
+    assert_eq!(data["ca_chain"], server["ca_chain"]);
+    assert_eq!(
+        data["usage"],
+        json!([
+            "crl-signing",
+            "issuing-certificates",
+            "ocsp-signing",
+            "read-only"
+        ])
+    );
+    assert_eq!(data["leaf_not_after_behavior"], json!("err"));
+    assert_eq!(data["revoked"], json!(false));
+    assert!(
+        tf.output("subject")
+            .as_str()
+            .is_some_and(|s| s.contains("Out Of Band first")),
+        "{}",
+        tf.output("subject")
+    );
+    tf.assert_plan_empty();
+
+    // Another issuer, by ID, and a setting changed on the server shows on the next read.
+    let second = bao_root(&mount, "second");
+    env().bao_ok(&[
+        "write",
+        &format!("{mount}/issuer/{second}"),
+        "issuer_name=second",
+        "leaf_not_after_behavior=truncate",
+    ]);
+    tf.write_config(&issuer_data_config(&mount, &second));
+    tf.apply();
+    let data = tf.resource("data.vaultpki_pki_issuer.iss");
+    assert_eq!(data["issuer_id"], json!(second));
+    assert_eq!(data["leaf_not_after_behavior"], json!("truncate"));
+    assert_eq!(
+        data["certificate"],
+        bao_data(&format!("{mount}/issuer/{second}"))["certificate"]
+    );
+    tf.assert_plan_empty();
+    tf.destroy();
+    // Reading changes nothing on the server.
+    assert_eq!(
+        bao_data(&format!("{mount}/issuer/{first}"))["issuer_name"],
+        json!("first")
+    );
+
+    // A missing issuer is an error naming it.
+    tf.write_config(&issuer_data_config(&mount, "nope"));
+    let err = tf.apply_err();
+    assert!(err.contains("Issuer not found"), "{err}");
+    assert!(
+        err.contains(&format!("no issuer \"nope\" in the mount {mount}")),
+        "{err}"
+    );
+}

@@ -5,6 +5,7 @@ use tfplugin::{AnyDataSource, DataSource, Schema};
 use crate::api::Api;
 
 mod approle_role_id;
+mod pki_issuer;
 mod policy_document;
 
 /// Every data source type the provider offers.
@@ -12,6 +13,7 @@ pub(crate) fn all() -> Vec<AnyDataSource<Api>> {
     vec![
         AnyDataSource::new(approle_role_id::ApproleRoleId),
         AnyDataSource::new(policy_document::PolicyDocument),
+        AnyDataSource::new(pki_issuer::PkiIssuerData),
     ]
 }
 
@@ -23,5 +25,6 @@ pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
     vec![
         entry(&approle_role_id::ApproleRoleId),
         entry(&policy_document::PolicyDocument),
+        entry(&pki_issuer::PkiIssuerData),
     ]
 }
