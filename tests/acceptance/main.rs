@@ -6,5 +6,6 @@ mod pki_bootstrap;
 mod provider;
 mod provider_ca;
 mod provider_ca_more;
+mod provider_migrate;
 mod snapshot_cron;
 mod tfplugin;
