@@ -26,8 +26,9 @@ mod pki_secret_backend_role;
 mod policy;
 
 /// Maps a moved state onto `target`'s schema, or `None` when `target` accepts no moves from
-/// `source_type`. Warnings for attributes that cannot be carried are logged (the tfplugin move
-/// hook returns a state or errors, not both).
+/// `source_type`. The warnings for attributes that cannot be carried go to `tracing` only: the
+/// tfplugin move hook returns a state or errors, not both, so Terraform cannot show them (yet);
+/// the unit tests check them through [`Mapper::run`].
 pub(crate) fn move_state(
     target: &str,
     schema: &Schema,
