@@ -395,3 +395,61 @@ moved {{
 
     tf.destroy();
 }
+
+#[test]
+fn namespaced_official_state_is_refused_with_a_diagnostic() {
+    let e = env();
+    let policy = unique_name("mig-ns");
+    let stand_in = official_stand_in();
+    let tf = Terraform::new()
+        .with_provider(SOURCE, &provider_dir())
+        .with_provider("hashicorp/vault", stand_in.path())
+        .with_env("VAULT_ADDR", &e.addr)
+        .with_env("VAULT_TOKEN", &e.token);
+    tf.write_file(
+        "terraform.tfstate",
+        &state_file(vec![official(
+            "vault_policy",
+            "ops",
+            0,
+            json!({ "id": policy, "name": policy, "policy": "", "namespace": "team-a" }),
+        )]),
+    );
+    tf.write_config(&format!(
+        r#"terraform {{
+  required_providers {{
+    vaultpki = {{ source = "{SOURCE}" }}
+  }}
+}}
+
+provider "vaultpki" {{}}
+
+resource "vaultpki_policy" "ops" {{
+  name   = "{policy}"
+  policy = ""
+}}
+moved {{
+  from = vault_policy.ops
+  to   = vaultpki_policy.ops
+}}
+"#
+    ));
+    let out = tf.run(&["plan", "-input=false", "-no-color"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "plan must fail:\n{text}");
+    assert!(
+        text.contains("Cannot move a namespaced resource")
+            && text.contains("namespace = \"team-a\""),
+        "{text}"
+    );
+    // Nothing was created on the server.
+    let read = e
+        .bao(&["read", &format!("sys/policies/acl/{policy}")])
+        .output()
+        .expect("bao runs");
+    assert!(!read.status.success(), "the policy must not exist");
+}
