@@ -6,6 +6,7 @@ mod pki_bootstrap;
 mod provider;
 mod provider_ca;
 mod provider_ca_more;
+mod provider_ephemeral;
 mod provider_migrate;
 mod snapshot_cron;
 mod tfplugin;

@@ -302,24 +302,22 @@ impl Resource for PkiCert {
             .ok_or_else(|| diagnostics::certificate_not_found(&path))?;
         let (common_name, expiration) =
             identity(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
-        // The issuer that signed it gives the issuing CA and chain (OpenBao and Vault 1.11+).
-        let issuer = match data.get("issuer_id").and_then(Json::as_str) {
-            Some(issuer) if !issuer.is_empty() => {
-                api.read(&action, &format!("{mount}/issuer/{issuer}"))
-                    .await?
-            }
-            _ => None,
-        };
+        let issuer = issuer_of(api, &action, mount, &data, &certificate).await?;
+        // The issuer endpoint ends its PEMs with a newline, `issue` does not: store them as
+        // `issue` does so that an import matches a created certificate.
         let issuing_ca = issuer
             .as_ref()
             .and_then(|i| i.get("certificate"))
             .and_then(Json::as_str)
-            .map(str::to_owned);
+            .map(|c| c.trim_end().to_owned());
         let ca_chain = issuer
             .as_ref()
             .and_then(|i| i.get("ca_chain"))
-            .and_then(|c| serde_json::from_value(c.clone()).ok())
-            .unwrap_or_default();
+            .and_then(|c| serde_json::from_value::<Vec<String>>(c.clone()).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.trim_end().to_owned())
+            .collect();
         let revoked = data
             .get("revocation_time")
             .and_then(Json::as_i64)
@@ -416,6 +414,86 @@ pub(crate) fn not_after(pem: &str) -> Result<i64, String> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
     let cert = pem.parse_x509().map_err(|e| e.to_string())?;
     Ok(cert.validity().not_after.timestamp())
+}
+
+/// The issuer (its `<mount>/issuer/<ref>` data) that signed `certificate`: the one the server
+/// names in `issuer_id` (Vault), else the mount's issuer whose subject and key identifier match
+/// the certificate's issuer and authority key identifier (OpenBao does not say).
+async fn issuer_of(
+    api: &Api,
+    action: &str,
+    mount: &str,
+    cert_data: &Json,
+    certificate: &str,
+) -> Result<Option<Json>, Diagnostics> {
+    if let Some(id) = cert_data
+        .get("issuer_id")
+        .and_then(Json::as_str)
+        .filter(|i| !i.is_empty())
+    {
+        return api.read(action, &format!("{mount}/issuer/{id}")).await;
+    }
+    let Some(list) = api
+        .read(action, &format!("{mount}/issuers?list=true"))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let ids: Vec<String> = list
+        .get("keys")
+        .and_then(|k| serde_json::from_value(k.clone()).ok())
+        .unwrap_or_default();
+    for id in ids {
+        let Some(issuer) = api.read(action, &format!("{mount}/issuer/{id}")).await? else {
+            continue;
+        };
+        let signed = issuer
+            .get("certificate")
+            .and_then(Json::as_str)
+            .is_some_and(|ca| issued_by(certificate, ca));
+        if signed {
+            return Ok(Some(issuer));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether `ca` (PEM) names the issuer of `leaf` (PEM): its subject is the leaf's issuer and,
+/// when both carry one, its subject key identifier is the leaf's authority key identifier.
+fn issued_by(leaf: &str, ca: &str) -> bool {
+    use x509_parser::extensions::ParsedExtension;
+    let parse = |pem: &str| {
+        x509_parser::pem::parse_x509_pem(pem.as_bytes())
+            .ok()
+            .map(|(_, p)| p)
+    };
+    let (Some(leaf), Some(ca)) = (parse(leaf), parse(ca)) else {
+        return false;
+    };
+    let (Ok(leaf), Ok(ca)) = (leaf.parse_x509(), ca.parse_x509()) else {
+        return false;
+    };
+    if leaf.issuer().as_raw() != ca.subject().as_raw() {
+        return false;
+    }
+    let aki = leaf
+        .extensions()
+        .iter()
+        .find_map(|e| match e.parsed_extension() {
+            ParsedExtension::AuthorityKeyIdentifier(a) => a.key_identifier.as_ref().map(|k| k.0),
+            _ => None,
+        });
+    let ski = ca
+        .extensions()
+        .iter()
+        .find_map(|e| match e.parsed_extension() {
+            ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0),
+            _ => None,
+        });
+    match (aki, ski) {
+        (Some(a), Some(s)) => a == s,
+        _ => true,
+    }
 }
 
 /// The subject common name (empty when absent) and NotAfter of a PEM certificate.
