@@ -17,6 +17,7 @@ mod pki_intermediate_set_signed;
 mod pki_issuer;
 mod pki_role;
 mod pki_root_cert;
+mod pki_root_sign_intermediate;
 mod pki_sign;
 mod policy;
 
@@ -37,6 +38,7 @@ pub(crate) fn all() -> Vec<AnyResource<Api>> {
         AnyResource::new(pki_config_urls::PkiConfigUrls),
         AnyResource::new(pki_config_crl::PkiConfigCrl),
         AnyResource::new(pki_config_auto_tidy::PkiConfigAutoTidy),
+        AnyResource::new(pki_root_sign_intermediate::PkiRootSignIntermediate),
         AnyResource::new(approle_role::ApproleRole),
         AnyResource::new(approle_secret_id::ApproleSecretId),
     ]
@@ -63,6 +65,7 @@ pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
         entry(&pki_config_urls::PkiConfigUrls),
         entry(&pki_config_crl::PkiConfigCrl),
         entry(&pki_config_auto_tidy::PkiConfigAutoTidy),
+        entry(&pki_root_sign_intermediate::PkiRootSignIntermediate),
         entry(&approle_role::ApproleRole),
         entry(&approle_secret_id::ApproleSecretId),
     ]

@@ -1,0 +1,503 @@
+//! `vaultpki_pki_root_sign_intermediate`: an intermediate CA certificate signed in the server by
+//! a root that lives in another mount (`<mount>/root/sign-intermediate` with the mount's default
+//! issuer, or `<mount>/issuer/<issuer_ref>/sign-intermediate`), from a CSR made elsewhere —
+//! typically `vaultpki_pki_intermediate_csr` in the intermediate's mount, whose key never
+//! leaves it. The result is handed on to `vaultpki_pki_intermediate_set_signed`.
+//!
+//! The ID is the signed certificate's API path in the root's mount, `<mount>/cert/<serial>`,
+//! and import takes it: the certificate comes from there, the issuing CA and chain from the
+//! mount's issuer whose subject and key identifier match. The request inputs the server does not
+//! keep (CSR, names, TTL) are marked by an empty `csr` and adopted from the configuration by the
+//! next apply without signing again. Any other change of an input signs a new certificate; a
+//! certificate found revoked is replaced; with `revoke = true` destroying or replacing it
+//! revokes it in the root's mount.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json, json};
+use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schema, Value};
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::ParsedExtension;
+
+use crate::api::{Api, Write};
+use crate::diagnostics;
+use crate::resources::pki_cert::{not_after, revoke};
+
+/// The resource type.
+pub(crate) struct PkiRootSignIntermediate;
+
+/// The state model (public material only: the intermediate's key stays in its own mount).
+#[derive(Serialize, Deserialize, Debug)]
+pub(crate) struct PkiRootSignIntermediateState {
+    id: Option<String>,
+    mount: String,
+    issuer_ref: Option<String>,
+    csr: String,
+    common_name: Option<String>,
+    alt_names: Option<Vec<String>>,
+    ip_sans: Option<Vec<String>>,
+    uri_sans: Option<Vec<String>>,
+    organization: Option<Vec<String>>,
+    ou: Option<Vec<String>>,
+    country: Option<Vec<String>>,
+    ttl: Option<String>,
+    max_path_length: Option<i64>,
+    use_csr_values: Option<bool>,
+    exclude_cn_from_sans: Option<bool>,
+    revoke: Option<bool>,
+    certificate: Option<String>,
+    issuing_ca: Option<String>,
+    ca_chain: Option<Vec<String>>,
+    serial_number: Option<String>,
+    expiration: Option<i64>,
+    revoked: Option<bool>,
+}
+
+/// The request inputs, each of which shapes the certificate (a change signs a new one), and
+/// which an import cannot recover.
+const INPUTS: [&str; 13] = [
+    "issuer_ref",
+    "csr",
+    "common_name",
+    "alt_names",
+    "ip_sans",
+    "uri_sans",
+    "organization",
+    "ou",
+    "country",
+    "ttl",
+    "max_path_length",
+    "use_csr_values",
+    "exclude_cn_from_sans",
+];
+
+/// What the server computes; unknown again when a revoked certificate is replaced.
+const OUTPUTS: [&str; 7] = [
+    "id",
+    "certificate",
+    "issuing_ca",
+    "ca_chain",
+    "serial_number",
+    "expiration",
+    "revoked",
+];
+
+impl Resource for PkiRootSignIntermediate {
+    type Client = Api;
+    type State = PkiRootSignIntermediateState;
+
+    fn type_name(&self) -> &str {
+        "vaultpki_pki_root_sign_intermediate"
+    }
+
+    fn schema(&self) -> Schema {
+        let replace = |a: Attribute| a.requires_replace();
+        let kept = |a: Attribute| a.computed().use_state_for_unknown();
+        Schema::new("An intermediate CA certificate signed in the server by a root in another mount (`<mount>/root/sign-intermediate`, or `<mount>/issuer/<issuer_ref>/sign-intermediate` for a given issuer), from a CSR such as `vaultpki_pki_intermediate_csr`'s; pass `certificate` and `issuing_ca` on to `vaultpki_pki_intermediate_set_signed`. Changing an input signs a new certificate; a certificate found revoked is replaced. Destroying it revokes it only with `revoke = true`; otherwise nothing changes on the server. Import takes `<mount>/cert/<serial>`; the request inputs are then taken from the configuration by the next apply without signing again.")
+            .attribute(kept(Attribute::string("id", "The signed certificate's API path in the root's mount, `<mount>/cert/<serial_number>`; import takes it.")))
+            .attribute(replace(Attribute::string("mount", "Path of the PKI mount holding the root.").required()))
+            .attribute(replace(Attribute::string("issuer_ref", "The issuer to sign with, by name or ID; left out, the mount's default issuer.")))
+            .attribute(replace(Attribute::string("csr", "The intermediate's certificate signing request (PEM).").required()))
+            .attribute(replace(Attribute::string("common_name", "The subject common name (the server requires one unless `use_csr_values` is set).")))
+            .attribute(replace(Attribute::string_list("alt_names", "DNS or email subject alternative names.")))
+            .attribute(replace(Attribute::string_list("ip_sans", "IP subject alternative names.")))
+            .attribute(replace(Attribute::string_list("uri_sans", "URI subject alternative names.")))
+            .attribute(replace(Attribute::string_list("organization", "Subject O values.")))
+            .attribute(replace(Attribute::string_list("ou", "Subject OU values.")))
+            .attribute(replace(Attribute::string_list("country", "Subject C values.")))
+            .attribute(replace(Attribute::string("ttl", "Requested lifetime, e.g. `43800h`; at most the root mount's max lease TTL and, unless the issuer permits it, the root's own lifetime.")))
+            .attribute(replace(Attribute::number("max_path_length", "Maximum number of CAs below the intermediate (basic constraints path length); left out, one less than the root's.")))
+            .attribute(replace(Attribute::bool("use_csr_values", "Take the subject and extensions from the CSR instead of the request fields.")))
+            .attribute(replace(Attribute::bool("exclude_cn_from_sans", "Leave the common name out of the SANs.")))
+            .attribute(Attribute::bool("revoke", "Revoke the certificate in the root's mount when it is destroyed or replaced (default false)."))
+            .attribute(kept(Attribute::string("certificate", "The signed intermediate certificate (PEM).")))
+            .attribute(kept(Attribute::string("issuing_ca", "The certificate of the issuer that signed it (PEM).")))
+            .attribute(kept(Attribute::string_list("ca_chain", "The chain: the intermediate first, then its issuer's chain (PEM each).")))
+            .attribute(kept(Attribute::string("serial_number", "The serial number, colon-separated hex.")))
+            .attribute(kept(Attribute::number("expiration", "NotAfter of the certificate, in seconds since the Unix epoch.")))
+            .attribute(kept(Attribute::bool("revoked", "Whether the root's mount reports the certificate revoked (a revoked certificate is replaced by the next apply).")))
+    }
+
+    fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
+        if plan.is_create() || plan.is_destroy() {
+            return Diagnostics::new();
+        }
+        if plan.prior.attr("csr").as_str() == Some("") {
+            // Imported: adopt what the server could not tell instead of signing again for it.
+            plan.requires_replace
+                .retain(|p| !INPUTS.iter().any(|a| *p == AttributePath::root(*a)));
+        }
+        if plan.prior.attr("revoked").as_bool() == Some(true) {
+            for name in OUTPUTS {
+                plan.planned.set_attr(name, Value::Unknown);
+            }
+            plan.requires_replace.push(AttributePath::root("revoked"));
+        }
+        Diagnostics::new()
+    }
+
+    async fn create(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        plan: PkiRootSignIntermediateState,
+    ) -> Result<PkiRootSignIntermediateState, Diagnostics> {
+        let api = ctx.client()?;
+        let mount = plan.mount.trim_matches('/').to_owned();
+        let path = sign_path(&mount, plan.issuer_ref.as_deref());
+        let body = request_body(&plan);
+        let action = format!("sign the intermediate with {path}");
+        let answer = api.write(&action, &path, &body, Write::Creates).await?;
+        let data = answer
+            .as_ref()
+            .and_then(|a| a.get("data"))
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no data"))?;
+        let text = |k: &str| data.get(k).and_then(Json::as_str).map(pem);
+        let certificate = text("certificate")
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no certificate"))?;
+        let serial = text("serial_number")
+            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no serial_number"))?;
+        let expiration =
+            not_after(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
+        Ok(PkiRootSignIntermediateState {
+            id: Some(format!("{mount}/cert/{serial}")),
+            certificate: Some(certificate),
+            issuing_ca: text("issuing_ca"),
+            ca_chain: Some(strings(data.get("ca_chain"))),
+            serial_number: Some(serial),
+            expiration: Some(expiration),
+            revoked: Some(false),
+            ..plan
+        })
+    }
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        state: PkiRootSignIntermediateState,
+    ) -> Result<Option<PkiRootSignIntermediateState>, Diagnostics> {
+        let api = ctx.client()?;
+        let Some(serial) = state.serial_number.clone() else {
+            return Ok(None);
+        };
+        let path = format!("{}/cert/{serial}", state.mount.trim_matches('/'));
+        let Some(data) = api
+            .read(
+                &format!("read the intermediate certificate {serial}"),
+                &path,
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(PkiRootSignIntermediateState {
+            id: Some(path),
+            revoked: Some(is_revoked(&data)),
+            ..state
+        }))
+    }
+
+    async fn update(
+        &self,
+        _ctx: &mut Ctx<'_, Api>,
+        prior: PkiRootSignIntermediateState,
+        plan: PkiRootSignIntermediateState,
+    ) -> Result<PkiRootSignIntermediateState, Diagnostics> {
+        // Only `revoke` changes in place, and, once after an import, the request inputs the
+        // server does not keep; the certificate stays.
+        if prior.csr.is_empty() {
+            return Ok(PkiRootSignIntermediateState {
+                certificate: prior.certificate,
+                issuing_ca: prior.issuing_ca,
+                ca_chain: prior.ca_chain,
+                serial_number: prior.serial_number,
+                expiration: prior.expiration,
+                revoked: prior.revoked,
+                id: prior.id,
+                ..plan
+            });
+        }
+        Ok(PkiRootSignIntermediateState {
+            revoke: plan.revoke,
+            ..prior
+        })
+    }
+
+    async fn delete(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        state: PkiRootSignIntermediateState,
+    ) -> Result<(), Diagnostics> {
+        if state.revoke != Some(true) {
+            return Ok(());
+        }
+        let Some(serial) = state.serial_number else {
+            return Ok(());
+        };
+        revoke(ctx.client()?, state.mount.trim_matches('/'), &serial).await
+    }
+
+    async fn import(
+        &self,
+        ctx: &mut Ctx<'_, Api>,
+        id: &str,
+    ) -> Result<PkiRootSignIntermediateState, Diagnostics> {
+        let bad = || {
+            diagnostics::bad_import_id(
+                "vaultpki_pki_root_sign_intermediate",
+                id,
+                "<mount>/cert/<serial>",
+            )
+        };
+        let (mount, serial) = id.trim_matches('/').rsplit_once("/cert/").ok_or_else(bad)?;
+        if mount.is_empty() || serial.is_empty() || serial.contains('/') {
+            return Err(bad());
+        }
+        let api = ctx.client()?;
+        let path = format!("{mount}/cert/{serial}");
+        let action = format!("import the intermediate certificate {serial}");
+        let data = api
+            .read(&action, &path)
+            .await?
+            .ok_or_else(|| diagnostics::certificate_not_found(&path))?;
+        let certificate = data
+            .get("certificate")
+            .and_then(Json::as_str)
+            .filter(|c| !c.is_empty())
+            .map(pem)
+            .ok_or_else(|| diagnostics::certificate_not_found(&path))?;
+        let expiration =
+            not_after(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
+        let issuer = find_issuer(api, &action, mount, &certificate).await?;
+        let issuing_ca = issuer
+            .as_ref()
+            .and_then(|i| i.get("certificate"))
+            .and_then(Json::as_str)
+            .map(pem);
+        let mut ca_chain = vec![certificate.clone()];
+        ca_chain.extend(strings(issuer.as_ref().and_then(|i| i.get("ca_chain"))));
+        Ok(PkiRootSignIntermediateState {
+            id: Some(path),
+            mount: mount.to_owned(),
+            issuer_ref: None,
+            csr: String::new(),
+            common_name: None,
+            alt_names: None,
+            ip_sans: None,
+            uri_sans: None,
+            organization: None,
+            ou: None,
+            country: None,
+            ttl: None,
+            max_path_length: None,
+            use_csr_values: None,
+            exclude_cn_from_sans: None,
+            revoke: None,
+            revoked: Some(is_revoked(&data)),
+            certificate: Some(certificate),
+            issuing_ca,
+            ca_chain: Some(ca_chain),
+            serial_number: Some(serial.to_owned()),
+            expiration: Some(expiration),
+        })
+    }
+}
+
+fn sign_path(mount: &str, issuer_ref: Option<&str>) -> String {
+    match issuer_ref.filter(|r| !r.is_empty()) {
+        Some(issuer) => format!("{mount}/issuer/{issuer}/sign-intermediate"),
+        None => format!("{mount}/root/sign-intermediate"),
+    }
+}
+
+fn request_body(plan: &PkiRootSignIntermediateState) -> Json {
+    let mut body = Map::new();
+    body.insert("csr".to_owned(), json!(plan.csr));
+    if let Some(cn) = &plan.common_name {
+        body.insert("common_name".to_owned(), json!(cn));
+    }
+    // SANs are comma-separated strings in this API; subject fields are lists.
+    for (name, list) in [
+        ("alt_names", &plan.alt_names),
+        ("ip_sans", &plan.ip_sans),
+        ("uri_sans", &plan.uri_sans),
+    ] {
+        if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
+            body.insert(name.to_owned(), json!(l.join(",")));
+        }
+    }
+    for (name, list) in [
+        ("organization", &plan.organization),
+        ("ou", &plan.ou),
+        ("country", &plan.country),
+    ] {
+        if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
+            body.insert(name.to_owned(), json!(l));
+        }
+    }
+    if let Some(t) = &plan.ttl {
+        body.insert("ttl".to_owned(), json!(t));
+    }
+    if let Some(n) = plan.max_path_length {
+        body.insert("max_path_length".to_owned(), json!(n));
+    }
+    if let Some(b) = plan.use_csr_values {
+        body.insert("use_csr_values".to_owned(), json!(b));
+    }
+    if let Some(b) = plan.exclude_cn_from_sans {
+        body.insert("exclude_cn_from_sans".to_owned(), json!(b));
+    }
+    Json::Object(body)
+}
+
+fn is_revoked(data: &Json) -> bool {
+    data.get("revocation_time")
+        .and_then(Json::as_i64)
+        .unwrap_or(0)
+        > 0
+}
+
+/// A list of PEM strings (or other strings), each without trailing whitespace.
+fn strings(v: Option<&Json>) -> Vec<String> {
+    v.and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .map(pem)
+        .collect()
+}
+
+/// One PEM text as stored: the server ends some with a newline (issuer reads) and others not
+/// (signing answers), so an import would differ from a create without this.
+fn pem(s: &str) -> String {
+    s.trim_end().to_owned()
+}
+
+/// The issuer of `mount` that signed `certificate` (its subject is the certificate's issuer
+/// name, and its key identifier the certificate's authority key identifier where both have
+/// one): the server's certificate read does not name it.
+async fn find_issuer(
+    api: &Api,
+    action: &str,
+    mount: &str,
+    certificate: &str,
+) -> Result<Option<Json>, Diagnostics> {
+    let Some(child) = Identity::of(certificate) else {
+        return Ok(None);
+    };
+    let Some(list) = api
+        .read(action, &format!("{mount}/issuers?list=true"))
+        .await?
+    else {
+        return Ok(None);
+    };
+    for id in strings(list.get("keys")) {
+        let Some(issuer) = api.read(action, &format!("{mount}/issuer/{id}")).await? else {
+            continue;
+        };
+        let parent = issuer
+            .get("certificate")
+            .and_then(Json::as_str)
+            .and_then(Identity::of);
+        if parent.is_some_and(|p| child.is_signed_by(&p)) {
+            return Ok(Some(issuer));
+        }
+    }
+    Ok(None)
+}
+
+/// The names and key identifiers that link a certificate to its issuer.
+struct Identity {
+    subject: Vec<u8>,
+    issuer: Vec<u8>,
+    subject_key_id: Option<Vec<u8>>,
+    authority_key_id: Option<Vec<u8>>,
+}
+
+impl Identity {
+    fn of(pem: &str) -> Option<Self> {
+        let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).ok()?;
+        let cert: X509Certificate<'_> = pem.parse_x509().ok()?;
+        let mut id = Self {
+            subject: cert.subject().as_raw().to_vec(),
+            issuer: cert.issuer().as_raw().to_vec(),
+            subject_key_id: None,
+            authority_key_id: None,
+        };
+        for ext in cert.extensions() {
+            match ext.parsed_extension() {
+                ParsedExtension::SubjectKeyIdentifier(k) => id.subject_key_id = Some(k.0.to_vec()),
+                ParsedExtension::AuthorityKeyIdentifier(a) => {
+                    id.authority_key_id = a.key_identifier.as_ref().map(|k| k.0.to_vec());
+                }
+                _ => {}
+            }
+        }
+        Some(id)
+    }
+
+    fn is_signed_by(&self, parent: &Self) -> bool {
+        if self.issuer != parent.subject {
+            return false;
+        }
+        match (&self.authority_key_id, &parent.subject_key_id) {
+            (Some(a), Some(s)) => a == s,
+            _ => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_is_well_formed() {
+        PkiRootSignIntermediate.schema().check().unwrap();
+    }
+
+    #[test]
+    fn the_path_depends_on_the_issuer() {
+        assert_eq!(sign_path("pki", None), "pki/root/sign-intermediate");
+        assert_eq!(sign_path("pki", Some("")), "pki/root/sign-intermediate");
+        assert_eq!(
+            sign_path("pki", Some("root-2026")),
+            "pki/issuer/root-2026/sign-intermediate"
+        );
+    }
+
+    #[test]
+    fn the_request_carries_only_what_is_set() {
+        let plan: PkiRootSignIntermediateState = serde_json::from_value(json!({
+            "mount": "pki", "csr": "CSR", "common_name": "Int",
+            "alt_names": ["a.example", "b.example"], "organization": ["Example"],
+            "ttl": "8760h", "max_path_length": 0,
+        }))
+        .unwrap();
+        assert_eq!(
+            request_body(&plan),
+            json!({
+                "csr": "CSR", "common_name": "Int", "alt_names": "a.example,b.example",
+                "organization": ["Example"], "ttl": "8760h", "max_path_length": 0,
+            })
+        );
+    }
+
+    #[test]
+    fn a_certificate_is_matched_to_its_issuer_by_name_and_key_id() {
+        let parent = Identity {
+            subject: b"root".to_vec(),
+            issuer: b"root".to_vec(),
+            subject_key_id: Some(vec![1]),
+            authority_key_id: None,
+        };
+        let child = |issuer: &[u8], aki: Option<Vec<u8>>| Identity {
+            subject: b"int".to_vec(),
+            issuer: issuer.to_vec(),
+            subject_key_id: None,
+            authority_key_id: aki,
+        };
+        assert!(child(b"root", Some(vec![1])).is_signed_by(&parent));
+        assert!(child(b"root", None).is_signed_by(&parent));
+        assert!(!child(b"root", Some(vec![2])).is_signed_by(&parent));
+        assert!(!child(b"other", Some(vec![1])).is_signed_by(&parent));
+    }
+}
