@@ -420,3 +420,95 @@ fn pki_cert_import_brings_public_material_only() {
     imported.run_ok(&["state", "rm", "vaultpki_pki_cert.c"]);
     tf.destroy();
 }
+
+#[test]
+fn ephemeral_secret_id_logs_in_a_provider_and_close_tolerates_it_used_up() {
+    let approle = unique_name("eph-login");
+    let policy = unique_name("eph-login-pol");
+    let managed = unique_name("eph-login-made");
+    // The role's tokens may manage exactly one policy.
+    let mut write = env().bao(&["policy", "write", &policy, "-"]);
+    let rules = format!(
+        "path \"sys/policies/acl/{managed}\" {{ capabilities = [\"create\", \"read\", \"update\", \"delete\"] }}\n"
+    );
+    write_stdin(&mut write, &rules);
+    approle_with_roles(&approle, &[]);
+    env().bao_ok(&[
+        "write",
+        &format!("auth/{approle}/role/app"),
+        &format!("token_policies={policy}"),
+        "token_ttl=5m",
+    ]);
+    let tf = terraform();
+    tf.write_config(&config(&format!(
+        r#"data "vaultpki_approle_role_id" "app" {{
+  mount     = "{approle}"
+  role_name = "app"
+}}
+
+ephemeral "vaultpki_approle_secret_id" "login" {{
+  mount     = "{approle}"
+  role_name = "app"
+  num_uses  = 1
+  ttl       = 600
+}}
+
+provider "vaultpki" {{
+  alias = "app"
+  auth_login_approle {{
+    mount     = "{approle}"
+    role_id   = data.vaultpki_approle_role_id.app.role_id
+    secret_id = ephemeral.vaultpki_approle_secret_id.login.secret_id
+  }}
+}}
+
+resource "vaultpki_policy" "made" {{
+  provider = vaultpki.app
+  name     = "{managed}"
+  policy   = "path \"secret/*\" {{ capabilities = [\"read\"] }}"
+}}
+"#
+    )));
+    tf.init();
+    // The single-use secret ID is consumed by the provider's login; Close finds it gone and
+    // does not fail the run.
+    tf.apply();
+    assert!(
+        bao_read(&format!("sys/policies/acl/{managed}")).is_some(),
+        "the policy made through the AppRole login is missing"
+    );
+    assert_eq!(
+        bao_list(&format!("auth/{approle}/role/app/secret-id")),
+        Vec::<String>::new()
+    );
+    tf.assert_plan_empty();
+    tf.destroy();
+    assert!(bao_read(&format!("sys/policies/acl/{managed}")).is_none());
+    assert_eq!(
+        bao_list(&format!("auth/{approle}/role/app/secret-id")),
+        Vec::<String>::new()
+    );
+}
+
+/// Feeds `input` to a command's stdin and requires success.
+fn write_stdin(cmd: &mut Command, input: &str) {
+    use std::io::Write as _;
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("the command finishes");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -121,15 +121,28 @@ impl EphemeralResource for EphemeralSecretId {
         ) else {
             return Ok(());
         };
-        ctx.client()?
-            .write(
-                &format!("destroy the secret ID {accessor} of {role_path}"),
-                &format!("{role_path}/secret-id-accessor/destroy"),
+        let api = ctx.client()?;
+        // A secret ID used up during the run (`num_uses`) or expired is already gone, and
+        // destroying a missing accessor is an error on the server.
+        let exists = api
+            .lookup(
+                &format!("look up the secret ID {accessor} of {role_path}"),
+                &format!("{role_path}/secret-id-accessor/lookup"),
                 &json!({ "secret_id_accessor": accessor }),
-                Write::SetsState,
             )
-            .await
-            .map(|_| ())
+            .await?
+            .is_some();
+        if !exists {
+            return Ok(());
+        }
+        api.write(
+            &format!("destroy the secret ID {accessor} of {role_path}"),
+            &format!("{role_path}/secret-id-accessor/destroy"),
+            &json!({ "secret_id_accessor": accessor }),
+            Write::SetsState,
+        )
+        .await
+        .map(|_| ())
     }
 }
 
