@@ -7,7 +7,8 @@
 //! the server with `vaultpki_pki_root_sign_intermediate`, and `vaultpki_pki_config_ca`, whose
 //! PEM bundle is write-only and must never reach the state.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use serde_json::{Value, json};
 use vaultpki_tests::{Terraform, bin_path, env, planned_changes, unique_name};
@@ -470,4 +471,166 @@ fn root_sign_intermediate_chains_two_mounts_full_sequence() {
     tf.destroy();
     assert!(bao_read(&format!("{int}/issuer/{int_issuer_id}")).is_none());
     assert!(bao_data(&new_id)["revocation_time"].as_i64().unwrap_or(0) > 0);
+}
+
+/// Makes a self-signed EC CA with the `openssl` CLI in `dir`: (certificate PEM, key PEM).
+fn openssl_ca(dir: &Path, name: &str) -> (String, String) {
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.pem"),
+            "-days",
+            "30",
+            "-subj",
+            &format!("/CN=Offline CA {name}"),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ])
+        .current_dir(dir)
+        .output()
+        .expect("the openssl CLI runs (install openssl)");
+    assert!(
+        out.status.success(),
+        "openssl failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |ext: &str| {
+        std::fs::read_to_string(dir.join(format!("{name}.{ext}"))).expect("openssl output")
+    };
+    (read("pem"), read("key"))
+}
+
+/// The bundle comes from an ephemeral variable (kept in terraform.tfvars, which an import into
+/// a fresh directory copies along), as a real configuration would feed a write-only attribute.
+fn config_ca_config(mount: &str, version: u32) -> String {
+    config(&format!(
+        r#"
+variable "bundle" {{
+  type      = string
+  sensitive = true
+  ephemeral = true
+}}
+
+resource "vaultpki_pki_config_ca" "ca" {{
+  mount                 = "{mount}"
+  pem_bundle_wo         = var.bundle
+  pem_bundle_wo_version = {version}
+  delete_on_destroy     = true
+}}
+"#
+    ))
+}
+
+fn write_bundle(tf: &Terraform, cert: &str, key: &str) {
+    tf.write_file(
+        "terraform.tfvars",
+        &format!("bundle = <<-EOT\n{}\n{}\nEOT\n", cert.trim(), key.trim()),
+    );
+}
+
+/// Requires that no line of the private key's base64 body, nor any PEM private key header, is
+/// in `text` (`what` names where it was looked for).
+fn assert_no_key(text: &str, key: &str, what: &str) {
+    assert!(!text.contains("PRIVATE KEY"), "{what} holds a private key");
+    for line in key
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 16)
+    {
+        assert!(!text.contains(line), "{what} holds part of the private key");
+    }
+}
+
+#[test]
+fn config_ca_imports_a_bundle_without_the_key_reaching_the_state() {
+    let mount = pki_mount("ca-cfg");
+    let path = format!("{mount}/config/ca");
+    let tf = terraform();
+    let (cert_a, key_a) = openssl_ca(tf.dir(), "a");
+    write_bundle(&tf, &cert_a, &key_a);
+    tf.write_config(&config_ca_config(&mount, 1));
+    tf.apply();
+
+    // The server has the CA as an issuer with its key.
+    let state = tf.resource("vaultpki_pki_config_ca.ca");
+    assert_eq!(state["id"], json!(path));
+    let issuers = state["issuer_ids"].as_array().expect("issuer_ids").clone();
+    let keys = state["key_ids"].as_array().expect("key_ids").clone();
+    assert_eq!((issuers.len(), keys.len()), (1, 1), "{state:#}");
+    let issuer_a = issuers[0].as_str().expect("issuer id").to_owned();
+    let issuer = bao_data(&format!("{mount}/issuer/{issuer_a}"));
+    assert_eq!(
+        issuer["certificate"].as_str().map(str::trim),
+        Some(cert_a.trim())
+    );
+    assert_eq!(issuer["key_id"], keys[0]);
+    let key = bao_data(&format!(
+        "{mount}/key/{}",
+        keys[0].as_str().expect("key id")
+    ));
+    assert_eq!(key["key_type"], json!("ec"));
+
+    // By value: no part of the key in `terraform show -json`, the state file or a plan.
+    assert_eq!(state["pem_bundle_wo"], Value::Null);
+    assert_no_key(&tf.state().to_string(), &key_a, "terraform show -json");
+    let raw = std::fs::read_to_string(tf.dir().join("terraform.tfstate")).expect("state file");
+    assert_no_key(&raw, &key_a, "terraform.tfstate");
+    assert_no_key(&tf.plan().to_string(), &key_a, "the plan");
+    tf.assert_plan_empty();
+
+    // Import by the API path records the mount's issuers and keys.
+    tf.import_and_compare(
+        "vaultpki_pki_config_ca.ca",
+        &path,
+        &["pem_bundle_wo_version", "delete_on_destroy"],
+    );
+
+    // Another bundle with the same version is not seen; a new version sends it, in place.
+    let (cert_b, key_b) = openssl_ca(tf.dir(), "b");
+    write_bundle(&tf, &cert_b, &key_b);
+    tf.assert_plan_empty();
+    tf.write_config(&config_ca_config(&mount, 2));
+    let changes = planned_changes(&tf.plan());
+    assert_eq!(
+        changes,
+        [(
+            "vaultpki_pki_config_ca.ca".to_owned(),
+            vec!["update".to_owned()]
+        )]
+    );
+    tf.apply();
+    tf.assert_plan_empty();
+    let state = tf.resource("vaultpki_pki_config_ca.ca");
+    let issuer_b = state["issuer_ids"][0]
+        .as_str()
+        .expect("issuer id")
+        .to_owned();
+    let key_b_id = state["key_ids"][0].as_str().expect("key id").to_owned();
+    assert_ne!(issuer_b, issuer_a);
+    assert_eq!(
+        bao_data(&format!("{mount}/issuer/{issuer_b}"))["certificate"]
+            .as_str()
+            .map(str::trim),
+        Some(cert_b.trim())
+    );
+    assert_no_key(&tf.state().to_string(), &key_b, "terraform show -json");
+    let raw = std::fs::read_to_string(tf.dir().join("terraform.tfstate")).expect("state file");
+    assert_no_key(&raw, &key_b, "terraform.tfstate");
+
+    // Destroy deletes what the last bundle became (delete_on_destroy); the first CA, no longer
+    // managed, stays.
+    tf.destroy();
+    assert!(bao_read(&format!("{mount}/issuer/{issuer_b}")).is_none());
+    assert!(bao_read(&format!("{mount}/key/{key_b_id}")).is_none());
+    assert!(bao_read(&format!("{mount}/issuer/{issuer_a}")).is_some());
 }

@@ -9,6 +9,7 @@ mod approle_secret_id;
 mod mount;
 pub(crate) mod pki_cert;
 mod pki_config_auto_tidy;
+mod pki_config_ca;
 mod pki_config_crl;
 mod pki_config_issuers;
 mod pki_config_urls;
@@ -39,6 +40,7 @@ pub(crate) fn all() -> Vec<AnyResource<Api>> {
         AnyResource::new(pki_config_crl::PkiConfigCrl),
         AnyResource::new(pki_config_auto_tidy::PkiConfigAutoTidy),
         AnyResource::new(pki_root_sign_intermediate::PkiRootSignIntermediate),
+        AnyResource::new(pki_config_ca::PkiConfigCa),
         AnyResource::new(approle_role::ApproleRole),
         AnyResource::new(approle_secret_id::ApproleSecretId),
     ]
@@ -66,6 +68,7 @@ pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
         entry(&pki_config_crl::PkiConfigCrl),
         entry(&pki_config_auto_tidy::PkiConfigAutoTidy),
         entry(&pki_root_sign_intermediate::PkiRootSignIntermediate),
+        entry(&pki_config_ca::PkiConfigCa),
         entry(&approle_role::ApproleRole),
         entry(&approle_secret_id::ApproleSecretId),
     ]
