@@ -98,7 +98,7 @@ impl Resource for PkiCert {
     fn schema(&self) -> Schema {
         let replace = |a: Attribute| a.requires_replace();
         let kept = |a: Attribute| a.computed().use_state_for_unknown();
-        Schema::new("A certificate and private key issued by a PKI role (`<mount>/issue/<role>`). Changing an input that shapes the certificate re-issues it; with `auto_renew`, a plan replaces it once fewer than `min_seconds_remaining` seconds of validity are left; a certificate found revoked on refresh is replaced.")
+        Schema::new("A certificate and private key issued by a PKI role (`<mount>/issue/<role>`). Changing an input that shapes the certificate re-issues it; with `auto_renew`, a plan replaces it once fewer than `min_seconds_remaining` seconds of validity are left; a certificate found revoked on refresh is replaced. Import takes `<mount>/cert/<serial>` and brings in the public material only: the server never keeps the private key, so `private_key` stays null; the role and request settings are taken from the configuration by the next apply without re-issuing.")
             .attribute(kept(Attribute::string("id", "The API path of the certificate, `<mount>/cert/<serial_number>`.")))
             .attribute(replace(Attribute::string("mount", "Path of the PKI mount.").required()))
             .attribute(replace(Attribute::string("role", "The role to issue through.").required()))
@@ -114,7 +114,7 @@ impl Resource for PkiCert {
             .attribute(kept(Attribute::string("certificate", "The certificate (PEM).")))
             .attribute(kept(Attribute::string("issuing_ca", "The issuing CA certificate (PEM).")))
             .attribute(kept(Attribute::string_list("ca_chain", "The CA chain (PEM certificates).")))
-            .attribute(kept(Attribute::string("private_key", "The private key (PEM). Stored in the state: protect the state.")).sensitive())
+            .attribute(kept(Attribute::string("private_key", "The private key (PEM). Stored in the state: protect the state. Null after an import (the server never keeps it).")).sensitive())
             .attribute(kept(Attribute::string("private_key_type", "The private key's type (`rsa`, `ec`, `ed25519`).")))
             .attribute(kept(Attribute::string("serial_number", "The serial number, colon-separated hex.")))
             .attribute(kept(Attribute::number("expiration", "NotAfter of the certificate, in seconds since the Unix epoch (read from the certificate itself).")))
@@ -556,5 +556,46 @@ mod tests {
     #[test]
     fn schema_is_well_formed() {
         PkiCert.schema().check().unwrap();
+    }
+
+    /// After an import (empty `role`) the request inputs are adopted in place; the mount and
+    /// common name still replace, and so does any input once the role is known.
+    #[test]
+    fn imported_certificate_adopts_request_inputs() {
+        let planned = |role: &str| {
+            value(&[
+                ("role", Value::from(role)),
+                ("expiration", Value::from(i64::MAX)),
+            ])
+        };
+        let replace = || {
+            ["role", "ttl", "alt_names", "mount", "common_name"]
+                .map(AttributePath::root)
+                .to_vec()
+        };
+        let mut plan = Plan {
+            config: planned("web"),
+            prior: planned(""),
+            planned: planned("web"),
+            requires_replace: replace(),
+            private: tfplugin::Private::default(),
+        };
+        PkiCert.modify_plan(&mut plan);
+        assert_eq!(
+            plan.requires_replace,
+            vec![
+                AttributePath::root("mount"),
+                AttributePath::root("common_name")
+            ]
+        );
+        let mut plan = Plan {
+            config: planned("web"),
+            prior: planned("api"),
+            planned: planned("web"),
+            requires_replace: replace(),
+            private: tfplugin::Private::default(),
+        };
+        PkiCert.modify_plan(&mut plan);
+        assert_eq!(plan.requires_replace, replace());
     }
 }
