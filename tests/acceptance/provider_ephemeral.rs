@@ -4,7 +4,7 @@
 //! `secret_id_wo` and destroyed at Close, and the import of an issued certificate's public
 //! material. Ephemeral values are captured for the assertions by a `local-exec` provisioner
 //! (provisioners may read ephemeral values), so every "never in the state" check compares the
-//! state against the real secret, by value.
+//! state (and the `TF_LOG=trace` log) against the real secret, by value.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -190,7 +190,7 @@ fn ephemeral_cert_key_reaches_a_write_only_attribute_and_is_revoked_on_close() {
     let approle = unique_name("eph-ar");
     pki_with_root(&pki);
     approle_with_roles(&approle, &["r"]);
-    let tf = terraform();
+    let tf = terraform().with_trace_log();
     tf.write_config(&cert_to_write_only_config(&pki, &approle));
     tf.init();
     tf.apply();
@@ -240,6 +240,11 @@ fn ephemeral_cert_key_reaches_a_write_only_attribute_and_is_revoked_on_close() {
     assert!(s["secret_id_wo"].is_null());
     assert_eq!(s["secret_id_wo_version"], Value::from(1));
     assert_state_free_of(&tf, &[("private key", &key), ("custom secret ID", &secret)]);
+    let log = tf.trace_log();
+    assert!(!log.is_empty(), "TF_LOG=trace wrote nothing");
+    for line in key.lines().filter(|l| l.len() >= 16) {
+        assert!(!log.contains(line), "the trace log holds the private key");
+    }
 
     // A new plan opens (and revokes) another certificate but changes nothing.
     tf.assert_plan_empty();
