@@ -312,6 +312,19 @@ moved {{
 "#
     ));
 
+    // What cannot be carried over is shown to the user as a warning with the move.
+    let shown = tf.run_ok(&["plan", "-input=false", "-no-color"]);
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&shown.stdout),
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    assert!(
+        shown.contains("Attribute not carried over")
+            && shown.contains("`policies` of the moved vault_approle_auth_backend_role"),
+        "the move's warning is not shown:\n{shown}"
+    );
+
     // The plan shows every move and nothing else.
     let plan = tf.plan();
     let changes = plan["resource_changes"]

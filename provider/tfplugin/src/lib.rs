@@ -30,8 +30,8 @@ mod value;
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use provider::{
     AnyDataSource, AnyEphemeralResource, AnyFunction, AnyResource, ConfigureCtx, Ctx, DataSource,
-    EphemeralResource, Function, FunctionError, Parameter, Plan, Private, Provider, RawState,
-    Resource, Signature,
+    EphemeralResource, Function, FunctionError, MovedState, Parameter, Plan, Private, Provider,
+    RawState, Resource, Signature,
 };
 pub use schema::{
     Attribute, AttributeKind, Block, IdentityAttribute, IdentitySchema, NestedBlock, Nesting,

@@ -329,13 +329,33 @@ pub trait Resource: Send + Sync + 'static {
 
     /// Accepts state moved from another resource type (`moved` blocks across types). Returns
     /// `None` when this resource does not accept moves from `source_type_name` (the default).
+    /// Warnings in the [`MovedState`] (e.g. for attributes that could not be carried over) are
+    /// shown by Terraform with the move.
     fn move_state(
         &self,
         _source_type_name: &str,
         _source_version: i64,
         _source_state: &serde_json::Value,
-    ) -> Option<Result<Value, Diagnostics>> {
+    ) -> Option<Result<MovedState, Diagnostics>> {
         None
+    }
+}
+
+/// State moved from another resource type, and the warnings that go with the move.
+#[derive(Clone, Debug)]
+pub struct MovedState {
+    /// The state in the target resource's schema.
+    pub state: Value,
+    /// Shown to the user with the move (errors belong in the `Err` case instead).
+    pub warnings: Diagnostics,
+}
+
+impl From<Value> for MovedState {
+    fn from(state: Value) -> Self {
+        Self {
+            state,
+            warnings: Diagnostics::new(),
+        }
     }
 }
 
@@ -536,7 +556,7 @@ pub(crate) trait ErasedResource<C>: Send + Sync {
         source_type_name: &str,
         source_version: i64,
         source_state: &serde_json::Value,
-    ) -> Option<Result<Value, Diagnostics>>;
+    ) -> Option<Result<MovedState, Diagnostics>>;
     fn create<'a>(
         &'a self,
         ctx: &'a mut Ctx<'_, C>,
@@ -589,7 +609,7 @@ impl<R: Resource> ErasedResource<R::Client> for R {
         source_type_name: &str,
         source_version: i64,
         source_state: &serde_json::Value,
-    ) -> Option<Result<Value, Diagnostics>> {
+    ) -> Option<Result<MovedState, Diagnostics>> {
         Resource::move_state(self, source_type_name, source_version, source_state)
     }
     fn create<'a>(

@@ -953,11 +953,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     )
                     .into()
                 })?;
-            let mut state = moved?;
+            let moved = moved?;
+            let mut state = moved.state;
             null_write_only(&r.schema.block, &mut state);
             Ok(pb::move_resource_state::Response {
                 target_state: Some(encode_dv(&state, &r.ty, "moved state")?),
-                diagnostics: Vec::new(),
+                diagnostics: moved.warnings.to_proto(),
                 target_private: req.source_private.clone(),
                 target_identity: self.identity_of(&req.target_type_name, &state)?,
             })

@@ -17,8 +17,8 @@ use tfplugin::proto::tfplugin6::provider_client::ProviderClient;
 use tfplugin::{
     AnyDataSource, AnyEphemeralResource, AnyFunction, AnyResource, Attribute, AttributePath, Block,
     ConfigureCtx, Ctx, DataSource, Diagnostic, Diagnostics, EphemeralResource, Function,
-    FunctionError, IdentityAttribute, IdentitySchema, Maybe, NestedBlock, Nesting, Parameter,
-    Provider, RawState, Resource, Schema, Signature, Type, Value, msgpack, to_value,
+    FunctionError, IdentityAttribute, IdentitySchema, Maybe, MovedState, NestedBlock, Nesting,
+    Parameter, Provider, RawState, Resource, Schema, Signature, Type, Value, msgpack, to_value,
 };
 use tonic::transport::Channel;
 
@@ -308,7 +308,7 @@ impl Resource for Item {
         source_type_name: &str,
         _v: i64,
         source: &serde_json::Value,
-    ) -> Option<Result<Value, Diagnostics>> {
+    ) -> Option<Result<MovedState, Diagnostics>> {
         (source_type_name == "mem_old").then(|| {
             let mut v = Value::Null;
             v.set_attr(
@@ -323,7 +323,14 @@ impl Resource for Item {
                 Value::from(source["n"].as_str().unwrap_or_default()),
             );
             v.set_attr("size", Value::from(1));
-            Ok(v)
+            let mut moved = MovedState::from(v);
+            if source.get("legacy").is_some() {
+                moved.warnings.push(Diagnostic::warning(
+                    "Attribute not carried over",
+                    "legacy has no counterpart",
+                ));
+            }
+            Ok(moved)
         })
     }
 }
@@ -1068,6 +1075,24 @@ async fn move_state_accepts_known_sources_only() {
         &Value::from("items/m")
     );
     assert_eq!(moved.target_private, b"{\"k\":1}");
+    // Warnings from the move reach Terraform alongside the moved state.
+    let mut with_legacy = request("mem_old");
+    if let Some(raw) = with_legacy.source_state.as_mut() {
+        raw.json = br#"{"n":"m","legacy":true}"#.to_vec();
+    }
+    let warned = client
+        .move_resource_state(with_legacy)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        summaries(&warned.diagnostics),
+        ["Attribute not carried over"]
+    );
+    assert_eq!(
+        undv(warned.target_state, &ty).attr("id"),
+        &Value::from("items/m")
+    );
     let refused = client
         .move_resource_state(request("other"))
         .await

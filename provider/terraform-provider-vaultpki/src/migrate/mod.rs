@@ -13,7 +13,7 @@
 //! `registry.opentofu.org`).
 
 use serde_json::{Map, Value as Json};
-use tfplugin::{Diagnostic, Diagnostics, Schema, Type, Value};
+use tfplugin::{Diagnostic, Diagnostics, MovedState, Schema, Type, Value};
 
 use crate::diagnostics;
 
@@ -26,26 +26,23 @@ mod pki_secret_backend_role;
 mod policy;
 
 /// Maps a moved state onto `target`'s schema, or `None` when `target` accepts no moves from
-/// `source_type`. The warnings for attributes that cannot be carried go to `tracing` only: the
-/// tfplugin move hook returns a state or errors, not both, so Terraform cannot show them (yet);
-/// the unit tests check them through [`Mapper::run`].
+/// `source_type`. Attributes that cannot be carried come back as warnings, which Terraform
+/// shows with the move.
 pub(crate) fn move_state(
     target: &str,
     schema: &Schema,
     source_type: &str,
     source_version: i64,
     source: &Json,
-) -> Option<Result<Value, Diagnostics>> {
+) -> Option<Result<MovedState, Diagnostics>> {
     let mapper = MAPPERS
         .iter()
         .find(|m| m.source == source_type && m.target == target)?;
     let result = mapper
         .run(schema, source_version, source)
-        .map(|(value, warnings)| {
-            for w in &warnings {
-                tracing::warn!(summary = %w.summary, detail = %w.detail, "move_resource_state");
-            }
-            value
+        .map(|(state, warnings)| MovedState {
+            state,
+            warnings: Diagnostics(warnings),
         });
     Some(result)
 }

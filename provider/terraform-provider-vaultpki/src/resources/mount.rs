@@ -318,7 +318,7 @@ impl Resource for MountResource {
         source_type_name: &str,
         source_version: i64,
         source_state: &Json,
-    ) -> Option<Result<Value, Diagnostics>> {
+    ) -> Option<Result<tfplugin::MovedState, Diagnostics>> {
         crate::migrate::move_state(
             self.type_name(),
             &self.schema(),

@@ -114,7 +114,7 @@ impl Resource for Policy {
         source_type_name: &str,
         source_version: i64,
         source_state: &Json,
-    ) -> Option<Result<Value, Diagnostics>> {
+    ) -> Option<Result<tfplugin::MovedState, Diagnostics>> {
         crate::migrate::move_state(
             self.type_name(),
             &self.schema(),
