@@ -278,14 +278,3 @@ pub(crate) fn issuer_not_found(mount: &str, issuer_ref: &str) -> Diagnostics {
     )
     .into()
 }
-
-/// A data source names an issuer the mount does not have.
-pub(crate) fn issuer_not_found(mount: &str, issuer_ref: &str) -> Diagnostics {
-    Diagnostic::error(
-        "Issuer not found",
-        format!(
-            "There is no issuer {issuer_ref:?} in the mount {mount}. Check `mount` and `issuer_ref` (a name or an ID, as `bao list -detailed {mount}/issuers` shows them)."
-        ),
-    )
-    .into()
-}
