@@ -304,12 +304,6 @@ resource "vaultpki_pki_intermediate_set_signed" "int" {{
   mount             = "{int}"
   certificate       = "${{vaultpki_pki_root_sign_intermediate.int.certificate}}\n${{vaultpki_pki_root_sign_intermediate.int.issuing_ca}}"
   delete_on_destroy = true
-  # vaultpki_pki_intermediate_set_signed plans an in-place update, not a replacement, while its
-  # certificate is unknown (a new signature), and terraform refuses the changed action at
-  # apply; this plans the replacement up front.
-  lifecycle {{
-    replace_triggered_by = [vaultpki_pki_root_sign_intermediate.int.serial_number]
-  }}
 }}
 
 output "chain_valid" {{

@@ -20,8 +20,4 @@ resource "vaultpki_pki_root_sign_intermediate" "int" {
 resource "vaultpki_pki_intermediate_set_signed" "int" {
   mount       = "pki-int"
   certificate = "${vaultpki_pki_root_sign_intermediate.int.certificate}\n${vaultpki_pki_root_sign_intermediate.int.issuing_ca}"
-
-  lifecycle {
-    replace_triggered_by = [vaultpki_pki_root_sign_intermediate.int.serial_number]
-  }
 }

@@ -57,6 +57,15 @@ impl Resource for PkiIntermediateSetSigned {
         if plan.is_create() || plan.is_destroy() {
             return Diagnostics::new();
         }
+        // A certificate that is unknown at plan time (e.g. a new signature from
+        // vaultpki_pki_root_sign_intermediate) must plan the replacement now: deciding it only
+        // once the value is known changes the action at apply, which Terraform refuses as an
+        // inconsistent final plan.
+        if plan.planned.attr("certificate").has_unknowns() {
+            plan.requires_replace
+                .push(AttributePath::root("certificate"));
+            return Diagnostics::new();
+        }
         let (Some(prior), Some(planned)) = (
             plan.prior.attr("certificate").as_str(),
             plan.planned.attr("certificate").as_str(),
