@@ -1,6 +1,12 @@
-# The quickstart's PKI as code: an intermediate CA mount whose key never leaves OpenBao (its CSR is
-# signed offline by the ceremony's root between the two applies of scripts/quickstart), a role,
-# a least-privilege policy and an AppRole for a consumer such as cert-manager, and a certificate.
+# The quickstart's PKI as code: an intermediate CA mount whose key never leaves OpenBao, its CSR
+# signed offline by the ceremony's root, a role, a least-privilege policy and an AppRole for a
+# consumer such as cert-manager, and a certificate.
+#
+# Two applies (scripts/quickstart runs both):
+#   1. terraform apply -target=vaultpki_pki_intermediate_csr.int
+#      terraform output -raw intermediate_csr > pki_int.csr       (carried to the offline root)
+#      pki-bootstrap sign-csr --ca ceremony/root --csr pki_int.csr --profile intermediate --out pki_int.pem
+#   2. TF_VAR_signed_intermediate="$(cat pki_int.pem)" terraform apply
 #
 # The provider reads VAULT_ADDR, VAULT_TOKEN and VAULT_CACERT from the environment.
 
@@ -21,6 +27,12 @@ variable "mount_path" {
   default     = "pki-int"
 }
 
+variable "signed_intermediate" {
+  description = "The intermediate certificate signed offline, with its chain up to the root (PEM). Needed from the second apply on."
+  type        = string
+  default     = null
+}
+
 variable "domain" {
   description = "Domain the role may issue certificates under."
   type        = string
@@ -32,6 +44,26 @@ resource "vaultpki_mount" "pki_int" {
   type                  = "pki"
   description           = "Quickstart intermediate CA, signed by the offline root"
   max_lease_ttl_seconds = 157680000
+}
+
+# The key is generated inside OpenBao; only the CSR leaves it.
+resource "vaultpki_pki_intermediate_csr" "int" {
+  mount        = vaultpki_mount.pki_int.path
+  common_name  = "Quickstart Issuing CA"
+  organization = ["Example"]
+  key_type     = "ec"
+  key_bits     = 256
+  key_name     = "quickstart-int"
+}
+
+resource "vaultpki_pki_intermediate_set_signed" "int" {
+  mount       = vaultpki_mount.pki_int.path
+  certificate = var.signed_intermediate
+}
+
+resource "vaultpki_pki_config_issuers" "int" {
+  mount   = vaultpki_mount.pki_int.path
+  default = vaultpki_pki_intermediate_set_signed.int.issuer_id
 }
 
 resource "vaultpki_pki_role" "web" {
@@ -88,6 +120,14 @@ resource "vaultpki_pki_cert" "app" {
   auto_renew            = true
   min_seconds_remaining = 3600
   revoke                = true
+
+  # Issue only once the signed intermediate is the mount's default issuer.
+  depends_on = [vaultpki_pki_config_issuers.int]
+}
+
+output "intermediate_csr" {
+  description = "The intermediate CSR to carry to the offline root (PEM)."
+  value       = vaultpki_pki_intermediate_csr.int.csr
 }
 
 output "certificate" {
