@@ -23,21 +23,36 @@ variable "allow_restore" {
 }
 
 variable "token_ttl" {
-  description = "TTL of the tokens the job obtains; a run takes minutes, so keep it short."
-  type        = string
-  default     = "15m"
+  description = "TTL in seconds of the tokens the job obtains; a run takes minutes, so keep it short."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.token_ttl > 0
+    error_message = "token_ttl must be a positive number of seconds."
+  }
 }
 
 variable "token_max_ttl" {
-  description = "Maximum TTL of those tokens."
-  type        = string
-  default     = "1h"
+  description = "Maximum TTL of those tokens in seconds."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.token_max_ttl >= var.token_ttl
+    error_message = "token_max_ttl must be at least token_ttl."
+  }
 }
 
 variable "secret_id_ttl" {
-  description = "Lifetime of secret IDs; rotate before it expires."
-  type        = string
-  default     = "720h"
+  description = "Lifetime of secret IDs in seconds (0: no expiry); rotate before it expires."
+  type        = number
+  default     = 2592000
+
+  validation {
+    condition     = var.secret_id_ttl >= 0
+    error_message = "secret_id_ttl must not be negative."
+  }
 }
 
 variable "token_bound_cidrs" {

@@ -2,6 +2,7 @@
 //! moto_server through the `vaultpki_tests` harness. The environment is started once per run.
 
 mod harness;
+mod modules;
 mod pki_bootstrap;
 mod provider;
 mod provider_ca;

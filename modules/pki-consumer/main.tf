@@ -1,0 +1,67 @@
+# What a consumer such as cert-manager needs from a PKI mount: one role, a policy that allows
+# sign and issue on that role and nothing else, and an AppRole (with one secret ID) whose tokens
+# carry that policy.
+
+locals {
+  policy_name       = coalesce(var.policy_name, replace("${var.pki_mount}-${var.role_name}", "/", "-"))
+  approle_role_name = coalesce(var.approle_role_name, var.role_name)
+  approle_mount     = var.create_approle_mount ? vaultpki_auth_backend.approle[0].path : var.approle_mount
+  sign_path         = "${var.pki_mount}/sign/${vaultpki_pki_role.this.name}"
+  secret_name       = "${var.issuer_name}-approle"
+}
+
+resource "vaultpki_pki_role" "this" {
+  mount            = var.pki_mount
+  name             = var.role_name
+  allowed_domains  = var.allowed_domains
+  allow_subdomains = var.allow_subdomains
+  max_ttl          = var.max_ttl_seconds
+  key_type         = var.key_type
+  key_bits         = var.key_bits
+  ext_key_usage    = ["ServerAuth"]
+}
+
+data "vaultpki_policy_document" "this" {
+  rule {
+    path         = "${var.pki_mount}/sign/${vaultpki_pki_role.this.name}"
+    capabilities = ["create", "update"]
+  }
+  rule {
+    path         = "${var.pki_mount}/issue/${vaultpki_pki_role.this.name}"
+    capabilities = ["create", "update"]
+  }
+}
+
+resource "vaultpki_policy" "this" {
+  name   = local.policy_name
+  policy = data.vaultpki_policy_document.this.hcl
+}
+
+resource "vaultpki_auth_backend" "approle" {
+  count = var.create_approle_mount ? 1 : 0
+
+  path = var.approle_mount
+  type = "approle"
+}
+
+resource "vaultpki_approle_role" "this" {
+  mount                   = local.approle_mount
+  role_name               = local.approle_role_name
+  token_policies          = [vaultpki_policy.this.name]
+  token_no_default_policy = true
+  token_ttl               = var.token_ttl_seconds
+  token_max_ttl           = var.token_ttl_seconds
+  secret_id_ttl           = var.secret_id_ttl_seconds
+}
+
+resource "vaultpki_approle_secret_id" "this" {
+  mount     = vaultpki_approle_role.this.mount
+  role_name = vaultpki_approle_role.this.role_name
+  metadata  = { consumer = local.approle_role_name }
+}
+
+# The chain of the mount's default issuer, for clients that must trust the issued certificates.
+data "vaultpki_pki_issuer" "default" {
+  mount      = var.pki_mount
+  issuer_ref = "default"
+}

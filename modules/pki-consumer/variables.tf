@@ -1,0 +1,138 @@
+variable "pki_mount" {
+  description = "Path of an existing PKI mount with a default issuer (e.g. the pki-intermediate module's mount_path output)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_./-]*[A-Za-z0-9]$", var.pki_mount))
+    error_message = "pki_mount must be a mount path without leading or trailing slashes."
+  }
+}
+
+variable "role_name" {
+  description = "Name of the PKI role the consumer signs and issues with."
+  type        = string
+  default     = "cert-manager"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]+$", var.role_name))
+    error_message = "role_name may hold letters, digits, '-' and '_' only."
+  }
+}
+
+variable "allowed_domains" {
+  description = "Domains certificates may be issued for."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.allowed_domains) > 0
+    error_message = "allowed_domains must name at least one domain."
+  }
+}
+
+variable "allow_subdomains" {
+  description = "Allow subdomains of allowed_domains."
+  type        = bool
+  default     = true
+}
+
+variable "max_ttl_seconds" {
+  description = "Maximum TTL of issued certificates in seconds."
+  type        = number
+  default     = 2592000
+
+  validation {
+    condition     = var.max_ttl_seconds > 0
+    error_message = "max_ttl_seconds must be positive."
+  }
+}
+
+variable "key_type" {
+  description = "Key type of issued certificates: \"ec\", \"rsa\", \"ed25519\" or \"any\"."
+  type        = string
+  default     = "ec"
+
+  validation {
+    condition     = contains(["ec", "rsa", "ed25519", "any"], var.key_type)
+    error_message = "key_type must be \"ec\", \"rsa\", \"ed25519\" or \"any\"."
+  }
+}
+
+variable "key_bits" {
+  description = "Key size (RSA) or curve size (EC); 0 picks the type's default."
+  type        = number
+  default     = 256
+}
+
+variable "policy_name" {
+  description = "Name of the policy; defaults to \"<pki_mount>-<role_name>\" with slashes replaced by dashes."
+  type        = string
+  default     = null
+}
+
+variable "approle_mount" {
+  description = "Path of the AppRole auth method."
+  type        = string
+  default     = "approle"
+}
+
+variable "create_approle_mount" {
+  description = "Enable the AppRole auth method at approle_mount (false: it already exists)."
+  type        = bool
+  default     = false
+}
+
+variable "approle_role_name" {
+  description = "Name of the AppRole; defaults to role_name."
+  type        = string
+  default     = null
+}
+
+variable "token_ttl_seconds" {
+  description = "TTL of the tokens the consumer logs in for."
+  type        = number
+  default     = 1200
+
+  validation {
+    condition     = var.token_ttl_seconds > 0
+    error_message = "token_ttl_seconds must be positive."
+  }
+}
+
+variable "secret_id_ttl_seconds" {
+  description = "Lifetime of the secret ID in seconds (0: no expiry). Rotate it before it expires."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.secret_id_ttl_seconds >= 0
+    error_message = "secret_id_ttl_seconds must not be negative."
+  }
+}
+
+variable "vault_addr" {
+  description = "Address cert-manager reaches the server at, e.g. https://vault.example.com:8200."
+  type        = string
+
+  validation {
+    condition     = can(regex("^https?://[^/]+", var.vault_addr))
+    error_message = "vault_addr must start with http:// or https://."
+  }
+}
+
+variable "vault_ca_bundle" {
+  description = "PEM CA bundle that verifies the server's TLS certificate (cert-manager's caBundle); null when the system trust store suffices."
+  type        = string
+  default     = null
+}
+
+variable "issuer_name" {
+  description = "Name of the ClusterIssuer in the rendered manifest."
+  type        = string
+  default     = "vault"
+}
+
+variable "secret_namespace" {
+  description = "Namespace of the Secret holding the secret ID (cert-manager's cluster resource namespace)."
+  type        = string
+  default     = "cert-manager"
+}

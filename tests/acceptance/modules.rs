@@ -1,0 +1,370 @@
+//! Acceptance tests for the Terraform modules under `modules/` (issue 9): each module's example
+//! under `examples/modules/` applied through the real `terraform` against the shared OpenBao
+//! node, the result checked through the server's API, a second plan required empty, then
+//! destroyed. pki-intermediate runs both phases with the CSR signed offline by the `openssl` CLI;
+//! pki-consumer is checked by logging in with its AppRole and issuing with that token.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+use vaultpki_tests::{Terraform, bin_path, env, unique_name, workspace_root};
+
+const SOURCE: &str = "vaultpki/vaultpki";
+
+fn provider_dir() -> PathBuf {
+    bin_path("terraform-provider-vaultpki")
+        .parent()
+        .expect("the provider binary has a parent directory")
+        .to_path_buf()
+}
+
+/// A working directory holding the example `examples/modules/<name>/main.tf`, its module source
+/// pointed at the module in this checkout, modules installed with `terraform get` (which works
+/// offline, unlike `init` with dev_overrides), and `vars` in `terraform.tfvars.json`.
+fn example(name: &str, vars: &Value) -> Terraform {
+    let root = workspace_root();
+    let hcl = std::fs::read_to_string(root.join("examples/modules").join(name).join("main.tf"))
+        .expect("read the module example");
+    let modules = root.join("modules");
+    let hcl = hcl.replace(
+        "\"../../../modules/",
+        &format!("\"{}/", modules.display()),
+    );
+    assert!(
+        hcl.contains(&modules.display().to_string()),
+        "the example does not use ../../../modules/"
+    );
+    let tf = Terraform::new()
+        .with_provider(SOURCE, &provider_dir())
+        .with_env("VAULT_ADDR", &env().addr)
+        .with_env("VAULT_TOKEN", &env().token);
+    tf.write_config(&hcl);
+    write_vars(&tf, vars);
+    tf.run_ok(&["get", "-no-color"]);
+    tf
+}
+
+fn write_vars(tf: &Terraform, vars: &Value) {
+    tf.write_file("terraform.tfvars.json", &vars.to_string());
+}
+
+/// `bao read -format=json <path>`'s `data`, or `None` when the read fails.
+fn bao_read(path: &str) -> Option<Value> {
+    let out = env().bao(&["read", "-format=json", path]).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let v: Value = serde_json::from_slice(&out.stdout).ok()?;
+    v.get("data").cloned()
+}
+
+/// Runs the `openssl` CLI in `dir` and requires success.
+fn openssl(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl CLI runs (install openssl)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Makes an offline root (`offline.pem`, `offline.key`) in `dir` and signs `int.csr` with it
+/// into `int.pem` as a CA certificate.
+fn sign_offline(dir: &Path) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "offline.key",
+            "-out",
+            "offline.pem",
+            "-subj",
+            "/CN=Offline Root For Module Tests/O=Example",
+            "-days",
+            "60",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    std::fs::write(
+        dir.join("int.ext"),
+        "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+    )
+    .expect("write int.ext");
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "int.csr",
+            "-CA",
+            "offline.pem",
+            "-CAkey",
+            "offline.key",
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-extfile",
+            "int.ext",
+            "-out",
+            "int.pem",
+        ],
+    );
+}
+
+#[test]
+fn pki_intermediate_two_phases_signed_offline() {
+    let mount = unique_name("mod-int");
+    let base_url = "https://vault.example.test:8200";
+    let mut vars = json!({ "mount_path": mount, "base_url": base_url });
+    let tf = example("pki-intermediate", &vars);
+
+    // Phase 1: the mount, the key, the CSR and the configuration; nothing signed yet.
+    tf.apply();
+    tf.assert_plan_empty();
+    assert_eq!(tf.output("issuer_id"), Value::Null);
+    let csr = tf.output("csr");
+    let csr = csr.as_str().expect("csr is a string");
+    tf.write_file("int.csr", csr);
+    let subject = openssl(
+        tf.dir(),
+        &["req", "-in", "int.csr", "-noout", "-verify", "-subject"],
+    );
+    assert!(subject.contains("CN = Example Issuing CA"), "{subject}");
+    let urls = bao_read(&format!("{mount}/config/urls")).expect("config/urls");
+    assert_eq!(
+        urls["issuing_certificates"],
+        json!([format!("{base_url}/v1/{mount}/ca")])
+    );
+    assert_eq!(
+        urls["crl_distribution_points"],
+        json!([format!("{base_url}/v1/{mount}/crl")])
+    );
+    let crl = bao_read(&format!("{mount}/config/crl")).expect("config/crl");
+    assert_eq!(crl["expiry"], json!("48h"));
+    assert_eq!(crl["auto_rebuild"], json!(true));
+    let tidy = bao_read(&format!("{mount}/config/auto-tidy")).expect("config/auto-tidy");
+    assert_eq!(tidy["enabled"], json!(true));
+    assert_eq!(tidy["tidy_cert_store"], json!(true));
+    assert!(
+        bao_read(&format!("{mount}/issuer/default")).is_none(),
+        "no issuer before phase 2"
+    );
+
+    // Offline signing, then phase 2 with the certificate and its chain.
+    sign_offline(tf.dir());
+    let read = |f: &str| std::fs::read_to_string(tf.dir().join(f)).expect("read a PEM file");
+    let int_pem = read("int.pem");
+    vars["signed_certificate"] = json!(format!("{int_pem}{}", read("offline.pem")));
+    write_vars(&tf, &vars);
+    tf.apply();
+    tf.assert_plan_empty();
+    let issuer_id = tf.output("issuer_id");
+    let issuer_id = issuer_id.as_str().expect("issuer_id is set in phase 2");
+    let defaults = bao_read(&format!("{mount}/config/issuers")).expect("config/issuers");
+    assert_eq!(defaults["default"], json!(issuer_id));
+    let issuer = bao_read(&format!("{mount}/issuer/{issuer_id}")).expect("the issuer");
+    assert_eq!(
+        issuer["certificate"].as_str().map(str::trim),
+        Some(int_pem.trim())
+    );
+
+    // A certificate issued from the mount verifies against the offline root.
+    env().bao_ok(&[
+        "write",
+        &format!("{mount}/roles/test"),
+        "allowed_domains=example.test",
+        "allow_subdomains=true",
+        "key_type=ec",
+        "max_ttl=1h",
+    ]);
+    let issued = env().bao_json(&[
+        "write",
+        "-format=json",
+        &format!("{mount}/issue/test"),
+        "common_name=web.example.test",
+        "ttl=30m",
+    ]);
+    let leaf = issued["data"]["certificate"].as_str().expect("a certificate");
+    tf.write_file("leaf.pem", leaf);
+    let verified = openssl(
+        tf.dir(),
+        &[
+            "verify",
+            "-CAfile",
+            "offline.pem",
+            "-untrusted",
+            "int.pem",
+            "leaf.pem",
+        ],
+    );
+    assert!(verified.contains("leaf.pem: OK"), "{verified}");
+    let text = openssl(tf.dir(), &["x509", "-in", "leaf.pem", "-noout", "-text"]);
+    assert!(
+        text.contains(&format!("{base_url}/v1/{mount}/crl")),
+        "the CRL URL is in the leaf:\n{text}"
+    );
+
+    tf.destroy();
+    assert!(
+        bao_read(&format!("{mount}/config/urls")).is_none(),
+        "the mount is gone after destroy"
+    );
+}
+
+#[test]
+fn pki_consumer_approle_can_issue_and_nothing_else() {
+    let mount = unique_name("mod-cons");
+    let approle = unique_name("mod-approle");
+    let tf = example(
+        "pki-consumer",
+        &json!({ "mount_path": mount, "approle_mount": approle, "vault_addr": env().addr }),
+    );
+    tf.apply();
+    tf.assert_plan_empty();
+
+    assert_eq!(tf.output("path"), json!(format!("{mount}/sign/cert-manager")));
+    assert_eq!(tf.output("approle_path"), json!(approle));
+    let role = bao_read(&format!("{mount}/roles/cert-manager")).expect("the PKI role");
+    assert_eq!(role["allowed_domains"], json!(["example.test"]));
+    let policy_name = format!("{mount}-cert-manager");
+    let policy = bao_read(&format!("sys/policies/acl/{policy_name}")).expect("the policy");
+    let rules = policy["policy"].as_str().expect("policy text");
+    assert!(rules.contains(&format!("{mount}/sign/cert-manager")), "{rules}");
+    assert!(rules.contains(&format!("{mount}/issue/cert-manager")), "{rules}");
+    let approle_role =
+        bao_read(&format!("auth/{approle}/role/cert-manager")).expect("the AppRole");
+    assert_eq!(approle_role["token_policies"], json!([policy_name]));
+
+    // Log in as cert-manager would.
+    let role_id = tf.output("role_id");
+    let secret_id = tf.output("secret_id");
+    let login = env().bao_json(&[
+        "write",
+        "-format=json",
+        &format!("auth/{approle}/login"),
+        &format!("role_id={}", role_id.as_str().expect("role_id")),
+        &format!("secret_id={}", secret_id.as_str().expect("secret_id")),
+    ]);
+    let token = login["auth"]["client_token"]
+        .as_str()
+        .expect("a client token")
+        .to_owned();
+    let issued = env()
+        .bao_at(
+            &env().addr,
+            &token,
+            &[
+                "write",
+                "-format=json",
+                &format!("{mount}/issue/cert-manager"),
+                "common_name=app.example.test",
+                "ttl=10m",
+            ],
+        )
+        .output()
+        .expect("bao runs");
+    assert!(
+        issued.status.success(),
+        "the AppRole token cannot issue: {}",
+        String::from_utf8_lossy(&issued.stderr)
+    );
+    let issued: Value = serde_json::from_slice(&issued.stdout).expect("JSON");
+    assert!(
+        issued["data"]["certificate"]
+            .as_str()
+            .is_some_and(|c| c.contains("BEGIN CERTIFICATE"))
+    );
+    let mounts = env()
+        .bao_at(&env().addr, &token, &["read", "sys/mounts"])
+        .output()
+        .expect("bao runs");
+    assert!(
+        !mounts.status.success(),
+        "the AppRole token can read sys/mounts"
+    );
+    let other_role = env()
+        .bao_at(
+            &env().addr,
+            &token,
+            &["read", &format!("{mount}/roles/cert-manager")],
+        )
+        .output()
+        .expect("bao runs");
+    assert!(
+        !other_role.status.success(),
+        "the AppRole token can read the role"
+    );
+
+    // The chain output and the rendered manifest.
+    let chain = tf.output("issuing_ca_chain");
+    assert!(
+        chain.as_str().is_some_and(|c| c.contains("BEGIN CERTIFICATE")),
+        "{chain}"
+    );
+    let manifest = tf.output("cluster_issuer_manifest");
+    let manifest = manifest.as_str().expect("manifest is a string");
+    for needle in [
+        "kind: ClusterIssuer".to_owned(),
+        "kind: Secret".to_owned(),
+        format!("server: \"{}\"", env().addr),
+        format!("path: \"{mount}/sign/cert-manager\""),
+        format!("roleId: {role_id}"),
+        format!("secretId: {secret_id}"),
+    ] {
+        assert!(manifest.contains(&needle), "{needle} not in:\n{manifest}");
+    }
+
+    tf.destroy();
+    assert!(
+        bao_read(&format!("sys/policies/acl/{policy_name}")).is_none(),
+        "the policy is gone after destroy"
+    );
+    assert!(
+        bao_read(&format!("{mount}/roles/cert-manager")).is_none(),
+        "the role is gone after destroy"
+    );
+}
+
+#[test]
+fn snapshot_approle_example_applies() {
+    let approle = unique_name("mod-snap");
+    let role_name = unique_name("snap");
+    env().bao_ok(&["auth", "enable", &format!("-path={approle}"), "approle"]);
+    let tf = example(
+        "snapshot-approle",
+        &json!({ "approle_mount": approle, "role_name": role_name }),
+    );
+    tf.apply();
+    tf.assert_plan_empty();
+    let role = bao_read(&format!("auth/{approle}/role/{role_name}")).expect("the AppRole");
+    assert_eq!(role["token_ttl"], json!(900));
+    assert_eq!(role["token_policies"], json!([role_name]));
+    let policy = bao_read(&format!("sys/policies/acl/{role_name}")).expect("the policy");
+    assert!(
+        policy["policy"]
+            .as_str()
+            .is_some_and(|p| p.contains("sys/storage/raft/snapshot")),
+        "{policy}"
+    );
+    assert!(tf.output("secret_id").as_str().is_some_and(|s| !s.is_empty()));
+    tf.destroy();
+    assert!(bao_read(&format!("auth/{approle}/role/{role_name}")).is_none());
+    env().bao_ok(&["auth", "disable", &approle]);
+}
