@@ -64,4 +64,8 @@ resource "vaultpki_approle_secret_id" "this" {
 data "vaultpki_pki_issuer" "default" {
   mount      = var.pki_mount
   issuer_ref = "default"
+
+  # Read after the role so that, when the mount and its issuer are made in the same apply as
+  # this module (var.pki_mount is known at plan time either way), the read waits for them.
+  depends_on = [vaultpki_pki_role.this]
 }

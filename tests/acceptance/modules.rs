@@ -27,10 +27,7 @@ fn example(name: &str, vars: &Value) -> Terraform {
     let hcl = std::fs::read_to_string(root.join("examples/modules").join(name).join("main.tf"))
         .expect("read the module example");
     let modules = root.join("modules");
-    let hcl = hcl.replace(
-        "\"../../../modules/",
-        &format!("\"{}/", modules.display()),
-    );
+    let hcl = hcl.replace("\"../../../modules/", &format!("\"{}/", modules.display()));
     assert!(
         hcl.contains(&modules.display().to_string()),
         "the example does not use ../../../modules/"
@@ -201,7 +198,9 @@ fn pki_intermediate_two_phases_signed_offline() {
         "common_name=web.example.test",
         "ttl=30m",
     ]);
-    let leaf = issued["data"]["certificate"].as_str().expect("a certificate");
+    let leaf = issued["data"]["certificate"]
+        .as_str()
+        .expect("a certificate");
     tf.write_file("leaf.pem", leaf);
     let verified = openssl(
         tf.dir(),
@@ -239,17 +238,25 @@ fn pki_consumer_approle_can_issue_and_nothing_else() {
     tf.apply();
     tf.assert_plan_empty();
 
-    assert_eq!(tf.output("path"), json!(format!("{mount}/sign/cert-manager")));
+    assert_eq!(
+        tf.output("path"),
+        json!(format!("{mount}/sign/cert-manager"))
+    );
     assert_eq!(tf.output("approle_path"), json!(approle));
     let role = bao_read(&format!("{mount}/roles/cert-manager")).expect("the PKI role");
     assert_eq!(role["allowed_domains"], json!(["example.test"]));
     let policy_name = format!("{mount}-cert-manager");
     let policy = bao_read(&format!("sys/policies/acl/{policy_name}")).expect("the policy");
     let rules = policy["policy"].as_str().expect("policy text");
-    assert!(rules.contains(&format!("{mount}/sign/cert-manager")), "{rules}");
-    assert!(rules.contains(&format!("{mount}/issue/cert-manager")), "{rules}");
-    let approle_role =
-        bao_read(&format!("auth/{approle}/role/cert-manager")).expect("the AppRole");
+    assert!(
+        rules.contains(&format!("{mount}/sign/cert-manager")),
+        "{rules}"
+    );
+    assert!(
+        rules.contains(&format!("{mount}/issue/cert-manager")),
+        "{rules}"
+    );
+    let approle_role = bao_read(&format!("auth/{approle}/role/cert-manager")).expect("the AppRole");
     assert_eq!(approle_role["token_policies"], json!([policy_name]));
 
     // Log in as cert-manager would.
@@ -315,7 +322,9 @@ fn pki_consumer_approle_can_issue_and_nothing_else() {
     // The chain output and the rendered manifest.
     let chain = tf.output("issuing_ca_chain");
     assert!(
-        chain.as_str().is_some_and(|c| c.contains("BEGIN CERTIFICATE")),
+        chain
+            .as_str()
+            .is_some_and(|c| c.contains("BEGIN CERTIFICATE")),
         "{chain}"
     );
     let manifest = tf.output("cluster_issuer_manifest");
@@ -363,7 +372,11 @@ fn snapshot_approle_example_applies() {
             .is_some_and(|p| p.contains("sys/storage/raft/snapshot")),
         "{policy}"
     );
-    assert!(tf.output("secret_id").as_str().is_some_and(|s| !s.is_empty()));
+    assert!(
+        tf.output("secret_id")
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
     tf.destroy();
     assert!(bao_read(&format!("auth/{approle}/role/{role_name}")).is_none());
     env().bao_ok(&["auth", "disable", &approle]);
