@@ -5,6 +5,7 @@ mod harness;
 mod modules;
 mod pki_bootstrap;
 mod provider;
+mod provider_acme;
 mod provider_ca;
 mod provider_ca_more;
 mod provider_ephemeral;
