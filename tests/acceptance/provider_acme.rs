@@ -129,7 +129,10 @@ fn acme_config_cluster_and_eab_full_sequence() {
     );
     let cluster = bao_data(&cluster_path);
     assert_eq!(cluster["path"], json!(format!("{}/v1/{mount}", env().addr)));
-    assert_eq!(cluster["aia_path"], json!(format!("{}/v1/{mount}", env().addr)));
+    assert_eq!(
+        cluster["aia_path"],
+        json!(format!("{}/v1/{mount}", env().addr))
+    );
     let acme = bao_data(&acme_path);
     assert_eq!(acme["enabled"], json!(true), "{acme:#}");
     assert_eq!(acme["allowed_roles"], json!(["web"]));
@@ -169,7 +172,11 @@ fn acme_config_cluster_and_eab_full_sequence() {
         "{dir:#}"
     );
     assert_eq!(dir["meta"]["externalAccountRequired"], json!(false));
-    let head = curl(&["-sS", "-I", &format!("{}/v1/{mount}/acme/new-nonce", env().addr)]);
+    let head = curl(&[
+        "-sS",
+        "-I",
+        &format!("{}/v1/{mount}/acme/new-nonce", env().addr),
+    ]);
     assert!(
         head.to_ascii_lowercase().contains("replay-nonce:"),
         "no Replay-Nonce header:\n{head}"
@@ -201,7 +208,10 @@ fn acme_config_cluster_and_eab_full_sequence() {
         bao_data(&cluster_path)["path"],
         json!(format!("{}/v1/{mount}-moved", env().addr))
     );
-    assert_eq!(bao_data(&acme_path)["eab_policy"], json!("new-account-required"));
+    assert_eq!(
+        bao_data(&acme_path)["eab_policy"],
+        json!("new-account-required")
+    );
     assert_eq!(
         acme_directory(&mount)["meta"]["externalAccountRequired"],
         json!(true)

@@ -278,3 +278,11 @@ pub(crate) fn issuer_not_found(mount: &str, issuer_ref: &str) -> Diagnostics {
     )
     .into()
 }
+
+/// Import of an ACME EAB key: the key itself cannot be recovered.
+pub(crate) fn eab_key_not_importable() -> Diagnostic {
+    Diagnostic::warning(
+        "The EAB key itself cannot be imported",
+        "OpenBao shows an ACME EAB key only when it is created, so the imported vaultpki_pki_acme_eab has its key ID, type and directory but `key` stays null. Destroy and re-create the resource if a client needs the key.",
+    )
+}

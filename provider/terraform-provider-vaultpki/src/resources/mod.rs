@@ -7,9 +7,12 @@ use crate::api::Api;
 pub(crate) mod approle_role;
 mod approle_secret_id;
 mod mount;
+mod pki_acme_eab;
 pub(crate) mod pki_cert;
+mod pki_config_acme;
 mod pki_config_auto_tidy;
 mod pki_config_ca;
+mod pki_config_cluster;
 mod pki_config_crl;
 mod pki_config_issuers;
 mod pki_config_urls;
@@ -43,6 +46,9 @@ pub(crate) fn all() -> Vec<AnyResource<Api>> {
         AnyResource::new(pki_config_ca::PkiConfigCa),
         AnyResource::new(approle_role::ApproleRole),
         AnyResource::new(approle_secret_id::ApproleSecretId),
+        AnyResource::new(pki_config_cluster::PkiConfigCluster),
+        AnyResource::new(pki_config_acme::PkiConfigAcme),
+        AnyResource::new(pki_acme_eab::PkiAcmeEab),
     ]
 }
 
@@ -71,6 +77,9 @@ pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
         entry(&pki_config_ca::PkiConfigCa),
         entry(&approle_role::ApproleRole),
         entry(&approle_secret_id::ApproleSecretId),
+        entry(&pki_config_cluster::PkiConfigCluster),
+        entry(&pki_config_acme::PkiConfigAcme),
+        entry(&pki_acme_eab::PkiAcmeEab),
     ]
 }
 
