@@ -16,8 +16,3 @@ pub use bins::{bin_path, workspace_root};
 pub use environment::{ExtraServer, ExtraServerOptions, TestEnv, env};
 pub use names::unique_name;
 pub use terraform::{Terraform, planned_changes};
-
-/// True when running under CI (`CI=true`): a missing dependency must fail, never skip.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
