@@ -3,7 +3,8 @@
 //! `vaultpki_pki_config_acme` and `vaultpki_pki_acme_eab` on a `vaultpki_mount` that passes the
 //! ACME headers, in the full sequence (apply and check through the server's own API, empty plans
 //! with and without refresh, import into a fresh directory and compare, update, destroy and
-//! confirm). The config singletons go back to what a fresh mount answers; the EAB key is gone.
+//! confirm). The ACME settings go back to what a fresh mount answers and the EAB key is gone;
+//! the cluster URLs stay (the server refuses empty ones), which the test checks too.
 
 use std::path::PathBuf;
 
@@ -255,7 +256,15 @@ resource "vaultpki_mount" "m" {{
     )));
     tf.apply();
     assert!(eab_ids(&mount).is_empty(), "the EAB key is deleted");
-    assert_eq!(bao_data(&cluster_path), json!({"path": "", "aia_path": ""}));
+    // The server refuses empty cluster URLs, so destroy only forgets them.
+    assert_eq!(
+        bao_data(&cluster_path)["path"],
+        json!(format!("{}/v1/{mount}-moved", env().addr))
+    );
+    assert!(
+        planned_changes(&tf.plan()).is_empty(),
+        "nothing left to change after the partial destroy"
+    );
     let acme = bao_data(&acme_path);
     assert_eq!(acme["enabled"], json!(false), "{acme:#}");
     assert_eq!(acme["allowed_roles"], json!(["*"]));

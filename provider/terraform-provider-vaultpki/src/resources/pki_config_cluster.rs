@@ -2,10 +2,12 @@
 //! `<mount>/config/cluster` (`path`, the mount's own URL as this cluster serves it, and
 //! `aia_path`, the URL written into AIA templates). ACME needs `path`: it is how the server names
 //! its own directory. Like the other config singletons the object always exists, so the ID is the
-//! API path (import takes it, nested mounts work) and destroy writes the fresh-mount values back.
+//! API path (import takes it, nested mounts work). Unlike the other singletons, destroy cannot
+//! put back what a fresh mount answers: the server refuses an empty `path` or `aia_path` ("invalid,
+//! non-URL path"), so destroying the resource only drops it from the state.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Map, Value as Json};
 use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
 use crate::api::{Api, Write};
@@ -37,14 +39,6 @@ const FIELDS: &[Field] = &[
     ),
 ];
 
-/// What the server answers for a fresh mount; destroy writes it back.
-fn server_defaults() -> Json {
-    json!({
-        "path": "",
-        "aia_path": "",
-    })
-}
-
 impl Resource for PkiConfigCluster {
     type Client = Api;
     type State = PkiConfigClusterState;
@@ -54,7 +48,7 @@ impl Resource for PkiConfigCluster {
     }
 
     fn schema(&self) -> Schema {
-        let mut schema = Schema::new("The cluster-local URLs of a PKI mount (`<mount>/config/cluster`), needed by ACME and by AIA templates. Settings left out keep the server's values without a diff. The settings always exist, so destroying the resource deletes nothing: it writes the server's defaults back (`path` and `aia_path` empty).")
+        let mut schema = Schema::new("The cluster-local URLs of a PKI mount (`<mount>/config/cluster`), needed by ACME and by AIA templates. Settings left out keep the server's values without a diff. The settings always exist and OpenBao refuses to set them back to empty, so destroying the resource changes nothing on the server: it only removes the resource from the state (the URLs stay until they are overwritten or the mount is disabled).")
             .attribute(Attribute::string("id", "The API path, `<mount>/config/cluster`; import takes it (nested mounts such as `pki/int/eu` work).").computed().use_state_for_unknown())
             .attribute(Attribute::string("mount", "Path of the PKI mount. Changing it replaces the resource.").required().requires_replace());
         for a in fields::attributes(FIELDS) {
@@ -98,19 +92,12 @@ impl Resource for PkiConfigCluster {
 
     async fn delete(
         &self,
-        ctx: &mut Ctx<'_, Api>,
-        state: PkiConfigClusterState,
+        _ctx: &mut Ctx<'_, Api>,
+        _state: PkiConfigClusterState,
     ) -> Result<(), Diagnostics> {
-        let path = cluster_path(&state.mount);
-        ctx.client()?
-            .write(
-                &format!("reset the cluster URLs {path} to the server defaults"),
-                &path,
-                &server_defaults(),
-                Write::SetsState,
-            )
-            .await
-            .map(|_| ())
+        // The server answers "invalid, non-URL path" to an empty `path`/`aia_path` and has no
+        // DELETE, so there is no fresh-mount state to go back to: forgetting is all we can do.
+        Ok(())
     }
 
     async fn import(
@@ -181,13 +168,5 @@ mod tests {
     #[test]
     fn cluster_path_trims_nested_mounts() {
         assert_eq!(cluster_path("/pki/int/eu/"), "pki/int/eu/config/cluster");
-    }
-
-    #[test]
-    fn the_reset_covers_every_field() {
-        let defaults = server_defaults();
-        for f in FIELDS {
-            assert!(defaults.get(f.name).is_some(), "{} has no default", f.name);
-        }
     }
 }
