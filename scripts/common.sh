@@ -81,7 +81,7 @@ terraform_bin() {
 
 ensure_all() {
   ensure_toolchain
-  ensure_system_packages pkg-config libssl-dev openssl python3-venv ca-certificates
+  ensure_system_packages pkg-config libssl-dev openssl python3-venv ca-certificates curl
   ensure_terraform
   "$root/scripts/testenv" install >&2 || fail "could not install the test environment"
 }
