@@ -374,7 +374,17 @@ impl Client {
                     let retryable = retryable_status(status)
                         && (idempotency == Idempotency::Idempotent || server_did_nothing);
                     if !(may_retry && retryable) {
-                        return Err(self.api_error(&method, path, resp).await);
+                        let err = self.api_error(&method, path, resp).await;
+                        // OpenBao answers 500 "transaction commit failed" when its storage
+                        // transaction lost to a concurrent one: the write was rolled back, so
+                        // even a request that creates something is safe to send again.
+                        if may_retry && status == 500 && rolled_back(&err) {
+                            warn!(path, "storage transaction rolled back; retrying");
+                            tokio::time::sleep(policy.delay(retry)).await;
+                            retry += 1;
+                            continue;
+                        }
+                        return Err(err);
                     }
                     let hint = retry_after(&resp);
                     warn!(
@@ -645,6 +655,12 @@ fn parse_errors(body: &[u8]) -> Vec<String> {
             }
         }
     }
+}
+
+/// Whether the server reported that its storage transaction was rolled back (nothing written).
+fn rolled_back(err: &Error) -> bool {
+    matches!(err, Error::Api { errors, .. }
+        if errors.iter().any(|e| e.contains("transaction commit failed")))
 }
 
 fn retry_after(resp: &reqwest::Response) -> Option<Duration> {

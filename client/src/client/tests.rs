@@ -139,6 +139,29 @@ async fn post_is_not_retried_on_500_but_is_on_503() {
 }
 
 #[tokio::test]
+async fn post_is_retried_when_the_storage_transaction_was_rolled_back() {
+    // OpenBao's answer when a write lost a storage transaction conflict: nothing was written.
+    let fake = Fake::start(Box::new(|_, _, n| {
+        if n == 0 {
+            (
+                500,
+                r#"{"errors":["1 error occurred:\n\t* transaction commit failed\n\n"]}"#.into(),
+            )
+        } else {
+            (200, r#"{"data":{"secret_id_accessor":"x"}}"#.into())
+        }
+    }));
+    let c = Client::new(config(&fake.addr)).unwrap();
+    let body = serde_json::json!({"k": "v"});
+    let answer = c
+        .request_json(Method::POST, "auth/approle/role/r/secret-id", Some(&body))
+        .await
+        .unwrap();
+    assert_eq!(answer.unwrap()["data"]["secret_id_accessor"], "x");
+    assert_eq!(fake.count("POST", "/v1/auth/approle/role/r/secret-id"), 2);
+}
+
+#[tokio::test]
 async fn retries_are_bounded() {
     let fake = Fake::start(Box::new(|_, _, _| (502, "{}".into())));
     let c = Client::new(config(&fake.addr)).unwrap();
