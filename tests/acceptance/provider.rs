@@ -54,30 +54,6 @@ fn bao_read(path: &str) -> Option<Value> {
     v.get("data").cloned()
 }
 
-/// Imports `address` by `id` into a fresh directory with the same configuration and compares
-/// the two states, ignoring `ignore`. (The harness's own `import_and_compare` runs
-/// `terraform init`, which Terraform 1.11 cannot do offline for dev_overrides-only
-/// configurations; nothing needs installing here, so this one skips it.)
-fn import_and_compare(tf: &Terraform, address: &str, id: &str, ignore: &[&str]) {
-    let other = Terraform::new()
-        .with_provider(SOURCE, &provider_dir())
-        .with_env("VAULT_ADDR", &env().addr)
-        .with_env("VAULT_TOKEN", &env().token);
-    let main_tf = std::fs::read_to_string(tf.dir().join("main.tf")).expect("main.tf");
-    other.write_config(&main_tf);
-    other.run_ok(&["import", "-input=false", "-no-color", address, id]);
-    let mut ours = tf.resource(address);
-    let mut theirs = other.resource(address);
-    for key in ignore {
-        ours.as_object_mut().map(|o| o.remove(*key));
-        theirs.as_object_mut().map(|o| o.remove(*key));
-    }
-    assert_eq!(
-        ours, theirs,
-        "{address} imported by {id:?} differs from the applied state"
-    );
-}
-
 fn changes(tf: &Terraform) -> Vec<(String, Vec<String>)> {
     planned_changes(&tf.plan())
 }
@@ -135,7 +111,7 @@ fn mount_lifecycle() {
     assert_eq!(state["accessor"], m["accessor"]);
     tf.assert_plan_empty();
 
-    import_and_compare(&tf, "vaultpki_mount.m", &format!("sys/mounts/{path}"), &[]);
+    tf.import_and_compare("vaultpki_mount.m", &format!("sys/mounts/{path}"), &[]);
 
     // Update in place: tune the description.
     tf.write_config(&mount_config(&path, "second"));
@@ -215,12 +191,7 @@ fn auth_backend_lifecycle() {
     assert_eq!(auths()[format!("{path}/")]["type"], "approle");
     assert_eq!(auths()[format!("{path}/")]["description"], "one");
     tf.assert_plan_empty();
-    import_and_compare(
-        &tf,
-        "vaultpki_auth_backend.a",
-        &format!("sys/auth/{path}"),
-        &[],
-    );
+    tf.import_and_compare("vaultpki_auth_backend.a", &format!("sys/auth/{path}"), &[]);
 
     tf.write_config(&cfg(path, "two"));
     tf.apply();
@@ -320,8 +291,7 @@ fn policy_lifecycle() {
         format!("sys/policies/acl/{name}")
     );
     tf.assert_plan_empty();
-    import_and_compare(
-        &tf,
+    tf.import_and_compare(
         "vaultpki_policy.p",
         &format!("sys/policies/acl/{name}"),
         &[],
@@ -426,7 +396,7 @@ fn pki_role_lifecycle() {
     assert_eq!(state["id"], role_path);
     assert_eq!(state["key_usage"], role["key_usage"]);
     tf.assert_plan_empty();
-    import_and_compare(&tf, "vaultpki_pki_role.r", &role_path, &[]);
+    tf.import_and_compare("vaultpki_pki_role.r", &role_path, &[]);
 
     // Setting the defaulted lists explicitly, in another case than the server's spelling.
     tf.write_config(&role_config(
@@ -898,9 +868,8 @@ fn approle_role_secret_id_and_role_id_lifecycle() {
     assert_eq!(looked_up["secret_id_ttl"], 600);
     tf.assert_plan_empty();
 
-    import_and_compare(&tf, "vaultpki_approle_role.r", &role_path, &[]);
-    import_and_compare(
-        &tf,
+    tf.import_and_compare("vaultpki_approle_role.r", &role_path, &[]);
+    tf.import_and_compare(
         "vaultpki_approle_secret_id.s",
         &format!("{role_path}/secret-id-accessor/{accessor}"),
         &["secret_id"],
