@@ -86,9 +86,16 @@ ensure_all() {
   "$root/scripts/testenv" install >&2 || fail "could not install the test environment"
 }
 
-# SoftHSM2 for pki-bootstrap's HSM tests, and kubectl to render the snapshot-cron kustomize
-# base (Debian ships it as kubernetes-client; keep a kubectl that is already there).
+# SoftHSM2 for pki-bootstrap's HSM tests, kubectl to render the snapshot-cron kustomize base
+# (Debian ships it as kubernetes-client; keep a kubectl that is already there), and lego, the
+# ACME client the ACME end-to-end test drives.
 ensure_test_tools() {
   "$root/scripts/testenv" install --softhsm >&2 || fail "could not install softhsm2"
   command -v kubectl >/dev/null || ensure_system_packages kubernetes-client
+  ensure_lego
+}
+
+# lego (Debian's package), the ACME client the quickstart and the ACME tests use.
+ensure_lego() {
+  command -v lego >/dev/null || ensure_system_packages lego
 }

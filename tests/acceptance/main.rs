@@ -1,6 +1,8 @@
 //! The one acceptance-test binary: one `mod` per area, each driving real OpenBao, terraform and
 //! moto_server through the `vaultpki_tests` harness. The environment is started once per run.
 
+mod acme;
+mod guides;
 mod harness;
 mod modules;
 mod pki_bootstrap;

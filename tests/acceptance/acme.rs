@@ -1,0 +1,1 @@
+//! ACME end to end (issue 9): the `acme-issuer` module and a real ACME client.
