@@ -1,1 +1,447 @@
-//! The runbooks in `docs/guides/`: every command in them runs here (issue 9).
+//! The runbooks in `docs/guides/`: every command in them runs here (issue 9), so a guide cannot
+//! drift from the tools it documents.
+//!
+//! A guide is Markdown. Its commands are the fenced blocks with the info string `sh`; a block
+//! whose info string is `hcl title="<file>"` is a file the reader writes (into the current
+//! directory of the shell at that point). `text` blocks show expected output and HCL blocks
+//! without a title are illustrations; neither runs. Any other fence that looks like a shell
+//! (`bash`, `shell`, `console`, `sh` with unknown attributes) fails the test, so no command can
+//! hide from the runner. The blocks of one guide run in order in one `bash` with
+//! `set -euo pipefail` in a fresh temporary directory, with the environment a reader would have:
+//! `VAULT_ADDR`/`VAULT_TOKEN` of the shared OpenBao node, `PATH` with the built binaries and
+//! `bao`, the `AWS_*` settings of moto, a Terraform CLI configuration whose filesystem mirror
+//! serves the built provider (so `terraform init` works offline, as it does for a reader with the
+//! registry), and the placeholders the guide's prose asks the reader to set. After each block a
+//! marker is written; a block that did not run (an early `exit`, say) fails the test as surely
+//! as a command that fails, and a failure names the guide, the block, and its line.
+//!
+//! Output is kept in a log that is shown on failure with every secret of the environment (tokens,
+//! unseal keys, passphrases) replaced by `[redacted]`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use vaultpki_tests::{bin_path, env, unique_name, workspace_root};
+
+/// What a fenced block of a guide is to the runner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    /// Commands, run in order.
+    Sh,
+    /// A file the reader writes, named by `title="…"`.
+    File(String),
+}
+
+/// One runnable block: what it is, the guide line of its opening fence, its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Block {
+    kind: Kind,
+    line: usize,
+    text: String,
+}
+
+/// Fence info strings that would look like commands to a reader but are not run.
+const REFUSED: &[&str] = &["bash", "shell", "console", "zsh", "shell-session"];
+
+/// The runnable blocks of a guide, in order; an error names a fence the runner would not run.
+fn blocks(markdown: &str) -> Result<Vec<Block>, String> {
+    let mut out = Vec::new();
+    let mut lines = markdown.lines().enumerate();
+    while let Some((i, line)) = lines.next() {
+        let trimmed = line.trim_start();
+        let Some(fence_rest) = trimmed.strip_prefix("```") else {
+            continue;
+        };
+        let indent = line.len() - trimmed.len();
+        let info = fence_rest.trim();
+        let mut body = Vec::new();
+        let mut closed = false;
+        for (_, l) in lines.by_ref() {
+            if l.trim_start().starts_with("```") {
+                closed = true;
+                break;
+            }
+            // Blocks inside list items are indented; the reader copies them without it.
+            let cut = l.len() - l.trim_start().len();
+            body.push(&l[cut.min(indent)..]);
+        }
+        if !closed {
+            return Err(format!("line {}: fence ``` is never closed", i + 1));
+        }
+        let text = body.join("\n") + "\n";
+        let mut words = info.split_whitespace();
+        let lang = words.next().unwrap_or("");
+        let attrs: Vec<&str> = words.collect();
+        let kind = match lang {
+            "sh" if attrs.is_empty() => Some(Kind::Sh),
+            "sh" => {
+                return Err(format!(
+                    "line {}: ```{info}: sh blocks take no attributes (every one runs)",
+                    i + 1
+                ));
+            }
+            "hcl" | "terraform" => title(&attrs).map(Kind::File),
+            l if REFUSED.contains(&l) => {
+                return Err(format!(
+                    "line {}: ```{l} is not run by the guide test; write commands as ```sh \
+                     and output as ```text",
+                    i + 1
+                ));
+            }
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            out.push(Block {
+                kind,
+                line: i + 1,
+                text,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The value of a `title="…"` attribute.
+fn title(attrs: &[&str]) -> Option<String> {
+    attrs.iter().find_map(|a| {
+        a.strip_prefix("title=\"")
+            .and_then(|v| v.strip_suffix('"'))
+            .map(str::to_owned)
+    })
+}
+
+/// The heredoc delimiter for file blocks; a block containing it is refused.
+const EOF: &str = "VAULTPKI_GUIDE_FILE_EOF";
+
+/// One bash script running `blocks` in order, and for each script line the guide line it came
+/// from (0 for the runner's own lines).
+fn script(blocks: &[Block], marks: &Path) -> Result<(String, Vec<usize>), String> {
+    let mut s = String::new();
+    let mut map = vec![0];
+    let mut push = |s: &mut String, text: &str, guide_line: usize| {
+        for l in text.lines() {
+            s.push_str(l);
+            s.push('\n');
+            map.push(guide_line);
+        }
+    };
+    push(
+        &mut s,
+        &format!(
+            "set -euo pipefail\n\
+             trap 'echo \"guide-runner: command failed (exit $?) at script line $LINENO: \
+             $BASH_COMMAND\" >&2' ERR\n\
+             __marks={}\n",
+            shell_quote(&marks.display().to_string())
+        ),
+        0,
+    );
+    for (n, b) in blocks.iter().enumerate() {
+        push(
+            &mut s,
+            &format!("# block {} (guide line {})", n + 1, b.line),
+            0,
+        );
+        match &b.kind {
+            Kind::Sh => {
+                for (k, l) in b.text.lines().enumerate() {
+                    push(&mut s, l, b.line + 1 + k);
+                }
+            }
+            Kind::File(name) => {
+                if b.text.contains(EOF) {
+                    return Err(format!("line {}: the block contains {EOF}", b.line));
+                }
+                push(
+                    &mut s,
+                    &format!("cat > {} <<'{EOF}'", shell_quote(name)),
+                    b.line,
+                );
+                for (k, l) in b.text.lines().enumerate() {
+                    push(&mut s, l, b.line + 1 + k);
+                }
+                push(&mut s, EOF, b.line);
+            }
+        }
+        push(&mut s, &format!("echo {} >> \"$__marks\"", n + 1), 0);
+    }
+    Ok((s, map))
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// What a guide run needs beyond the shared environment.
+struct GuideRun {
+    name: &'static str,
+    vars: BTreeMap<String, String>,
+    secrets: Vec<String>,
+    /// Seconds before the whole guide is stopped.
+    timeout: u32,
+}
+
+impl GuideRun {
+    fn new(name: &'static str) -> Self {
+        let e = env();
+        Self {
+            name,
+            vars: BTreeMap::new(),
+            secrets: vec![
+                e.token.clone(),
+                e.unseal_key.clone(),
+                e.cluster_token.clone(),
+                e.cluster_unseal_key.clone(),
+            ],
+            timeout: 300,
+        }
+    }
+
+    fn var(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.vars.insert(key.to_owned(), value.into());
+        self
+    }
+
+    fn secret(mut self, value: impl Into<String>) -> Self {
+        self.secrets.push(value.into());
+        self
+    }
+
+    /// Runs every block of `docs/guides/<name>.md`; panics naming the block that failed.
+    fn run(self) {
+        let path = workspace_root()
+            .join("docs/guides")
+            .join(format!("{}.md", self.name));
+        let md = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let blocks = blocks(&md).unwrap_or_else(|e| panic!("docs/guides/{}.md: {e}", self.name));
+        assert!(
+            blocks.iter().any(|b| b.kind == Kind::Sh),
+            "docs/guides/{}.md has no ```sh block: nothing of it would be tested",
+            self.name
+        );
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("vaultpki-guide-{}-", self.name))
+            .tempdir()
+            .expect("a temporary directory");
+        let work = dir.path().join("work");
+        let home = dir.path().join("home");
+        for d in [&work, &home] {
+            std::fs::create_dir_all(d).expect("create the guide's directories");
+        }
+        let marks = dir.path().join("marks");
+        let (text, map) =
+            script(&blocks, &marks).unwrap_or_else(|e| panic!("docs/guides/{}.md: {e}", self.name));
+        let script_path = dir.path().join("guide.sh");
+        std::fs::write(&script_path, &text).expect("write the guide script");
+        let log_path = dir.path().join("output.log");
+        let log = std::fs::File::create(&log_path).expect("create the output log");
+
+        let e = env();
+        let mut cmd = Command::new("timeout");
+        cmd.arg(self.timeout.to_string())
+            .arg("bash")
+            .arg(&script_path)
+            .current_dir(&work)
+            .env_clear()
+            .env("PATH", reader_path())
+            .env("HOME", &home)
+            .env("TMPDIR", dir.path())
+            .env("LANG", "C.UTF-8")
+            .env("TF_CLI_CONFIG_FILE", terraform_cli_config(dir.path()))
+            .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("VAULT_ADDR", &e.addr)
+            .env("VAULT_TOKEN", &e.token)
+            .envs(e.vars().iter().filter(|(k, _)| k.starts_with("AWS_")))
+            .envs(&self.vars)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone the log handle"))
+            .stderr(log);
+        let status = cmd
+            .status()
+            .unwrap_or_else(|err| panic!("could not run bash: {err}"));
+        let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let ran: Vec<usize> = std::fs::read_to_string(&marks)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect();
+        let all: Vec<usize> = (1..=blocks.len()).collect();
+        if status.success() && ran == all {
+            return;
+        }
+        let next = ran.len();
+        let where_ = blocks.get(next).map_or_else(
+            || "after the last block".to_owned(),
+            |b| {
+                format!(
+                    "block {} of {} (```sh at line {})",
+                    next + 1,
+                    blocks.len(),
+                    b.line
+                )
+            },
+        );
+        let failed_line = output
+            .lines()
+            .rev()
+            .find_map(|l| {
+                let rest = l.split("at script line ").nth(1)?;
+                rest.split(':').next()?.trim().parse::<usize>().ok()
+            })
+            .and_then(|n| map.get(n).copied())
+            .filter(|&n| n > 0)
+            .map_or_else(String::new, |n| format!(", command at line {n}"));
+        let reason = if status.success() {
+            "the script ended before every block ran (an exit in a block?)".to_owned()
+        } else if status.code() == Some(124) {
+            format!("timed out after {} s", self.timeout)
+        } else {
+            format!("failed with {status}")
+        };
+        let tail: Vec<&str> = output.lines().collect();
+        let tail = tail[tail.len().saturating_sub(80)..].join("\n");
+        panic!(
+            "docs/guides/{}.md: {where_}{failed_line}: {reason}\n--- last output\n{}",
+            self.name,
+            self.redact(&tail)
+        );
+    }
+
+    fn redact(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for s in self.secrets.iter().filter(|s| s.len() >= 4) {
+            out = out.replace(s.as_str(), "[redacted]");
+        }
+        out
+    }
+}
+
+/// The built binaries and `bao` first, then the system's.
+fn reader_path() -> String {
+    let ours = bin_path("pki-bootstrap")
+        .parent()
+        .expect("binaries live in a directory")
+        .to_path_buf();
+    let bao = env()
+        .bao_bin
+        .parent()
+        .map_or_else(PathBuf::new, Path::to_path_buf);
+    let system = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".to_owned());
+    format!("{}:{}:{system}", ours.display(), bao.display())
+}
+
+/// A Terraform CLI configuration whose filesystem mirror serves the built provider as
+/// `vaultpki/vaultpki` 0.1.0, and (for the migration guide) the same binary standing in for
+/// `hashicorp/vault`, which cannot be downloaded here (see `provider_migrate.rs`).
+fn terraform_cli_config(dir: &Path) -> PathBuf {
+    let provider = bin_path("terraform-provider-vaultpki");
+    let mirror = dir.join("mirror");
+    for (ns, ty) in [("vaultpki", "vaultpki"), ("hashicorp", "vault")] {
+        let d = mirror
+            .join("registry.terraform.io")
+            .join(ns)
+            .join(ty)
+            .join("0.1.0")
+            .join("linux_amd64");
+        std::fs::create_dir_all(&d).expect("create the provider mirror");
+        std::os::unix::fs::symlink(&provider, d.join(format!("terraform-provider-{ty}")))
+            .expect("link the provider into the mirror");
+    }
+    let mut cfg = String::new();
+    let _ = write!(
+        cfg,
+        "provider_installation {{\n  filesystem_mirror {{\n    path    = {:?}\n    \
+         include = [\"vaultpki/vaultpki\", \"hashicorp/vault\"]\n  }}\n  direct {{\n    \
+         exclude = [\"vaultpki/vaultpki\", \"hashicorp/vault\"]\n  }}\n}}\n",
+        mirror.display().to_string()
+    );
+    let path = dir.join("terraform.tfrc");
+    std::fs::write(&path, cfg).expect("write the Terraform CLI configuration");
+    path
+}
+
+/// A passphrase file for the ceremony's CA keys, as a reader would keep on removable media.
+fn passphrase_file(dir: &Path) -> (PathBuf, String) {
+    let pass = unique_name("guide-passphrase");
+    let path = dir.join("passphrase");
+    std::fs::write(&path, format!("{pass}\n")).expect("write the passphrase file");
+    (path, pass)
+}
+
+/// The SHA-256 of a file in hex, from `sha256sum` (what the reader compares against).
+fn sha256(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum runs (coreutils)");
+    assert!(out.status.success(), "sha256sum {} failed", path.display());
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn root_ceremony() {
+    let keep = tempfile::tempdir().expect("a temporary directory");
+    let (pass, secret) = passphrase_file(keep.path());
+    GuideRun::new("root-ceremony")
+        .var("VAULTPKI_SRC", workspace_root().display().to_string())
+        .var("PKI_BOOTSTRAP_SHA256", sha256(&bin_path("pki-bootstrap")))
+        .var(
+            "CEREMONY_TOML_SHA256",
+            sha256(&workspace_root().join("examples/ceremony/ceremony.toml")),
+        )
+        .var("PKI_BOOTSTRAP_PASSPHRASE_FILE", pass.display().to_string())
+        .var(
+            "PKI_BOOTSTRAP_CA_PASSPHRASE_FILE",
+            pass.display().to_string(),
+        )
+        .secret(secret)
+        .run();
+}
+
+#[test]
+fn parser_finds_runnable_blocks_and_refuses_hidden_commands() {
+    let md = "# t\n\n```sh\necho one\n```\n\n```text\nout\n```\n\n1. step\n\n   ```hcl title=\"main.tf\"\n   a = 1\n   ```\n\n```hcl\nillustration\n```\n";
+    let b = blocks(md).expect("parses");
+    assert_eq!(
+        b,
+        vec![
+            Block {
+                kind: Kind::Sh,
+                line: 3,
+                text: "echo one\n".to_owned()
+            },
+            Block {
+                kind: Kind::File("main.tf".to_owned()),
+                line: 13,
+                text: "a = 1\n".to_owned()
+            },
+        ]
+    );
+    let err = blocks("```bash\nrm -rf x\n```\n").expect_err("bash is refused");
+    assert!(err.contains("line 1") && err.contains("```sh"), "{err}");
+    let err = blocks("```sh\necho\n").expect_err("an unclosed fence is refused");
+    assert!(err.contains("never closed"), "{err}");
+    let err = blocks("```sh skip\necho\n```\n").expect_err("no skipping");
+    assert!(err.contains("no attributes"), "{err}");
+}
+
+#[test]
+fn script_maps_lines_back_to_the_guide() {
+    let md = "intro\n\n```sh\ntrue\nfalse\n```\n";
+    let b = blocks(md).expect("parses");
+    let (s, map) = script(&b, Path::new("/tmp/marks")).expect("a script");
+    let idx = s
+        .lines()
+        .position(|l| l == "false")
+        .expect("the command is in the script");
+    // The ERR trap reports 1-based script lines.
+    assert_eq!(map[idx + 1], 5);
+}
