@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use clap::{Args, Parser, Subcommand};
 use pki_bootstrap::crl::Reason;
@@ -28,10 +29,25 @@ Examples:
 
 Exit codes: 0 success, 1 failure, 2 usage error, 3 verify found a failing check.";
 
+/// `--version`: the OpenSSL the binary carries, so the ceremony can check it is the static
+/// release build (`-V` prints the version alone).
+static LONG_VERSION: LazyLock<String> = LazyLock::new(|| {
+    let linkage = if cfg!(feature = "vendored-openssl") {
+        "vendored, linked statically"
+    } else {
+        "system library"
+    };
+    format!(
+        "{}\n{} ({linkage})",
+        env!("CARGO_PKG_VERSION"),
+        openssl::version::version()
+    )
+});
+
 /// Offline root CA ceremony: root and intermediate CAs, the OpenBao/Vault listener certificate,
 /// CSR signing under fixed profiles, CRLs, and independent verification.
 #[derive(Debug, Parser)]
-#[command(name = "pki-bootstrap", version, after_help = EXAMPLES)]
+#[command(name = "pki-bootstrap", version, long_version = LONG_VERSION.as_str(), after_help = EXAMPLES)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
