@@ -13,6 +13,10 @@ resource "vaultpki_mount" "this" {
   type                  = "pki"
   description           = var.description
   max_lease_ttl_seconds = var.max_lease_ttl_seconds
+
+  # ACME clients need these headers; OpenBao drops them unless the mount lets them through.
+  allowed_response_headers    = var.acme_headers ? ["Last-Modified", "Location", "Replay-Nonce", "Link"] : null
+  passthrough_request_headers = var.acme_headers ? ["If-Modified-Since"] : null
 }
 
 resource "vaultpki_pki_intermediate_csr" "this" {

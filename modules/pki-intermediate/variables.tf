@@ -26,6 +26,12 @@ variable "max_lease_ttl_seconds" {
   }
 }
 
+variable "acme_headers" {
+  description = "Let the headers ACME clients need (Replay-Nonce, Location, Link, Last-Modified; If-Modified-Since) through the mount, for the acme-issuer module on it."
+  type        = bool
+  default     = false
+}
+
 variable "common_name" {
   description = "Common name of the intermediate CA's CSR."
   type        = string
