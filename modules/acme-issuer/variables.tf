@@ -132,7 +132,7 @@ variable "dns_resolver" {
   default     = null
 
   validation {
-    condition     = var.dns_resolver == null || can(regex("^[^:\\s]+:[0-9]+$", coalesce(var.dns_resolver, "x:1")))
-    error_message = "dns_resolver must be host:port, e.g. \"10.0.0.53:53\"."
+    condition     = var.dns_resolver == null || can(regex("^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):[0-9]+$", coalesce(var.dns_resolver, "x:1")))
+    error_message = "dns_resolver must be host:port, e.g. \"10.0.0.53:53\" or \"[fd00::53]:53\"."
   }
 }
