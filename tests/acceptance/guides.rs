@@ -451,6 +451,124 @@ fn intermediate() {
         .run();
 }
 
+/// Runs `pki-bootstrap` with `args` and requires success.
+fn pki_bootstrap(args: &[&std::ffi::OsStr]) {
+    let out = Command::new(bin_path("pki-bootstrap"))
+        .args(args)
+        .output()
+        .expect("pki-bootstrap runs");
+    assert!(
+        out.status.success(),
+        "pki-bootstrap {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A static web server (python's http.server) on a free loopback port serving `dir`, standing in
+/// for where the organisation publishes the root's CRL; stopped on drop.
+struct StaticSite {
+    child: std::process::Child,
+    url: String,
+}
+
+impl StaticSite {
+    fn start(dir: &Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(&env().python)
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .arg("--directory")
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python's http.server starts");
+        let site = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return site;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("http.server did not listen on port {port} within 10 s");
+    }
+}
+
+impl Drop for StaticSite {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn root_crl() {
+    let keep = tempfile::tempdir().expect("a temporary directory");
+    let (pass, secret) = passphrase_file(keep.path());
+    let root = offline_root(keep.path(), &pass);
+    let int = keep.path().join("intermediate");
+    let p = |x: &Path| x.as_os_str().to_owned();
+    pki_bootstrap(&[
+        "intermediate".as_ref(),
+        "--ca".as_ref(),
+        &p(&root),
+        "--out".as_ref(),
+        &p(&int),
+        "--subject".as_ref(),
+        "CN=Guide Test Offline Intermediate,O=Example".as_ref(),
+        "--passphrase-file".as_ref(),
+        &p(&pass),
+        "--ca-passphrase-file".as_ref(),
+        &p(&pass),
+    ]);
+    // The state the runbook starts from: the ceremony's first CRL, published.
+    pki_bootstrap(&[
+        "crl".as_ref(),
+        "--ca".as_ref(),
+        &p(&root),
+        "--ca-passphrase-file".as_ref(),
+        &p(&pass),
+        "--next-update".as_ref(),
+        "180d".as_ref(),
+    ]);
+    let publish = keep.path().join("www");
+    std::fs::create_dir_all(&publish).expect("create the publish directory");
+    let der = Command::new("openssl")
+        .args(["crl", "-outform", "DER", "-in"])
+        .arg(root.join("crl.pem"))
+        .arg("-out")
+        .arg(publish.join("root.crl"))
+        .status()
+        .expect("openssl runs");
+    assert!(der.success(), "openssl crl -outform DER failed");
+    let site = StaticSite::start(&publish);
+    GuideRun::new("root-crl")
+        .var("ROOT_CRL_URL", format!("{}/root.crl", site.url))
+        .var("CRL_PUBLISH_DIR", publish.display().to_string())
+        .var("ROOT_CA_DIR", root.display().to_string())
+        .var(
+            "INTERMEDIATE_CERT",
+            int.join("ca.pem").display().to_string(),
+        )
+        .var(
+            "PKI_BOOTSTRAP_CA_PASSPHRASE_FILE",
+            pass.display().to_string(),
+        )
+        .secret(secret)
+        .run();
+}
+
 #[test]
 fn parser_finds_runnable_blocks_and_refuses_hidden_commands() {
     let md = "# t\n\n```sh\necho one\n```\n\n```text\nout\n```\n\n1. step\n\n   ```hcl title=\"main.tf\"\n   a = 1\n   ```\n\n```hcl\nillustration\n```\n";
