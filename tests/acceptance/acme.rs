@@ -10,7 +10,8 @@
 //! answers on port 80, which the tests share through a static mutex. The issued certificate must
 //! verify up to the root with the `openssl` CLI and carry exactly the requested names. With
 //! `eab_policy = "always-required"`, lego without an EAB key is refused and lego with the key
-//! the module created succeeds. The EAB HMAC key never appears in a failure message.
+//! the module created succeeds. The EAB HMAC key never appears in a failure message. The
+//! `/etc/hosts` guard has its own test: its lines resolve, and only they go, also on a panic.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -259,6 +260,29 @@ fn lego_needs_the_modules_eab_key_when_the_policy_requires_one() {
         "only the used EAB key is planned again"
     );
     tf.destroy();
+}
+
+#[test]
+fn hosts_entries_resolve_and_go_away_even_when_the_test_panics() {
+    let kept = format!("{}.vaultpki.test", unique_name("kept"));
+    let panicked = format!("{}.vaultpki.test", unique_name("gone"));
+    let outer = HostsEntries::add(std::slice::from_ref(&kept));
+    let result = std::panic::catch_unwind(|| {
+        let _inner = HostsEntries::add(std::slice::from_ref(&panicked));
+        assert_eq!(resolve(&panicked), Some("127.0.0.1".to_owned()));
+        panic!("a test failing while its names are mapped");
+    });
+    assert!(result.is_err());
+    let hosts = std::fs::read_to_string(HOSTS).expect("read /etc/hosts");
+    assert!(!hosts.contains(&panicked), "{hosts}");
+    assert!(
+        hosts.contains(&kept),
+        "another guard's line was removed:\n{hosts}"
+    );
+    assert_eq!(resolve(&kept), Some("127.0.0.1".to_owned()));
+    drop(outer);
+    let hosts = std::fs::read_to_string(HOSTS).expect("read /etc/hosts");
+    assert!(!hosts.contains(&kept), "{hosts}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -600,6 +624,16 @@ impl Drop for HostsEntries {
             eprintln!("could not remove the lines ending in {marker:?} from {HOSTS}: {e}");
         }
     }
+}
+
+/// The address `getent hosts` finds for `name` through the system's resolver (files first).
+fn resolve(name: &str) -> Option<String> {
+    let out = Command::new("getent")
+        .args(["hosts", name])
+        .output()
+        .expect("run getent");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().next().map(str::to_owned)
 }
 
 /// Rewrites /etc/hosts with `change` under the lock file's flock: a temporary file beside it,
