@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use vaultpki_tests::{bin_path, env, unique_name, workspace_root};
+use vaultpki_tests::{ExtraServer, ExtraServerOptions, bin_path, env, unique_name, workspace_root};
 
 /// What a fenced block of a guide is to the runner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -567,6 +567,93 @@ fn root_crl() {
         )
         .secret(secret)
         .run();
+}
+
+#[test]
+fn restore_from_snapshot() {
+    let e = env();
+    // What the source cluster holds: a PKI mount with a CA and a role.
+    let mount = unique_name("guide-restore");
+    e.bao_ok(&["secrets", "enable", &format!("-path={mount}"), "pki"]);
+    e.bao_ok(&[
+        "secrets",
+        "tune",
+        "-max-lease-ttl=8760h",
+        &format!("{mount}/"),
+    ]);
+    let ca = e.bao_json(&[
+        "write",
+        "-format=json",
+        &format!("{mount}/root/generate/internal"),
+        "common_name=Guide Restore CA",
+        "key_type=ec",
+        "ttl=8760h",
+    ]);
+    let ca_pem = ca["data"]["certificate"]
+        .as_str()
+        .expect("the new CA's certificate");
+    let fingerprint = {
+        let mut child = Command::new("openssl")
+            .args(["x509", "-noout", "-fingerprint", "-sha256"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("openssl runs");
+        std::io::Write::write_all(
+            child.stdin.as_mut().expect("openssl's stdin"),
+            ca_pem.as_bytes(),
+        )
+        .expect("write the CA to openssl");
+        let out = child.wait_with_output().expect("openssl finishes");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .split_once('=')
+            .map(|(_, f)| f.to_owned())
+            .expect("openssl prints a fingerprint")
+    };
+    e.bao_ok(&[
+        "write",
+        &format!("{mount}/roles/web"),
+        "allowed_domains=example.test",
+        "allow_subdomains=true",
+        "max_ttl=1h",
+        "key_type=ec",
+        "key_bits=256",
+    ]);
+    // The nightly job shipped a snapshot of it.
+    let prefix = unique_name("guide-restore");
+    let run = Command::new(bin_path("snapshot-cron"))
+        .args(["run", "--bucket", &e.bucket, "--prefix", &prefix])
+        .args(["--kms-key-id", &e.kms_key_id, "--s3-force-path-style"])
+        .args(["--log-format", "json"])
+        .env_remove("BAO_ADDR")
+        .env_remove("BAO_TOKEN")
+        .env("VAULT_ADDR", &e.addr)
+        .env("VAULT_TOKEN", &e.token)
+        .envs(e.vars().iter().filter(|(k, _)| k.starts_with("AWS_")))
+        .output()
+        .expect("snapshot-cron runs");
+    assert!(
+        run.status.success(),
+        "snapshot-cron run failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let fresh = ExtraServer::start(ExtraServerOptions::default());
+    GuideRun::new("restore-from-snapshot")
+        .var("SNAPSHOT_CRON_BUCKET", e.bucket.clone())
+        .var("SNAPSHOT_CRON_PREFIX", prefix)
+        .var("SNAPSHOT_CRON_S3_FORCE_PATH_STYLE", "true")
+        .var("FRESH_ADDR", fresh.env().addr.clone())
+        .var("FRESH_TOKEN", fresh.env().token.clone())
+        .var("SOURCE_UNSEAL_KEY", e.unseal_key.clone())
+        .var("SOURCE_TOKEN", e.token.clone())
+        .var("PKI_MOUNT", mount.clone())
+        .var("PKI_ROLE", "web")
+        .var("EXPECTED_CA_FINGERPRINT", fingerprint)
+        .secret(fresh.env().token.clone())
+        .secret(fresh.env().unseal_key.clone())
+        .run();
+    e.bao_ok(&["secrets", "disable", &mount]);
 }
 
 #[test]
