@@ -1,12 +1,18 @@
-# The quickstart's PKI as code: an intermediate CA mount whose key never leaves OpenBao, its CSR
-# signed offline by the ceremony's root, a role, a least-privilege policy and an AppRole for a
-# consumer such as cert-manager, and a certificate.
+# The quickstart's PKI as code, written with the project's modules:
+#
+#   - pki-intermediate: an intermediate CA mount whose key never leaves OpenBao, its CSR signed
+#     offline by the ceremony's root, made the default issuer, URLs, CRL and auto-tidy set;
+#   - pki-consumer: a role, a least-privilege policy and an AppRole with a secret ID for
+#     cert-manager, and the ClusterIssuer manifest that uses them;
+#   - acme-issuer: ACME on the same mount for Traefik-style clients, with an EAB key;
+#   - snapshot-approle: the AppRole snapshot-cron logs in with;
+#   - a certificate issued through the provider.
 #
 # Two applies (scripts/quickstart runs both):
-#   1. terraform apply -target=vaultpki_pki_intermediate_csr.int
+#   1. terraform apply                                  (the mount, its key and CSR)
 #      terraform output -raw intermediate_csr > pki_int.csr       (carried to the offline root)
 #      pki-bootstrap sign-csr --ca ceremony/root --csr pki_int.csr --profile intermediate --out pki_int.pem
-#   2. TF_VAR_signed_intermediate="$(cat pki_int.pem)" terraform apply
+#   2. TF_VAR_signed_intermediate="$(cat pki_int.pem)" terraform apply      (everything else)
 #
 # The provider reads VAULT_ADDR, VAULT_TOKEN and VAULT_CACERT from the environment.
 
@@ -21,6 +27,16 @@ terraform {
 
 provider "vaultpki" {}
 
+variable "vault_addr" {
+  description = "The URL clients reach OpenBao at (its TLS listener): embedded in certificates, the ACME directory and cert-manager's issuer."
+  type        = string
+}
+
+variable "vault_ca_bundle" {
+  description = "PEM CA bundle that verifies OpenBao's TLS certificate (the ceremony's root), for cert-manager."
+  type        = string
+}
+
 variable "mount_path" {
   description = "Path of the intermediate CA mount."
   type        = string
@@ -28,125 +44,151 @@ variable "mount_path" {
 }
 
 variable "signed_intermediate" {
-  description = "The intermediate certificate signed offline, with its chain up to the root (PEM). Needed from the second apply on."
+  description = "The intermediate certificate signed offline, with its chain up to the root (PEM). Null in the first apply."
   type        = string
   default     = null
 }
 
 variable "domain" {
-  description = "Domain the role may issue certificates under."
+  description = "Domain the roles may issue certificates under."
   type        = string
   default     = "example.test"
 }
 
-resource "vaultpki_mount" "pki_int" {
-  path                  = var.mount_path
-  type                  = "pki"
-  description           = "Quickstart intermediate CA, signed by the offline root"
-  max_lease_ttl_seconds = 157680000
+locals {
+  signed = var.signed_intermediate != null
 }
 
-# The key is generated inside OpenBao; only the CSR leaves it.
-resource "vaultpki_pki_intermediate_csr" "int" {
-  mount        = vaultpki_mount.pki_int.path
-  common_name  = "Quickstart Issuing CA"
-  organization = ["Example"]
-  key_type     = "ec"
-  key_bits     = 256
-  key_name     = "quickstart-int"
-}
-
-resource "vaultpki_pki_intermediate_set_signed" "int" {
-  mount       = vaultpki_mount.pki_int.path
-  certificate = var.signed_intermediate
-}
-
-resource "vaultpki_pki_config_issuers" "int" {
-  mount   = vaultpki_mount.pki_int.path
-  default = vaultpki_pki_intermediate_set_signed.int.issuer_id
-}
-
-resource "vaultpki_pki_role" "web" {
-  mount            = vaultpki_mount.pki_int.path
-  name             = "web"
-  allowed_domains  = [var.domain]
-  allow_subdomains = true
-  max_ttl          = 259200
-  key_type         = "ec"
-  key_bits         = 256
-  ext_key_usage    = ["ServerAuth"]
-}
-
-data "vaultpki_policy_document" "cert_manager" {
-  rule {
-    path         = "${vaultpki_mount.pki_int.path}/sign/${vaultpki_pki_role.web.name}"
-    capabilities = ["create", "update"]
-  }
-  rule {
-    path         = "${vaultpki_mount.pki_int.path}/issue/${vaultpki_pki_role.web.name}"
-    capabilities = ["create", "update"]
-  }
-}
-
-resource "vaultpki_policy" "cert_manager" {
-  name   = "quickstart-cert-manager"
-  policy = data.vaultpki_policy_document.cert_manager.hcl
-}
-
+# The AppRole auth method both consumers (cert-manager, snapshot-cron) log in through.
 resource "vaultpki_auth_backend" "approle" {
   path = "approle"
   type = "approle"
 }
 
-resource "vaultpki_approle_role" "cert_manager" {
-  mount          = vaultpki_auth_backend.approle.path
-  role_name      = "cert-manager"
-  token_policies = [vaultpki_policy.cert_manager.name]
-  token_ttl      = 3600
-  token_max_ttl  = 14400
+module "intermediate" {
+  source = "../../modules/pki-intermediate"
+
+  mount_path         = var.mount_path
+  description        = "Quickstart intermediate CA, signed by the offline root"
+  common_name        = "Quickstart Issuing CA"
+  organization       = ["Example"]
+  key_name           = "quickstart-int"
+  base_url           = var.vault_addr
+  signed_certificate = var.signed_intermediate
+  acme_headers       = true
 }
 
-resource "vaultpki_approle_secret_id" "cert_manager" {
-  mount     = vaultpki_approle_role.cert_manager.mount
-  role_name = vaultpki_approle_role.cert_manager.role_name
-  metadata  = { owner = "quickstart" }
+module "cert_manager" {
+  source = "../../modules/pki-consumer"
+  count  = local.signed ? 1 : 0
+
+  pki_mount         = module.intermediate.mount_path
+  role_name         = "web"
+  allowed_domains   = [var.domain]
+  policy_name       = "quickstart-cert-manager"
+  approle_mount     = vaultpki_auth_backend.approle.path
+  approle_role_name = "cert-manager"
+  vault_addr        = var.vault_addr
+  vault_ca_bundle   = var.vault_ca_bundle
+  issuer_name       = "vaultpki-quickstart"
+
+  depends_on = [module.intermediate]
+}
+
+module "acme" {
+  source = "../../modules/acme-issuer"
+  count  = local.signed ? 1 : 0
+
+  mount_path      = module.intermediate.mount_path
+  base_url        = var.vault_addr
+  allowed_domains = [var.domain]
+  eab_policy      = "new-account-required"
+  eab_keys        = ["traefik"]
+
+  # ACME issues from the default issuer, which the intermediate module sets.
+  depends_on = [module.intermediate]
+}
+
+module "snapshots" {
+  source = "../../modules/snapshot-approle"
+
+  approle_mount    = vaultpki_auth_backend.approle.path
+  role_name        = "quickstart-snapshots"
+  create_secret_id = true
 }
 
 resource "vaultpki_pki_cert" "app" {
-  mount                 = vaultpki_mount.pki_int.path
-  role                  = vaultpki_pki_role.web.name
+  count = local.signed ? 1 : 0
+
+  mount                 = module.intermediate.mount_path
+  role                  = module.cert_manager[0].role_name
   common_name           = "app.${var.domain}"
   ttl                   = "24h"
   auto_renew            = true
   min_seconds_remaining = 3600
   revoke                = true
-
-  # Issue only once the signed intermediate is the mount's default issuer.
-  depends_on = [vaultpki_pki_config_issuers.int]
 }
 
 output "intermediate_csr" {
   description = "The intermediate CSR to carry to the offline root (PEM)."
-  value       = vaultpki_pki_intermediate_csr.int.csr
+  value       = module.intermediate.csr
+}
+
+output "issuer_id" {
+  description = "The mount's default issuer (null before the second apply)."
+  value       = module.intermediate.issuer_id
 }
 
 output "certificate" {
-  description = "The issued certificate (PEM)."
-  value       = vaultpki_pki_cert.app.certificate
+  description = "The certificate issued through the provider (PEM)."
+  value       = one(vaultpki_pki_cert.app[*].certificate)
+}
+
+output "certificate_serial" {
+  description = "Its serial number."
+  value       = one(vaultpki_pki_cert.app[*].serial_number)
 }
 
 output "ca_chain" {
   description = "Its issuing chain (PEM)."
-  value       = vaultpki_pki_cert.app.ca_chain
+  value       = one(vaultpki_pki_cert.app[*].ca_chain)
 }
 
 output "cert_manager_role_id" {
   description = "AppRole role ID for cert-manager's Vault issuer."
-  value       = vaultpki_approle_role.cert_manager.role_id
+  value       = one(module.cert_manager[*].role_id)
 }
 
 output "cert_manager_secret_id" {
   description = "AppRole secret ID for cert-manager's Vault issuer."
-  value       = vaultpki_approle_secret_id.cert_manager.secret_id
+  value       = one(module.cert_manager[*].secret_id)
+  sensitive   = true
+}
+
+output "cluster_issuer_manifest" {
+  description = "cert-manager's ClusterIssuer and its Secret (kubectl apply -f). Holds the secret ID."
+  value       = one(module.cert_manager[*].cluster_issuer_manifest)
+  sensitive   = true
+}
+
+output "acme_directory_url" {
+  description = "The ACME directory (Traefik caServer, lego --server)."
+  value       = one(module.acme[*].directory_url)
+}
+
+output "acme_eab" {
+  description = "The EAB key for Traefik: key_id and key (HMAC)."
+  value       = one(module.acme[*].eab_keys)
+  sensitive   = true
+}
+
+output "snapshot_role_id" {
+  description = "AppRole role ID snapshot-cron logs in with."
+  value       = module.snapshots.role_id
+}
+
+output "snapshot_secret_id" {
+  description = "AppRole secret ID snapshot-cron logs in with."
+  value       = module.snapshots.secret_id
   sensitive   = true
 }

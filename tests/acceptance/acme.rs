@@ -30,6 +30,8 @@ const RESPONSE_HEADERS: [&str; 4] = ["Last-Modified", "Location", "Replay-Nonce"
 
 /// lego's HTTP-01 server binds port 80: one test at a time in this process.
 static PORT_80: Mutex<()> = Mutex::new(());
+/// And one process at a time on the machine (the quickstart takes the same lock around lego).
+const PORT_80_LOCK: &str = "/tmp/vaultpki-port80.lock";
 
 #[test]
 fn acme_issuer_example_applies_and_the_directory_answers_without_a_token() {
@@ -573,10 +575,13 @@ fn sorted(names: &[String]) -> Vec<String> {
 }
 
 /// Holds port 80 for this test; a test that panicked while holding it does not block the rest.
-fn port_80() -> MutexGuard<'static, ()> {
-    PORT_80
+fn port_80() -> (MutexGuard<'static, ()>, FileLock) {
+    let guard = PORT_80
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let lock = FileLock::take(PORT_80_LOCK)
+        .unwrap_or_else(|e| panic!("cannot lock {PORT_80_LOCK} for port 80: {e}"));
+    (guard, lock)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -640,7 +645,7 @@ fn resolve(name: &str) -> Option<String> {
 /// fsync, rename; where /etc/hosts is a bind mount (containers) the rename fails with EBUSY
 /// and the file is rewritten in place instead, still under the lock.
 fn edit_hosts(change: impl FnOnce(&str) -> String) -> std::io::Result<()> {
-    let _lock = HostsLock::take()?;
+    let _lock = FileLock::take(HOSTS_LOCK)?;
     let text = std::fs::read_to_string(HOSTS)?;
     let new = change(&text);
     if new == text {
@@ -663,17 +668,17 @@ fn edit_hosts(change: impl FnOnce(&str) -> String) -> std::io::Result<()> {
     Ok(())
 }
 
-/// An exclusive flock on [`HOSTS_LOCK`], held by a `flock(1)` child until its stdin closes:
+/// An exclusive flock on a lock file, held by a `flock(1)` child until its stdin closes:
 /// `File::lock` is newer than the workspace's MSRV, and if this process dies the child sees
 /// EOF and the lock goes with it.
-struct HostsLock {
+struct FileLock {
     child: Child,
 }
 
-impl HostsLock {
-    fn take() -> std::io::Result<Self> {
+impl FileLock {
+    fn take(path: &str) -> std::io::Result<Self> {
         let mut child = Command::new("flock")
-            .args(["--exclusive", HOSTS_LOCK, "sh", "-c", "echo locked; read _"])
+            .args(["--exclusive", path, "sh", "-c", "echo locked; read _"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()?;
@@ -685,14 +690,14 @@ impl HostsLock {
             let _ = child.kill();
             let _ = child.wait();
             return Err(std::io::Error::other(format!(
-                "flock {HOSTS_LOCK} did not take the lock (util-linux's flock is needed)"
+                "flock {path} did not take the lock (util-linux's flock is needed)"
             )));
         }
         Ok(Self { child })
     }
 }
 
-impl Drop for HostsLock {
+impl Drop for FileLock {
     fn drop(&mut self) {
         // Closing stdin ends `read`, the shell and flock, which releases the lock.
         drop(self.child.stdin.take());
