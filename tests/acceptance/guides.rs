@@ -179,6 +179,8 @@ struct GuideRun {
     name: &'static str,
     vars: BTreeMap<String, String>,
     secrets: Vec<String>,
+    /// Files the reader already has in the working directory (name, contents).
+    files: Vec<(String, String)>,
     /// Seconds before the whole guide is stopped.
     timeout: u32,
 }
@@ -195,8 +197,14 @@ impl GuideRun {
                 e.cluster_token.clone(),
                 e.cluster_unseal_key.clone(),
             ],
+            files: Vec::new(),
             timeout: 300,
         }
+    }
+
+    fn file(mut self, name: &str, contents: impl Into<String>) -> Self {
+        self.files.push((name.to_owned(), contents.into()));
+        self
     }
 
     fn var(mut self, key: &str, value: impl Into<String>) -> Self {
@@ -230,6 +238,9 @@ impl GuideRun {
         let home = dir.path().join("home");
         for d in [&work, &home] {
             std::fs::create_dir_all(d).expect("create the guide's directories");
+        }
+        for (name, contents) in &self.files {
+            std::fs::write(work.join(name), contents).expect("write a file the reader has");
         }
         let marks = dir.path().join("marks");
         let (text, map) =
@@ -654,6 +665,124 @@ fn restore_from_snapshot() {
         .secret(fresh.env().unseal_key.clone())
         .run();
     e.bao_ok(&["secrets", "disable", &mount]);
+}
+
+/// The configuration the migration guide starts from, managed by the official provider.
+const OFFICIAL_CONFIG: &str = r#"terraform {
+  required_providers {
+    vault = { source = "hashicorp/vault" }
+  }
+}
+
+provider "vault" {}
+
+variable "pki_mount" {
+  type = string
+}
+
+resource "vault_mount" "pki" {
+  path = var.pki_mount
+  type = "pki"
+}
+
+resource "vault_pki_secret_backend_role" "web" {
+  backend          = vault_mount.pki.path
+  name             = "web"
+  allowed_domains  = ["example.com"]
+  allow_subdomains = true
+  ttl              = "3600"
+  max_ttl          = "7200"
+  key_type         = "ec"
+  key_bits         = 256
+}
+
+resource "vault_policy" "ops" {
+  name   = "${var.pki_mount}-ops"
+  policy = <<-EOT
+    path "secret/*" {
+      capabilities = ["read"]
+    }
+  EOT
+}
+"#;
+
+/// One resource instance as the official provider (terraform-plugin-sdk v2, schema version 0)
+/// stores it; see `provider_migrate.rs` for the shape.
+fn official_instance(ty: &str, name: &str, attributes: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "mode": "managed",
+        "type": ty,
+        "name": name,
+        "provider": "provider[\"registry.terraform.io/hashicorp/vault\"]",
+        "instances": [{
+            "schema_version": 0,
+            "attributes": attributes,
+            "sensitive_attributes": [],
+            "private": "eyJzY2hlbWFfdmVyc2lvbiI6IjAifQ==",
+        }],
+    })
+}
+
+#[test]
+fn migrating_from_vault_provider() {
+    let e = env();
+    let mount = unique_name("guide-mig");
+    let policy = format!("{mount}-ops");
+    let policy_text = "path \"secret/*\" {\n  capabilities = [\"read\"]\n}\n";
+    // What the official provider created on the server.
+    e.bao_ok(&["secrets", "enable", &format!("-path={mount}"), "pki"]);
+    e.bao_ok(&[
+        "write",
+        &format!("{mount}/roles/web"),
+        "allowed_domains=example.com",
+        "allow_subdomains=true",
+        "ttl=3600",
+        "max_ttl=7200",
+        "key_type=ec",
+        "key_bits=256",
+    ]);
+    e.bao_ok(&[
+        "write",
+        &format!("sys/policies/acl/{policy}"),
+        &format!("policy={policy_text}"),
+    ]);
+    let state = serde_json::json!({
+        "version": 4,
+        "terraform_version": "1.11.4",
+        "serial": 3,
+        "lineage": "5b0d7c1e-2a4f-4e3b-8c61-9d1f0c2b8e48",
+        "outputs": {},
+        "resources": [
+            official_instance("vault_mount", "pki", serde_json::json!({
+                "id": mount, "path": mount, "type": "pki", "description": "",
+                "default_lease_ttl_seconds": 0, "max_lease_ttl_seconds": 0,
+                "local": false, "seal_wrap": false, "external_entropy_access": false,
+                "options": null, "namespace": null, "accessor": "",
+                "audit_non_hmac_request_keys": [], "audit_non_hmac_response_keys": [],
+                "allowed_managed_keys": [], "passthrough_request_headers": [],
+                "allowed_response_headers": [], "listing_visibility": "",
+                "plugin_version": "", "delegated_auth_accessors": [],
+                "identity_token_key": "",
+            })),
+            official_instance("vault_pki_secret_backend_role", "web", serde_json::json!({
+                "id": format!("{mount}/roles/web"), "backend": mount, "name": "web",
+                "ttl": "3600", "max_ttl": "7200", "allowed_domains": ["example.com"],
+                "allow_subdomains": true, "key_type": "ec", "key_bits": 256,
+                "namespace": null, "policy_identifier": [],
+            })),
+            official_instance("vault_policy", "ops", serde_json::json!({
+                "id": policy, "name": policy, "policy": policy_text, "namespace": null,
+            })),
+        ],
+        "check_results": null,
+    });
+    GuideRun::new("migrating-from-vault-provider")
+        .var("PKI_MOUNT", mount.clone())
+        .file("main.tf", OFFICIAL_CONFIG)
+        .file("terraform.tfstate", state.to_string())
+        .run();
+    e.bao_ok(&["secrets", "disable", &mount]);
+    e.bao_ok(&["delete", &format!("sys/policies/acl/{policy}")]);
 }
 
 #[test]
