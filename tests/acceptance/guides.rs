@@ -207,6 +207,17 @@ impl GuideRun {
         self
     }
 
+    /// A run with no shared environment, for testing the runner itself.
+    fn bare(name: &'static str) -> Self {
+        Self {
+            name,
+            vars: BTreeMap::new(),
+            secrets: Vec::new(),
+            files: Vec::new(),
+            timeout: 60,
+        }
+    }
+
     fn var(mut self, key: &str, value: impl Into<String>) -> Self {
         self.vars.insert(key.to_owned(), value.into());
         self
@@ -217,65 +228,91 @@ impl GuideRun {
         self
     }
 
-    /// Runs every block of `docs/guides/<name>.md`; panics naming the block that failed.
+    /// Runs every block of `docs/guides/<name>.md` with the reader's environment (the shared
+    /// OpenBao node, moto, the built binaries, the provider mirror); panics naming the block that
+    /// failed.
     fn run(self) {
         let path = workspace_root()
             .join("docs/guides")
             .join(format!("{}.md", self.name));
         let md = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-        let blocks = blocks(&md).unwrap_or_else(|e| panic!("docs/guides/{}.md: {e}", self.name));
-        assert!(
-            blocks.iter().any(|b| b.kind == Kind::Sh),
-            "docs/guides/{}.md has no ```sh block: nothing of it would be tested",
-            self.name
+        let e = env();
+        let mirror = tempfile::Builder::new()
+            .prefix("vaultpki-guide-mirror-")
+            .tempdir()
+            .expect("a temporary directory");
+        let mut reader: Vec<(String, String)> = vec![
+            ("PATH".into(), reader_path()),
+            (
+                "TF_CLI_CONFIG_FILE".into(),
+                terraform_cli_config(mirror.path()).display().to_string(),
+            ),
+            ("TF_INPUT".into(), "0".into()),
+            // Plain output in the log shown on failure; the commands are unchanged.
+            ("TF_CLI_ARGS".into(), "-no-color".into()),
+            ("CHECKPOINT_DISABLE".into(), "1".into()),
+            ("VAULT_ADDR".into(), e.addr.clone()),
+            ("VAULT_TOKEN".into(), e.token.clone()),
+        ];
+        reader.extend(
+            e.vars()
+                .iter()
+                .filter(|(k, _)| k.starts_with("AWS_"))
+                .map(|(k, v)| (k.clone(), v.clone())),
         );
+        let label = format!("docs/guides/{}.md", self.name);
+        if let Err(msg) = self.execute(&label, &md, &reader) {
+            panic!("{msg}");
+        }
+    }
+
+    /// Runs the blocks of `md` in a fresh directory with only `base` and [`Self::var`]s in the
+    /// environment; the error names the block and line that failed, with the output's tail.
+    fn execute(&self, label: &str, md: &str, base: &[(String, String)]) -> Result<(), String> {
+        let blocks = blocks(md).map_err(|e| format!("{label}: {e}"))?;
+        if !blocks.iter().any(|b| b.kind == Kind::Sh) {
+            return Err(format!(
+                "{label} has no ```sh block: nothing of it would be tested"
+            ));
+        }
         let dir = tempfile::Builder::new()
             .prefix(&format!("vaultpki-guide-{}-", self.name))
             .tempdir()
-            .expect("a temporary directory");
+            .map_err(|e| format!("a temporary directory: {e}"))?;
         let work = dir.path().join("work");
         let home = dir.path().join("home");
         for d in [&work, &home] {
-            std::fs::create_dir_all(d).expect("create the guide's directories");
+            std::fs::create_dir_all(d).map_err(|e| format!("create {}: {e}", d.display()))?;
         }
         for (name, contents) in &self.files {
-            std::fs::write(work.join(name), contents).expect("write a file the reader has");
+            std::fs::write(work.join(name), contents).map_err(|e| format!("write {name}: {e}"))?;
         }
         let marks = dir.path().join("marks");
-        let (text, map) =
-            script(&blocks, &marks).unwrap_or_else(|e| panic!("docs/guides/{}.md: {e}", self.name));
+        let (text, map) = script(&blocks, &marks).map_err(|e| format!("{label}: {e}"))?;
         let script_path = dir.path().join("guide.sh");
-        std::fs::write(&script_path, &text).expect("write the guide script");
+        std::fs::write(&script_path, &text).map_err(|e| format!("write the script: {e}"))?;
         let log_path = dir.path().join("output.log");
-        let log = std::fs::File::create(&log_path).expect("create the output log");
+        let log = std::fs::File::create(&log_path).map_err(|e| format!("create the log: {e}"))?;
+        let log2 = log.try_clone().map_err(|e| format!("clone the log: {e}"))?;
 
-        let e = env();
-        let mut cmd = Command::new("timeout");
-        cmd.arg(self.timeout.to_string())
+        let status = Command::new("timeout")
+            .arg(self.timeout.to_string())
             .arg("bash")
             .arg(&script_path)
             .current_dir(&work)
             .env_clear()
-            .env("PATH", reader_path())
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("HOME", &home)
             .env("TMPDIR", dir.path())
             .env("LANG", "C.UTF-8")
-            .env("TF_CLI_CONFIG_FILE", terraform_cli_config(dir.path()))
-            .env("TF_INPUT", "0")
-            // Plain output in the log shown on failure; the commands are unchanged.
-            .env("TF_CLI_ARGS", "-no-color")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("VAULT_ADDR", &e.addr)
-            .env("VAULT_TOKEN", &e.token)
-            .envs(e.vars().iter().filter(|(k, _)| k.starts_with("AWS_")))
+            .envs(base.iter().map(|(k, v)| (k, v)))
             .envs(&self.vars)
             .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("clone the log handle"))
-            .stderr(log);
-        let status = cmd
+            .stdout(log2)
+            .stderr(log)
             .status()
-            .unwrap_or_else(|err| panic!("could not run bash: {err}"));
+            .map_err(|e| format!("could not run bash: {e}"))?;
         let output = std::fs::read_to_string(&log_path).unwrap_or_default();
         let ran: Vec<usize> = std::fs::read_to_string(&marks)
             .unwrap_or_default()
@@ -284,14 +321,14 @@ impl GuideRun {
             .collect();
         let all: Vec<usize> = (1..=blocks.len()).collect();
         if status.success() && ran == all {
-            return;
+            return Ok(());
         }
         let next = ran.len();
         let where_ = blocks.get(next).map_or_else(
             || "after the last block".to_owned(),
             |b| {
                 format!(
-                    "block {} of {} (```sh at line {})",
+                    "block {} of {} (opening at line {})",
                     next + 1,
                     blocks.len(),
                     b.line
@@ -317,11 +354,10 @@ impl GuideRun {
         };
         let tail: Vec<&str> = output.lines().collect();
         let tail = tail[tail.len().saturating_sub(80)..].join("\n");
-        panic!(
-            "docs/guides/{}.md: {where_}{failed_line}: {reason}\n--- last output\n{}",
-            self.name,
+        Err(format!(
+            "{label}: {where_}{failed_line}: {reason}\n--- last output\n{}",
             self.redact(&tail)
-        );
+        ))
     }
 
     fn redact(&self, text: &str) -> String {
@@ -783,6 +819,47 @@ fn migrating_from_vault_provider() {
         .run();
     e.bao_ok(&["secrets", "disable", &mount]);
     e.bao_ok(&["delete", &format!("sys/policies/acl/{policy}")]);
+}
+
+#[test]
+fn runner_names_the_failing_block_and_line_and_hides_secrets() {
+    let md = "# t\n\n```sh\necho start\n```\n\ntext\n\n```sh\necho \"token is $SECRET\"\ntrue\nfalse\necho never\n```\n";
+    let err = GuideRun::bare("runner-test")
+        .var("SECRET", "s.very-secret-token")
+        .secret("s.very-secret-token")
+        .execute("t.md", md, &[])
+        .expect_err("a failing command fails the guide");
+    assert!(
+        err.starts_with("t.md: block 2 of 2 (opening at line 9), command at line 12: failed"),
+        "{err}"
+    );
+    assert!(err.contains("token is [redacted]"), "{err}");
+    assert!(!err.contains("very-secret"), "{err}");
+    assert!(!err.contains("never"), "{err}");
+}
+
+#[test]
+fn runner_fails_when_a_block_does_not_run() {
+    let md = "```sh\nexit 0\n```\n\n```sh\necho second\n```\n";
+    let err = GuideRun::bare("runner-test")
+        .execute("t.md", md, &[])
+        .expect_err("an exit in block 1 skips block 2");
+    assert!(
+        err.contains("block 1 of 2") && err.contains("ended before every block ran"),
+        "{err}"
+    );
+    let err = GuideRun::bare("runner-test")
+        .execute("t.md", "```text\nonly output\n```\n", &[])
+        .expect_err("a guide without commands");
+    assert!(err.contains("no ```sh block"), "{err}");
+}
+
+#[test]
+fn runner_writes_titled_files_and_keeps_state_between_blocks() {
+    let md = "```sh\nmkdir sub && cd sub\nexport X=1\n```\n\n```hcl title=\"main.tf\"\na = \"$X\"\n```\n\n```sh\ntest \"$X\" = 1\ngrep -qF 'a = \"$X\"' main.tf\n```\n";
+    GuideRun::bare("runner-test")
+        .execute("t.md", md, &[])
+        .expect("the blocks run in one shell, files are written verbatim");
 }
 
 #[test]
