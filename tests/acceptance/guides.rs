@@ -42,6 +42,19 @@ struct Block {
     text: String,
 }
 
+/// Every guide in `docs/guides/` and the test that runs it: a new guide without an entry here
+/// fails [`every_guide_is_run_and_its_hcl_is_formatted`], so none can go untested.
+const GUIDES: &[(&str, &str)] = &[
+    ("intermediate", "guides::intermediate"),
+    (
+        "migrating-from-vault-provider",
+        "guides::migrating_from_vault_provider",
+    ),
+    ("restore-from-snapshot", "guides::restore_from_snapshot"),
+    ("root-ceremony", "guides::root_ceremony"),
+    ("root-crl", "guides::root_crl"),
+];
+
 /// Fence info strings that would look like commands to a reader but are not run.
 const REFUSED: &[&str] = &["bash", "shell", "console", "zsh", "shell-session"];
 
@@ -819,6 +832,66 @@ fn migrating_from_vault_provider() {
         .run();
     e.bao_ok(&["secrets", "disable", &mount]);
     e.bao_ok(&["delete", &format!("sys/policies/acl/{policy}")]);
+}
+
+#[test]
+fn every_guide_is_run_and_its_hcl_is_formatted() {
+    let dir = workspace_root().join("docs/guides");
+    let mut found: Vec<String> = std::fs::read_dir(&dir)
+        .expect("docs/guides exists")
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().into_string().ok()?;
+            name.strip_suffix(".md").map(str::to_owned)
+        })
+        .collect();
+    found.sort();
+    let listed: Vec<&str> = GUIDES.iter().map(|(g, _)| *g).collect();
+    assert_eq!(
+        found, listed,
+        "every guide in docs/guides needs a #[test] in tests/acceptance/guides.rs that runs it, \
+         listed in GUIDES"
+    );
+    for (guide, test) in GUIDES {
+        let md = std::fs::read_to_string(dir.join(format!("{guide}.md"))).expect("read a guide");
+        // The guide names the test that runs it, so a reader knows its commands are exercised.
+        let name = test.trim_start_matches("guides::");
+        assert!(
+            md.contains(&format!("`guides::{name}`")),
+            "docs/guides/{guide}.md should say it is run by `{test}`"
+        );
+        let blocks = blocks(&md).unwrap_or_else(|e| panic!("docs/guides/{guide}.md: {e}"));
+        for b in blocks
+            .iter()
+            .filter(|b| matches!(b.kind, Kind::File(ref f) if f.ends_with(".tf")))
+        {
+            let mut child = Command::new("terraform")
+                .args(["fmt", "-"])
+                // Nothing to configure; an empty file keeps the missing-~/.terraformrc warning away.
+                .env("TF_CLI_CONFIG_FILE", "/dev/null")
+                .stdin(Stdio::piped())
+                .stderr(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("terraform runs");
+            std::io::Write::write_all(
+                child.stdin.as_mut().expect("terraform's stdin"),
+                b.text.as_bytes(),
+            )
+            .expect("write HCL to terraform fmt");
+            let out = child.wait_with_output().expect("terraform fmt finishes");
+            assert!(
+                out.status.success(),
+                "docs/guides/{guide}.md line {}: terraform fmt rejects the HCL",
+                b.line
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                b.text,
+                "docs/guides/{guide}.md line {}: the HCL is not `terraform fmt` formatted",
+                b.line
+            );
+        }
+    }
 }
 
 #[test]
