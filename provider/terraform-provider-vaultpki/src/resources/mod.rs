@@ -3,9 +3,11 @@
 use tfplugin::{AnyResource, Resource, Schema};
 
 use crate::api::Api;
+use config_singleton::Singleton;
 
 pub(crate) mod approle_role;
 mod approle_secret_id;
+mod config_singleton;
 mod mount;
 mod pki_acme_eab;
 pub(crate) mod pki_cert;
@@ -39,15 +41,15 @@ pub(crate) fn all() -> Vec<AnyResource<Api>> {
         AnyResource::new(pki_intermediate_set_signed::PkiIntermediateSetSigned),
         AnyResource::new(pki_issuer::PkiIssuer),
         AnyResource::new(pki_config_issuers::PkiConfigIssuers),
-        AnyResource::new(pki_config_urls::PkiConfigUrls),
-        AnyResource::new(pki_config_crl::PkiConfigCrl),
-        AnyResource::new(pki_config_auto_tidy::PkiConfigAutoTidy),
+        AnyResource::new(Singleton(pki_config_urls::PkiConfigUrls)),
+        AnyResource::new(Singleton(pki_config_crl::PkiConfigCrl)),
+        AnyResource::new(Singleton(pki_config_auto_tidy::PkiConfigAutoTidy)),
         AnyResource::new(pki_root_sign_intermediate::PkiRootSignIntermediate),
         AnyResource::new(pki_config_ca::PkiConfigCa),
         AnyResource::new(approle_role::ApproleRole),
         AnyResource::new(approle_secret_id::ApproleSecretId),
-        AnyResource::new(pki_config_cluster::PkiConfigCluster),
-        AnyResource::new(pki_config_acme::PkiConfigAcme),
+        AnyResource::new(Singleton(pki_config_cluster::PkiConfigCluster)),
+        AnyResource::new(Singleton(pki_config_acme::PkiConfigAcme)),
         AnyResource::new(pki_acme_eab::PkiAcmeEab),
     ]
 }
@@ -70,15 +72,15 @@ pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
         entry(&pki_intermediate_set_signed::PkiIntermediateSetSigned),
         entry(&pki_issuer::PkiIssuer),
         entry(&pki_config_issuers::PkiConfigIssuers),
-        entry(&pki_config_urls::PkiConfigUrls),
-        entry(&pki_config_crl::PkiConfigCrl),
-        entry(&pki_config_auto_tidy::PkiConfigAutoTidy),
+        entry(&Singleton(pki_config_urls::PkiConfigUrls)),
+        entry(&Singleton(pki_config_crl::PkiConfigCrl)),
+        entry(&Singleton(pki_config_auto_tidy::PkiConfigAutoTidy)),
         entry(&pki_root_sign_intermediate::PkiRootSignIntermediate),
         entry(&pki_config_ca::PkiConfigCa),
         entry(&approle_role::ApproleRole),
         entry(&approle_secret_id::ApproleSecretId),
-        entry(&pki_config_cluster::PkiConfigCluster),
-        entry(&pki_config_acme::PkiConfigAcme),
+        entry(&Singleton(pki_config_cluster::PkiConfigCluster)),
+        entry(&Singleton(pki_config_acme::PkiConfigAcme)),
         entry(&pki_acme_eab::PkiAcmeEab),
     ]
 }

@@ -3,24 +3,21 @@
 //! issuers on its own). Like `<mount>/config/urls` the object always exists, so the ID is the API path (import takes it, nested mounts work) and
 //! destroying the resource writes the server's defaults back instead of deleting anything.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value as Json, json};
-use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
+use serde_json::{Value as Json, json};
 
-use crate::api::{Api, Write};
-use crate::diagnostics;
-use crate::fields::{self, Field, Kind, field};
+use super::config_singleton::{ConfigSingleton, OnDestroy};
+use crate::fields::{Field, Kind, field};
 
-/// The resource type.
+/// The resource type (registered as `Singleton(PkiConfigAutoTidy)`).
 pub(crate) struct PkiConfigAutoTidy;
 
-/// The state model: identity plus one entry per [`FIELDS`] row.
-#[derive(Serialize, Deserialize, Debug)]
-pub(crate) struct PkiConfigAutoTidyState {
-    id: Option<String>,
-    mount: String,
-    #[serde(flatten)]
-    fields: Map<String, Json>,
+impl ConfigSingleton for PkiConfigAutoTidy {
+    const TYPE_NAME: &'static str = "vaultpki_pki_config_auto_tidy";
+    const SUFFIX: &'static str = "config/auto-tidy";
+    const WHAT: &'static str = "the auto-tidy settings";
+    const DESCRIPTION: &'static str = "The automatic tidy of a PKI mount (`<mount>/config/auto-tidy`): whether and how often the server removes expired and revoked certificates, expired issuers and stale ACME data on its own. Settings left out keep the server's values without a diff. The settings always exist, so destroying the resource deletes nothing: it writes the server's defaults back (auto-tidy off, every `tidy_*` switch `false`, `interval_duration` 12 hours, the safety buffers 72 hours, 365 days and 30 days, `pause_duration` `0s`).";
+    const FIELDS: &'static [Field] = FIELDS;
+    const ON_DESTROY: OnDestroy = OnDestroy::ServerDefaults(server_defaults);
 }
 
 const FIELDS: &[Field] = &[
@@ -117,153 +114,12 @@ fn server_defaults() -> Json {
     })
 }
 
-impl Resource for PkiConfigAutoTidy {
-    type Client = Api;
-    type State = PkiConfigAutoTidyState;
-
-    fn type_name(&self) -> &str {
-        "vaultpki_pki_config_auto_tidy"
-    }
-
-    fn schema(&self) -> Schema {
-        let mut schema = Schema::new("The automatic tidy of a PKI mount (`<mount>/config/auto-tidy`): whether and how often the server removes expired and revoked certificates, expired issuers and stale ACME data on its own. Settings left out keep the server's values without a diff. The settings always exist, so destroying the resource deletes nothing: it writes the server's defaults back (auto-tidy off, every `tidy_*` switch `false`, `interval_duration` 12 hours, the safety buffers 72 hours, 365 days and 30 days, `pause_duration` `0s`).")
-            .attribute(Attribute::string("id", "The API path, `<mount>/config/auto-tidy`; import takes it (nested mounts such as `pki/int/eu` work).").computed().use_state_for_unknown())
-            .attribute(Attribute::string("mount", "Path of the PKI mount. Changing it replaces the resource.").required().requires_replace());
-        for a in fields::attributes(FIELDS) {
-            schema = schema.attribute(a);
-        }
-        schema
-    }
-
-    fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
-        if let Some(mount) = plan.planned.attr("mount").as_str() {
-            let id = tidy_path(mount);
-            plan.planned.set_attr("id", Value::from(id));
-        }
-        Diagnostics::new()
-    }
-
-    async fn create(
-        &self,
-        ctx: &mut Ctx<'_, Api>,
-        plan: PkiConfigAutoTidyState,
-    ) -> Result<PkiConfigAutoTidyState, Diagnostics> {
-        write_and_read(ctx.client()?, plan).await
-    }
-
-    async fn read(
-        &self,
-        ctx: &mut Ctx<'_, Api>,
-        state: PkiConfigAutoTidyState,
-    ) -> Result<Option<PkiConfigAutoTidyState>, Diagnostics> {
-        fetch(ctx.client()?, state).await
-    }
-
-    async fn update(
-        &self,
-        ctx: &mut Ctx<'_, Api>,
-        _prior: PkiConfigAutoTidyState,
-        plan: PkiConfigAutoTidyState,
-    ) -> Result<PkiConfigAutoTidyState, Diagnostics> {
-        write_and_read(ctx.client()?, plan).await
-    }
-
-    async fn delete(
-        &self,
-        ctx: &mut Ctx<'_, Api>,
-        state: PkiConfigAutoTidyState,
-    ) -> Result<(), Diagnostics> {
-        let path = tidy_path(&state.mount);
-        ctx.client()?
-            .write(
-                &format!("reset the auto-tidy settings {path} to the server defaults"),
-                &path,
-                &server_defaults(),
-                Write::SetsState,
-            )
-            .await
-            .map(|_| ())
-    }
-
-    async fn import(
-        &self,
-        _ctx: &mut Ctx<'_, Api>,
-        id: &str,
-    ) -> Result<PkiConfigAutoTidyState, Diagnostics> {
-        let bad = || {
-            diagnostics::bad_import_id(
-                "vaultpki_pki_config_auto_tidy",
-                id,
-                "<mount>/config/auto-tidy",
-            )
-        };
-        let mount = id
-            .trim_matches('/')
-            .strip_suffix("/config/auto-tidy")
-            .filter(|m| !m.is_empty())
-            .ok_or_else(bad)?;
-        Ok(PkiConfigAutoTidyState {
-            id: Some(tidy_path(mount)),
-            mount: mount.to_owned(),
-            fields: fields::nulls(FIELDS),
-        })
-    }
-}
-
-fn tidy_path(mount: &str) -> String {
-    format!("{}/config/auto-tidy", mount.trim_matches('/'))
-}
-
-async fn write_and_read(
-    api: &Api,
-    plan: PkiConfigAutoTidyState,
-) -> Result<PkiConfigAutoTidyState, Diagnostics> {
-    let path = tidy_path(&plan.mount);
-    let action = format!("write the auto-tidy settings {path}");
-    let body = Json::Object(fields::body(FIELDS, &plan.fields));
-    api.write(&action, &path, &body, Write::SetsState).await?;
-    fetch(api, plan)
-        .await?
-        .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "the mount is gone"))
-}
-
-async fn fetch(
-    api: &Api,
-    state: PkiConfigAutoTidyState,
-) -> Result<Option<PkiConfigAutoTidyState>, Diagnostics> {
-    let path = tidy_path(&state.mount);
-    let Some(data) = api
-        .read(&format!("read the auto-tidy settings {path}"), &path)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(PkiConfigAutoTidyState {
-        id: Some(path),
-        fields: fields::from_server(FIELDS, &data, &state.fields),
-        mount: state.mount,
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn schema_is_well_formed() {
-        PkiConfigAutoTidy.schema().check().unwrap();
-    }
-
-    #[test]
-    fn tidy_path_trims_nested_mounts() {
-        assert_eq!(tidy_path("/pki/int/eu/"), "pki/int/eu/config/auto-tidy");
-    }
-
-    #[test]
-    fn the_reset_covers_every_field() {
-        let defaults = server_defaults();
-        for f in FIELDS {
-            assert!(defaults.get(f.name).is_some(), "{} has no default", f.name);
-        }
+    fn the_shared_checks_hold() {
+        crate::resources::config_singleton::check(PkiConfigAutoTidy);
     }
 }

@@ -13,8 +13,9 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
-use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
+use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
 
+use super::config_singleton::{mount_attribute, mount_from_id, path, plan_id};
 use super::pki_root_cert::{issuer_left_on_server, read_pki};
 use crate::api::{Api, Write};
 use crate::diagnostics;
@@ -63,7 +64,7 @@ impl Resource for PkiConfigCa {
         let kept = |a: Attribute| a.computed().use_state_for_unknown();
         Schema::new("Imports a CA made outside the server — its certificate (optionally with its chain) and private key in one PEM bundle — into a PKI mount (`<mount>/config/ca`), where it becomes issuers and keys. The bundle is write-only (`pem_bundle_wo`, Terraform 1.11+): the private key never enters the plan or the state. A changed bundle is only sent when `pem_bundle_wo_version` changes. Destroying the resource deletes the issuers and keys only with `delete_on_destroy = true`; otherwise they stay on the server.")
             .attribute(kept(Attribute::string("id", "The API path, `<mount>/config/ca`; import takes it (and records every issuer and key of the mount).")))
-            .attribute(Attribute::string("mount", "Path of the PKI mount. Changing it replaces the resource.").required().requires_replace())
+            .attribute(mount_attribute())
             .attribute(Attribute::string("pem_bundle_wo", "The PEM bundle: the CA certificate, optionally its chain, and its private key (write-only: never stored in the plan or the state; e.g. `file(...)` or an ephemeral resource). Changing it alone is not seen: change `pem_bundle_wo_version` to send the current value.").required().write_only().sensitive())
             .attribute(Attribute::number("pem_bundle_wo_version", "Any number; changing it sends the current `pem_bundle_wo` again (in place).").required())
             .attribute(Attribute::bool("delete_on_destroy", "Delete the issuers and keys in `issuer_ids` and `key_ids` from the server when the resource is destroyed (default false: they stay)."))
@@ -72,10 +73,7 @@ impl Resource for PkiConfigCa {
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
-        if let Some(mount) = plan.planned.attr("mount").as_str() {
-            let id = ca_path(mount);
-            plan.planned.set_attr("id", Value::from(id));
-        }
+        plan_id(plan, SUFFIX);
         // Only a new version sends the bundle again: a change of `delete_on_destroy` alone
         // keeps what the last send recorded.
         if !plan.is_create()
@@ -171,12 +169,7 @@ impl Resource for PkiConfigCa {
         ctx: &mut Ctx<'_, Api>,
         id: &str,
     ) -> Result<PkiConfigCaState, Diagnostics> {
-        let bad = || diagnostics::bad_import_id("vaultpki_pki_config_ca", id, "<mount>/config/ca");
-        let mount = id
-            .trim_matches('/')
-            .strip_suffix("/config/ca")
-            .filter(|m| !m.is_empty())
-            .ok_or_else(bad)?;
+        let mount = mount_from_id(self.type_name(), id, SUFFIX)?;
         let api = ctx.client()?;
         let list = |what: &'static str| {
             let path = format!("{mount}/{what}?list=true");
@@ -208,8 +201,10 @@ impl Resource for PkiConfigCa {
     }
 }
 
+const SUFFIX: &str = "config/ca";
+
 fn ca_path(mount: &str) -> String {
-    format!("{}/config/ca", mount.trim_matches('/'))
+    path(mount, SUFFIX)
 }
 
 /// Sends the bundle and records what it became.

@@ -5,8 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
-use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
+use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
 
+use super::config_singleton::{mount_attribute, mount_from_id, path, plan_id};
 use super::pki_root_cert::read_pki;
 use crate::api::{Api, Write};
 use crate::diagnostics;
@@ -35,17 +36,14 @@ impl Resource for PkiConfigIssuers {
     fn schema(&self) -> Schema {
         Schema::new("The default issuer of a PKI mount (`<mount>/config/issuers`): the one used when a role or request names none. Destroying the resource changes nothing on the server.")
             .attribute(Attribute::string("id", "The API path, `<mount>/config/issuers`; import takes it.").computed().use_state_for_unknown())
-            .attribute(Attribute::string("mount", "Path of the PKI mount. Changing it replaces the resource.").required().requires_replace())
+            .attribute(mount_attribute())
             .attribute(Attribute::string("default", "The default issuer, by name or ID.").required())
             .attribute(Attribute::bool("default_follows_latest_issuer", "Make each newly imported or generated issuer the default.").optional_computed().use_state_for_unknown())
             .attribute(Attribute::string("default_issuer_id", "The ID of the default issuer, as the server reports it.").computed())
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
-        if let Some(mount) = plan.planned.attr("mount").as_str() {
-            let id = config_path(mount);
-            plan.planned.set_attr("id", Value::from(id));
-        }
+        plan_id(plan, SUFFIX);
         if !plan.is_create()
             && !plan.is_destroy()
             && plan.planned.attr("default") == plan.prior.attr("default")
@@ -95,14 +93,7 @@ impl Resource for PkiConfigIssuers {
         _ctx: &mut Ctx<'_, Api>,
         id: &str,
     ) -> Result<PkiConfigIssuersState, Diagnostics> {
-        let bad = || {
-            diagnostics::bad_import_id("vaultpki_pki_config_issuers", id, "<mount>/config/issuers")
-        };
-        let mount = id
-            .trim_matches('/')
-            .strip_suffix("/config/issuers")
-            .filter(|m| !m.is_empty())
-            .ok_or_else(bad)?;
+        let mount = mount_from_id(self.type_name(), id, SUFFIX)?;
         Ok(PkiConfigIssuersState {
             id: Some(config_path(mount)),
             mount: mount.to_owned(),
@@ -113,8 +104,10 @@ impl Resource for PkiConfigIssuers {
     }
 }
 
+const SUFFIX: &str = "config/issuers";
+
 fn config_path(mount: &str) -> String {
-    format!("{}/config/issuers", mount.trim_matches('/'))
+    path(mount, SUFFIX)
 }
 
 async fn write_and_read(
