@@ -74,19 +74,39 @@ impl TestEnv {
 
     /// Runs a `bao` command against the single node and asserts it succeeded.
     pub fn bao_ok(&self, args: &[&str]) -> Output {
-        run_checked(&mut self.bao(args), "bao")
+        self.bao_retrying(args)
     }
 
     /// Runs a `bao` command against the single node, asserts it succeeded and returns stdout as
     /// JSON (pass `-format=json` where the command needs it).
     pub fn bao_json(&self, args: &[&str]) -> serde_json::Value {
-        let out = run_checked(&mut self.bao(args), "bao");
+        let out = self.bao_retrying(args);
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
             panic!(
                 "bao {args:?} did not print JSON ({e}): {}",
                 String::from_utf8_lossy(&out.stdout)
             )
         })
+    }
+
+    /// Runs `bao` and asserts it succeeded, retrying the one answer that means nothing was
+    /// written: under parallel load OpenBao's Raft storage may reject a transaction that lost to
+    /// a concurrent one with a 500 "transaction commit failed" (the provider's client retries
+    /// it the same way).
+    fn bao_retrying(&self, args: &[&str]) -> Output {
+        const ATTEMPTS: u32 = 5;
+        for attempt in 1..ATTEMPTS {
+            let out = self
+                .bao(args)
+                .output()
+                .unwrap_or_else(|e| panic!("could not start bao: {e}"));
+            let lost = String::from_utf8_lossy(&out.stderr).contains("transaction commit failed");
+            if out.status.success() || !lost {
+                return check_output(out, args, "bao");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100 * u64::from(attempt)));
+        }
+        run_checked(&mut self.bao(args), "bao")
     }
 
     /// Runs a Python snippet in the venv (boto3 available) with the AWS settings of moto.
@@ -229,10 +249,19 @@ pub(crate) fn run_checked(cmd: &mut Command, what: &str) -> Output {
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("could not start {what}: {e}"));
+    let args: Vec<String> = cmd
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    check_output(out, &args, what)
+}
+
+/// Asserts `out` is a success, showing the command's arguments and output otherwise.
+fn check_output(out: Output, args: &[impl AsRef<str>], what: &str) -> Output {
+    let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
     assert!(
         out.status.success(),
-        "{what} {:?} failed with {}:\n--- stdout\n{}\n--- stderr\n{}",
-        cmd.get_args().collect::<Vec<_>>(),
+        "{what} {args:?} failed with {}:\n--- stdout\n{}\n--- stderr\n{}",
         out.status,
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
