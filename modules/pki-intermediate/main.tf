@@ -46,11 +46,20 @@ resource "vaultpki_pki_config_issuers" "this" {
   default = vaultpki_pki_intermediate_set_signed.this[0].issuer_id
 }
 
+# With per_issuer_urls, the server fills in {{issuer_id}} per certificate: after a rotation, the
+# certificates of the old issuer keep pointing at that issuer's CRL, not the new default's.
+locals {
+  mount_url = "${var.base_url}/v1/${vaultpki_mount.this.path}"
+  ca_url    = var.per_issuer_urls ? "${local.mount_url}/issuer/{{issuer_id}}/der" : "${local.mount_url}/ca"
+  crl_url   = var.per_issuer_urls ? "${local.mount_url}/issuer/{{issuer_id}}/crl/der" : "${local.mount_url}/crl"
+}
+
 resource "vaultpki_pki_config_urls" "this" {
   mount                   = vaultpki_mount.this.path
-  issuing_certificates    = ["${var.base_url}/v1/${vaultpki_mount.this.path}/ca"]
-  crl_distribution_points = ["${var.base_url}/v1/${vaultpki_mount.this.path}/crl"]
+  issuing_certificates    = [local.ca_url]
+  crl_distribution_points = [local.crl_url]
   ocsp_servers            = var.ocsp_servers
+  enable_templating       = var.per_issuer_urls
 }
 
 resource "vaultpki_pki_config_crl" "this" {

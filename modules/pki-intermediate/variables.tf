@@ -147,3 +147,9 @@ variable "tidy_safety_buffer_seconds" {
     error_message = "tidy_safety_buffer_seconds must not be negative."
   }
 }
+
+variable "per_issuer_urls" {
+  description = "Embed each issuer's own CA and CRL URLs in the certificates it issues (<base_url>/v1/<mount>/issuer/<issuer id>/der and .../crl/der, templated by the server) instead of the mount's URLs, which always serve the current default issuer. Set it before the first certificate is issued if the intermediate will be rotated: certificates of the old issuer then keep pointing at the old issuer's CRL."
+  type        = bool
+  default     = false
+}

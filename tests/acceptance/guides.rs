@@ -501,7 +501,8 @@ fn intermediate() {
     GuideRun::new("intermediate")
         .var("VAULTPKI_SRC", workspace_root().display().to_string())
         .var("PKI_MOUNT", unique_name("guide-int"))
-        .var("VAULT_PUBLIC_URL", "https://vault.example.test:8200")
+        // The certificates' CA and CRL URLs must really answer: the test follows them.
+        .var("VAULT_PUBLIC_URL", env().addr.clone())
         .var("ROOT_CA_DIR", root.display().to_string())
         .var(
             "PKI_BOOTSTRAP_CA_PASSPHRASE_FILE",
