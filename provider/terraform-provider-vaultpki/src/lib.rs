@@ -6,6 +6,7 @@
 //! - `api`: the lazily opened, shared connection to OpenBao/Vault (built on `vaultpki-client`).
 //! - `diagnostics`: every message the provider shows, in one place.
 //! - `resources`, `data_sources`: one file per type.
+//! - `issuance`: what the certificate-issuing types share (request fields, answer, revocation).
 //! - [`docs`]: the registry-layout Markdown documentation, generated from the schemas and the
 //!   `examples/` directory.
 //! - [`stats`]: opt-in CPU and memory figures for the benchmark.
@@ -14,6 +15,7 @@ mod api;
 mod diagnostics;
 pub mod docs;
 mod fields;
+mod issuance;
 mod migrate;
 pub mod provider;
 pub mod stats;

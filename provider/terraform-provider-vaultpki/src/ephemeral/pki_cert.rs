@@ -6,12 +6,11 @@
 //! never the key).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 use tfplugin::{Attribute, Ctx, Diagnostics, EphemeralResource, Schema};
 
-use crate::api::{Api, Write};
-use crate::diagnostics;
-use crate::resources::pki_cert::{not_after, revoke};
+use crate::api::Api;
+use crate::issuance::{Pem, Request, issue, revoke};
 
 /// The ephemeral resource type.
 pub(crate) struct EphemeralPkiCert;
@@ -91,51 +90,29 @@ impl EphemeralResource for EphemeralPkiCert {
         let api = ctx.client()?;
         let mount = config.mount.trim_matches('/').to_owned();
         let path = format!("{mount}/issue/{}", config.role);
-        let mut body = json!({ "common_name": config.common_name });
-        for (name, list) in [
-            ("alt_names", &config.alt_names),
-            ("ip_sans", &config.ip_sans),
-            ("uri_sans", &config.uri_sans),
-        ] {
-            if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
-                body[name] = json!(l.join(","));
-            }
+        let body = Request {
+            common_name: Some(&config.common_name),
+            alt_names: &config.alt_names,
+            ip_sans: &config.ip_sans,
+            uri_sans: &config.uri_sans,
+            ttl: &config.ttl,
+            exclude_cn_from_sans: config.exclude_cn_from_sans,
         }
-        if let Some(t) = &config.ttl {
-            body["ttl"] = json!(t);
-        }
-        if let Some(e) = config.exclude_cn_from_sans {
-            body["exclude_cn_from_sans"] = json!(e);
-        }
+        .body();
         let action = format!("issue a certificate for {} with {path}", config.common_name);
-        let answer = api.write(&action, &path, &body, Write::Creates).await?;
-        let data = answer
-            .as_ref()
-            .and_then(|a| a.get("data"))
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no data"))?;
-        let text = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
-        let certificate = text("certificate")
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no certificate"))?;
-        let serial = text("serial_number")
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no serial_number"))?;
-        let expiration =
-            not_after(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
+        let issued = issue(api, &action, &path, &Json::Object(body), Pem::AsSent).await?;
         if config.revoke_on_close == Some(true) {
             ctx.private.set(PRIVATE_MOUNT, &mount);
-            ctx.private.set(PRIVATE_SERIAL, &serial);
+            ctx.private.set(PRIVATE_SERIAL, &issued.serial_number);
         }
         Ok(EphemeralPkiCertModel {
-            certificate: Some(certificate),
-            issuing_ca: text("issuing_ca"),
-            ca_chain: Some(
-                data.get("ca_chain")
-                    .and_then(|c| serde_json::from_value(c.clone()).ok())
-                    .unwrap_or_default(),
-            ),
-            private_key: text("private_key"),
-            private_key_type: text("private_key_type"),
-            serial_number: Some(serial),
-            expiration: Some(expiration),
+            certificate: Some(issued.certificate),
+            issuing_ca: issued.issuing_ca,
+            ca_chain: Some(issued.ca_chain),
+            private_key: issued.private_key,
+            private_key_type: issued.private_key_type,
+            serial_number: Some(issued.serial_number),
+            expiration: Some(issued.expiration),
             ..config
         })
     }

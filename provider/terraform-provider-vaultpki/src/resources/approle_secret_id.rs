@@ -298,7 +298,7 @@ fn is_past(rfc3339: &str) -> bool {
     if rfc3339.is_empty() || rfc3339.starts_with("0001-") {
         return false;
     }
-    parse_rfc3339(rfc3339).is_some_and(|t| t <= crate::resources::pki_cert::now())
+    parse_rfc3339(rfc3339).is_some_and(|t| t <= crate::issuance::now())
 }
 
 /// Seconds since the epoch of an RFC 3339 time.

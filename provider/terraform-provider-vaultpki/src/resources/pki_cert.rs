@@ -11,14 +11,15 @@
 //! stays null. The request inputs the server does not keep either (role, SANs, TTL) are marked
 //! by an empty `role` and adopted from the configuration by the next apply without re-issuing.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde::{Deserialize, Serialize};
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
-use crate::api::{Api, Write};
+use crate::api::Api;
 use crate::diagnostics;
+use crate::issuance::{
+    Pem, Request, cert_path, find_issuer, is_revoked, issue, not_after, now, parse_cert_id, revoke,
+};
 
 /// The default renewal window: seven days.
 pub(crate) const DEFAULT_MIN_SECONDS_REMAINING: i64 = 7 * 24 * 3600;
@@ -160,50 +161,27 @@ impl Resource for PkiCert {
         plan: PkiCertState,
     ) -> Result<PkiCertState, Diagnostics> {
         let api = ctx.client()?;
-        let mount = plan.mount.trim_matches('/');
-        let path = format!("{mount}/issue/{}", plan.role);
-        let mut body = json!({ "common_name": plan.common_name });
-        for (name, list) in [
-            ("alt_names", &plan.alt_names),
-            ("ip_sans", &plan.ip_sans),
-            ("uri_sans", &plan.uri_sans),
-        ] {
-            if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
-                body[name] = json!(l.join(","));
-            }
+        let path = format!("{}/issue/{}", plan.mount.trim_matches('/'), plan.role);
+        let body = Request {
+            common_name: Some(&plan.common_name),
+            alt_names: &plan.alt_names,
+            ip_sans: &plan.ip_sans,
+            uri_sans: &plan.uri_sans,
+            ttl: &plan.ttl,
+            exclude_cn_from_sans: plan.exclude_cn_from_sans,
         }
-        if let Some(t) = &plan.ttl {
-            body["ttl"] = json!(t);
-        }
-        if let Some(e) = plan.exclude_cn_from_sans {
-            body["exclude_cn_from_sans"] = json!(e);
-        }
+        .body();
         let action = format!("issue a certificate for {} with {path}", plan.common_name);
-        let answer = api.write(&action, &path, &body, Write::Creates).await?;
-        let data = answer
-            .as_ref()
-            .and_then(|a| a.get("data"))
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no data"))?;
-        let text = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
-        let certificate = text("certificate")
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no certificate"))?;
-        let serial = text("serial_number")
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no serial_number"))?;
-        let expiration =
-            not_after(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
+        let issued = issue(api, &action, &path, &Json::Object(body), Pem::AsSent).await?;
         Ok(PkiCertState {
-            id: Some(format!("{mount}/cert/{serial}")),
-            certificate: Some(certificate),
-            issuing_ca: text("issuing_ca"),
-            ca_chain: Some(
-                data.get("ca_chain")
-                    .and_then(|c| serde_json::from_value(c.clone()).ok())
-                    .unwrap_or_default(),
-            ),
-            private_key: text("private_key"),
-            private_key_type: text("private_key_type"),
-            serial_number: Some(serial),
-            expiration: Some(expiration),
+            id: Some(cert_path(&plan.mount, &issued.serial_number)),
+            certificate: Some(issued.certificate),
+            issuing_ca: issued.issuing_ca,
+            ca_chain: Some(issued.ca_chain),
+            private_key: issued.private_key,
+            private_key_type: issued.private_key_type,
+            serial_number: Some(issued.serial_number),
+            expiration: Some(issued.expiration),
             revoked: Some(false),
             ..plan
         })
@@ -218,18 +196,14 @@ impl Resource for PkiCert {
         let Some(serial) = state.serial_number.clone() else {
             return Ok(None);
         };
-        let path = format!("{}/cert/{serial}", state.mount.trim_matches('/'));
+        let path = cert_path(&state.mount, &serial);
         let Some(data) = api
             .read(&format!("read the certificate {serial}"), &path)
             .await?
         else {
             return Ok(None);
         };
-        let revoked = data
-            .get("revocation_time")
-            .and_then(Json::as_i64)
-            .unwrap_or(0)
-            > 0;
+        let revoked = is_revoked(&data);
         let certificate = data
             .get("certificate")
             .and_then(Json::as_str)
@@ -282,13 +256,9 @@ impl Resource for PkiCert {
     }
 
     async fn import(&self, ctx: &mut Ctx<'_, Api>, id: &str) -> Result<PkiCertState, Diagnostics> {
-        let bad = || diagnostics::bad_import_id("vaultpki_pki_cert", id, "<mount>/cert/<serial>");
-        let (mount, serial) = id.trim_matches('/').rsplit_once("/cert/").ok_or_else(bad)?;
-        if mount.is_empty() || serial.is_empty() || serial.contains('/') {
-            return Err(bad());
-        }
+        let (mount, serial) = parse_cert_id(self.type_name(), id)?;
         let api = ctx.client()?;
-        let path = format!("{mount}/cert/{serial}");
+        let path = cert_path(mount, serial);
         let action = format!("import the certificate {serial}");
         let data = api
             .read(&action, &path)
@@ -318,11 +288,7 @@ impl Resource for PkiCert {
             .into_iter()
             .map(|c| c.trim_end().to_owned())
             .collect();
-        let revoked = data
-            .get("revocation_time")
-            .and_then(Json::as_i64)
-            .unwrap_or(0)
-            > 0;
+        let revoked = is_revoked(&data);
         ctx.diagnostics
             .push(diagnostics::private_key_not_importable());
         Ok(PkiCertState {
@@ -361,38 +327,6 @@ impl Resource for PkiCert {
     }
 }
 
-/// Revokes `serial` on `mount` unless it is already revoked, expired or gone.
-pub(crate) async fn revoke(api: &Api, mount: &str, serial: &str) -> Result<(), Diagnostics> {
-    let action = format!("revoke the certificate {serial}");
-    let Some(data) = api.read(&action, &format!("{mount}/cert/{serial}")).await? else {
-        return Ok(());
-    };
-    if data
-        .get("revocation_time")
-        .and_then(Json::as_i64)
-        .unwrap_or(0)
-        > 0
-    {
-        return Ok(());
-    }
-    let expired = data
-        .get("certificate")
-        .and_then(Json::as_str)
-        .and_then(|c| not_after(c).ok())
-        .is_some_and(|t| t <= now());
-    if expired {
-        return Ok(());
-    }
-    api.write(
-        &action,
-        &format!("{mount}/revoke"),
-        &json!({ "serial_number": serial }),
-        Write::SetsState,
-    )
-    .await
-    .map(|_| ())
-}
-
 /// Why the certificate in `prior` must be replaced now, if it must.
 pub(crate) fn renewal_reason(config: &Value, prior: &Value, now: i64) -> Option<&'static str> {
     if prior.attr("revoked").as_bool() == Some(true) {
@@ -407,13 +341,6 @@ pub(crate) fn renewal_reason(config: &Value, prior: &Value, now: i64) -> Option<
         .unwrap_or(DEFAULT_MIN_SECONDS_REMAINING);
     let expiration = prior.attr("expiration").as_i64()?;
     (now.saturating_add(min) >= expiration).then_some("inside the renewal window")
-}
-
-/// NotAfter of a PEM certificate, in Unix seconds.
-pub(crate) fn not_after(pem: &str) -> Result<i64, String> {
-    let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
-    let cert = pem.parse_x509().map_err(|e| e.to_string())?;
-    Ok(cert.validity().not_after.timestamp())
 }
 
 /// The issuer (its `<mount>/issuer/<ref>` data) that signed `certificate`: the one the server
@@ -433,67 +360,7 @@ async fn issuer_of(
     {
         return api.read(action, &format!("{mount}/issuer/{id}")).await;
     }
-    let Some(list) = api
-        .read(action, &format!("{mount}/issuers?list=true"))
-        .await?
-    else {
-        return Ok(None);
-    };
-    let ids: Vec<String> = list
-        .get("keys")
-        .and_then(|k| serde_json::from_value(k.clone()).ok())
-        .unwrap_or_default();
-    for id in ids {
-        let Some(issuer) = api.read(action, &format!("{mount}/issuer/{id}")).await? else {
-            continue;
-        };
-        let signed = issuer
-            .get("certificate")
-            .and_then(Json::as_str)
-            .is_some_and(|ca| issued_by(certificate, ca));
-        if signed {
-            return Ok(Some(issuer));
-        }
-    }
-    Ok(None)
-}
-
-/// Whether `ca` (PEM) names the issuer of `leaf` (PEM): its subject is the leaf's issuer and,
-/// when both carry one, its subject key identifier is the leaf's authority key identifier.
-fn issued_by(leaf: &str, ca: &str) -> bool {
-    use x509_parser::extensions::ParsedExtension;
-    let parse = |pem: &str| {
-        x509_parser::pem::parse_x509_pem(pem.as_bytes())
-            .ok()
-            .map(|(_, p)| p)
-    };
-    let (Some(leaf), Some(ca)) = (parse(leaf), parse(ca)) else {
-        return false;
-    };
-    let (Ok(leaf), Ok(ca)) = (leaf.parse_x509(), ca.parse_x509()) else {
-        return false;
-    };
-    if leaf.issuer().as_raw() != ca.subject().as_raw() {
-        return false;
-    }
-    let aki = leaf
-        .extensions()
-        .iter()
-        .find_map(|e| match e.parsed_extension() {
-            ParsedExtension::AuthorityKeyIdentifier(a) => a.key_identifier.as_ref().map(|k| k.0),
-            _ => None,
-        });
-    let ski = ca
-        .extensions()
-        .iter()
-        .find_map(|e| match e.parsed_extension() {
-            ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0),
-            _ => None,
-        });
-    match (aki, ski) {
-        (Some(a), Some(s)) => a == s,
-        _ => true,
-    }
+    find_issuer(api, action, mount, certificate).await
 }
 
 /// The subject common name (empty when absent) and NotAfter of a PEM certificate.
@@ -508,12 +375,6 @@ fn identity(pem: &str) -> Result<(String, i64), String> {
         .unwrap_or_default()
         .to_owned();
     Ok((common_name, cert.validity().not_after.timestamp()))
-}
-
-pub(crate) fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

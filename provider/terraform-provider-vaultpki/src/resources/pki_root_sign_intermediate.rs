@@ -13,14 +13,15 @@
 //! revokes it in the root's mount.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
 use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schema, Value};
-use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::ParsedExtension;
 
-use crate::api::{Api, Write};
+use crate::api::Api;
 use crate::diagnostics;
-use crate::resources::pki_cert::{not_after, revoke};
+use crate::issuance::{
+    Pem, Request, cert_path, find_issuer, is_revoked, issue, not_after, parse_cert_id, pems,
+    revoke, trimmed,
+};
 
 /// The resource type.
 pub(crate) struct PkiRootSignIntermediate;
@@ -145,25 +146,14 @@ impl Resource for PkiRootSignIntermediate {
         let path = sign_path(&mount, plan.issuer_ref.as_deref());
         let body = request_body(&plan);
         let action = format!("sign the intermediate with {path}");
-        let answer = api.write(&action, &path, &body, Write::Creates).await?;
-        let data = answer
-            .as_ref()
-            .and_then(|a| a.get("data"))
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no data"))?;
-        let text = |k: &str| data.get(k).and_then(Json::as_str).map(pem);
-        let certificate = text("certificate")
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no certificate"))?;
-        let serial = text("serial_number")
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no serial_number"))?;
-        let expiration =
-            not_after(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
+        let issued = issue(api, &action, &path, &body, Pem::Trimmed).await?;
         Ok(PkiRootSignIntermediateState {
-            id: Some(format!("{mount}/cert/{serial}")),
-            certificate: Some(certificate),
-            issuing_ca: text("issuing_ca"),
-            ca_chain: Some(strings(data.get("ca_chain"))),
-            serial_number: Some(serial),
-            expiration: Some(expiration),
+            id: Some(cert_path(&mount, &issued.serial_number)),
+            certificate: Some(issued.certificate),
+            issuing_ca: issued.issuing_ca,
+            ca_chain: Some(issued.ca_chain),
+            serial_number: Some(issued.serial_number),
+            expiration: Some(issued.expiration),
             revoked: Some(false),
             ..plan
         })
@@ -178,7 +168,7 @@ impl Resource for PkiRootSignIntermediate {
         let Some(serial) = state.serial_number.clone() else {
             return Ok(None);
         };
-        let path = format!("{}/cert/{serial}", state.mount.trim_matches('/'));
+        let path = cert_path(&state.mount, &serial);
         let Some(data) = api
             .read(
                 &format!("read the intermediate certificate {serial}"),
@@ -240,19 +230,9 @@ impl Resource for PkiRootSignIntermediate {
         ctx: &mut Ctx<'_, Api>,
         id: &str,
     ) -> Result<PkiRootSignIntermediateState, Diagnostics> {
-        let bad = || {
-            diagnostics::bad_import_id(
-                "vaultpki_pki_root_sign_intermediate",
-                id,
-                "<mount>/cert/<serial>",
-            )
-        };
-        let (mount, serial) = id.trim_matches('/').rsplit_once("/cert/").ok_or_else(bad)?;
-        if mount.is_empty() || serial.is_empty() || serial.contains('/') {
-            return Err(bad());
-        }
+        let (mount, serial) = parse_cert_id(self.type_name(), id)?;
         let api = ctx.client()?;
-        let path = format!("{mount}/cert/{serial}");
+        let path = cert_path(mount, serial);
         let action = format!("import the intermediate certificate {serial}");
         let data = api
             .read(&action, &path)
@@ -262,7 +242,7 @@ impl Resource for PkiRootSignIntermediate {
             .get("certificate")
             .and_then(Json::as_str)
             .filter(|c| !c.is_empty())
-            .map(pem)
+            .map(trimmed)
             .ok_or_else(|| diagnostics::certificate_not_found(&path))?;
         let expiration =
             not_after(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
@@ -271,9 +251,9 @@ impl Resource for PkiRootSignIntermediate {
             .as_ref()
             .and_then(|i| i.get("certificate"))
             .and_then(Json::as_str)
-            .map(pem);
+            .map(trimmed);
         let mut ca_chain = vec![certificate.clone()];
-        ca_chain.extend(strings(issuer.as_ref().and_then(|i| i.get("ca_chain"))));
+        ca_chain.extend(pems(issuer.as_ref().and_then(|i| i.get("ca_chain"))));
         Ok(PkiRootSignIntermediateState {
             id: Some(path),
             mount: mount.to_owned(),
@@ -309,21 +289,17 @@ fn sign_path(mount: &str, issuer_ref: Option<&str>) -> String {
 }
 
 fn request_body(plan: &PkiRootSignIntermediateState) -> Json {
-    let mut body = Map::new();
+    let mut body = Request {
+        common_name: plan.common_name.as_deref(),
+        alt_names: &plan.alt_names,
+        ip_sans: &plan.ip_sans,
+        uri_sans: &plan.uri_sans,
+        ttl: &plan.ttl,
+        exclude_cn_from_sans: plan.exclude_cn_from_sans,
+    }
+    .body();
     body.insert("csr".to_owned(), json!(plan.csr));
-    if let Some(cn) = &plan.common_name {
-        body.insert("common_name".to_owned(), json!(cn));
-    }
-    // SANs are comma-separated strings in this API; subject fields are lists.
-    for (name, list) in [
-        ("alt_names", &plan.alt_names),
-        ("ip_sans", &plan.ip_sans),
-        ("uri_sans", &plan.uri_sans),
-    ] {
-        if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
-            body.insert(name.to_owned(), json!(l.join(",")));
-        }
-    }
+    // Unlike the SANs, the subject fields are lists in this API.
     for (name, list) in [
         ("organization", &plan.organization),
         ("ou", &plan.ou),
@@ -333,116 +309,13 @@ fn request_body(plan: &PkiRootSignIntermediateState) -> Json {
             body.insert(name.to_owned(), json!(l));
         }
     }
-    if let Some(t) = &plan.ttl {
-        body.insert("ttl".to_owned(), json!(t));
-    }
     if let Some(n) = plan.max_path_length {
         body.insert("max_path_length".to_owned(), json!(n));
     }
     if let Some(b) = plan.use_csr_values {
         body.insert("use_csr_values".to_owned(), json!(b));
     }
-    if let Some(b) = plan.exclude_cn_from_sans {
-        body.insert("exclude_cn_from_sans".to_owned(), json!(b));
-    }
     Json::Object(body)
-}
-
-fn is_revoked(data: &Json) -> bool {
-    data.get("revocation_time")
-        .and_then(Json::as_i64)
-        .unwrap_or(0)
-        > 0
-}
-
-/// A list of PEM strings (or other strings), each without trailing whitespace.
-fn strings(v: Option<&Json>) -> Vec<String> {
-    v.and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Json::as_str)
-        .map(pem)
-        .collect()
-}
-
-/// One PEM text as stored: the server ends some with a newline (issuer reads) and others not
-/// (signing answers), so an import would differ from a create without this.
-fn pem(s: &str) -> String {
-    s.trim_end().to_owned()
-}
-
-/// The issuer of `mount` that signed `certificate` (its subject is the certificate's issuer
-/// name, and its key identifier the certificate's authority key identifier where both have
-/// one): the server's certificate read does not name it.
-async fn find_issuer(
-    api: &Api,
-    action: &str,
-    mount: &str,
-    certificate: &str,
-) -> Result<Option<Json>, Diagnostics> {
-    let Some(child) = Identity::of(certificate) else {
-        return Ok(None);
-    };
-    let Some(list) = api
-        .read(action, &format!("{mount}/issuers?list=true"))
-        .await?
-    else {
-        return Ok(None);
-    };
-    for id in strings(list.get("keys")) {
-        let Some(issuer) = api.read(action, &format!("{mount}/issuer/{id}")).await? else {
-            continue;
-        };
-        let parent = issuer
-            .get("certificate")
-            .and_then(Json::as_str)
-            .and_then(Identity::of);
-        if parent.is_some_and(|p| child.is_signed_by(&p)) {
-            return Ok(Some(issuer));
-        }
-    }
-    Ok(None)
-}
-
-/// The names and key identifiers that link a certificate to its issuer.
-struct Identity {
-    subject: Vec<u8>,
-    issuer: Vec<u8>,
-    subject_key_id: Option<Vec<u8>>,
-    authority_key_id: Option<Vec<u8>>,
-}
-
-impl Identity {
-    fn of(pem: &str) -> Option<Self> {
-        let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).ok()?;
-        let cert: X509Certificate<'_> = pem.parse_x509().ok()?;
-        let mut id = Self {
-            subject: cert.subject().as_raw().to_vec(),
-            issuer: cert.issuer().as_raw().to_vec(),
-            subject_key_id: None,
-            authority_key_id: None,
-        };
-        for ext in cert.extensions() {
-            match ext.parsed_extension() {
-                ParsedExtension::SubjectKeyIdentifier(k) => id.subject_key_id = Some(k.0.to_vec()),
-                ParsedExtension::AuthorityKeyIdentifier(a) => {
-                    id.authority_key_id = a.key_identifier.as_ref().map(|k| k.0.to_vec());
-                }
-                _ => {}
-            }
-        }
-        Some(id)
-    }
-
-    fn is_signed_by(&self, parent: &Self) -> bool {
-        if self.issuer != parent.subject {
-            return false;
-        }
-        match (&self.authority_key_id, &parent.subject_key_id) {
-            (Some(a), Some(s)) => a == s,
-            _ => true,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -479,25 +352,5 @@ mod tests {
                 "organization": ["Example"], "ttl": "8760h", "max_path_length": 0,
             })
         );
-    }
-
-    #[test]
-    fn a_certificate_is_matched_to_its_issuer_by_name_and_key_id() {
-        let parent = Identity {
-            subject: b"root".to_vec(),
-            issuer: b"root".to_vec(),
-            subject_key_id: Some(vec![1]),
-            authority_key_id: None,
-        };
-        let child = |issuer: &[u8], aki: Option<Vec<u8>>| Identity {
-            subject: b"int".to_vec(),
-            issuer: issuer.to_vec(),
-            subject_key_id: None,
-            authority_key_id: aki,
-        };
-        assert!(child(b"root", Some(vec![1])).is_signed_by(&parent));
-        assert!(child(b"root", None).is_signed_by(&parent));
-        assert!(!child(b"root", Some(vec![2])).is_signed_by(&parent));
-        assert!(!child(b"other", Some(vec![1])).is_signed_by(&parent));
     }
 }

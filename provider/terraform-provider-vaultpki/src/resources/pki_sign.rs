@@ -4,12 +4,13 @@
 //! key handling differs.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
-use crate::api::{Api, Write};
+use crate::api::Api;
 use crate::diagnostics;
-use crate::resources::pki_cert::{not_after, now, renewal_reason, revoke};
+use crate::issuance::{Pem, Request, cert_path, is_revoked, issue, now, revoke};
+use crate::resources::pki_cert::renewal_reason;
 
 /// The resource type.
 pub(crate) struct PkiSign;
@@ -102,51 +103,26 @@ impl Resource for PkiSign {
         plan: PkiSignState,
     ) -> Result<PkiSignState, Diagnostics> {
         let api = ctx.client()?;
-        let mount = plan.mount.trim_matches('/').to_owned();
-        let path = format!("{mount}/sign/{}", plan.role);
-        let mut body = json!({ "csr": plan.csr });
-        if let Some(cn) = &plan.common_name {
-            body["common_name"] = json!(cn);
+        let path = format!("{}/sign/{}", plan.mount.trim_matches('/'), plan.role);
+        let mut body = Request {
+            common_name: plan.common_name.as_deref(),
+            alt_names: &plan.alt_names,
+            ip_sans: &plan.ip_sans,
+            uri_sans: &plan.uri_sans,
+            ttl: &plan.ttl,
+            exclude_cn_from_sans: plan.exclude_cn_from_sans,
         }
-        for (name, list) in [
-            ("alt_names", &plan.alt_names),
-            ("ip_sans", &plan.ip_sans),
-            ("uri_sans", &plan.uri_sans),
-        ] {
-            if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
-                body[name] = json!(l.join(","));
-            }
-        }
-        if let Some(t) = &plan.ttl {
-            body["ttl"] = json!(t);
-        }
-        if let Some(e) = plan.exclude_cn_from_sans {
-            body["exclude_cn_from_sans"] = json!(e);
-        }
+        .body();
+        body.insert("csr".to_owned(), Json::from(plan.csr.as_str()));
         let action = format!("sign a certificate with {path}");
-        let answer = api.write(&action, &path, &body, Write::Creates).await?;
-        let data = answer
-            .as_ref()
-            .and_then(|a| a.get("data"))
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no data"))?;
-        let text = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
-        let certificate = text("certificate")
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no certificate"))?;
-        let serial = text("serial_number")
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no serial_number"))?;
-        let expiration =
-            not_after(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
+        let issued = issue(api, &action, &path, &Json::Object(body), Pem::AsSent).await?;
         Ok(PkiSignState {
-            id: Some(format!("{mount}/cert/{serial}")),
-            certificate: Some(certificate),
-            issuing_ca: text("issuing_ca"),
-            ca_chain: Some(
-                data.get("ca_chain")
-                    .and_then(|c| serde_json::from_value(c.clone()).ok())
-                    .unwrap_or_default(),
-            ),
-            serial_number: Some(serial),
-            expiration: Some(expiration),
+            id: Some(cert_path(&plan.mount, &issued.serial_number)),
+            certificate: Some(issued.certificate),
+            issuing_ca: issued.issuing_ca,
+            ca_chain: Some(issued.ca_chain),
+            serial_number: Some(issued.serial_number),
+            expiration: Some(issued.expiration),
             revoked: Some(false),
             ..plan
         })
@@ -161,21 +137,16 @@ impl Resource for PkiSign {
         let Some(serial) = state.serial_number.clone() else {
             return Ok(None);
         };
-        let path = format!("{}/cert/{serial}", state.mount.trim_matches('/'));
+        let path = cert_path(&state.mount, &serial);
         let Some(data) = api
             .read(&format!("read the certificate {serial}"), &path)
             .await?
         else {
             return Ok(None);
         };
-        let revoked = data
-            .get("revocation_time")
-            .and_then(Json::as_i64)
-            .unwrap_or(0)
-            > 0;
         Ok(Some(PkiSignState {
             id: Some(path),
-            revoked: Some(revoked),
+            revoked: Some(is_revoked(&data)),
             ..state
         }))
     }

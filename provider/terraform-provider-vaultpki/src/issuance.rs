@@ -1,0 +1,367 @@
+//! What the certificate-issuing types share: the request fields of the PKI issuing endpoints
+//! (`issue/<role>`, `sign/<role>`, `root/sign-intermediate`), reading their answer into the
+//! issued certificate, the certificate's API path and revocation state, and finding the issuer
+//! of a certificate in a mount. `vaultpki_pki_cert` (managed and ephemeral), `vaultpki_pki_sign`
+//! and `vaultpki_pki_root_sign_intermediate` differ only in what they send besides these fields
+//! and in what they keep of the answer.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value as Json, json};
+use tfplugin::Diagnostics;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::ParsedExtension;
+
+use crate::api::{Api, Write};
+use crate::diagnostics;
+
+/// The request fields every issuing endpoint takes: the subject's names and the lifetime.
+pub(crate) struct Request<'a> {
+    pub(crate) common_name: Option<&'a str>,
+    pub(crate) alt_names: &'a Option<Vec<String>>,
+    pub(crate) ip_sans: &'a Option<Vec<String>>,
+    pub(crate) uri_sans: &'a Option<Vec<String>>,
+    pub(crate) ttl: &'a Option<String>,
+    pub(crate) exclude_cn_from_sans: Option<bool>,
+}
+
+impl Request<'_> {
+    /// The body with the fields that are set (SANs as the comma-separated strings the API
+    /// takes; empty lists are left out).
+    pub(crate) fn body(&self) -> Map<String, Json> {
+        let mut body = Map::new();
+        if let Some(cn) = self.common_name {
+            body.insert("common_name".to_owned(), json!(cn));
+        }
+        for (name, list) in [
+            ("alt_names", self.alt_names),
+            ("ip_sans", self.ip_sans),
+            ("uri_sans", self.uri_sans),
+        ] {
+            if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
+                body.insert(name.to_owned(), json!(l.join(",")));
+            }
+        }
+        if let Some(t) = self.ttl {
+            body.insert("ttl".to_owned(), json!(t));
+        }
+        if let Some(e) = self.exclude_cn_from_sans {
+            body.insert("exclude_cn_from_sans".to_owned(), json!(e));
+        }
+        body
+    }
+}
+
+/// How the PEM texts of an answer are stored.
+#[derive(Clone, Copy)]
+pub(crate) enum Pem {
+    /// As the server sent them.
+    AsSent,
+    /// Without trailing whitespace, so that an import (whose issuer reads end PEMs with a
+    /// newline) matches what signing answered.
+    Trimmed,
+}
+
+/// A certificate an issuing endpoint answered with. The hand-written `Debug` hides the key.
+pub(crate) struct Issued {
+    pub(crate) certificate: String,
+    pub(crate) serial_number: String,
+    /// NotAfter, read from the certificate itself, in Unix seconds.
+    pub(crate) expiration: i64,
+    pub(crate) issuing_ca: Option<String>,
+    pub(crate) ca_chain: Vec<String>,
+    /// Only `issue/<role>` answers with a private key.
+    pub(crate) private_key: Option<String>,
+    pub(crate) private_key_type: Option<String>,
+}
+
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issued")
+            .field("serial_number", &self.serial_number)
+            .field("expiration", &self.expiration)
+            .field(
+                "private_key",
+                &self.private_key.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sends `body` to the issuing endpoint `path` and reads the certificate from the answer;
+/// `action` names the step in diagnostics.
+pub(crate) async fn issue(
+    api: &Api,
+    action: &str,
+    path: &str,
+    body: &Json,
+    pem: Pem,
+) -> Result<Issued, Diagnostics> {
+    let answer = api.write(action, path, body, Write::Creates).await?;
+    let data = answer
+        .as_ref()
+        .and_then(|a| a.get("data"))
+        .ok_or_else(|| diagnostics::unexpected_response(action, path, "no data"))?;
+    let text = |k: &str| {
+        let s = data.get(k).and_then(Json::as_str);
+        match pem {
+            Pem::AsSent => s.map(str::to_owned),
+            Pem::Trimmed => s.map(trimmed),
+        }
+    };
+    let certificate = text("certificate")
+        .ok_or_else(|| diagnostics::unexpected_response(action, path, "no certificate"))?;
+    let serial_number = text("serial_number")
+        .ok_or_else(|| diagnostics::unexpected_response(action, path, "no serial_number"))?;
+    let expiration = not_after(&certificate).map_err(|e| diagnostics::bad_certificate(path, &e))?;
+    let ca_chain = match pem {
+        Pem::AsSent => data
+            .get("ca_chain")
+            .and_then(|c| serde_json::from_value(c.clone()).ok())
+            .unwrap_or_default(),
+        Pem::Trimmed => pems(data.get("ca_chain")),
+    };
+    Ok(Issued {
+        issuing_ca: text("issuing_ca"),
+        ca_chain,
+        private_key: text("private_key"),
+        private_key_type: text("private_key_type"),
+        certificate,
+        serial_number,
+        expiration,
+    })
+}
+
+/// Revokes `serial` on `mount` unless it is already revoked, expired or gone.
+pub(crate) async fn revoke(api: &Api, mount: &str, serial: &str) -> Result<(), Diagnostics> {
+    let action = format!("revoke the certificate {serial}");
+    let Some(data) = api.read(&action, &format!("{mount}/cert/{serial}")).await? else {
+        return Ok(());
+    };
+    if is_revoked(&data) {
+        return Ok(());
+    }
+    let expired = data
+        .get("certificate")
+        .and_then(Json::as_str)
+        .and_then(|c| not_after(c).ok())
+        .is_some_and(|t| t <= now());
+    if expired {
+        return Ok(());
+    }
+    api.write(
+        &action,
+        &format!("{mount}/revoke"),
+        &json!({ "serial_number": serial }),
+        Write::SetsState,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// NotAfter of a PEM certificate, in Unix seconds.
+pub(crate) fn not_after(pem: &str) -> Result<i64, String> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
+    let cert = pem.parse_x509().map_err(|e| e.to_string())?;
+    Ok(cert.validity().not_after.timestamp())
+}
+
+/// The current time in Unix seconds.
+pub(crate) fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The API path of the certificate `serial` of `mount`, which is also the certificate types' ID.
+pub(crate) fn cert_path(mount: &str, serial: &str) -> String {
+    format!("{}/cert/{serial}", mount.trim_matches('/'))
+}
+
+/// The mount and serial of an import ID `<mount>/cert/<serial>`.
+pub(crate) fn parse_cert_id<'a>(
+    type_name: &str,
+    id: &'a str,
+) -> Result<(&'a str, &'a str), Diagnostics> {
+    let bad = || diagnostics::bad_import_id(type_name, id, "<mount>/cert/<serial>");
+    let (mount, serial) = id.trim_matches('/').rsplit_once("/cert/").ok_or_else(bad)?;
+    if mount.is_empty() || serial.is_empty() || serial.contains('/') {
+        return Err(bad());
+    }
+    Ok((mount, serial))
+}
+
+/// Whether a certificate read (`<mount>/cert/<serial>`) reports it revoked.
+pub(crate) fn is_revoked(data: &Json) -> bool {
+    data.get("revocation_time")
+        .and_then(Json::as_i64)
+        .unwrap_or(0)
+        > 0
+}
+
+/// A list of PEM strings (or other strings), each without trailing whitespace.
+pub(crate) fn pems(v: Option<&Json>) -> Vec<String> {
+    v.and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .map(trimmed)
+        .collect()
+}
+
+/// One PEM text without trailing whitespace (see [`Pem::Trimmed`]).
+pub(crate) fn trimmed(s: &str) -> String {
+    s.trim_end().to_owned()
+}
+
+/// The issuer of `mount` that signed `certificate` (its subject is the certificate's issuer
+/// name, and its key identifier the certificate's authority key identifier where both have
+/// one), as its `<mount>/issuer/<id>` data: OpenBao's certificate read does not name it.
+pub(crate) async fn find_issuer(
+    api: &Api,
+    action: &str,
+    mount: &str,
+    certificate: &str,
+) -> Result<Option<Json>, Diagnostics> {
+    let Some(child) = Identity::of(certificate) else {
+        return Ok(None);
+    };
+    let Some(list) = api
+        .read(action, &format!("{mount}/issuers?list=true"))
+        .await?
+    else {
+        return Ok(None);
+    };
+    for id in pems(list.get("keys")) {
+        let Some(issuer) = api.read(action, &format!("{mount}/issuer/{id}")).await? else {
+            continue;
+        };
+        let parent = issuer
+            .get("certificate")
+            .and_then(Json::as_str)
+            .and_then(Identity::of);
+        if parent.is_some_and(|p| child.is_signed_by(&p)) {
+            return Ok(Some(issuer));
+        }
+    }
+    Ok(None)
+}
+
+/// The names and key identifiers that link a certificate to its issuer.
+struct Identity {
+    subject: Vec<u8>,
+    issuer: Vec<u8>,
+    subject_key_id: Option<Vec<u8>>,
+    authority_key_id: Option<Vec<u8>>,
+}
+
+impl Identity {
+    fn of(pem: &str) -> Option<Self> {
+        let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).ok()?;
+        let cert: X509Certificate<'_> = pem.parse_x509().ok()?;
+        let mut id = Self {
+            subject: cert.subject().as_raw().to_vec(),
+            issuer: cert.issuer().as_raw().to_vec(),
+            subject_key_id: None,
+            authority_key_id: None,
+        };
+        for ext in cert.extensions() {
+            match ext.parsed_extension() {
+                ParsedExtension::SubjectKeyIdentifier(k) => id.subject_key_id = Some(k.0.to_vec()),
+                ParsedExtension::AuthorityKeyIdentifier(a) => {
+                    id.authority_key_id = a.key_identifier.as_ref().map(|k| k.0.to_vec());
+                }
+                _ => {}
+            }
+        }
+        Some(id)
+    }
+
+    fn is_signed_by(&self, parent: &Self) -> bool {
+        if self.issuer != parent.subject {
+            return false;
+        }
+        match (&self.authority_key_id, &parent.subject_key_id) {
+            (Some(a), Some(s)) => a == s,
+            _ => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_carries_only_what_is_set() {
+        let sans = Some(vec!["a.example".to_owned(), "b.example".to_owned()]);
+        let empty = Some(Vec::new());
+        let request = Request {
+            common_name: Some("a.example"),
+            alt_names: &sans,
+            ip_sans: &empty,
+            uri_sans: &None,
+            ttl: &Some("1h".to_owned()),
+            exclude_cn_from_sans: None,
+        };
+        assert_eq!(
+            Json::Object(request.body()),
+            json!({"common_name": "a.example", "alt_names": "a.example,b.example", "ttl": "1h"})
+        );
+    }
+
+    #[test]
+    fn cert_ids_name_the_mount_and_the_serial() {
+        let ok = parse_cert_id("t", "/pki/int/cert/01:02/").unwrap();
+        assert_eq!(ok, ("pki/int", "01:02"));
+        for bad in ["pki/cert/", "/cert/01", "pki/cert/01/02", "pki/certs/01"] {
+            assert!(parse_cert_id("t", bad).is_err(), "{bad}");
+        }
+        assert_eq!(cert_path("/pki/", "01"), "pki/cert/01");
+    }
+
+    #[test]
+    fn revocation_is_a_positive_time() {
+        assert!(is_revoked(&json!({"revocation_time": 1})));
+        assert!(!is_revoked(&json!({"revocation_time": 0})));
+        assert!(!is_revoked(&json!({})));
+    }
+
+    #[test]
+    fn a_certificate_is_matched_to_its_issuer_by_name_and_key_id() {
+        let parent = Identity {
+            subject: b"root".to_vec(),
+            issuer: b"root".to_vec(),
+            subject_key_id: Some(vec![1]),
+            authority_key_id: None,
+        };
+        let child = |issuer: &[u8], aki: Option<Vec<u8>>| Identity {
+            subject: b"int".to_vec(),
+            issuer: issuer.to_vec(),
+            subject_key_id: None,
+            authority_key_id: aki,
+        };
+        assert!(child(b"root", Some(vec![1])).is_signed_by(&parent));
+        assert!(child(b"root", None).is_signed_by(&parent));
+        assert!(!child(b"root", Some(vec![2])).is_signed_by(&parent));
+        assert!(!child(b"other", Some(vec![1])).is_signed_by(&parent));
+    }
+
+    #[test]
+    fn the_key_never_shows_in_debug() {
+        let issued = Issued {
+            certificate: String::new(),
+            serial_number: "01".to_owned(),
+            expiration: 0,
+            issuing_ca: None,
+            ca_chain: Vec::new(),
+            private_key: Some("-----BEGIN PRIVATE KEY-----".to_owned()),
+            private_key_type: None,
+        };
+        let shown = format!("{issued:?}");
+        assert!(
+            shown.contains("[redacted]") && !shown.contains("BEGIN"),
+            "{shown}"
+        );
+    }
+}
