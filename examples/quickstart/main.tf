@@ -76,6 +76,8 @@ module "intermediate" {
   base_url           = var.vault_addr
   signed_certificate = var.signed_intermediate
   acme_headers       = true
+  # Certificates name their own issuer's CA and CRL URLs, which stay right after a rotation.
+  per_issuer_urls = true
 }
 
 module "cert_manager" {
