@@ -7,6 +7,7 @@
 //! - `diagnostics`: every message the provider shows, in one place.
 //! - `resources`, `data_sources`: one file per type.
 //! - `issuance`: what the certificate-issuing types share (request fields, answer, revocation).
+//! - `secret_id`: what the managed and ephemeral AppRole secret-ID types share.
 //! - [`docs`]: the registry-layout Markdown documentation, generated from the schemas and the
 //!   `examples/` directory.
 //! - [`stats`]: opt-in CPU and memory figures for the benchmark.
@@ -18,6 +19,7 @@ mod fields;
 mod issuance;
 mod migrate;
 pub mod provider;
+mod secret_id;
 pub mod stats;
 
 mod data_sources;

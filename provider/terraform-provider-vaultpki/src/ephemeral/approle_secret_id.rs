@@ -4,12 +4,11 @@
 //! (`secret-id-accessor/destroy`), so it cannot outlive the run that used it.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 use tfplugin::{Attribute, Ctx, Diagnostics, EphemeralResource, Schema};
 
-use crate::api::{Api, Write};
-use crate::diagnostics;
-use crate::resources::approle_role::DEFAULT_MOUNT;
+use crate::api::Api;
+use crate::secret_id::{Request, create, destroy, lookup, role_path};
 
 /// The ephemeral resource type.
 pub(crate) struct EphemeralSecretId;
@@ -69,47 +68,23 @@ impl EphemeralResource for EphemeralSecretId {
         config: EphemeralSecretIdModel,
     ) -> Result<EphemeralSecretIdModel, Diagnostics> {
         let api = ctx.client()?;
-        let mount = config
-            .mount
-            .as_deref()
-            .map_or(DEFAULT_MOUNT, |m| m.trim_matches('/'));
-        let role_path = format!("auth/{mount}/role/{}", config.role_name);
-        let mut body = json!({});
-        if let Some(m) = &config.metadata {
-            let text = serde_json::to_string(m).map_err(|e| diagnostics::model("metadata", e))?;
-            body["metadata"] = json!(text);
+        let role_path = role_path(config.mount.as_deref(), &config.role_name);
+        let body = Request {
+            metadata: &config.metadata,
+            cidr_list: &config.cidr_list,
+            token_bound_cidrs: &config.token_bound_cidrs,
+            ttl: config.ttl,
+            num_uses: config.num_uses,
         }
-        if let Some(c) = &config.cidr_list {
-            body["cidr_list"] = json!(c);
-        }
-        if let Some(c) = &config.token_bound_cidrs {
-            body["token_bound_cidrs"] = json!(c);
-        }
-        if let Some(t) = config.ttl {
-            body["ttl"] = json!(t);
-        }
-        if let Some(n) = config.num_uses {
-            body["num_uses"] = json!(n);
-        }
+        .body()?;
         let action = format!("create a secret ID for {role_path}");
         let path = format!("{role_path}/secret-id");
-        let answer = api.write(&action, &path, &body, Write::Creates).await?;
-        let data = answer.as_ref().and_then(|a| a.get("data"));
-        let text = |k: &str| {
-            data.and_then(|d| d.get(k))
-                .and_then(Json::as_str)
-                .map(str::to_owned)
-        };
-        let secret_id = text("secret_id")
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no secret_id"))?;
-        let accessor = text("secret_id_accessor").ok_or_else(|| {
-            diagnostics::unexpected_response(&action, &path, "no secret_id_accessor")
-        })?;
+        let created = create(api, &action, &path, &Json::Object(body)).await?;
         ctx.private.set(PRIVATE_ROLE_PATH, &role_path);
-        ctx.private.set(PRIVATE_ACCESSOR, &accessor);
+        ctx.private.set(PRIVATE_ACCESSOR, &created.accessor);
         Ok(EphemeralSecretIdModel {
-            secret_id: Some(secret_id),
-            accessor: Some(accessor),
+            secret_id: Some(created.secret_id),
+            accessor: Some(created.accessor),
             ..config
         })
     }
@@ -124,25 +99,10 @@ impl EphemeralResource for EphemeralSecretId {
         let api = ctx.client()?;
         // A secret ID used up during the run (`num_uses`) or expired is already gone, and
         // destroying a missing accessor is an error on the server.
-        let exists = api
-            .lookup(
-                &format!("look up the secret ID {accessor} of {role_path}"),
-                &format!("{role_path}/secret-id-accessor/lookup"),
-                &json!({ "secret_id_accessor": accessor }),
-            )
-            .await?
-            .is_some();
-        if !exists {
+        if lookup(api, &role_path, &accessor).await?.is_none() {
             return Ok(());
         }
-        api.write(
-            &format!("destroy the secret ID {accessor} of {role_path}"),
-            &format!("{role_path}/secret-id-accessor/destroy"),
-            &json!({ "secret_id_accessor": accessor }),
-            Write::SetsState,
-        )
-        .await
-        .map(|_| ())
+        destroy(api, &role_path, &accessor).await
     }
 }
 

@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
 
-use crate::api::{Api, Write};
+use crate::api::Api;
 use crate::diagnostics;
 use crate::resources::approle_role::{DEFAULT_MOUNT, plan_mount_and_id};
+use crate::secret_id::{self, Request};
 
 /// The resource type.
 pub(crate) struct ApproleSecretId;
@@ -99,28 +100,19 @@ impl Resource for ApproleSecretId {
             .mount
             .clone()
             .unwrap_or_else(|| DEFAULT_MOUNT.to_owned());
-        let role_path = format!("auth/{}/role/{}", mount.trim_matches('/'), plan.role_name);
-        let mut body = json!({});
-        if let Some(m) = &plan.metadata {
-            let text = serde_json::to_string(m).map_err(|e| diagnostics::model("metadata", e))?;
-            body["metadata"] = json!(text);
+        let role_path = secret_id::role_path(Some(&mount), &plan.role_name);
+        let mut body = Request {
+            metadata: &plan.metadata,
+            cidr_list: &plan.cidr_list,
+            token_bound_cidrs: &plan.token_bound_cidrs,
+            ttl: plan.ttl,
+            num_uses: plan.num_uses,
         }
-        if let Some(c) = &plan.cidr_list {
-            body["cidr_list"] = json!(c);
-        }
-        if let Some(c) = &plan.token_bound_cidrs {
-            body["token_bound_cidrs"] = json!(c);
-        }
-        if let Some(t) = plan.ttl {
-            body["ttl"] = json!(t);
-        }
-        if let Some(n) = plan.num_uses {
-            body["num_uses"] = json!(n);
-        }
+        .body()?;
         // A chosen secret ID goes to `custom-secret-id`; it is never returned into the state.
         let (action, path) = match &plan.secret_id_wo {
             Some(custom) => {
-                body["secret_id"] = json!(custom);
+                body.insert("secret_id".to_owned(), json!(custom));
                 (
                     format!("create a custom secret ID for {role_path}"),
                     format!("{role_path}/custom-secret-id"),
@@ -131,22 +123,12 @@ impl Resource for ApproleSecretId {
                 format!("{role_path}/secret-id"),
             ),
         };
-        let answer = api.write(&action, &path, &body, Write::Creates).await?;
-        let data = answer.as_ref().and_then(|a| a.get("data"));
-        let text = |k: &str| {
-            data.and_then(|d| d.get(k))
-                .and_then(Json::as_str)
-                .map(str::to_owned)
-        };
-        let secret_id = text("secret_id")
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no secret_id"))?;
-        let accessor = text("secret_id_accessor").ok_or_else(|| {
-            diagnostics::unexpected_response(&action, &path, "no secret_id_accessor")
-        })?;
+        let created = secret_id::create(api, &action, &path, &Json::Object(body)).await?;
+        let accessor = created.accessor;
         let state = SecretIdState {
             id: Some(format!("{role_path}/secret-id-accessor/{accessor}")),
             mount: Some(mount),
-            secret_id: plan.secret_id_wo.is_none().then_some(secret_id),
+            secret_id: plan.secret_id_wo.is_none().then_some(created.secret_id),
             secret_id_wo: None,
             accessor: Some(accessor),
             ..plan
@@ -187,16 +169,7 @@ impl Resource for ApproleSecretId {
         let Some(accessor) = &state.accessor else {
             return Ok(());
         };
-        let role_path = role_path(&state);
-        ctx.client()?
-            .write(
-                &format!("destroy the secret ID {accessor} of {role_path}"),
-                &format!("{role_path}/secret-id-accessor/destroy"),
-                &json!({ "secret_id_accessor": accessor }),
-                Write::SetsState,
-            )
-            .await
-            .map(|_| ())
+        secret_id::destroy(ctx.client()?, &role_path(&state), accessor).await
     }
 
     async fn import(&self, ctx: &mut Ctx<'_, Api>, id: &str) -> Result<SecretIdState, Diagnostics> {
@@ -229,11 +202,7 @@ impl Resource for ApproleSecretId {
 }
 
 fn role_path(state: &SecretIdState) -> String {
-    let mount = state
-        .mount
-        .as_deref()
-        .map_or(DEFAULT_MOUNT, |m| m.trim_matches('/'));
-    format!("auth/{mount}/role/{}", state.role_name)
+    secret_id::role_path(state.mount.as_deref(), &state.role_name)
 }
 
 /// Looks the secret ID up by accessor; `None` when it no longer exists or has expired.
@@ -242,14 +211,7 @@ async fn lookup(api: &Api, state: SecretIdState) -> Result<Option<SecretIdState>
         return Ok(None);
     };
     let role_path = role_path(&state);
-    let Some(data) = api
-        .lookup(
-            &format!("look up the secret ID {accessor} of {role_path}"),
-            &format!("{role_path}/secret-id-accessor/lookup"),
-            &json!({ "secret_id_accessor": accessor }),
-        )
-        .await?
-    else {
+    let Some(data) = secret_id::lookup(api, &role_path, &accessor).await? else {
         return Ok(None);
     };
     let expiration = data

@@ -1,0 +1,158 @@
+//! What the managed and the ephemeral `vaultpki_approle_secret_id` share: the role path, the
+//! request that creates a secret ID, reading the secret and its accessor from the answer, and
+//! looking up and destroying a secret ID through its accessor (the secret itself is never shown
+//! again, so the accessor is all either type keeps to find it).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value as Json, json};
+use tfplugin::Diagnostics;
+
+use crate::api::{Api, Write};
+use crate::diagnostics;
+use crate::resources::approle_role::DEFAULT_MOUNT;
+
+/// `auth/<mount>/role/<role_name>`, with the default mount when none is set.
+pub(crate) fn role_path(mount: Option<&str>, role_name: &str) -> String {
+    let mount = mount.map_or(DEFAULT_MOUNT, |m| m.trim_matches('/'));
+    format!("auth/{mount}/role/{role_name}")
+}
+
+/// The settings a new secret ID may carry.
+pub(crate) struct Request<'a> {
+    pub(crate) metadata: &'a Option<BTreeMap<String, String>>,
+    pub(crate) cidr_list: &'a Option<Vec<String>>,
+    pub(crate) token_bound_cidrs: &'a Option<Vec<String>>,
+    pub(crate) ttl: Option<i64>,
+    pub(crate) num_uses: Option<i64>,
+}
+
+impl Request<'_> {
+    /// The body with the settings that are set (`metadata` as the JSON string the API takes).
+    pub(crate) fn body(&self) -> Result<Map<String, Json>, Diagnostics> {
+        let mut body = Map::new();
+        if let Some(m) = self.metadata {
+            let text = serde_json::to_string(m).map_err(|e| diagnostics::model("metadata", e))?;
+            body.insert("metadata".to_owned(), json!(text));
+        }
+        if let Some(c) = self.cidr_list {
+            body.insert("cidr_list".to_owned(), json!(c));
+        }
+        if let Some(c) = self.token_bound_cidrs {
+            body.insert("token_bound_cidrs".to_owned(), json!(c));
+        }
+        if let Some(t) = self.ttl {
+            body.insert("ttl".to_owned(), json!(t));
+        }
+        if let Some(n) = self.num_uses {
+            body.insert("num_uses".to_owned(), json!(n));
+        }
+        Ok(body)
+    }
+}
+
+/// A new secret ID. The hand-written `Debug` hides the secret.
+pub(crate) struct Created {
+    pub(crate) secret_id: String,
+    pub(crate) accessor: String,
+}
+
+impl std::fmt::Debug for Created {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Created")
+            .field("secret_id", &"[redacted]")
+            .field("accessor", &self.accessor)
+            .finish()
+    }
+}
+
+/// Sends `body` to `path` (`secret-id` or `custom-secret-id` of a role) and reads the secret
+/// and its accessor from the answer; `action` names the step in diagnostics.
+pub(crate) async fn create(
+    api: &Api,
+    action: &str,
+    path: &str,
+    body: &Json,
+) -> Result<Created, Diagnostics> {
+    let answer = api.write(action, path, body, Write::Creates).await?;
+    let data = answer.as_ref().and_then(|a| a.get("data"));
+    let text = |k: &str| {
+        data.and_then(|d| d.get(k))
+            .and_then(Json::as_str)
+            .map(str::to_owned)
+    };
+    let secret_id = text("secret_id")
+        .ok_or_else(|| diagnostics::unexpected_response(action, path, "no secret_id"))?;
+    let accessor = text("secret_id_accessor")
+        .ok_or_else(|| diagnostics::unexpected_response(action, path, "no secret_id_accessor"))?;
+    Ok(Created {
+        secret_id,
+        accessor,
+    })
+}
+
+/// What the server knows of the secret ID behind `accessor`; `None` when it no longer exists.
+pub(crate) async fn lookup(
+    api: &Api,
+    role_path: &str,
+    accessor: &str,
+) -> Result<Option<Json>, Diagnostics> {
+    api.lookup(
+        &format!("look up the secret ID {accessor} of {role_path}"),
+        &format!("{role_path}/secret-id-accessor/lookup"),
+        &json!({ "secret_id_accessor": accessor }),
+    )
+    .await
+}
+
+/// Destroys the secret ID behind `accessor`.
+pub(crate) async fn destroy(api: &Api, role_path: &str, accessor: &str) -> Result<(), Diagnostics> {
+    api.write(
+        &format!("destroy the secret ID {accessor} of {role_path}"),
+        &format!("{role_path}/secret-id-accessor/destroy"),
+        &json!({ "secret_id_accessor": accessor }),
+        Write::SetsState,
+    )
+    .await
+    .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_paths_default_the_mount() {
+        assert_eq!(role_path(None, "ci"), "auth/approle/role/ci");
+        assert_eq!(role_path(Some("/ar/"), "ci"), "auth/ar/role/ci");
+    }
+
+    #[test]
+    fn the_request_carries_only_what_is_set() {
+        let metadata = Some(BTreeMap::from([("team".to_owned(), "pki".to_owned())]));
+        let request = Request {
+            metadata: &metadata,
+            cidr_list: &None,
+            token_bound_cidrs: &Some(vec!["10.0.0.0/8".to_owned()]),
+            ttl: Some(60),
+            num_uses: None,
+        };
+        assert_eq!(
+            Json::Object(request.body().unwrap()),
+            json!({"metadata": "{\"team\":\"pki\"}", "token_bound_cidrs": ["10.0.0.0/8"], "ttl": 60})
+        );
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug() {
+        let created = Created {
+            secret_id: "s3cr3t".to_owned(),
+            accessor: "acc".to_owned(),
+        };
+        let shown = format!("{created:?}");
+        assert!(
+            shown.contains("[redacted]") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
+    }
+}
