@@ -111,6 +111,13 @@ impl Error {
             _ => None,
         }
     }
+
+    /// True when the PKI engine refused because an issuer or key reference names nothing: it
+    /// says so with HTTP 500 "unable to find PKI issuer/key for reference" rather than 404, so a
+    /// caller reading an issuer or key can treat this refusal as "gone".
+    pub fn is_missing_pki_reference(&self) -> bool {
+        matches!(self, Self::Api { errors, .. } if errors.iter().any(|e| e.contains("unable to find PKI")))
+    }
 }
 
 fn errors_text(errors: &[String]) -> String {
@@ -154,6 +161,28 @@ mod tests {
         assert!(s.contains("check the token"), "{s}");
         assert!(e.is_server_refusal());
         assert_eq!(e.status(), Some(403));
+    }
+
+    #[test]
+    fn a_missing_pki_reference_is_recognised_by_its_message() {
+        let refusal = |errors: &[&str]| Error::Api {
+            address: "http://x:8200".into(),
+            method: "GET".into(),
+            path: "pki/issuer/gone".into(),
+            status: 500,
+            errors: errors.iter().map(|e| (*e).to_owned()).collect(),
+        };
+        assert!(
+            refusal(&["unable to find PKI issuer for reference: gone"]).is_missing_pki_reference()
+        );
+        assert!(!refusal(&["internal error"]).is_missing_pki_reference());
+        let transport = Error::Transport {
+            address: "http://x".into(),
+            method: "GET".into(),
+            path: "pki/issuer/gone".into(),
+            reason: "unable to find PKI".into(),
+        };
+        assert!(!transport.is_missing_pki_reference());
     }
 
     #[test]

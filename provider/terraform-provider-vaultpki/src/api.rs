@@ -111,6 +111,22 @@ impl Api {
             .map_err(|e| diagnostics::api(action, client.address(), &e))
     }
 
+    /// `GET <path>` of a PKI issuer or key: the `data` object, `None` when it does not exist,
+    /// which the PKI engine says with 404 or with a 500 naming a missing reference (see
+    /// [`Error::is_missing_pki_reference`]).
+    pub(crate) async fn read_pki(
+        &self,
+        action: &str,
+        path: &str,
+    ) -> Result<Option<Json>, Diagnostics> {
+        let client = self.client().await?;
+        match client.request_json(Method::GET, path, None).await {
+            Err(e) if e.is_missing_pki_reference() => Ok(None),
+            Err(e) => Err(diagnostics::api(action, client.address(), &e)),
+            Ok(body) => Ok(body.map(|body| body.get("data").cloned().unwrap_or(Json::Null))),
+        }
+    }
+
     /// `POST <path>` with a JSON body: the whole answer (`None` for 204).
     pub(crate) async fn write(
         &self,

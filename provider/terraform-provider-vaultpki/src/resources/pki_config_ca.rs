@@ -16,7 +16,7 @@ use serde_json::{Value as Json, json};
 use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
 
 use super::config_singleton::{mount_attribute, mount_from_id, path, plan_id};
-use super::pki_root_cert::{issuer_left_on_server, read_pki};
+use super::pki_root_cert::issuer_left_on_server;
 use crate::api::{Api, Write};
 use crate::diagnostics;
 
@@ -106,7 +106,8 @@ impl Resource for PkiConfigCa {
         let mount = state.mount.trim_matches('/').to_owned();
         for id in state.issuer_ids.iter().flatten() {
             let path = format!("{mount}/issuer/{id}");
-            if read_pki(api, &format!("read the issuer {path}"), &path)
+            if api
+                .read_pki(&format!("read the issuer {path}"), &path)
                 .await?
                 .is_none()
             {

@@ -8,7 +8,6 @@ use serde_json::{Value as Json, json};
 use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
 
 use super::config_singleton::{mount_attribute, mount_from_id, path, plan_id};
-use super::pki_root_cert::read_pki;
 use crate::api::{Api, Write};
 use crate::diagnostics;
 
@@ -148,7 +147,7 @@ async fn fetch(
         state.default == server_id
     } else {
         let issuer = format!("{mount}/issuer/{}", state.default);
-        read_pki(api, &format!("read the issuer {issuer}"), &issuer)
+        api.read_pki(&format!("read the issuer {issuer}"), &issuer)
             .await?
             .and_then(|d| d.get("issuer_id").and_then(Json::as_str).map(str::to_owned))
             .is_some_and(|id| id == server_id)

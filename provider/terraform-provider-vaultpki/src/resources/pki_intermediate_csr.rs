@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema, Value};
 
-use super::pki_root_cert::read_pki;
 use crate::api::{Api, Write};
 use crate::diagnostics;
 
@@ -215,7 +214,7 @@ async fn fetch(
     state: PkiIntermediateCsrState,
 ) -> Result<Option<PkiIntermediateCsrState>, Diagnostics> {
     let path = key_path(&state.mount, state.key_id.as_deref().unwrap_or_default());
-    let Some(data) = read_pki(api, &format!("read the key {path}"), &path).await? else {
+    let Some(data) = api.read_pki(&format!("read the key {path}"), &path).await? else {
         return Ok(None);
     };
     Ok(Some(PkiIntermediateCsrState {

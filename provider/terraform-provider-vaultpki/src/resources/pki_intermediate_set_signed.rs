@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schema};
 
-use super::pki_root_cert::{issuer_left_on_server, issuer_path, read_pki, split_issuer_id};
+use super::pki_root_cert::{issuer_left_on_server, issuer_path, split_issuer_id};
 use crate::api::{Api, Write};
 use crate::diagnostics;
 
@@ -217,7 +217,7 @@ async fn fetch(
 ) -> Result<Option<PkiIntermediateSetSignedState>, Diagnostics> {
     let path = issuer_path(&state.mount, state.issuer_id.as_deref().unwrap_or_default());
     let action = format!("read the issuer {path}");
-    let Some(data) = read_pki(api, &action, &path).await? else {
+    let Some(data) = api.read_pki(&action, &path).await? else {
         return Ok(None);
     };
     let text = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);

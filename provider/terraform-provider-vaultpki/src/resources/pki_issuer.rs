@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema, Type};
 
-use super::pki_root_cert::{issuer_path, read_pki, split_issuer_id};
+use super::pki_root_cert::{issuer_path, split_issuer_id};
 use crate::api::{Api, Write};
 use crate::diagnostics;
 use crate::fields::{self, Field, Kind, field};
@@ -117,7 +117,8 @@ impl Resource for PkiIssuer {
         let api = ctx.client()?;
         let path = issuer_path(&plan.mount, &plan.issuer_ref);
         let action = format!("read the issuer {path}");
-        let current = read_pki(api, &action, &path)
+        let current = api
+            .read_pki(&action, &path)
             .await?
             .ok_or_else(|| not_found(&plan.mount, &plan.issuer_ref))?;
         let issuer_id = current
@@ -152,7 +153,8 @@ impl Resource for PkiIssuer {
             ..plan
         };
         let path = issuer_path(&plan.mount, plan.issuer_id.as_deref().unwrap_or_default());
-        let current = read_pki(api, &format!("read the issuer {path}"), &path)
+        let current = api
+            .read_pki(&format!("read the issuer {path}"), &path)
             .await?
             .ok_or_else(|| not_found(&plan.mount, &plan.issuer_ref))?;
         write_and_read(api, plan, current).await
@@ -237,7 +239,10 @@ async fn write_and_read(
 
 async fn fetch(api: &Api, state: PkiIssuerState) -> Result<Option<PkiIssuerState>, Diagnostics> {
     let path = issuer_path(&state.mount, state.issuer_id.as_deref().unwrap_or_default());
-    let Some(data) = read_pki(api, &format!("read the issuer {path}"), &path).await? else {
+    let Some(data) = api
+        .read_pki(&format!("read the issuer {path}"), &path)
+        .await?
+    else {
         return Ok(None);
     };
     let issuer_id = data

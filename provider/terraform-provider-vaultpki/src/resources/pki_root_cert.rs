@@ -305,20 +305,6 @@ pub(super) fn split_issuer_id<'a>(
     Ok((mount, issuer))
 }
 
-/// `GET <path>` of a PKI issuer or key, `None` when it does not exist. The PKI engine answers a
-/// missing issuer or key with HTTP 500 "unable to find PKI issuer/key for reference" rather
-/// than 404, so that answer counts as gone here (`Api::read` only knows 404).
-pub(super) async fn read_pki(
-    api: &Api,
-    action: &str,
-    path: &str,
-) -> Result<Option<Json>, Diagnostics> {
-    match api.read(action, path).await {
-        Err(d) if d.0.iter().any(|x| x.detail.contains("unable to find PKI")) => Ok(None),
-        other => other,
-    }
-}
-
 /// The warning when destroy leaves a CA issuer on the server.
 pub(super) fn issuer_left_on_server(what: &str, path: &str) -> Diagnostic {
     Diagnostic::warning(
@@ -339,7 +325,7 @@ pub(super) async fn rename_issuer(
 ) -> Result<(), Diagnostics> {
     let path = issuer_path(mount, issuer);
     let action = format!("rename the issuer {path}");
-    let current = read_pki(api, &action, &path).await?.ok_or_else(|| {
+    let current = api.read_pki(&action, &path).await?.ok_or_else(|| {
         diagnostics::unexpected_response(&action, &path, "the issuer does not exist")
     })?;
     let mut body = Map::new();
@@ -373,7 +359,10 @@ async fn fetch(
     let mount = state.mount.trim_matches('/').to_owned();
     let issuer_ref = state.issuer_id.clone().unwrap_or_default();
     let path = issuer_path(&mount, &issuer_ref);
-    let Some(data) = read_pki(api, &format!("read the issuer {path}"), &path).await? else {
+    let Some(data) = api
+        .read_pki(&format!("read the issuer {path}"), &path)
+        .await?
+    else {
         return Ok(None);
     };
     let text = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
@@ -387,7 +376,7 @@ async fn fetch(
         Some(String::new())
     } else {
         let key_path = format!("{mount}/key/{key_id}");
-        read_pki(api, &format!("read the key {key_path}"), &key_path)
+        api.read_pki(&format!("read the key {key_path}"), &key_path)
             .await?
             .and_then(|k| k.get("key_name").and_then(Json::as_str).map(str::to_owned))
     };
