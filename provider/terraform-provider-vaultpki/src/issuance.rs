@@ -288,6 +288,101 @@ impl Identity {
     }
 }
 
+/// The schema attributes the leaf-certificate types describe alike, in their schema order.
+pub(crate) mod attributes {
+    use tfplugin::{Attribute, Schema};
+
+    /// Adds `attributes` to `schema`, each shaped by `shape` (required, replacing, computed …).
+    pub(crate) fn add<const N: usize>(
+        schema: Schema,
+        shape: impl Fn(Attribute) -> Attribute,
+        attributes: [Attribute; N],
+    ) -> Schema {
+        attributes
+            .into_iter()
+            .fold(schema, |schema, a| schema.attribute(shape(a)))
+    }
+
+    /// `alt_names`, `ip_sans`, `uri_sans`.
+    pub(crate) fn sans() -> [Attribute; 3] {
+        [
+            Attribute::string_list("alt_names", "DNS or email subject alternative names."),
+            Attribute::string_list("ip_sans", "IP subject alternative names."),
+            Attribute::string_list("uri_sans", "URI subject alternative names."),
+        ]
+    }
+
+    /// `exclude_cn_from_sans`.
+    pub(crate) fn exclude_cn_from_sans() -> Attribute {
+        Attribute::bool(
+            "exclude_cn_from_sans",
+            "Leave the common name out of the SANs.",
+        )
+    }
+
+    /// The requested lifetime of the managed leaf types.
+    pub(crate) fn ttl() -> Attribute {
+        Attribute::string(
+            "ttl",
+            "Requested lifetime, e.g. `720h` or seconds; at most the role's `max_ttl`.",
+        )
+    }
+
+    /// `auto_renew`, `min_seconds_remaining` and `revoke` of the managed leaf types.
+    pub(crate) fn renewal() -> [Attribute; 3] {
+        [
+            Attribute::bool(
+                "auto_renew",
+                "Replace the certificate when a plan finds fewer than `min_seconds_remaining` seconds of validity left.",
+            ),
+            Attribute::number(
+                "min_seconds_remaining",
+                "The renewal window in seconds (default 604800, seven days).",
+            ),
+            Attribute::bool(
+                "revoke",
+                "Revoke the certificate when it is destroyed or replaced.",
+            ),
+        ]
+    }
+
+    /// `certificate`, `issuing_ca` and `ca_chain` of an issued leaf.
+    pub(crate) fn certificate() -> [Attribute; 3] {
+        [
+            Attribute::string("certificate", "The certificate (PEM)."),
+            Attribute::string("issuing_ca", "The issuing CA certificate (PEM)."),
+            Attribute::string_list("ca_chain", "The CA chain (PEM certificates)."),
+        ]
+    }
+
+    /// `private_key_type`.
+    pub(crate) fn private_key_type() -> Attribute {
+        Attribute::string(
+            "private_key_type",
+            "The private key's type (`rsa`, `ec`, `ed25519`).",
+        )
+    }
+
+    /// `serial_number` and `expiration` of an issued leaf.
+    pub(crate) fn serial_and_expiration() -> [Attribute; 2] {
+        [
+            Attribute::string("serial_number", "The serial number, colon-separated hex."),
+            Attribute::number(
+                "expiration",
+                "NotAfter of the certificate, in seconds since the Unix epoch (read from the certificate itself).",
+            ),
+        ]
+    }
+
+    /// `revoked` of the managed leaf types.
+    pub(crate) fn revoked() -> Attribute {
+        Attribute::bool(
+            "revoked",
+            "Whether the server reports the certificate revoked (a revoked certificate is replaced by the next apply).",
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 use tfplugin::{Attribute, Ctx, Diagnostics, EphemeralResource, Schema};
 
 use crate::api::Api;
-use crate::issuance::{Pem, Request, issue, revoke};
+use crate::issuance::{Pem, Request, attributes, issue, revoke};
 
 /// The ephemeral resource type.
 pub(crate) struct EphemeralPkiCert;
@@ -63,23 +63,24 @@ impl EphemeralResource for EphemeralPkiCert {
 
     fn schema(&self) -> Schema {
         let out = |a: Attribute| a.computed();
-        Schema::new("A certificate and private key issued by a PKI role (`<mount>/issue/<role>`) for one Terraform run only: nothing of it is stored in the plan or the state, so the private key can be passed to write-only attributes. Every run issues a new certificate. With `revoke_on_close` the certificate is revoked when the run ends; otherwise it stays valid until it expires.")
+        let schema = Schema::new("A certificate and private key issued by a PKI role (`<mount>/issue/<role>`) for one Terraform run only: nothing of it is stored in the plan or the state, so the private key can be passed to write-only attributes. Every run issues a new certificate. With `revoke_on_close` the certificate is revoked when the run ends; otherwise it stays valid until it expires.")
             .attribute(Attribute::string("mount", "Path of the PKI mount.").required())
             .attribute(Attribute::string("role", "The role to issue through.").required())
-            .attribute(Attribute::string("common_name", "The certificate's common name.").required())
-            .attribute(Attribute::string_list("alt_names", "DNS or email subject alternative names.").optional())
-            .attribute(Attribute::string_list("ip_sans", "IP subject alternative names.").optional())
-            .attribute(Attribute::string_list("uri_sans", "URI subject alternative names.").optional())
+            .attribute(Attribute::string("common_name", "The certificate's common name.").required());
+        let schema = attributes::add(schema, Attribute::optional, attributes::sans())
             .attribute(Attribute::string("ttl", "Requested lifetime, e.g. `1h` or seconds; at most the role's `max_ttl`.").optional())
-            .attribute(Attribute::bool("exclude_cn_from_sans", "Leave the common name out of the SANs.").optional())
-            .attribute(Attribute::bool("revoke_on_close", "Revoke the certificate when Terraform closes the ephemeral resource at the end of the run.").optional())
-            .attribute(out(Attribute::string("certificate", "The certificate (PEM).")))
-            .attribute(out(Attribute::string("issuing_ca", "The issuing CA certificate (PEM).")))
-            .attribute(out(Attribute::string_list("ca_chain", "The CA chain (PEM certificates).")))
-            .attribute(out(Attribute::string("private_key", "The private key (PEM). Exists only during the run.")).sensitive())
-            .attribute(out(Attribute::string("private_key_type", "The private key's type (`rsa`, `ec`, `ed25519`).")))
-            .attribute(out(Attribute::string("serial_number", "The serial number, colon-separated hex.")))
-            .attribute(out(Attribute::number("expiration", "NotAfter of the certificate, in seconds since the Unix epoch (read from the certificate itself).")))
+            .attribute(attributes::exclude_cn_from_sans().optional())
+            .attribute(Attribute::bool("revoke_on_close", "Revoke the certificate when Terraform closes the ephemeral resource at the end of the run.").optional());
+        let schema = attributes::add(schema, out, attributes::certificate())
+            .attribute(
+                out(Attribute::string(
+                    "private_key",
+                    "The private key (PEM). Exists only during the run.",
+                ))
+                .sensitive(),
+            )
+            .attribute(out(attributes::private_key_type()));
+        attributes::add(schema, out, attributes::serial_and_expiration())
     }
 
     async fn open(

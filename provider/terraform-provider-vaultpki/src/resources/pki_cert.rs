@@ -18,7 +18,8 @@ use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schem
 use crate::api::Api;
 use crate::diagnostics;
 use crate::issuance::{
-    Pem, Request, cert_path, find_issuer, is_revoked, issue, not_after, now, parse_cert_id, revoke,
+    Pem, Request, attributes, cert_path, find_issuer, is_revoked, issue, not_after, now,
+    parse_cert_id, revoke,
 };
 
 /// The default renewal window: seven days.
@@ -99,27 +100,20 @@ impl Resource for PkiCert {
     fn schema(&self) -> Schema {
         let replace = |a: Attribute| a.requires_replace();
         let kept = |a: Attribute| a.computed().use_state_for_unknown();
-        Schema::new("A certificate and private key issued by a PKI role (`<mount>/issue/<role>`). Changing an input that shapes the certificate re-issues it; with `auto_renew`, a plan replaces it once fewer than `min_seconds_remaining` seconds of validity are left; a certificate found revoked on refresh is replaced. Import takes `<mount>/cert/<serial>` and brings in the public material only: the server never keeps the private key, so `private_key` stays null; the role and request settings are taken from the configuration by the next apply without re-issuing.")
+        let schema = Schema::new("A certificate and private key issued by a PKI role (`<mount>/issue/<role>`). Changing an input that shapes the certificate re-issues it; with `auto_renew`, a plan replaces it once fewer than `min_seconds_remaining` seconds of validity are left; a certificate found revoked on refresh is replaced. Import takes `<mount>/cert/<serial>` and brings in the public material only: the server never keeps the private key, so `private_key` stays null; the role and request settings are taken from the configuration by the next apply without re-issuing.")
             .attribute(kept(Attribute::string("id", "The API path of the certificate, `<mount>/cert/<serial_number>`.")))
             .attribute(replace(Attribute::string("mount", "Path of the PKI mount.").required()))
             .attribute(replace(Attribute::string("role", "The role to issue through.").required()))
-            .attribute(replace(Attribute::string("common_name", "The certificate's common name.").required()))
-            .attribute(replace(Attribute::string_list("alt_names", "DNS or email subject alternative names.")))
-            .attribute(replace(Attribute::string_list("ip_sans", "IP subject alternative names.")))
-            .attribute(replace(Attribute::string_list("uri_sans", "URI subject alternative names.")))
-            .attribute(replace(Attribute::string("ttl", "Requested lifetime, e.g. `720h` or seconds; at most the role's `max_ttl`.")))
-            .attribute(replace(Attribute::bool("exclude_cn_from_sans", "Leave the common name out of the SANs.")))
-            .attribute(Attribute::bool("auto_renew", "Replace the certificate when a plan finds fewer than `min_seconds_remaining` seconds of validity left."))
-            .attribute(Attribute::number("min_seconds_remaining", "The renewal window in seconds (default 604800, seven days)."))
-            .attribute(Attribute::bool("revoke", "Revoke the certificate when it is destroyed or replaced."))
-            .attribute(kept(Attribute::string("certificate", "The certificate (PEM).")))
-            .attribute(kept(Attribute::string("issuing_ca", "The issuing CA certificate (PEM).")))
-            .attribute(kept(Attribute::string_list("ca_chain", "The CA chain (PEM certificates).")))
+            .attribute(replace(Attribute::string("common_name", "The certificate's common name.").required()));
+        let schema = attributes::add(schema, replace, attributes::sans())
+            .attribute(replace(attributes::ttl()))
+            .attribute(replace(attributes::exclude_cn_from_sans()));
+        let schema = attributes::add(schema, |a| a, attributes::renewal());
+        let schema = attributes::add(schema, kept, attributes::certificate())
             .attribute(kept(Attribute::string("private_key", "The private key (PEM). Stored in the state: protect the state. Null after an import (the server never keeps it).")).sensitive())
-            .attribute(kept(Attribute::string("private_key_type", "The private key's type (`rsa`, `ec`, `ed25519`).")))
-            .attribute(kept(Attribute::string("serial_number", "The serial number, colon-separated hex.")))
-            .attribute(kept(Attribute::number("expiration", "NotAfter of the certificate, in seconds since the Unix epoch (read from the certificate itself).")))
-            .attribute(kept(Attribute::bool("revoked", "Whether the server reports the certificate revoked (a revoked certificate is replaced by the next apply).")))
+            .attribute(kept(attributes::private_key_type()));
+        attributes::add(schema, kept, attributes::serial_and_expiration())
+            .attribute(kept(attributes::revoked()))
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {

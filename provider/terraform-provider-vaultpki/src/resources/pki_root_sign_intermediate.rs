@@ -19,8 +19,8 @@ use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schem
 use crate::api::Api;
 use crate::diagnostics;
 use crate::issuance::{
-    Pem, Request, cert_path, find_issuer, is_revoked, issue, not_after, parse_cert_id, pems,
-    revoke, trimmed,
+    Pem, Request, attributes, cert_path, find_issuer, is_revoked, issue, not_after, parse_cert_id,
+    pems, revoke, trimmed,
 };
 
 /// The resource type.
@@ -93,22 +93,20 @@ impl Resource for PkiRootSignIntermediate {
     fn schema(&self) -> Schema {
         let replace = |a: Attribute| a.requires_replace();
         let kept = |a: Attribute| a.computed().use_state_for_unknown();
-        Schema::new("An intermediate CA certificate signed in the server by a root in another mount (`<mount>/root/sign-intermediate`, or `<mount>/issuer/<issuer_ref>/sign-intermediate` for a given issuer), from a CSR such as `vaultpki_pki_intermediate_csr`'s; pass `certificate` and `issuing_ca` on to `vaultpki_pki_intermediate_set_signed`. Changing an input signs a new certificate; a certificate found revoked is replaced. Destroying it revokes it only with `revoke = true`; otherwise nothing changes on the server. Import takes `<mount>/cert/<serial>`; the request inputs are then taken from the configuration by the next apply without signing again.")
+        let schema = Schema::new("An intermediate CA certificate signed in the server by a root in another mount (`<mount>/root/sign-intermediate`, or `<mount>/issuer/<issuer_ref>/sign-intermediate` for a given issuer), from a CSR such as `vaultpki_pki_intermediate_csr`'s; pass `certificate` and `issuing_ca` on to `vaultpki_pki_intermediate_set_signed`. Changing an input signs a new certificate; a certificate found revoked is replaced. Destroying it revokes it only with `revoke = true`; otherwise nothing changes on the server. Import takes `<mount>/cert/<serial>`; the request inputs are then taken from the configuration by the next apply without signing again.")
             .attribute(kept(Attribute::string("id", "The signed certificate's API path in the root's mount, `<mount>/cert/<serial_number>`; import takes it.")))
             .attribute(replace(Attribute::string("mount", "Path of the PKI mount holding the root.").required()))
             .attribute(replace(Attribute::string("issuer_ref", "The issuer to sign with, by name or ID; left out, the mount's default issuer.")))
             .attribute(replace(Attribute::string("csr", "The intermediate's certificate signing request (PEM).").required()))
-            .attribute(replace(Attribute::string("common_name", "The subject common name (the server requires one unless `use_csr_values` is set).")))
-            .attribute(replace(Attribute::string_list("alt_names", "DNS or email subject alternative names.")))
-            .attribute(replace(Attribute::string_list("ip_sans", "IP subject alternative names.")))
-            .attribute(replace(Attribute::string_list("uri_sans", "URI subject alternative names.")))
+            .attribute(replace(Attribute::string("common_name", "The subject common name (the server requires one unless `use_csr_values` is set).")));
+        attributes::add(schema, replace, attributes::sans())
             .attribute(replace(Attribute::string_list("organization", "Subject O values.")))
             .attribute(replace(Attribute::string_list("ou", "Subject OU values.")))
             .attribute(replace(Attribute::string_list("country", "Subject C values.")))
             .attribute(replace(Attribute::string("ttl", "Requested lifetime, e.g. `43800h`; at most the root mount's max lease TTL and, unless the issuer permits it, the root's own lifetime.")))
             .attribute(replace(Attribute::number("max_path_length", "Maximum number of CAs below the intermediate (basic constraints path length); left out, one less than the root's.")))
             .attribute(replace(Attribute::bool("use_csr_values", "Take the subject and extensions from the CSR instead of the request fields.")))
-            .attribute(replace(Attribute::bool("exclude_cn_from_sans", "Leave the common name out of the SANs.")))
+            .attribute(replace(attributes::exclude_cn_from_sans()))
             .attribute(Attribute::bool("revoke", "Revoke the certificate in the root's mount when it is destroyed or replaced (default false)."))
             .attribute(kept(Attribute::string("certificate", "The signed intermediate certificate (PEM).")))
             .attribute(kept(Attribute::string("issuing_ca", "The certificate of the issuer that signed it (PEM).")))

@@ -9,7 +9,7 @@ use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schem
 
 use crate::api::Api;
 use crate::diagnostics;
-use crate::issuance::{Pem, Request, cert_path, is_revoked, issue, now, revoke};
+use crate::issuance::{Pem, Request, attributes, cert_path, is_revoked, issue, now, revoke};
 use crate::resources::pki_cert::renewal_reason;
 
 /// The resource type.
@@ -60,26 +60,19 @@ impl Resource for PkiSign {
     fn schema(&self) -> Schema {
         let replace = |a: Attribute| a.requires_replace();
         let kept = |a: Attribute| a.computed().use_state_for_unknown();
-        Schema::new("A certificate signed from a CSR by a PKI role (`<mount>/sign/<role>`); the private key stays with whoever made the CSR. Renewal, revocation and replacement work as for `vaultpki_pki_cert`.")
+        let schema = Schema::new("A certificate signed from a CSR by a PKI role (`<mount>/sign/<role>`); the private key stays with whoever made the CSR. Renewal, revocation and replacement work as for `vaultpki_pki_cert`.")
             .attribute(kept(Attribute::string("id", "The API path of the certificate, `<mount>/cert/<serial_number>`.")))
             .attribute(replace(Attribute::string("mount", "Path of the PKI mount.").required()))
             .attribute(replace(Attribute::string("role", "The role to sign with.").required()))
             .attribute(replace(Attribute::string("csr", "The certificate signing request (PEM).").required()))
-            .attribute(replace(Attribute::string("common_name", "The common name; defaults to the CSR's when the role uses it.")))
-            .attribute(replace(Attribute::string_list("alt_names", "DNS or email subject alternative names.")))
-            .attribute(replace(Attribute::string_list("ip_sans", "IP subject alternative names.")))
-            .attribute(replace(Attribute::string_list("uri_sans", "URI subject alternative names.")))
-            .attribute(replace(Attribute::string("ttl", "Requested lifetime, e.g. `720h` or seconds; at most the role's `max_ttl`.")))
-            .attribute(replace(Attribute::bool("exclude_cn_from_sans", "Leave the common name out of the SANs.")))
-            .attribute(Attribute::bool("auto_renew", "Replace the certificate when a plan finds fewer than `min_seconds_remaining` seconds of validity left."))
-            .attribute(Attribute::number("min_seconds_remaining", "The renewal window in seconds (default 604800, seven days)."))
-            .attribute(Attribute::bool("revoke", "Revoke the certificate when it is destroyed or replaced."))
-            .attribute(kept(Attribute::string("certificate", "The certificate (PEM).")))
-            .attribute(kept(Attribute::string("issuing_ca", "The issuing CA certificate (PEM).")))
-            .attribute(kept(Attribute::string_list("ca_chain", "The CA chain (PEM certificates).")))
-            .attribute(kept(Attribute::string("serial_number", "The serial number, colon-separated hex.")))
-            .attribute(kept(Attribute::number("expiration", "NotAfter of the certificate, in seconds since the Unix epoch (read from the certificate itself).")))
-            .attribute(kept(Attribute::bool("revoked", "Whether the server reports the certificate revoked (a revoked certificate is replaced by the next apply).")))
+            .attribute(replace(Attribute::string("common_name", "The common name; defaults to the CSR's when the role uses it.")));
+        let schema = attributes::add(schema, replace, attributes::sans())
+            .attribute(replace(attributes::ttl()))
+            .attribute(replace(attributes::exclude_cn_from_sans()));
+        let schema = attributes::add(schema, |a| a, attributes::renewal());
+        let schema = attributes::add(schema, kept, attributes::certificate());
+        attributes::add(schema, kept, attributes::serial_and_expiration())
+            .attribute(kept(attributes::revoked()))
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
