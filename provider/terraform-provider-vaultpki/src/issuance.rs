@@ -8,7 +8,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value as Json, json};
-use tfplugin::Diagnostics;
+use tfplugin::{Ctx, Diagnostics};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
 
@@ -130,6 +130,46 @@ pub(crate) async fn issue(
         serial_number,
         expiration,
     })
+}
+
+/// The attributes computed from a signed certificate, all unknown again when it is replaced.
+pub(crate) const OUTPUTS: [&str; 7] = [
+    "id",
+    "certificate",
+    "issuing_ca",
+    "ca_chain",
+    "serial_number",
+    "expiration",
+    "revoked",
+];
+
+/// Reads the certificate `serial` of `mount` (`what` names it in diagnostics, e.g. `the
+/// certificate`): its API path and data, `None` when the server no longer has it.
+pub(crate) async fn read_cert(
+    api: &Api,
+    what: &str,
+    mount: &str,
+    serial: &str,
+) -> Result<Option<(String, Json)>, Diagnostics> {
+    let path = cert_path(mount, serial);
+    let data = api.read(&format!("read {what} {serial}"), &path).await?;
+    Ok(data.map(|d| (path, d)))
+}
+
+/// Destroy of a certificate type: revokes `serial` on `mount` only when `revoke` is set.
+pub(crate) async fn revoke_on_destroy(
+    ctx: &mut Ctx<'_, Api>,
+    revoke_set: Option<bool>,
+    mount: &str,
+    serial: Option<&str>,
+) -> Result<(), Diagnostics> {
+    if revoke_set != Some(true) {
+        return Ok(());
+    }
+    let Some(serial) = serial else {
+        return Ok(());
+    };
+    revoke(ctx.client()?, mount.trim_matches('/'), serial).await
 }
 
 /// Revokes `serial` on `mount` unless it is already revoked, expired or gone.

@@ -18,8 +18,8 @@ use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schem
 use crate::api::Api;
 use crate::diagnostics;
 use crate::issuance::{
-    Pem, Request, attributes, cert_path, find_issuer, is_revoked, issue, not_after, now,
-    parse_cert_id, revoke,
+    OUTPUTS, Pem, Request, attributes, cert_path, find_issuer, is_revoked, issue, not_after, now,
+    parse_cert_id, read_cert, revoke_on_destroy,
 };
 
 /// The default renewal window: seven days.
@@ -66,18 +66,8 @@ impl std::fmt::Debug for PkiCertState {
     }
 }
 
-/// The attributes computed from the issued certificate, all replaced together on renewal.
-const OUTPUTS: [&str; 9] = [
-    "id",
-    "certificate",
-    "issuing_ca",
-    "ca_chain",
-    "private_key",
-    "private_key_type",
-    "serial_number",
-    "expiration",
-    "revoked",
-];
+/// Computed with the issued certificate besides [`OUTPUTS`], replaced together on renewal.
+const KEY_OUTPUTS: [&str; 2] = ["private_key", "private_key_type"];
 
 /// The request inputs an import cannot recover, adopted from the configuration afterwards.
 const ADOPTED_AFTER_IMPORT: [&str; 6] = [
@@ -138,14 +128,7 @@ impl Resource for PkiCert {
                     .any(|a| *p == AttributePath::root(*a))
             });
         }
-        if let Some(reason) = renewal_reason(&plan.config, &plan.prior, now()) {
-            tracing::debug!(reason, "planning a replacement certificate");
-            for name in OUTPUTS {
-                plan.planned.set_attr(name, Value::Unknown);
-            }
-            plan.requires_replace
-                .push(AttributePath::root("expiration"));
-        }
+        plan_renewal(plan, OUTPUTS.into_iter().chain(KEY_OUTPUTS));
         Diagnostics::new()
     }
 
@@ -186,14 +169,11 @@ impl Resource for PkiCert {
         ctx: &mut Ctx<'_, Api>,
         state: PkiCertState,
     ) -> Result<Option<PkiCertState>, Diagnostics> {
-        let api = ctx.client()?;
-        let Some(serial) = state.serial_number.clone() else {
+        let Some(serial) = &state.serial_number else {
             return Ok(None);
         };
-        let path = cert_path(&state.mount, &serial);
-        let Some(data) = api
-            .read(&format!("read the certificate {serial}"), &path)
-            .await?
+        let Some((path, data)) =
+            read_cert(ctx.client()?, "the certificate", &state.mount, serial).await?
         else {
             return Ok(None);
         };
@@ -310,14 +290,21 @@ impl Resource for PkiCert {
     }
 
     async fn delete(&self, ctx: &mut Ctx<'_, Api>, state: PkiCertState) -> Result<(), Diagnostics> {
-        if state.revoke != Some(true) {
-            return Ok(());
+        let serial = state.serial_number.as_deref();
+        revoke_on_destroy(ctx, state.revoke, &state.mount, serial).await
+    }
+}
+
+/// Plans a replacement when [`renewal_reason`] finds one: `outputs` become unknown and the
+/// expiration forces the replacement.
+pub(crate) fn plan_renewal<'a>(plan: &mut Plan, outputs: impl IntoIterator<Item = &'a str>) {
+    if let Some(reason) = renewal_reason(&plan.config, &plan.prior, now()) {
+        tracing::debug!(reason, "planning a replacement certificate");
+        for name in outputs {
+            plan.planned.set_attr(name, Value::Unknown);
         }
-        let api = ctx.client()?;
-        let Some(serial) = state.serial_number else {
-            return Ok(());
-        };
-        revoke(api, state.mount.trim_matches('/'), &serial).await
+        plan.requires_replace
+            .push(AttributePath::root("expiration"));
     }
 }
 

@@ -19,8 +19,8 @@ use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schem
 use crate::api::Api;
 use crate::diagnostics;
 use crate::issuance::{
-    Pem, Request, attributes, cert_path, find_issuer, is_revoked, issue, not_after, parse_cert_id,
-    pems, revoke, trimmed,
+    OUTPUTS, Pem, Request, attributes, cert_path, find_issuer, is_revoked, issue, not_after,
+    parse_cert_id, pems, read_cert, revoke_on_destroy, trimmed,
 };
 
 /// The resource type.
@@ -69,17 +69,6 @@ const INPUTS: [&str; 13] = [
     "max_path_length",
     "use_csr_values",
     "exclude_cn_from_sans",
-];
-
-/// What the server computes; unknown again when a revoked certificate is replaced.
-const OUTPUTS: [&str; 7] = [
-    "id",
-    "certificate",
-    "issuing_ca",
-    "ca_chain",
-    "serial_number",
-    "expiration",
-    "revoked",
 ];
 
 impl Resource for PkiRootSignIntermediate {
@@ -162,18 +151,11 @@ impl Resource for PkiRootSignIntermediate {
         ctx: &mut Ctx<'_, Api>,
         state: PkiRootSignIntermediateState,
     ) -> Result<Option<PkiRootSignIntermediateState>, Diagnostics> {
-        let api = ctx.client()?;
-        let Some(serial) = state.serial_number.clone() else {
+        let Some(serial) = &state.serial_number else {
             return Ok(None);
         };
-        let path = cert_path(&state.mount, &serial);
-        let Some(data) = api
-            .read(
-                &format!("read the intermediate certificate {serial}"),
-                &path,
-            )
-            .await?
-        else {
+        let what = "the intermediate certificate";
+        let Some((path, data)) = read_cert(ctx.client()?, what, &state.mount, serial).await? else {
             return Ok(None);
         };
         Ok(Some(PkiRootSignIntermediateState {
@@ -214,13 +196,8 @@ impl Resource for PkiRootSignIntermediate {
         ctx: &mut Ctx<'_, Api>,
         state: PkiRootSignIntermediateState,
     ) -> Result<(), Diagnostics> {
-        if state.revoke != Some(true) {
-            return Ok(());
-        }
-        let Some(serial) = state.serial_number else {
-            return Ok(());
-        };
-        revoke(ctx.client()?, state.mount.trim_matches('/'), &serial).await
+        let serial = state.serial_number.as_deref();
+        revoke_on_destroy(ctx, state.revoke, &state.mount, serial).await
     }
 
     async fn import(

@@ -5,12 +5,14 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
-use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schema, Value};
+use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
 
 use crate::api::Api;
 use crate::diagnostics;
-use crate::issuance::{Pem, Request, attributes, cert_path, is_revoked, issue, now, revoke};
-use crate::resources::pki_cert::renewal_reason;
+use crate::issuance::{
+    OUTPUTS, Pem, Request, attributes, cert_path, is_revoked, issue, read_cert, revoke_on_destroy,
+};
+use crate::resources::pki_cert::plan_renewal;
 
 /// The resource type.
 pub(crate) struct PkiSign;
@@ -38,16 +40,6 @@ pub(crate) struct PkiSignState {
     expiration: Option<i64>,
     revoked: Option<bool>,
 }
-
-const OUTPUTS: [&str; 7] = [
-    "id",
-    "certificate",
-    "issuing_ca",
-    "ca_chain",
-    "serial_number",
-    "expiration",
-    "revoked",
-];
 
 impl Resource for PkiSign {
     type Client = Api;
@@ -79,14 +71,7 @@ impl Resource for PkiSign {
         if plan.is_create() || plan.is_destroy() {
             return Diagnostics::new();
         }
-        if let Some(reason) = renewal_reason(&plan.config, &plan.prior, now()) {
-            tracing::debug!(reason, "planning a replacement certificate");
-            for name in OUTPUTS {
-                plan.planned.set_attr(name, Value::Unknown);
-            }
-            plan.requires_replace
-                .push(AttributePath::root("expiration"));
-        }
+        plan_renewal(plan, OUTPUTS);
         Diagnostics::new()
     }
 
@@ -126,14 +111,11 @@ impl Resource for PkiSign {
         ctx: &mut Ctx<'_, Api>,
         state: PkiSignState,
     ) -> Result<Option<PkiSignState>, Diagnostics> {
-        let api = ctx.client()?;
-        let Some(serial) = state.serial_number.clone() else {
+        let Some(serial) = &state.serial_number else {
             return Ok(None);
         };
-        let path = cert_path(&state.mount, &serial);
-        let Some(data) = api
-            .read(&format!("read the certificate {serial}"), &path)
-            .await?
+        let Some((path, data)) =
+            read_cert(ctx.client()?, "the certificate", &state.mount, serial).await?
         else {
             return Ok(None);
         };
@@ -170,13 +152,8 @@ impl Resource for PkiSign {
     }
 
     async fn delete(&self, ctx: &mut Ctx<'_, Api>, state: PkiSignState) -> Result<(), Diagnostics> {
-        if state.revoke != Some(true) {
-            return Ok(());
-        }
-        let Some(serial) = state.serial_number else {
-            return Ok(());
-        };
-        revoke(ctx.client()?, state.mount.trim_matches('/'), &serial).await
+        let serial = state.serial_number.as_deref();
+        revoke_on_destroy(ctx, state.revoke, &state.mount, serial).await
     }
 }
 
