@@ -24,6 +24,7 @@ mod ser;
 pub mod serve;
 mod server;
 mod tls;
+mod typed_msgpack;
 mod types;
 mod value;
 

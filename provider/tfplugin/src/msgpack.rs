@@ -2,13 +2,15 @@
 //! attributes in name order, unknown values are msgpack extension type 0 (refined unknowns,
 //! extension type 12, are read as plain unknowns), a `dynamic` value is a two-element array of
 //! its JSON type and its value, and numbers are integers when they are whole, float64 otherwise.
-
-use std::collections::BTreeMap;
+//!
+//! [`encode`] and [`decode`] work on the untyped [`Value`]; [`to_vec`] and [`from_slice`] go
+//! straight between model structs and msgpack with the same results.
 
 use rmp::Marker;
 use rmp::encode as enc;
 use serde_json::Number;
 
+pub use crate::typed_msgpack::{from_slice, to_vec};
 use crate::value::parse_number;
 use crate::{Type, Value, ValueError};
 
@@ -36,7 +38,7 @@ fn write_err<E: std::fmt::Display>(e: E) -> ValueError {
     ValueError::Msgpack(e.to_string())
 }
 
-fn mismatch(ty: &Type) -> ValueError {
+pub(crate) fn mismatch(ty: &Type) -> ValueError {
     ValueError::Mismatch {
         path: String::new(),
         expected: ty.to_json().to_string(),
@@ -45,7 +47,7 @@ fn mismatch(ty: &Type) -> ValueError {
 
 /// Prefixes an error's path with one step. Paths are only built on the error path, so the
 /// happy path allocates nothing for them.
-fn within(step: &str) -> impl FnOnce(ValueError) -> ValueError + '_ {
+pub(crate) fn within(step: &str) -> impl FnOnce(ValueError) -> ValueError + '_ {
     move |e| {
         let join = |path: String| {
             if path.is_empty() {
@@ -68,15 +70,22 @@ fn within(step: &str) -> impl FnOnce(ValueError) -> ValueError + '_ {
     }
 }
 
-fn within_index(i: usize) -> impl FnOnce(ValueError) -> ValueError {
+pub(crate) fn within_index(i: usize) -> impl FnOnce(ValueError) -> ValueError {
     move |e| within(&i.to_string())(e)
+}
+
+pub(crate) fn undeclared(name: &str) -> ValueError {
+    ValueError::UnexpectedAttribute {
+        path: String::new(),
+        name: name.to_owned(),
+    }
 }
 
 fn len_u32(len: usize) -> Result<u32, ValueError> {
     u32::try_from(len).map_err(|_| ValueError::Msgpack("collection too large".into()))
 }
 
-fn encode_into(out: &mut Vec<u8>, value: &Value, ty: &Type) -> Result<(), ValueError> {
+pub(crate) fn encode_into(out: &mut Vec<u8>, value: &Value, ty: &Type) -> Result<(), ValueError> {
     match value {
         Value::Null => {
             enc::write_nil(out).map_err(write_err)?;
@@ -122,17 +131,22 @@ fn encode_into(out: &mut Vec<u8>, value: &Value, ty: &Type) -> Result<(), ValueE
             Ok(())
         }
         (Type::Object(attrs), Value::Map(map)) => {
-            if let Some(name) = map.keys().find(|k| !attrs.contains_key(*k)) {
-                return Err(ValueError::UnexpectedAttribute {
-                    path: String::new(),
-                    name: name.clone(),
-                });
-            }
             enc::write_map_len(out, len_u32(attrs.len())?).map_err(write_err)?;
+            // Both sides are sorted by name: one merge pass finds each attribute's value (absent
+            // ones are null) and any attribute the type does not declare.
+            let mut values = map.iter().peekable();
             for (name, attr_ty) in attrs {
+                if let Some((extra, _)) = values.next_if(|(k, _)| k.as_str() < name.as_str()) {
+                    return Err(undeclared(extra));
+                }
+                let v = values
+                    .next_if(|(k, _)| *k == name)
+                    .map_or(&Value::Null, |(_, v)| v);
                 enc::write_str(out, name).map_err(write_err)?;
-                let v = map.get(name).unwrap_or(&Value::Null);
                 encode_into(out, v, attr_ty).map_err(within(name))?;
+            }
+            if let Some((extra, _)) = values.next() {
+                return Err(undeclared(extra));
             }
             Ok(())
         }
@@ -158,12 +172,12 @@ fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), ValueError> {
 }
 
 /// A cursor over msgpack bytes.
-struct Reader<'a> {
-    buf: &'a [u8],
+pub(crate) struct Reader<'a> {
+    pub(crate) buf: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], ValueError> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], ValueError> {
         if self.buf.len() < n {
             return Err(ValueError::Msgpack("unexpected end of input".into()));
         }
@@ -172,7 +186,7 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn u8(&mut self) -> Result<u8, ValueError> {
+    pub(crate) fn u8(&mut self) -> Result<u8, ValueError> {
         Ok(self.take(1)?[0])
     }
 
@@ -183,7 +197,7 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    fn len(&mut self, marker: Marker) -> Result<usize, ValueError> {
+    pub(crate) fn len(&mut self, marker: Marker) -> Result<usize, ValueError> {
         Ok(match marker {
             Marker::FixStr(n) | Marker::FixArray(n) | Marker::FixMap(n) => usize::from(n),
             Marker::Str8 | Marker::Bin8 => usize::from(self.u8()?),
@@ -197,6 +211,18 @@ impl<'a> Reader<'a> {
         })
     }
 
+    fn map_len(&mut self, marker: Marker, ty: &Type) -> Result<usize, ValueError> {
+        if !matches!(marker, Marker::FixMap(_) | Marker::Map16 | Marker::Map32) {
+            return Err(mismatch(ty));
+        }
+        self.len(marker)
+    }
+
+    fn key(&mut self) -> Result<String, ValueError> {
+        let marker = Marker::from_u8(self.u8()?);
+        self.string(marker)
+    }
+
     fn string(&mut self, marker: Marker) -> Result<String, ValueError> {
         let len = self.len(marker)?;
         let bytes = self.take(len)?;
@@ -204,7 +230,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Skips an extension's payload; returns its type byte.
-    fn ext(&mut self, marker: Marker) -> Result<i8, ValueError> {
+    pub(crate) fn ext(&mut self, marker: Marker) -> Result<i8, ValueError> {
         let len = match marker {
             Marker::FixExt1 => 1,
             Marker::FixExt2 => 2,
@@ -221,7 +247,7 @@ impl<'a> Reader<'a> {
         Ok(ty)
     }
 
-    fn number(&mut self, marker: Marker) -> Result<Option<Number>, ValueError> {
+    pub(crate) fn number(&mut self, marker: Marker) -> Result<Option<Number>, ValueError> {
         Ok(Some(match marker {
             Marker::FixPos(n) => Number::from(n),
             Marker::FixNeg(n) => Number::from(n),
@@ -242,7 +268,7 @@ impl<'a> Reader<'a> {
         }))
     }
 
-    fn value(&mut self, ty: &Type) -> Result<Value, ValueError> {
+    pub(crate) fn value(&mut self, ty: &Type) -> Result<Value, ValueError> {
         let marker = Marker::from_u8(self.u8()?);
         match marker {
             Marker::Null => return Ok(Value::Null),
@@ -310,36 +336,43 @@ impl<'a> Reader<'a> {
                 }
                 Ok(Value::List(items))
             }
-            Type::Map(_) | Type::Object(_) => {
-                if !matches!(marker, Marker::FixMap(_) | Marker::Map16 | Marker::Map32) {
-                    return Err(mismatch(ty));
-                }
-                let len = self.len(marker)?;
-                let mut map = BTreeMap::new();
+            Type::Map(elem) => {
+                let len = self.map_len(marker, ty)?;
+                let mut entries = Vec::with_capacity(len.min(4096));
                 for _ in 0..len {
-                    let key_marker = Marker::from_u8(self.u8()?);
-                    let key = self.string(key_marker)?;
-                    let elem_ty = match ty {
-                        Type::Object(attrs) => {
-                            attrs
-                                .get(&key)
-                                .ok_or_else(|| ValueError::UnexpectedAttribute {
-                                    path: String::new(),
-                                    name: key.clone(),
-                                })?
-                        }
-                        Type::Map(elem) => elem.as_ref(),
-                        _ => return Err(mismatch(ty)),
-                    };
-                    let v = self.value(elem_ty).map_err(within(&key))?;
-                    map.insert(key, v);
+                    let key = self.key()?;
+                    let v = self.value(elem).map_err(within(&key))?;
+                    entries.push((key, v));
                 }
-                if let Type::Object(attrs) = ty {
-                    for name in attrs.keys() {
-                        map.entry(name.clone()).or_insert(Value::Null);
+                // Sorted input (what cty writes) makes this a linear bulk build.
+                Ok(Value::Map(entries.into_iter().collect()))
+            }
+            Type::Object(attrs) => {
+                let len = self.map_len(marker, ty)?;
+                let mut entries = Vec::with_capacity(attrs.len());
+                // cty writes attributes in name order, so the type's attributes are walked in
+                // step with the input; attributes passed over are absent, hence null.
+                let mut declared = attrs.iter().peekable();
+                for _ in 0..len {
+                    let key = self.key()?;
+                    while let Some((name, _)) =
+                        declared.next_if(|(name, _)| name.as_str() < key.as_str())
+                    {
+                        entries.push((name.clone(), Value::Null));
                     }
+                    let attr_ty = match declared.next_if(|(name, _)| **name == key) {
+                        Some((_, t)) => t,
+                        // Out of order: look it up. Its earlier null entry (pushed when the walk
+                        // passed it) comes first and is replaced by this one in the map below.
+                        None => attrs.get(&key).ok_or_else(|| undeclared(&key))?,
+                    };
+                    let v = self.value(attr_ty).map_err(within(&key))?;
+                    entries.push((key, v));
                 }
-                Ok(Value::Map(map))
+                entries.extend(declared.map(|(name, _)| (name.clone(), Value::Null)));
+                // A stable sort then a bulk build keeping the last of equal keys; linear for
+                // input already in order.
+                Ok(Value::Map(entries.into_iter().collect()))
             }
             Type::Dynamic => {
                 if marker != Marker::FixArray(2) {
@@ -363,6 +396,8 @@ fn is_array(marker: Marker) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     fn obj() -> Type {
@@ -484,6 +519,46 @@ mod tests {
         // And what rmp-serde writes for the same data, we read.
         let theirs = rmp_serde::to_vec_named(&other).unwrap();
         assert_eq!(decode(&theirs, &ty).unwrap(), v);
+    }
+
+    #[test]
+    fn object_attributes_in_any_order_absent_or_repeated() {
+        let ty = Type::object([("a", Type::String), ("b", Type::Number), ("c", Type::Bool)]);
+        // {"c": true, "a": "x", "c": false}: out of order, "b" absent, "c" twice (the last wins,
+        // as with one insert after another).
+        let bytes = [
+            0x83, 0xa1, b'c', 0xc3, 0xa1, b'a', 0xa1, b'x', 0xa1, b'c', 0xc2,
+        ];
+        let v = decode(&bytes, &ty).unwrap();
+        let expected: Value = Value::Map(
+            [
+                ("a".to_owned(), Value::from("x")),
+                ("b".to_owned(), Value::Null),
+                ("c".to_owned(), Value::from(false)),
+            ]
+            .into(),
+        );
+        assert_eq!(v, expected);
+        // Encoding writes every declared attribute, in name order.
+        let sparse = Value::Map([("b".to_owned(), Value::from(1))].into());
+        assert_eq!(
+            encode(&sparse, &ty).unwrap(),
+            vec![0x83, 0xa1, b'a', 0xc0, 0xa1, b'b', 0x01, 0xa1, b'c', 0xc0]
+        );
+        // An undeclared attribute sorting before, between or after the declared ones is refused.
+        for extra in ["0", "ab", "z"] {
+            let mut v = sparse.clone();
+            v.set_attr(extra, Value::from(true));
+            assert!(
+                matches!(encode(&v, &ty), Err(ValueError::UnexpectedAttribute { ref name, .. }) if name == extra),
+                "{extra}"
+            );
+        }
+        let undeclared = [0x81, 0xa1, b'q', 0xc0];
+        assert!(matches!(
+            decode(&undeclared, &ty),
+            Err(ValueError::UnexpectedAttribute { ref name, .. }) if name == "q"
+        ));
     }
 
     #[test]

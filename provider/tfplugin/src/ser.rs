@@ -13,7 +13,7 @@ use crate::value::UNKNOWN_MARKER;
 
 /// Why a Rust value could not become a [`Value`].
 #[derive(Debug)]
-pub(crate) struct Error(String);
+pub(crate) struct Error(pub(crate) String);
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -317,7 +317,7 @@ impl ser::SerializeStructVariant for Map {
 }
 
 /// Map keys: strings, or numbers and bools written as strings (as serde_json does).
-struct KeySerializer;
+pub(crate) struct KeySerializer;
 
 fn key_error() -> Error {
     Error("map keys must be strings, numbers or bools".to_owned())
