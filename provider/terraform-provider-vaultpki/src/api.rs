@@ -166,6 +166,21 @@ impl Api {
             .map_err(|e| diagnostics::unexpected_response(action, path, &e.to_string()))
     }
 
+    /// [`Self::write`] to an endpoint that answers with a `data` object: that object, or a
+    /// diagnostic when the answer has none.
+    pub(crate) async fn write_for_data(
+        &self,
+        action: &str,
+        path: &str,
+        body: &Json,
+        kind: Write,
+    ) -> Result<Json, Diagnostics> {
+        self.write(action, path, body, kind)
+            .await?
+            .and_then(|mut answer| answer.get_mut("data").map(Json::take))
+            .ok_or_else(|| diagnostics::unexpected_response(action, path, "no data"))
+    }
+
     /// A `POST` that only looks something up (AppRole's secret-ID accessor lookup): the `data`
     /// object, or `None` when the object — or the role it belongs to — does not exist, which
     /// the server says with 404 or with a 500 whose message says so.
@@ -225,6 +240,20 @@ impl Api {
             .map(|_| ())
             .map_err(|e| diagnostics::api(action, client.address(), &e))
     }
+}
+
+/// The string `key` of an answer's `data`, or a diagnostic saying that the answer of `path`
+/// (written for `action`) has no `key`.
+pub(crate) fn required_str(
+    data: &Json,
+    key: &str,
+    action: &str,
+    path: &str,
+) -> Result<String, Diagnostics> {
+    data.get(key)
+        .and_then(Json::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| diagnostics::unexpected_response(action, path, &format!("no {key}")))
 }
 
 async fn connect(settings: &Settings) -> Result<Conn, Diagnostics> {

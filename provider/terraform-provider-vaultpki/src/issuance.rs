@@ -12,7 +12,7 @@ use tfplugin::{Ctx, Diagnostics};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
 
-use crate::api::{Api, Write};
+use crate::api::{Api, Write, required_str};
 use crate::diagnostics;
 
 /// The request fields every issuing endpoint takes: the subject's names and the lifetime.
@@ -97,22 +97,21 @@ pub(crate) async fn issue(
     body: &Json,
     pem: Pem,
 ) -> Result<Issued, Diagnostics> {
-    let answer = api.write(action, path, body, Write::Creates).await?;
-    let data = answer
-        .as_ref()
-        .and_then(|a| a.get("data"))
-        .ok_or_else(|| diagnostics::unexpected_response(action, path, "no data"))?;
-    let text = |k: &str| {
-        let s = data.get(k).and_then(Json::as_str);
-        match pem {
-            Pem::AsSent => s.map(str::to_owned),
-            Pem::Trimmed => s.map(trimmed),
-        }
+    let data = api
+        .write_for_data(action, path, body, Write::Creates)
+        .await?;
+    let stored = |s: String| match pem {
+        Pem::AsSent => s,
+        Pem::Trimmed => trimmed(&s),
     };
-    let certificate = text("certificate")
-        .ok_or_else(|| diagnostics::unexpected_response(action, path, "no certificate"))?;
-    let serial_number = text("serial_number")
-        .ok_or_else(|| diagnostics::unexpected_response(action, path, "no serial_number"))?;
+    let text = |k: &str| {
+        data.get(k)
+            .and_then(Json::as_str)
+            .map(str::to_owned)
+            .map(stored)
+    };
+    let certificate = stored(required_str(&data, "certificate", action, path)?);
+    let serial_number = stored(required_str(&data, "serial_number", action, path)?);
     let expiration = not_after(&certificate).map_err(|e| diagnostics::bad_certificate(path, &e))?;
     let ca_chain = match pem {
         Pem::AsSent => data

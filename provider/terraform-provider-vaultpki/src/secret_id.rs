@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value as Json, json};
 use tfplugin::Diagnostics;
 
-use crate::api::{Api, Write};
+use crate::api::{Api, Write, required_str};
 use crate::diagnostics;
 use crate::resources::approle_role::DEFAULT_MOUNT;
 
@@ -75,19 +75,13 @@ pub(crate) async fn create(
     body: &Json,
 ) -> Result<Created, Diagnostics> {
     let answer = api.write(action, path, body, Write::Creates).await?;
-    let data = answer.as_ref().and_then(|a| a.get("data"));
-    let text = |k: &str| {
-        data.and_then(|d| d.get(k))
-            .and_then(Json::as_str)
-            .map(str::to_owned)
-    };
-    let secret_id = text("secret_id")
-        .ok_or_else(|| diagnostics::unexpected_response(action, path, "no secret_id"))?;
-    let accessor = text("secret_id_accessor")
-        .ok_or_else(|| diagnostics::unexpected_response(action, path, "no secret_id_accessor"))?;
+    // An answer without `data` is reported by what is missing from it.
+    let data = answer
+        .and_then(|mut a| a.get_mut("data").map(Json::take))
+        .unwrap_or(Json::Null);
     Ok(Created {
-        secret_id,
-        accessor,
+        secret_id: required_str(&data, "secret_id", action, path)?,
+        accessor: required_str(&data, "secret_id_accessor", action, path)?,
     })
 }
 

@@ -65,14 +65,10 @@ impl Resource for PkiAcmeEab {
         let mount = plan.mount.trim_matches('/').to_owned();
         let path = format!("{mount}/acme/new-eab");
         let action = format!("create an ACME EAB key with {path}");
-        let answer = ctx
+        let data = ctx
             .client()?
-            .write(&action, &path, &json!({}), Write::Creates)
+            .write_for_data(&action, &path, &json!({}), Write::Creates)
             .await?;
-        let data = answer
-            .as_ref()
-            .and_then(|a| a.get("data"))
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no data"))?;
         let text = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
         let key_id = text("id")
             .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no key id"))?;

@@ -222,19 +222,15 @@ async fn send(api: &Api, plan: PkiConfigCaState) -> Result<PkiConfigCaState, Dia
             "pem_bundle_wo is empty or unknown at apply time: give the PEM bundle (certificate and private key) to send.",
         ));
     };
-    let answer = api
-        .write(
+    let data = api
+        .write_for_data(
             &action,
             &path,
             &json!({ "pem_bundle": bundle }),
             Write::SetsState,
         )
         .await?;
-    let data = answer
-        .as_ref()
-        .and_then(|a| a.get("data"))
-        .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no data"))?;
-    let (issuer_ids, key_ids) = ids_from_answer(data);
+    let (issuer_ids, key_ids) = ids_from_answer(&data);
     if issuer_ids.is_empty() {
         return Err(diagnostics::unexpected_response(
             &action,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema, Value};
 
-use crate::api::{Api, Write};
+use crate::api::{Api, Write, required_str};
 use crate::diagnostics;
 
 /// The resource type.
@@ -120,18 +120,11 @@ impl Resource for PkiIntermediateCsr {
             "generate an intermediate CSR for {:?} with {path}",
             plan.common_name
         );
-        let answer = api
-            .write(&action, &path, &Json::Object(body), Write::Creates)
+        let data = api
+            .write_for_data(&action, &path, &Json::Object(body), Write::Creates)
             .await?;
-        let data = answer
-            .as_ref()
-            .and_then(|a| a.get("data"))
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no data"))?;
-        let text = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
-        let csr = text("csr")
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no csr"))?;
-        let key_id = text("key_id")
-            .ok_or_else(|| diagnostics::unexpected_response(&action, &path, "no key_id"))?;
+        let csr = required_str(&data, "csr", &action, &path)?;
+        let key_id = required_str(&data, "key_id", &action, &path)?;
         let state = PkiIntermediateCsrState {
             id: Some(format!("{mount}/key/{key_id}")),
             csr: Some(csr),
