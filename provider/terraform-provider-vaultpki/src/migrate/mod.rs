@@ -13,7 +13,7 @@
 //! `registry.opentofu.org`).
 
 use serde_json::{Map, Value as Json};
-use tfplugin::{Diagnostic, Diagnostics, MovedState, Schema, Type, Value};
+use tfplugin::{Diagnostic, Diagnostics, MovedState, Resource, Schema, Type, Value};
 
 use crate::diagnostics;
 
@@ -45,6 +45,22 @@ pub(crate) fn move_state(
             warnings: Diagnostics(warnings),
         });
     Some(result)
+}
+
+/// [`move_state`] for the resource `target`: what its `Resource::move_state` answers.
+pub(crate) fn move_into<R: Resource>(
+    target: &R,
+    source_type: &str,
+    source_version: i64,
+    source: &Json,
+) -> Option<Result<MovedState, Diagnostics>> {
+    move_state(
+        target.type_name(),
+        &target.schema(),
+        source_type,
+        source_version,
+        source,
+    )
 }
 
 /// Every supported (source type, target type) pair.

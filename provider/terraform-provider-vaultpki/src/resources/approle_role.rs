@@ -163,13 +163,7 @@ impl Resource for ApproleRole {
         source_version: i64,
         source_state: &Json,
     ) -> Option<Result<tfplugin::MovedState, Diagnostics>> {
-        crate::migrate::move_state(
-            self.type_name(),
-            &self.schema(),
-            source_type_name,
-            source_version,
-            source_state,
-        )
+        crate::migrate::move_into(self, source_type_name, source_version, source_state)
     }
 
     async fn import(

@@ -139,13 +139,7 @@ impl<S: ConfigSingleton> Resource for Singleton<S> {
     ) -> Option<Result<MovedState, Diagnostics>> {
         // Only the singletons the official provider has a mapping for accept moves; for the
         // others this finds no mapping and answers `None`, like the trait's default.
-        crate::migrate::move_state(
-            S::TYPE_NAME,
-            &self.schema(),
-            source_type_name,
-            source_version,
-            source_state,
-        )
+        crate::migrate::move_into(self, source_type_name, source_version, source_state)
     }
 
     async fn import(
