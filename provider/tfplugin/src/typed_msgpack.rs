@@ -10,6 +10,7 @@
 //!
 //! [`Maybe`]: crate::Maybe
 
+use std::borrow::Cow;
 use std::fmt;
 
 use rmp::Marker;
@@ -410,7 +411,7 @@ pub(crate) struct MapSer<'a> {
     ty: &'a Type,
     scratch: Vec<u8>,
     /// (name, start, end) of each entry's encoded value in `scratch`.
-    entries: Vec<(String, usize, usize)>,
+    entries: Vec<(Cow<'static, str>, usize, usize)>,
     key: Option<String>,
     unknown_marker: bool,
 }
@@ -429,13 +430,17 @@ impl<'a> MapSer<'a> {
         })
     }
 
-    fn entry<T: Serialize + ?Sized>(&mut self, key: String, value: &T) -> Result<(), Error> {
+    fn entry<T: Serialize + ?Sized>(
+        &mut self,
+        key: Cow<'static, str>,
+        value: &T,
+    ) -> Result<(), Error> {
         if key == UNKNOWN_MARKER {
             self.unknown_marker = true;
             return Ok(());
         }
         let ty = match self.ty {
-            Type::Object(attrs) => attrs.get(&key).ok_or_else(|| undeclared(&key))?,
+            Type::Object(attrs) => attrs.get(key.as_ref()).ok_or_else(|| undeclared(&key))?,
             Type::Map(elem) => elem.as_ref(),
             // `dynamic`: entries are written as dynamic values, re-read at the end.
             Type::Dynamic => &Type::Dynamic,
@@ -472,7 +477,7 @@ impl<'a> MapSer<'a> {
                 let mut entries = self.entries.iter().peekable();
                 for name in attrs.keys() {
                     let mut found = None;
-                    while let Some(e) = entries.next_if(|e| e.0 == *name) {
+                    while let Some(e) = entries.next_if(|e| e.0 == name.as_str()) {
                         found = Some(e);
                     }
                     enc::write_str(out, name).map_err(write_err)?;
@@ -507,7 +512,7 @@ impl<'a> MapSer<'a> {
                 let mut map = std::collections::BTreeMap::new();
                 for (name, start, end) in self.entries {
                     let v = crate::msgpack::decode(&self.scratch[start..end], &Type::Dynamic)?;
-                    map.insert(name, v);
+                    map.insert(name.into_owned(), v);
                 }
                 encode_into(out, &Value::Map(map), self.ty).map_err(Error::from)
             }
@@ -531,7 +536,7 @@ impl ser::SerializeMap for MapSer<'_> {
             .key
             .take()
             .ok_or_else(|| Error::Serde("map value without a key".into()))?;
-        self.entry(key, value)
+        self.entry(Cow::Owned(key), value)
     }
     fn end(self) -> Result<(), Error> {
         self.finish()
@@ -546,7 +551,7 @@ impl ser::SerializeStruct for MapSer<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.entry(key.to_owned(), value)
+        self.entry(Cow::Borrowed(key), value)
     }
     fn end(self) -> Result<(), Error> {
         self.finish()
@@ -660,6 +665,10 @@ impl<'de> De<'_, 'de> {
                     ty,
                     remaining: len,
                     value_ty: None,
+                    declared: match ty {
+                        Type::Object(attrs) => Some(attrs.range::<str, _>(..)),
+                        _ => None,
+                    },
                 })
             }
             Type::Dynamic => {
@@ -807,6 +816,33 @@ struct MapDe<'a, 'de> {
     ty: &'a Type,
     remaining: usize,
     value_ty: Option<(&'a Type, &'de str)>,
+    /// For objects: the declared attributes not passed yet. Attributes arrive in name order
+    /// from cty, so the next one is usually the one; anything else is looked up.
+    declared: Option<std::collections::btree_map::Range<'a, String, Type>>,
+}
+
+impl<'a> MapDe<'a, '_> {
+    fn attribute_type(
+        &mut self,
+        attrs: &'a std::collections::BTreeMap<String, Type>,
+        key: &str,
+    ) -> Result<&'a Type, Error> {
+        if let Some(declared) = self.declared.as_mut() {
+            for (name, ty) in declared.by_ref() {
+                match name.as_str().cmp(key) {
+                    std::cmp::Ordering::Less => continue,
+                    std::cmp::Ordering::Equal => return Ok(ty),
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+        }
+        // Out of order (or passed over): restart the walk after this key next time.
+        let found = attrs.get(key).ok_or_else(|| undeclared(key))?;
+        self.declared = Some(
+            attrs.range::<str, _>((std::ops::Bound::Excluded(key), std::ops::Bound::Unbounded)),
+        );
+        Ok(found)
+    }
 }
 
 impl<'de> de::MapAccess<'de> for MapDe<'_, 'de> {
@@ -823,7 +859,7 @@ impl<'de> de::MapAccess<'de> for MapDe<'_, 'de> {
             let key = std::str::from_utf8(self.reader.take(len)?)
                 .map_err(|_| ValueError::Msgpack("invalid UTF-8".into()))?;
             let ty = match self.ty {
-                Type::Object(attrs) => attrs.get(key).ok_or_else(|| undeclared(key))?,
+                Type::Object(attrs) => self.attribute_type(attrs, key)?,
                 Type::Map(elem) => elem.as_ref(),
                 ty => return Err(mismatch(ty).into()),
             };
@@ -1053,6 +1089,32 @@ mod tests {
             Err(ValueError::Msgpack(_))
         ));
         assert!(to_vec(&f64::NAN, &Type::Number).is_err());
+    }
+
+    #[test]
+    fn attributes_out_of_order_or_absent_are_read() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Abc {
+            a: String,
+            b: Option<i64>,
+            c: bool,
+        }
+        let ty = Type::object([("a", Type::String), ("b", Type::Number), ("c", Type::Bool)]);
+        // {"c": true, "a": "x"}: "b" absent, "a" after "c".
+        let bytes = [0x82, 0xa1, b'c', 0xc3, 0xa1, b'a', 0xa1, b'x'];
+        let expected = Abc {
+            a: "x".into(),
+            b: None,
+            c: true,
+        };
+        assert_eq!(from_slice::<Abc>(&bytes, &ty).unwrap(), expected);
+        let via_value: Abc = from_value(&msgpack::decode(&bytes, &ty).unwrap()).unwrap();
+        assert_eq!(via_value, expected);
+        let undeclared = [0x81, 0xa1, b'q', 0xc3];
+        assert!(matches!(
+            from_slice::<Abc>(&undeclared, &ty),
+            Err(ValueError::UnexpectedAttribute { ref name, .. }) if name == "q"
+        ));
     }
 
     #[test]
