@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema, Value};
 
+use super::pki_root_cert::{rename_key, validate_key_ref};
 use crate::api::{Api, Write, required_str};
 use crate::diagnostics;
 
@@ -63,21 +64,7 @@ impl Resource for PkiIntermediateCsr {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        if config.attr("key_ref").is_null() {
-            return Diagnostics::new();
-        }
-        match ["key_type", "key_bits", "key_name"]
-            .into_iter()
-            .find(|a| !config.attr(a).is_null())
-        {
-            Some(a) => diagnostics::invalid_attribute(
-                a,
-                format!(
-                    "`{a}` describes a new key and cannot be set together with `key_ref`, which uses an existing key."
-                ),
-            ),
-            None => Diagnostics::new(),
-        }
+        validate_key_ref(config, "uses an existing key")
     }
 
     async fn create(
@@ -156,15 +143,8 @@ impl Resource for PkiIntermediateCsr {
     ) -> Result<PkiIntermediateCsrState, Diagnostics> {
         let api = ctx.client()?;
         let path = key_path(&plan.mount, prior.key_id.as_deref().unwrap_or_default());
-        if plan.key_name.is_some() && plan.key_name != prior.key_name {
-            api.write(
-                &format!("rename the key {path}"),
-                &path,
-                &json!({ "key_name": plan.key_name }),
-                Write::SetsState,
-            )
-            .await?;
-        }
+        let (prior_name, planned_name) = (prior.key_name.as_deref(), plan.key_name.as_deref());
+        rename_key(api, &path, prior_name, planned_name).await?;
         let state = PkiIntermediateCsrState {
             id: prior.id,
             csr: prior.csr,

@@ -88,21 +88,7 @@ impl Resource for PkiRootCert {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        if config.attr("key_ref").is_null() {
-            return Diagnostics::new();
-        }
-        match ["key_type", "key_bits", "key_name"]
-            .into_iter()
-            .find(|a| !config.attr(a).is_null())
-        {
-            Some(a) => diagnostics::invalid_attribute(
-                a,
-                format!(
-                    "`{a}` describes a new key and cannot be set together with `key_ref`, which signs with an existing key."
-                ),
-            ),
-            None => Diagnostics::new(),
-        }
+        validate_key_ref(config, "signs with an existing key")
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
@@ -215,17 +201,12 @@ impl Resource for PkiRootCert {
             )
             .await?;
         }
-        if plan.key_name.is_some() && plan.key_name != prior.key_name {
-            let key_id = prior.key_id.clone().unwrap_or_default();
-            let path = format!("{mount}/key/{key_id}");
-            api.write(
-                &format!("rename the key {path}"),
-                &path,
-                &json!({ "key_name": plan.key_name }),
-                Write::SetsState,
-            )
-            .await?;
-        }
+        let key_path = format!(
+            "{mount}/key/{}",
+            prior.key_id.as_deref().unwrap_or_default()
+        );
+        let (prior_name, planned_name) = (prior.key_name.as_deref(), plan.key_name.as_deref());
+        rename_key(api, &key_path, prior_name, planned_name).await?;
         let state = PkiRootCertState {
             issuer_id: prior.issuer_id,
             key_id: prior.key_id,
@@ -313,6 +294,47 @@ pub(super) fn issuer_left_on_server(what: &str, path: &str) -> Diagnostic {
             "`delete_on_destroy` is not true, so destroying only removed it from the Terraform state; the issuer is still at {path}, with its key. Delete it there if it is no longer needed, or set `delete_on_destroy = true` and apply before destroying."
         ),
     )
+}
+
+/// Refuses a configuration that describes a new key (`key_type`, `key_bits`, `key_name`)
+/// together with `key_ref`, which `existing` (e.g. "signs with an existing key") instead.
+pub(super) fn validate_key_ref(config: &Value, existing: &str) -> Diagnostics {
+    if config.attr("key_ref").is_null() {
+        return Diagnostics::new();
+    }
+    match ["key_type", "key_bits", "key_name"]
+        .into_iter()
+        .find(|a| !config.attr(a).is_null())
+    {
+        Some(a) => diagnostics::invalid_attribute(
+            a,
+            format!(
+                "`{a}` describes a new key and cannot be set together with `key_ref`, which {existing}."
+            ),
+        ),
+        None => Diagnostics::new(),
+    }
+}
+
+/// Renames the key `path` (`<mount>/key/<key_id>`) when `planned` sets a name other than
+/// `prior`'s.
+pub(super) async fn rename_key(
+    api: &Api,
+    path: &str,
+    prior: Option<&str>,
+    planned: Option<&str>,
+) -> Result<(), Diagnostics> {
+    if planned.is_none() || planned == prior {
+        return Ok(());
+    }
+    api.write(
+        &format!("rename the key {path}"),
+        path,
+        &json!({ "key_name": planned }),
+        Write::SetsState,
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Renames an issuer without resetting its other settings: a POST to `<mount>/issuer/<ref>`
@@ -467,6 +489,30 @@ mod tests {
     #[test]
     fn schema_is_well_formed() {
         PkiRootCert.schema().check().unwrap();
+    }
+
+    #[test]
+    fn a_new_key_setting_conflicts_with_key_ref() {
+        let mut config = Value::Null;
+        config.set_attr("key_ref", Value::from("k1"));
+        assert!(
+            validate_key_ref(&config, "signs with an existing key")
+                .0
+                .is_empty()
+        );
+        config.set_attr("key_bits", Value::from(256_i64));
+        let d = validate_key_ref(&config, "signs with an existing key");
+        assert_eq!(
+            d.0[0].detail,
+            "`key_bits` describes a new key and cannot be set together with `key_ref`, which signs with an existing key."
+        );
+        let mut no_ref = Value::Null;
+        no_ref.set_attr("key_bits", Value::from(256_i64));
+        assert!(
+            validate_key_ref(&no_ref, "uses an existing key")
+                .0
+                .is_empty()
+        );
     }
 
     #[test]
