@@ -358,13 +358,14 @@ fn list_item(v: &Value, i: usize) -> Value {
     }
 }
 
-fn default_plan(schema: &Schema, config: &Value, prior: &Value, proposed: &Value) -> Plan {
-    let mut planned = proposed.clone();
+/// Takes the decoded values by value: they move into the [`Plan`] rather than being copied.
+fn default_plan(schema: &Schema, config: Value, prior: Value, proposed: Value) -> Plan {
+    let mut planned = proposed;
     null_write_only(&schema.block, &mut planned);
     let mut requires_replace = Vec::new();
-    let unchanged = !prior.is_null() && &planned == prior;
+    let unchanged = !prior.is_null() && planned == prior;
     if !unchanged && !planned.is_null() {
-        plan_block(&schema.block, config, prior, &mut planned);
+        plan_block(&schema.block, &config, &prior, &mut planned);
         if !prior.is_null() {
             for a in schema
                 .block
@@ -379,8 +380,8 @@ fn default_plan(schema: &Schema, config: &Value, prior: &Value, proposed: &Value
         }
     }
     Plan {
-        config: config.clone(),
-        prior: prior.clone(),
+        config,
+        prior,
         planned,
         requires_replace,
         private: Private::default(),
@@ -776,7 +777,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let prior = decode_dv(req.prior_state.as_ref(), &r.ty, "prior state")?;
             let proposed = decode_dv(req.proposed_new_state.as_ref(), &r.ty, "proposed state")?;
             let config = decode_dv(req.config.as_ref(), &r.ty, "resource configuration")?;
-            let mut plan = default_plan(&r.schema, &config, &prior, &proposed);
+            let mut plan = default_plan(&r.schema, config, prior, proposed);
             plan.private = Private::from_bytes(&req.prior_private)?;
             let diags = if plan.is_destroy() {
                 Diagnostics::new()
@@ -1282,7 +1283,7 @@ mod tests {
         let mut config = Value::Null;
         config.set_attr("name", "n".into());
         config.set_attr("keys", Value::List(vec![key]));
-        let plan = default_plan(&schema, &config, &Value::Null, &config);
+        let plan = default_plan(&schema, config.clone(), Value::Null, config);
         let Value::List(keys) = plan.planned.attr("keys") else {
             panic!("keys is a list")
         };
