@@ -387,10 +387,21 @@ impl Client {
                         return Err(err);
                     }
                     let hint = retry_after(&resp);
-                    warn!(
-                        status,
-                        path, "server answered with a retryable status; retrying"
-                    );
+                    if status == 500 {
+                        // Some 500s are final answers, not hiccups: the PKI engine says an
+                        // issuer or key is gone with a 500. Waiting for it would only slow
+                        // every refresh of a deleted issuer down.
+                        let err = self.api_error(&method, path, resp).await;
+                        if err.is_missing_pki_reference() {
+                            return Err(err);
+                        }
+                        warn!(error = %err, "retrying");
+                    } else {
+                        warn!(
+                            status,
+                            path, "server answered with a retryable status; retrying"
+                        );
+                    }
                     tokio::time::sleep(policy.delay_with_hint(retry, hint)).await;
                 }
             }

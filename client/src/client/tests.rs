@@ -162,6 +162,32 @@ async fn post_is_retried_when_the_storage_transaction_was_rolled_back() {
 }
 
 #[tokio::test]
+async fn a_missing_pki_issuer_is_answered_at_once_not_retried() {
+    // The PKI engine reports a deleted issuer with a 500; it is final, so a read gives up at
+    // once (a refresh of a deleted issuer must not wait through the retries).
+    let fake = Fake::start(Box::new(|_, _, _| {
+        (
+            500,
+            r#"{"errors":["unable to find PKI issuer for reference: 1b2c"]}"#.into(),
+        )
+    }));
+    let c = Client::new(config(&fake.addr)).unwrap();
+    let err = c
+        .request_json(Method::GET, "pki/issuer/1b2c", None)
+        .await
+        .unwrap_err();
+    assert!(err.is_missing_pki_reference(), "{err}");
+    assert_eq!(fake.count("GET", "/v1/pki/issuer/1b2c"), 1);
+    // Any other 500 on a read is still retried.
+    let other = Fake::start(Box::new(|_, _, _| {
+        (500, r#"{"errors":["internal"]}"#.into())
+    }));
+    let c = Client::new(config(&other.addr)).unwrap();
+    assert!(c.request_json(Method::GET, "x", None).await.is_err());
+    assert_eq!(other.count("GET", "/v1/x"), 4);
+}
+
+#[tokio::test]
 async fn retries_are_bounded() {
     let fake = Fake::start(Box::new(|_, _, _| (502, "{}".into())));
     let c = Client::new(config(&fake.addr)).unwrap();
