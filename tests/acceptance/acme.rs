@@ -21,9 +21,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{Value, json};
-use vaultpki_tests::{Terraform, bin_path, env, planned_changes, unique_name, workspace_root};
-
-const SOURCE: &str = "vaultpki/vaultpki";
+use vaultpki_tests::{
+    PROVIDER_SOURCE, Terraform, bin_path, curl, env, openssl, planned_changes, unique_name,
+    workspace_root,
+};
 
 /// The ACME headers the mount must let through (the module's `required_mount_tuning`).
 const RESPONSE_HEADERS: [&str; 4] = ["Last-Modified", "Location", "Replay-Nonce", "Link"];
@@ -350,7 +351,7 @@ fn example(vars: &Value) -> Terraform {
         .expect("the provider binary has a parent directory")
         .to_path_buf();
     let tf = Terraform::new()
-        .with_provider(SOURCE, &provider_dir)
+        .with_provider(PROVIDER_SOURCE, &provider_dir)
         .with_env("VAULT_ADDR", &env().addr)
         .with_env("VAULT_TOKEN", &env().token);
     tf.write_config(&hcl);
@@ -400,18 +401,6 @@ fn directory(url: &str, cacert: Option<&Path>) -> Value {
     args.push(url);
     let body = curl(&args);
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{url} answered {body:?}: {e}"))
-}
-
-/// Runs `curl` and returns its stdout (fails the test when curl fails).
-fn curl(args: &[&str]) -> String {
-    let out = Command::new("curl").args(args).output().expect("run curl");
-    assert!(
-        out.status.success(),
-        "curl {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -536,22 +525,6 @@ impl Lego {
             .display()
             .to_string()
     }
-}
-
-/// Runs the `openssl` CLI in `dir` and requires success.
-fn openssl(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl CLI runs (install openssl)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The DNS names of a certificate's subjectAltName, sorted.

@@ -4,20 +4,12 @@
 //! destroyed. pki-intermediate runs both phases with the CSR signed offline by the `openssl` CLI;
 //! pki-consumer is checked by logging in with its AppRole and issuing with that token.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use serde_json::{Value, json};
-use vaultpki_tests::{Terraform, bin_path, env, unique_name, workspace_root};
-
-const SOURCE: &str = "vaultpki/vaultpki";
-
-fn provider_dir() -> PathBuf {
-    bin_path("terraform-provider-vaultpki")
-        .parent()
-        .expect("the provider binary has a parent directory")
-        .to_path_buf()
-}
+use vaultpki_tests::{
+    PROVIDER_SOURCE, Terraform, env, openssl, provider_dir, unique_name, workspace_root,
+};
 
 /// A working directory holding the example `examples/modules/<name>/main.tf`, its module source
 /// pointed at the module in this checkout, modules installed with `terraform get` (which works
@@ -33,7 +25,7 @@ fn example(name: &str, vars: &Value) -> Terraform {
         "the example does not use ../../../modules/"
     );
     let tf = Terraform::new()
-        .with_provider(SOURCE, &provider_dir())
+        .with_provider(PROVIDER_SOURCE, &provider_dir())
         .with_env("VAULT_ADDR", &env().addr)
         .with_env("VAULT_TOKEN", &env().token);
     tf.write_config(&hcl);
@@ -54,21 +46,6 @@ fn bao_read(path: &str) -> Option<Value> {
     }
     let v: Value = serde_json::from_slice(&out.stdout).ok()?;
     v.get("data").cloned()
-}
-
-/// Runs the `openssl` CLI in `dir` and requires success.
-fn openssl(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl CLI runs (install openssl)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Makes an offline root (`offline.pem`, `offline.key`) in `dir` and signs `int.csr` with it

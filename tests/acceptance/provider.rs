@@ -7,42 +7,11 @@
 //! wrong token, a sealed server and an unreachable address, and a `TF_LOG=trace` run that must
 //! not contain any secret it created.
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 use vaultpki_tests::{
-    ExtraServer, ExtraServerOptions, Terraform, bin_path, env, planned_changes, unique_name,
+    ExtraServer, ExtraServerOptions, Terraform, env, planned_changes, provider_config,
+    provider_terraform, provider_terraform_at, unique_name,
 };
-
-const SOURCE: &str = "vaultpki/vaultpki";
-
-fn provider_dir() -> PathBuf {
-    bin_path("terraform-provider-vaultpki")
-        .parent()
-        .expect("the provider binary has a parent directory")
-        .to_path_buf()
-}
-
-/// A working directory whose provider talks to `addr` with `token` (through the environment, as
-/// most users configure it).
-fn terraform_at(addr: &str, token: &str) -> Terraform {
-    Terraform::new()
-        .with_provider(SOURCE, &provider_dir())
-        .with_env("VAULT_ADDR", addr)
-        .with_env("VAULT_TOKEN", token)
-        .with_env("BAO_ADDR", addr)
-        .with_env("BAO_TOKEN", token)
-}
-
-fn terraform() -> Terraform {
-    terraform_at(&env().addr, &env().token)
-}
-
-fn config(body: &str) -> String {
-    format!(
-        "terraform {{\n  required_providers {{\n    vaultpki = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n\nprovider \"vaultpki\" {{}}\n\n{body}"
-    )
-}
 
 /// `bao read -format=json <path>`'s `data`, or `None` when the read fails (gone).
 fn bao_read(path: &str) -> Option<Value> {
@@ -69,7 +38,7 @@ fn str_list(v: &Value) -> Vec<String> {
 // ---- vaultpki_mount
 
 fn mount_config(path: &str, description: &str) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"resource "vaultpki_mount" "m" {{
   path                  = "{path}"
   description           = "{description}"
@@ -88,7 +57,7 @@ fn mounts() -> Value {
 #[test]
 fn mount_lifecycle() {
     let path = unique_name("pki");
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&mount_config(&path, "first"));
     tf.apply();
 
@@ -179,13 +148,13 @@ fn mount_lifecycle() {
 fn auth_backend_lifecycle() {
     let first = unique_name("approle");
     let cfg = |path: &str, d: &str| {
-        config(&format!(
+        provider_config(&format!(
             "resource \"vaultpki_auth_backend\" \"a\" {{\n  path = \"{path}\"\n  type = \"approle\"\n  description = \"{d}\"\n}}\n"
         ))
     };
     let path = first.as_str();
     let auths = || env().bao_json(&["auth", "list", "-format=json"]);
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&cfg(path, "one"));
     tf.apply();
     assert_eq!(auths()[format!("{path}/")]["type"], "approle");
@@ -246,7 +215,7 @@ fn auth_backend_lifecycle() {
 // ---- vaultpki_policy and data vaultpki_policy_document
 
 fn policy_config(name: &str, caps: &str) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"data "vaultpki_policy_document" "d" {{
   rule {{
     path         = "pki/issue/{name}"
@@ -275,7 +244,7 @@ fn policy_text(name: &str) -> Option<String> {
 #[test]
 fn policy_lifecycle() {
     let name = unique_name("policy");
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&policy_config(&name, r#""create", "update""#));
     tf.apply();
     let text = policy_text(&name).expect("policy exists");
@@ -363,7 +332,7 @@ fn write_stdin(cmd: &mut std::process::Command, input: &str) {
 // ---- vaultpki_pki_role
 
 fn role_config(mount: &str, name: &str, extra: &str) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"resource "vaultpki_mount" "m" {{
   path = "{mount}"
 }}
@@ -384,7 +353,7 @@ fn pki_role_lifecycle() {
     let mount = unique_name("pki-role");
     let name = "web";
     let role_path = format!("{mount}/roles/{name}");
-    let tf = terraform();
+    let tf = provider_terraform();
     // key_usage and ext_key_usage left to the server's defaults: no perpetual diff.
     tf.write_config(&role_config(&mount, name, ""));
     tf.apply();
@@ -462,7 +431,7 @@ fn pki_with_root(mount: &str) {
 }
 
 fn cert_config(mount: &str, min_seconds_remaining: u64) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"resource "vaultpki_pki_cert" "c" {{
   mount                 = "{mount}"
   role                  = "web"
@@ -498,7 +467,7 @@ fn now() -> i64 {
 fn pki_cert_lifecycle_renewal_and_revocation() {
     let mount = unique_name("pki-cert");
     pki_with_root(&mount);
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&cert_config(&mount, 600));
     tf.apply();
 
@@ -534,7 +503,7 @@ fn pki_cert_lifecycle_renewal_and_revocation() {
 
     // Import brings in the public material only, saying why (the server keeps no private key;
     // provider_ephemeral.rs tests the imported state in full).
-    let fresh = terraform();
+    let fresh = provider_terraform();
     fresh.write_config(&cert_config(&mount, 600));
     let out = fresh.run(&[
         "import",
@@ -639,14 +608,14 @@ fn pki_cert_lifecycle_renewal_and_revocation() {
 // ---- diagnostics
 
 fn policy_only() -> String {
-    config(
+    provider_config(
         "resource \"vaultpki_policy\" \"p\" {\n  name   = \"diag\"\n  policy = \"path \\\"x\\\" { capabilities = [\\\"read\\\"] }\"\n}\n",
     )
 }
 
 #[test]
 fn wrong_token_gives_one_clear_diagnostic() {
-    let tf = terraform_at(&env().addr, "s.not-a-real-token-4711");
+    let tf = provider_terraform_at(&env().addr, "s.not-a-real-token-4711");
     tf.write_config(&policy_only());
     let out = tf.apply_err();
     assert!(
@@ -667,7 +636,7 @@ fn wrong_token_gives_one_clear_diagnostic() {
 fn unreachable_address_gives_one_clear_diagnostic() {
     // Port 9 (discard) on loopback: nothing listens there.
     let addr = "http://127.0.0.1:9";
-    let tf = terraform_at(addr, &env().token);
+    let tf = provider_terraform_at(addr, &env().token);
     tf.write_config(&policy_only().replace(
         "provider \"vaultpki\" {}",
         "provider \"vaultpki\" {\n  max_retries = 0\n}",
@@ -693,7 +662,7 @@ fn sealed_server_gives_one_clear_diagnostic() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let tf = terraform_at(&e.addr, &e.token);
+    let tf = provider_terraform_at(&e.addr, &e.token);
     tf.write_config(&policy_only());
     let out = tf.apply_err();
     assert!(
@@ -708,8 +677,8 @@ fn sealed_server_gives_one_clear_diagnostic() {
 
 #[test]
 fn unknown_address_at_plan_time_still_plans() {
-    let tf = terraform();
-    tf.write_config(&config(
+    let tf = provider_terraform();
+    tf.write_config(&provider_config(
         "resource \"terraform_data\" \"addr\" {\n  input = \"http://127.0.0.1:9\"\n}\n\nresource \"vaultpki_policy\" \"p\" {\n  name   = \"never\"\n  policy = \"path \\\"x\\\" { capabilities = [\\\"read\\\"] }\"\n}\n",
     )
     .replace(
@@ -728,7 +697,7 @@ fn trace_log_holds_no_secret() {
     pki_with_root(&mount);
     let approle = unique_name("approle-trace");
     env().bao_ok(&["auth", "enable", &format!("-path={approle}"), "approle"]);
-    let tf = terraform().with_trace_log();
+    let tf = provider_terraform().with_trace_log();
     tf.write_config(&format!(
         "{}\nresource \"vaultpki_approle_role\" \"r\" {{\n  mount = \"{approle}\"\n  role_name = \"app\"\n}}\n\nresource \"vaultpki_approle_secret_id\" \"s\" {{\n  mount = vaultpki_approle_role.r.mount\n  role_name = vaultpki_approle_role.r.role_name\n}}\n",
         cert_config(&mount, 600)
@@ -784,7 +753,7 @@ fn trace_log_holds_no_secret() {
 
 fn approle_config(mount: &str, token_ttl: u32, role_id: Option<&str>) -> String {
     let role_id = role_id.map_or(String::new(), |r| format!("  role_id        = \"{r}\"\n"));
-    config(&format!(
+    provider_config(&format!(
         r#"resource "vaultpki_approle_role" "r" {{
   mount          = "{mount}"
   role_name      = "app"
@@ -836,7 +805,7 @@ fn approle_role_secret_id_and_role_id_lifecycle() {
     let mount = unique_name("approle");
     env().bao_ok(&["auth", "enable", &format!("-path={mount}"), "approle"]);
     let role_path = format!("auth/{mount}/role/app");
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&approle_config(&mount, 600, None));
     tf.apply();
 
@@ -979,7 +948,7 @@ fn openssl(args: &[&str], dir: &std::path::Path) -> String {
 }
 
 fn sign_config(mount: &str, min_seconds_remaining: u64) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"resource "vaultpki_pki_sign" "s" {{
   mount                 = "{mount}"
   role                  = "web"
@@ -998,7 +967,7 @@ fn sign_config(mount: &str, min_seconds_remaining: u64) -> String {
 fn pki_sign_lifecycle() {
     let mount = unique_name("pki-sign");
     pki_with_root(&mount);
-    let tf = terraform();
+    let tf = provider_terraform();
     openssl(
         &[
             "req",
@@ -1118,7 +1087,7 @@ fn approle_login_over_tls_with_ca_file() {
         .expect("secret id")
         .to_owned();
     let cfg = |secret: &str| {
-        config(&format!(
+        provider_config(&format!(
             "resource \"vaultpki_policy\" \"p\" {{\n  name   = \"{name}\"\n  policy = \"path \\\"x\\\" {{ capabilities = [\\\"read\\\"] }}\"\n}}\n"
         ))
         .replace(
@@ -1130,7 +1099,7 @@ fn approle_login_over_tls_with_ca_file() {
     };
     // The root token in the environment is ignored when the AppRole block is set: the policy
     // only exists if the AppRole login (with its narrow policy) worked.
-    let tf = terraform_at(&e.tls_addr, "s.ignored-because-approle-is-configured")
+    let tf = provider_terraform_at(&e.tls_addr, "s.ignored-because-approle-is-configured")
         .with_env("VAULT_CACERT", &e.cacert.display().to_string())
         .with_trace_log();
     tf.write_config(&cfg(&secret_id));
@@ -1149,7 +1118,7 @@ fn approle_login_over_tls_with_ca_file() {
     );
 
     // A wrong secret ID: the one clear diagnostic, naming the address and the login.
-    let bad = terraform_at(&e.tls_addr, &e.token)
+    let bad = provider_terraform_at(&e.tls_addr, &e.token)
         .with_env("VAULT_CACERT", &e.cacert.display().to_string());
     bad.write_config(&cfg("00000000-0000-0000-0000-000000000000"));
     let out = bad.apply_err();
@@ -1163,7 +1132,7 @@ fn approle_login_over_tls_with_ca_file() {
     assert!(out.contains("Logging in with AppRole"), "{out}");
 
     // HTTPS without the CA file: a TLS diagnostic, not a generic failure.
-    let no_ca = terraform_at(&e.tls_addr, &e.token).with_env("VAULT_CACERT", "");
+    let no_ca = provider_terraform_at(&e.tls_addr, &e.token).with_env("VAULT_CACERT", "");
     no_ca.write_config(&policy_only());
     let out = no_ca.apply_err();
     assert!(out.contains("TLS handshake failed"), "{out}");
@@ -1212,11 +1181,11 @@ fn bench_500_pki_roles() {
     env().bao_ok(&["secrets", "enable", &format!("-path={mount}"), "pki"]);
     let stats = tempfile::NamedTempFile::new().expect("a stats file");
     let stats_path = stats.path().to_path_buf();
-    let tf = terraform().with_env(
+    let tf = provider_terraform().with_env(
         "VAULTPKI_PROVIDER_STATS_FILE",
         &stats_path.display().to_string(),
     );
-    tf.write_config(&config(&format!(
+    tf.write_config(&provider_config(&format!(
         r#"resource "vaultpki_pki_role" "r" {{
   count            = {N}
   mount            = "{mount}"
@@ -1320,9 +1289,9 @@ fn namespace_scopes_every_request() {
     let ns = unique_name("ns");
     let name = unique_name("ns-policy");
     env().bao_ok(&["namespace", "create", &ns]);
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(
-        &config(&format!(
+        &provider_config(&format!(
             "resource \"vaultpki_policy\" \"p\" {{\n  name   = \"{name}\"\n  policy = \"path \\\"x\\\" {{ capabilities = [\\\"read\\\"] }}\"\n}}\n"
         ))
         .replace(
@@ -1357,8 +1326,8 @@ fn namespace_scopes_every_request() {
 fn expired_secret_id_leaves_the_state() {
     let mount = unique_name("approle-exp");
     env().bao_ok(&["auth", "enable", &format!("-path={mount}"), "approle"]);
-    let tf = terraform();
-    tf.write_config(&config(&format!(
+    let tf = provider_terraform();
+    tf.write_config(&provider_config(&format!(
         r#"resource "vaultpki_approle_role" "r" {{
   mount     = "{mount}"
   role_name = "app"

@@ -6,32 +6,10 @@
 //! confirm). The ACME settings go back to what a fresh mount answers and the EAB key is gone;
 //! the cluster URLs stay (the server refuses empty ones), which the test checks too.
 
-use std::path::PathBuf;
-
 use serde_json::{Value, json};
-use vaultpki_tests::{Terraform, bin_path, env, planned_changes, unique_name};
-
-const SOURCE: &str = "vaultpki/vaultpki";
-
-fn provider_dir() -> PathBuf {
-    bin_path("terraform-provider-vaultpki")
-        .parent()
-        .expect("the provider binary has a parent directory")
-        .to_path_buf()
-}
-
-fn terraform() -> Terraform {
-    Terraform::new()
-        .with_provider(SOURCE, &provider_dir())
-        .with_env("VAULT_ADDR", &env().addr)
-        .with_env("VAULT_TOKEN", &env().token)
-}
-
-fn config(body: &str) -> String {
-    format!(
-        "terraform {{\n  required_providers {{\n    vaultpki = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n\nprovider \"vaultpki\" {{}}\n\n{body}"
-    )
-}
+use vaultpki_tests::{
+    curl, env, planned_changes, provider_config, provider_terraform, unique_name,
+};
 
 /// `bao read <path>`'s `data`, through the server's API (fails the test when the read fails).
 fn bao_data(path: &str) -> Value {
@@ -50,20 +28,6 @@ fn eab_ids(mount: &str) -> Vec<String> {
     serde_json::from_slice(&out.stdout).expect("bao list answers a JSON list")
 }
 
-/// Runs `curl` and returns its stdout (fails the test when curl fails).
-fn curl(args: &[&str]) -> String {
-    let out = std::process::Command::new("curl")
-        .args(args)
-        .output()
-        .expect("run curl");
-    assert!(
-        out.status.success(),
-        "curl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// `GET /v1/<mount>/acme/directory` without a token, as an ACME client does.
 fn acme_directory(mount: &str) -> Value {
     let url = format!("{}/v1/{mount}/acme/directory", env().addr);
@@ -79,7 +43,7 @@ fn acme_config(mount: &str, cluster_path: &str, eab_policy: &str, eab: bool) -> 
     } else {
         ""
     };
-    config(&format!(
+    provider_config(&format!(
         r#"
 resource "vaultpki_mount" "m" {{
   path                        = "{mount}"
@@ -117,7 +81,7 @@ fn acme_config_cluster_and_eab_full_sequence() {
     let cluster_path = format!("{}/config/cluster", mount);
     let acme_path = format!("{mount}/config/acme");
 
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&acme_config(&mount, &mount, "not-required", true));
     tf.apply();
 
@@ -244,7 +208,7 @@ fn acme_config_cluster_and_eab_full_sequence() {
 
     // Destroy: the key is gone, the singletons are what a fresh mount answers (checked on the
     // mount before it goes: keep it and drop the rest first).
-    tf.write_config(&config(&format!(
+    tf.write_config(&provider_config(&format!(
         r#"
 resource "vaultpki_mount" "m" {{
   path                        = "{mount}"

@@ -6,37 +6,13 @@
 //! planned for a TTL change, destroy that leaves the root by default and deletes it with
 //! `delete_on_destroy`).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use serde_json::{Value, json};
-use vaultpki_tests::{Terraform, bin_path, env, planned_changes, unique_name};
-
-const SOURCE: &str = "vaultpki/vaultpki";
-
-fn provider_dir() -> PathBuf {
-    bin_path("terraform-provider-vaultpki")
-        .parent()
-        .expect("the provider binary has a parent directory")
-        .to_path_buf()
-}
-
-fn terraform_at(addr: &str, token: &str) -> Terraform {
-    Terraform::new()
-        .with_provider(SOURCE, &provider_dir())
-        .with_env("VAULT_ADDR", addr)
-        .with_env("VAULT_TOKEN", token)
-}
-
-fn terraform() -> Terraform {
-    terraform_at(&env().addr, &env().token)
-}
-
-fn config(body: &str) -> String {
-    format!(
-        "terraform {{\n  required_providers {{\n    vaultpki = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n\nprovider \"vaultpki\" {{}}\n\n{body}"
-    )
-}
+use vaultpki_tests::{
+    env, openssl, planned_changes, provider_config, provider_terraform, provider_terraform_at,
+    unique_name,
+};
 
 /// `bao read -format=json <path>`'s `data`, or `None` when the read fails (gone).
 fn bao_read(path: &str) -> Option<Value> {
@@ -46,21 +22,6 @@ fn bao_read(path: &str) -> Option<Value> {
     }
     let v: Value = serde_json::from_slice(&out.stdout).ok()?;
     v.get("data").cloned()
-}
-
-/// Runs the `openssl` CLI in `dir` and requires success.
-fn openssl(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl CLI runs (install openssl)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A root and a leaf it signed, made by the openssl CLI: (root PEM, leaf PEM).
@@ -121,7 +82,7 @@ fn openssl_root_and_leaf(dir: &Path) -> (String, String) {
 /// Both functions run in plan and apply with no server: the provider points at a closed port.
 #[test]
 fn functions_describe_and_verify_certificates_without_a_server() {
-    let tf = terraform_at("http://127.0.0.1:9", "unused");
+    let tf = provider_terraform_at("http://127.0.0.1:9", "unused");
     let (root, leaf) = openssl_root_and_leaf(tf.dir());
     let (_, other_leaf) = {
         let other = tempfile::tempdir().expect("a temp dir");
@@ -130,7 +91,7 @@ fn functions_describe_and_verify_certificates_without_a_server() {
     tf.write_file("root.pem", &root);
     tf.write_file("leaf.pem", &leaf);
     tf.write_file("other_leaf.pem", &other_leaf);
-    tf.write_config(&config(
+    tf.write_config(&provider_config(
         r#"
 locals {
   leaf = provider::vaultpki::certificate_info(file("${path.module}/leaf.pem"))
@@ -202,7 +163,7 @@ fn pki_mount(prefix: &str) -> String {
 }
 
 fn root_config(mount: &str, issuer_name: &str, ttl: &str, delete_on_destroy: bool) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"
 resource "vaultpki_pki_root_cert" "root" {{
   mount             = "{mount}"
@@ -227,7 +188,7 @@ output "info" {{
 #[test]
 fn root_cert_full_sequence() {
     let mount = pki_mount("ca-root");
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&root_config(&mount, "root-a", "8760h", false));
     tf.apply();
 
@@ -470,7 +431,7 @@ output "leaf_valid" {{
 "#
         ));
     }
-    config(&body)
+    provider_config(&body)
 }
 
 /// The end-to-end hierarchy: a root in one mount, an intermediate CSR in a second, signed
@@ -480,7 +441,7 @@ output "leaf_valid" {{
 fn intermediate_signed_offline_full_sequence() {
     let root_mount = pki_mount("ca-r");
     let int_mount = pki_mount("ca-i");
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&hierarchy_config(&root_mount, &int_mount, "int-a", false));
     tf.apply();
     tf.assert_plan_empty();
@@ -630,7 +591,7 @@ fn bao_root(mount: &str, name: &str) -> String {
 }
 
 fn issuer_config(mount: &str, issuer_id: &str, name: &str, behavior: &str, delete: bool) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"
 resource "vaultpki_pki_issuer" "iss" {{
   mount                   = "{mount}"
@@ -658,7 +619,7 @@ fn issuer_full_sequence() {
         "issuer_name=oob",
         "ocsp_servers=http://ocsp.example.test",
     ]);
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&issuer_config(
         &mount,
         &issuer_id,
@@ -741,7 +702,7 @@ fn issuer_full_sequence() {
 }
 
 fn config_issuers_config(mount: &str, default: &str) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"
 resource "vaultpki_pki_config_issuers" "cfg" {{
   mount   = "{mount}"
@@ -757,7 +718,7 @@ fn config_issuers_full_sequence() {
     let first = bao_root(&mount, "first");
     let second = bao_root(&mount, "second");
     let path = format!("{mount}/config/issuers");
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&config_issuers_config(&mount, &second));
     tf.apply();
     assert_eq!(bao_read(&path).expect("config")["default"], json!(second));
@@ -784,7 +745,7 @@ fn config_issuers_full_sequence() {
 }
 
 fn urls_config(mount: &str, host: &str) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"
 resource "vaultpki_pki_config_urls" "urls" {{
   mount                   = "{mount}"
@@ -801,7 +762,7 @@ fn config_urls_full_sequence_on_a_nested_mount() {
     let mount = format!("{}/int/eu", unique_name("ca-urls"));
     env().bao_ok(&["secrets", "enable", &format!("-path={mount}"), "pki"]);
     let path = format!("{mount}/config/urls");
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&urls_config(&mount, "a.example.test"));
     tf.apply();
     let urls = bao_read(&path).expect("urls");
@@ -836,7 +797,7 @@ fn config_urls_full_sequence_on_a_nested_mount() {
 }
 
 fn existing_key_config(mount: &str, key_ref: &str) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"
 resource "vaultpki_pki_root_cert" "root" {{
   mount             = "{mount}"
@@ -867,7 +828,7 @@ fn root_cert_with_an_existing_key() {
         .and_then(Value::as_str)
         .expect("key_id")
         .to_owned();
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&existing_key_config(&mount, "pre"));
     tf.apply();
     let state = tf.resource("vaultpki_pki_root_cert.root");
@@ -941,8 +902,8 @@ fn intermediate_csr_for_an_existing_key() {
         .and_then(Value::as_str)
         .expect("key_id")
         .to_owned();
-    let tf = terraform();
-    tf.write_config(&config(&format!(
+    let tf = provider_terraform();
+    tf.write_config(&provider_config(&format!(
         r#"
 resource "vaultpki_pki_intermediate_csr" "int" {{
   mount       = "{mount}"
@@ -967,7 +928,7 @@ resource "vaultpki_pki_intermediate_csr" "int" {{
         "{subject}"
     );
 
-    let other = terraform();
+    let other = provider_terraform();
     other.write_config(&std::fs::read_to_string(tf.dir().join("main.tf")).expect("main.tf"));
     let out = other.run(&[
         "import",

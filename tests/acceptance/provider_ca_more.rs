@@ -7,33 +7,13 @@
 //! the server with `vaultpki_pki_root_sign_intermediate`, and `vaultpki_pki_config_ca`, whose
 //! PEM bundle is write-only and must never reach the state.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use vaultpki_tests::{Terraform, bin_path, env, planned_changes, unique_name};
-
-const SOURCE: &str = "vaultpki/vaultpki";
-
-fn provider_dir() -> PathBuf {
-    bin_path("terraform-provider-vaultpki")
-        .parent()
-        .expect("the provider binary has a parent directory")
-        .to_path_buf()
-}
-
-fn terraform() -> Terraform {
-    Terraform::new()
-        .with_provider(SOURCE, &provider_dir())
-        .with_env("VAULT_ADDR", &env().addr)
-        .with_env("VAULT_TOKEN", &env().token)
-}
-
-fn config(body: &str) -> String {
-    format!(
-        "terraform {{\n  required_providers {{\n    vaultpki = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n\nprovider \"vaultpki\" {{}}\n\n{body}"
-    )
-}
+use vaultpki_tests::{
+    Terraform, env, planned_changes, provider_config, provider_terraform, unique_name,
+};
 
 /// `bao read <path>`'s `data`, through the server's API (fails the test when the read fails).
 fn bao_data(path: &str) -> Value {
@@ -58,7 +38,7 @@ fn pki_mount(prefix: &str) -> String {
 }
 
 fn crl_config(mount: &str, expiry: &str, delta: bool) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"
 resource "vaultpki_pki_config_crl" "crl" {{
   mount                  = "{mount}"
@@ -80,7 +60,7 @@ fn config_crl_full_sequence_on_a_nested_mount() {
     let fresh = bao_data(&path);
     assert_eq!(fresh["expiry"], json!("72h"), "{fresh:#}");
 
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&crl_config(&mount, "48h", true));
     tf.apply();
     let crl = bao_data(&path);
@@ -110,7 +90,7 @@ fn config_crl_full_sequence_on_a_nested_mount() {
 }
 
 fn tidy_config(mount: &str, interval: u64) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"
 resource "vaultpki_pki_config_auto_tidy" "tidy" {{
   mount                = "{mount}"
@@ -133,7 +113,7 @@ fn config_auto_tidy_full_sequence() {
     let fresh = bao_data(&path);
     assert_eq!(fresh["enabled"], json!(false), "{fresh:#}");
 
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&tidy_config(&mount, 3600));
     tf.apply();
     let tidy = bao_data(&path);
@@ -177,7 +157,7 @@ fn bao_root(mount: &str, name: &str) -> String {
 }
 
 fn issuer_data_config(mount: &str, issuer_ref: &str) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"
 data "vaultpki_pki_issuer" "iss" {{
   mount      = "{mount}"
@@ -195,7 +175,7 @@ output "subject" {{
 fn issuer_data_source_reads_by_name_and_id() {
     let mount = pki_mount("ca-dsi");
     let first = bao_root(&mount, "first");
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&issuer_data_config(&mount, "first"));
     tf.apply();
     let server = bao_data(&format!("{mount}/issuer/{first}"));
@@ -271,7 +251,7 @@ fn chain_config(root: &str, int: &str, ttl: &str, by_issuer: bool, revoke: bool)
     } else {
         ""
     };
-    config(&format!(
+    provider_config(&format!(
         r#"
 resource "vaultpki_pki_root_cert" "root" {{
   mount             = "{root}"
@@ -342,7 +322,7 @@ const SIGN_INPUTS: [&str; 14] = [
 fn root_sign_intermediate_chains_two_mounts_full_sequence() {
     let root = pki_mount("ca-sr");
     let int = pki_mount("ca-si");
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&chain_config(&root, &int, "4380h", true, false));
     tf.apply();
     tf.assert_plan_empty();
@@ -508,7 +488,7 @@ fn openssl_ca(dir: &Path, name: &str) -> (String, String) {
 /// The bundle comes from an ephemeral variable (kept in terraform.tfvars, which an import into
 /// a fresh directory copies along), as a real configuration would feed a write-only attribute.
 fn config_ca_config(mount: &str, version: u32) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"
 variable "bundle" {{
   type      = string
@@ -549,7 +529,7 @@ fn assert_no_key(text: &str, key: &str, what: &str) {
 fn config_ca_imports_a_bundle_without_the_key_reaching_the_state() {
     let mount = pki_mount("ca-cfg");
     let path = format!("{mount}/config/ca");
-    let tf = terraform();
+    let tf = provider_terraform();
     let (cert_a, key_a) = openssl_ca(tf.dir(), "a");
     write_bundle(&tf, &cert_a, &key_a);
     tf.write_config(&config_ca_config(&mount, 1));

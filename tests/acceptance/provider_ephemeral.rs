@@ -10,26 +10,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
-use vaultpki_tests::{Terraform, bin_path, env, planned_changes, unique_name};
-
-const SOURCE: &str = "vaultpki/vaultpki";
-
-fn terraform() -> Terraform {
-    let dir = bin_path("terraform-provider-vaultpki")
-        .parent()
-        .expect("the provider binary has a parent directory")
-        .to_path_buf();
-    Terraform::new()
-        .with_provider(SOURCE, &dir)
-        .with_env("VAULT_ADDR", &env().addr)
-        .with_env("VAULT_TOKEN", &env().token)
-}
-
-fn config(body: &str) -> String {
-    format!(
-        "terraform {{\n  required_providers {{\n    vaultpki = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n\nprovider \"vaultpki\" {{}}\n\n{body}"
-    )
-}
+use vaultpki_tests::{
+    Terraform, env, planned_changes, provider_config, provider_terraform, unique_name,
+};
 
 /// `bao read -format=json <path>`'s `data`, or `None` when the read fails (gone).
 fn bao_read(path: &str) -> Option<Value> {
@@ -155,7 +138,7 @@ fn sha256_file(tf: &Terraform, name: &str) -> String {
 }
 
 fn cert_to_write_only_config(pki: &str, approle: &str) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"ephemeral "vaultpki_pki_cert" "c" {{
   mount           = "{pki}"
   role            = "web"
@@ -190,7 +173,7 @@ fn ephemeral_cert_key_reaches_a_write_only_attribute_and_is_revoked_on_close() {
     let approle = unique_name("eph-ar");
     pki_with_root(&pki);
     approle_with_roles(&approle, &["r"]);
-    let tf = terraform().with_trace_log();
+    let tf = provider_terraform().with_trace_log();
     tf.write_config(&cert_to_write_only_config(&pki, &approle));
     tf.init();
     tf.apply();
@@ -256,7 +239,7 @@ fn ephemeral_cert_key_reaches_a_write_only_attribute_and_is_revoked_on_close() {
 }
 
 fn secret_id_config(approle: &str, version: u32) -> String {
-    config(&format!(
+    provider_config(&format!(
         r#"ephemeral "vaultpki_approle_secret_id" "e" {{
   mount     = "{approle}"
   role_name = "source"
@@ -288,7 +271,7 @@ resource "terraform_data" "capture" {{
 fn ephemeral_secret_id_is_destroyed_on_close_and_feeds_secret_id_wo() {
     let approle = unique_name("eph-sid");
     approle_with_roles(&approle, &["source", "target"]);
-    let tf = terraform();
+    let tf = provider_terraform();
     tf.write_config(&secret_id_config(&approle, 1));
     tf.init();
     tf.apply();
@@ -357,8 +340,8 @@ fn ephemeral_secret_id_is_destroyed_on_close_and_feeds_secret_id_wo() {
 fn pki_cert_import_brings_public_material_only() {
     let pki = unique_name("eph-imp");
     pki_with_root(&pki);
-    let tf = terraform();
-    let cfg = config(&format!(
+    let tf = provider_terraform();
+    let cfg = provider_config(&format!(
         r#"resource "vaultpki_pki_cert" "c" {{
   mount       = "{pki}"
   role        = "web"
@@ -408,7 +391,7 @@ fn pki_cert_import_brings_public_material_only() {
     imported.assert_plan_empty();
 
     // A serial that does not exist is refused with the path.
-    let fresh = terraform();
+    let fresh = provider_terraform();
     fresh.write_config(&cfg);
     let out = fresh.run(&[
         "import",
@@ -444,8 +427,8 @@ fn ephemeral_secret_id_logs_in_a_provider_and_close_tolerates_it_used_up() {
         &format!("token_policies={policy}"),
         "token_ttl=5m",
     ]);
-    let tf = terraform();
-    tf.write_config(&config(&format!(
+    let tf = provider_terraform();
+    tf.write_config(&provider_config(&format!(
         r#"data "vaultpki_approle_role_id" "app" {{
   mount     = "{approle}"
   role_name = "app"

@@ -13,20 +13,12 @@
 //! the provider is there and never sends it a `vault_*` request. (A real migration has the
 //! official provider installed already, from the configuration being migrated.)
 
-use std::path::PathBuf;
-
 use serde_json::{Value, json};
-use vaultpki_tests::{Terraform, bin_path, env, planned_changes, unique_name};
+use vaultpki_tests::{
+    PROVIDER_SOURCE, Terraform, bin_path, env, planned_changes, provider_dir, unique_name,
+};
 
-const SOURCE: &str = "vaultpki/vaultpki";
 const OFFICIAL: &str = "registry.terraform.io/hashicorp/vault";
-
-fn provider_dir() -> PathBuf {
-    bin_path("terraform-provider-vaultpki")
-        .parent()
-        .expect("the provider binary has a parent directory")
-        .to_path_buf()
-}
 
 /// A directory standing in for the installed official provider (see the module comment).
 fn official_stand_in() -> tempfile::TempDir {
@@ -134,7 +126,7 @@ fn moved_blocks_take_over_official_provider_state_without_changes() {
 
     let stand_in = official_stand_in();
     let tf = Terraform::new()
-        .with_provider(SOURCE, &provider_dir())
+        .with_provider(PROVIDER_SOURCE, &provider_dir())
         .with_provider("hashicorp/vault", stand_in.path())
         .with_env("VAULT_ADDR", &e.addr)
         .with_env("VAULT_TOKEN", &e.token);
@@ -227,7 +219,7 @@ fn moved_blocks_take_over_official_provider_state_without_changes() {
     tf.write_config(&format!(
         r#"terraform {{
   required_providers {{
-    vaultpki = {{ source = "{SOURCE}" }}
+    vaultpki = {{ source = "{PROVIDER_SOURCE}" }}
   }}
 }}
 
@@ -415,7 +407,7 @@ fn namespaced_official_state_is_refused_with_a_diagnostic() {
     let policy = unique_name("mig-ns");
     let stand_in = official_stand_in();
     let tf = Terraform::new()
-        .with_provider(SOURCE, &provider_dir())
+        .with_provider(PROVIDER_SOURCE, &provider_dir())
         .with_provider("hashicorp/vault", stand_in.path())
         .with_env("VAULT_ADDR", &e.addr)
         .with_env("VAULT_TOKEN", &e.token);
@@ -431,7 +423,7 @@ fn namespaced_official_state_is_refused_with_a_diagnostic() {
     tf.write_config(&format!(
         r#"terraform {{
   required_providers {{
-    vaultpki = {{ source = "{SOURCE}" }}
+    vaultpki = {{ source = "{PROVIDER_SOURCE}" }}
   }}
 }}
 

@@ -2,7 +2,8 @@
 //! components — the shared OpenBao/moto environment started once per test run
 //! ([`env()`]), extra servers a test owns ([`ExtraServer`]), per-test unique names
 //! ([`unique_name`]), workspace binaries ([`bin_path`]) and the real `terraform`/`tofu` with our
-//! providers wired in through `dev_overrides` ([`Terraform`]).
+//! providers wired in through `dev_overrides` ([`Terraform`], [`provider_terraform`]), and the
+//! `openssl`/`curl` CLIs ([`openssl`], [`curl`]).
 //!
 //! The environment itself is `scripts/testenv`; this crate only calls it, so the tests, the
 //! quickstart and developers share one implementation.
@@ -11,8 +12,13 @@ mod bins;
 mod environment;
 mod names;
 mod terraform;
+mod tools;
 
 pub use bins::{bin_path, workspace_root};
 pub use environment::{ExtraServer, ExtraServerOptions, TestEnv, env};
 pub use names::unique_name;
 pub use terraform::{Terraform, planned_changes};
+pub use tools::{
+    PROVIDER_SOURCE, curl, openssl, provider_config, provider_dir, provider_terraform,
+    provider_terraform_at,
+};
