@@ -116,7 +116,45 @@ pub fn commit(dir: &Path, entry: &LogEntry) -> Result<()> {
     contents.extend_from_slice(line.as_bytes());
     contents.push(b'\n');
     fsio::replace(&log, &contents, MODE_PUBLIC)?;
-    rewrite_sums(dir)
+    rewrite_sums(dir)?;
+    refresh_parent_manifest(dir)
+}
+
+/// A CA directory made by `ceremony` is also listed in the ceremony directory's tree manifest.
+/// After a later command on it (`crl`, `sign-csr`), refresh the lines for this directory's
+/// files there, so `sha256sum -c SHA256SUMS` at the top still holds. Only this directory's
+/// lines change: a file changed elsewhere in the tree still fails the check.
+fn refresh_parent_manifest(dir: &Path) -> Result<()> {
+    let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+        return Ok(());
+    };
+    let sums = parent.join(SUMS_FILE);
+    let text = match std::fs::read_to_string(&sums) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(Error::Io {
+                context: format!("reading {}", sums.display()),
+                source: e,
+            });
+        }
+    };
+    let prefix = format!("{}/", name.to_string_lossy());
+    let entries: Vec<(&str, &str)> = text.lines().filter_map(|l| l.split_once("  ")).collect();
+    if !entries.iter().any(|(_, file)| file.starts_with(&prefix)) {
+        return Ok(());
+    }
+    let mut map: BTreeMap<String, String> = entries
+        .into_iter()
+        .filter(|(_, file)| !file.starts_with(&prefix))
+        .map(|(digest, file)| (file.to_owned(), digest.to_owned()))
+        .collect();
+    hash_into(dir, &prefix, true, &mut map)?;
+    let mut out = String::new();
+    for (file, digest) in map {
+        let _ = writeln!(out, "{digest}  {file}");
+    }
+    fsio::replace(&sums, out.as_bytes(), MODE_PUBLIC)
 }
 
 /// Rewrites `dir/SHA256SUMS` over every regular file in `dir` except itself and temp files.

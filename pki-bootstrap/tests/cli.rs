@@ -542,3 +542,67 @@ fn ceremony_dry_run_writes_nothing_and_run_matches_it() {
         "pki-bootstrap: refusing to overwrite existing file c/root/ca.pem (pass --force to replace it)"
     );
 }
+
+#[test]
+fn later_commands_keep_the_ceremony_manifest_true_without_blessing_other_changes() {
+    let s = Scratch::new();
+    let cfg = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/ceremony/ceremony.toml"
+    );
+    s.ok(&[
+        "ceremony",
+        "--config",
+        cfg,
+        "--out",
+        "c",
+        "--passphrase-file",
+        "pass",
+    ]);
+    let check = || {
+        std::process::Command::new("sha256sum")
+            .args(["-c", "--strict", "--quiet", "SHA256SUMS"])
+            .current_dir(s.path("c"))
+            .output()
+            .unwrap()
+    };
+    // A CRL signed after the ceremony: the top-level manifest follows the root's new files.
+    s.ok(&[
+        "crl",
+        "--ca",
+        "c/root",
+        "--ca-passphrase-file",
+        "pass",
+        "--next-update",
+        "30d",
+    ]);
+    let out = check();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let sums = std::fs::read_to_string(s.path("c/SHA256SUMS")).unwrap();
+    assert!(sums.contains("  root/crl.pem\n"), "{sums}");
+    // A file changed elsewhere in the tree is not re-blessed by a later command on the root.
+    let other = s.path("c/intermediate/ca.pem");
+    let mut pem = std::fs::read(&other).unwrap();
+    pem.extend_from_slice(b"\n");
+    std::fs::write(&other, pem).unwrap();
+    s.ok(&[
+        "crl",
+        "--ca",
+        "c/root",
+        "--ca-passphrase-file",
+        "pass",
+        "--next-update",
+        "30d",
+    ]);
+    let out = check();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("intermediate/ca.pem: FAILED"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
