@@ -566,16 +566,19 @@ fn later_commands_keep_the_ceremony_manifest_true_without_blessing_other_changes
             .output()
             .unwrap()
     };
+    let root_crl = || {
+        s.ok(&[
+            "crl",
+            "--ca",
+            "c/root",
+            "--ca-passphrase-file",
+            "pass",
+            "--next-update",
+            "30d",
+        ])
+    };
     // A CRL signed after the ceremony: the top-level manifest follows the root's new files.
-    s.ok(&[
-        "crl",
-        "--ca",
-        "c/root",
-        "--ca-passphrase-file",
-        "pass",
-        "--next-update",
-        "30d",
-    ]);
+    root_crl();
     let out = check();
     assert!(
         out.status.success(),
@@ -589,15 +592,7 @@ fn later_commands_keep_the_ceremony_manifest_true_without_blessing_other_changes
     let mut pem = std::fs::read(&other).unwrap();
     pem.extend_from_slice(b"\n");
     std::fs::write(&other, pem).unwrap();
-    s.ok(&[
-        "crl",
-        "--ca",
-        "c/root",
-        "--ca-passphrase-file",
-        "pass",
-        "--next-update",
-        "30d",
-    ]);
+    root_crl();
     let out = check();
     assert!(!out.status.success());
     assert!(

@@ -8,7 +8,8 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use vaultpki_tests::{
-    PROVIDER_SOURCE, Terraform, env, openssl, provider_dir, unique_name, workspace_root,
+    PROVIDER_SOURCE, Terraform, env, openssl, openssl_offline_root, provider_dir, unique_name,
+    workspace_root,
 };
 
 /// A working directory holding the example `examples/modules/<name>/main.tf`, its module source
@@ -51,30 +52,7 @@ fn bao_read(path: &str) -> Option<Value> {
 /// Makes an offline root (`offline.pem`, `offline.key`) in `dir` and signs `int.csr` with it
 /// into `int.pem` as a CA certificate.
 fn sign_offline(dir: &Path) {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "offline.key",
-            "-out",
-            "offline.pem",
-            "-subj",
-            "/CN=Offline Root For Module Tests/O=Example",
-            "-days",
-            "60",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
-    );
+    openssl_offline_root(dir, "/CN=Offline Root For Module Tests/O=Example");
     std::fs::write(
         dir.join("int.ext"),
         "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",

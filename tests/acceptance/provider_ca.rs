@@ -10,8 +10,8 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use vaultpki_tests::{
-    env, openssl, planned_changes, provider_config, provider_terraform, provider_terraform_at,
-    unique_name,
+    env, openssl, openssl_offline_root, planned_changes, provider_config, provider_terraform,
+    provider_terraform_at, unique_name,
 };
 
 /// `bao read -format=json <path>`'s `data`, or `None` when the read fails (gone).
@@ -331,35 +331,6 @@ fn root_cert_full_sequence() {
     );
 }
 
-/// An offline root made by the openssl CLI in `dir` (`offline.pem`, `offline.key`).
-fn openssl_offline_root(dir: &Path) -> String {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "offline.key",
-            "-out",
-            "offline.pem",
-            "-subj",
-            "/CN=Offline Root For Acceptance/O=Example Corp",
-            "-days",
-            "60",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
-    );
-    std::fs::read_to_string(dir.join("offline.pem")).expect("read offline.pem")
-}
-
 fn hierarchy_config(root_mount: &str, int_mount: &str, key_name: &str, signed: bool) -> String {
     let mut body = format!(
         r#"
@@ -475,7 +446,7 @@ fn intermediate_signed_offline_full_sequence() {
     assert_eq!(key["key_name"], json!("int-b"));
 
     // Sign offline.
-    openssl_offline_root(tf.dir());
+    openssl_offline_root(tf.dir(), "/CN=Offline Root For Acceptance/O=Example Corp");
     tf.write_file(
         "int.ext",
         "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",

@@ -19,6 +19,6 @@ pub use environment::{ExtraServer, ExtraServerOptions, TestEnv, env};
 pub use names::unique_name;
 pub use terraform::{Terraform, planned_changes};
 pub use tools::{
-    PROVIDER_SOURCE, curl, openssl, provider_config, provider_dir, provider_terraform,
-    provider_terraform_at,
+    PROVIDER_SOURCE, curl, openssl, openssl_offline_root, provider_config, provider_dir,
+    provider_terraform, provider_terraform_at,
 };

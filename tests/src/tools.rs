@@ -58,6 +58,36 @@ pub fn openssl(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Makes a self-signed offline root CA (EC P-256, 60 days) with the openssl CLI in `dir` —
+/// `offline.pem` and `offline.key` — and returns the certificate (PEM).
+pub fn openssl_offline_root(dir: &Path, subject: &str) -> String {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "offline.key",
+            "-out",
+            "offline.pem",
+            "-subj",
+            subject,
+            "-days",
+            "60",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    std::fs::read_to_string(dir.join("offline.pem")).expect("read offline.pem")
+}
+
 /// Runs `curl` and returns its stdout (fails the test when curl fails).
 pub fn curl(args: &[&str]) -> String {
     let out = Command::new("curl")
