@@ -10,6 +10,7 @@
 
 mod bins;
 mod environment;
+pub mod guides;
 mod names;
 mod terraform;
 mod tools;
