@@ -21,6 +21,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{Value, json};
+use vaultpki_tests::bao::{bao_data, eab_ids};
 use vaultpki_tests::{
     PROVIDER_SOURCE, Terraform, bin_path, curl, env, openssl, planned_changes, unique_name,
     workspace_root,
@@ -372,23 +373,6 @@ fn example_vars(tf: &Terraform) -> Value {
 
 // ---------------------------------------------------------------------------------------------
 // The server's API and the ACME directory
-
-/// `bao read -format=json <path>`'s `data` (fails the test when the read fails).
-fn bao_data(path: &str) -> Value {
-    env().bao_json(&["read", "-format=json", path])["data"].clone()
-}
-
-/// The EAB key IDs `LIST <mount>/eab` shows (none when the list is empty, a 404).
-fn eab_ids(mount: &str) -> Vec<String> {
-    let out = env()
-        .bao(&["list", "-format=json", &format!("{mount}/eab")])
-        .output()
-        .expect("run bao list");
-    if !out.status.success() {
-        return Vec::new();
-    }
-    serde_json::from_slice(&out.stdout).expect("bao list answers a JSON list")
-}
 
 /// An ACME directory fetched without a token (`cacert` for an https URL).
 fn directory(url: &str, cacert: Option<&Path>) -> Value {

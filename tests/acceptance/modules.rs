@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use serde_json::{Value, json};
+use vaultpki_tests::bao::bao_read;
 use vaultpki_tests::{
     PROVIDER_SOURCE, Terraform, env, openssl, openssl_offline_root, provider_dir, unique_name,
     workspace_root,
@@ -37,16 +38,6 @@ fn example(name: &str, vars: &Value) -> Terraform {
 
 fn write_vars(tf: &Terraform, vars: &Value) {
     tf.write_file("terraform.tfvars.json", &vars.to_string());
-}
-
-/// `bao read -format=json <path>`'s `data`, or `None` when the read fails.
-fn bao_read(path: &str) -> Option<Value> {
-    let out = env().bao(&["read", "-format=json", path]).output().ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let v: Value = serde_json::from_slice(&out.stdout).ok()?;
-    v.get("data").cloned()
 }
 
 /// Makes an offline root (`offline.pem`, `offline.key`) in `dir` and signs `int.csr` with it

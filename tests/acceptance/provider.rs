@@ -8,20 +8,11 @@
 //! not contain any secret it created.
 
 use serde_json::Value;
+use vaultpki_tests::bao::{bao_read, pki_with_root};
 use vaultpki_tests::{
-    ExtraServer, ExtraServerOptions, Terraform, env, planned_changes, provider_config,
+    ExtraServer, ExtraServerOptions, Terraform, env, openssl, planned_changes, provider_config,
     provider_terraform, provider_terraform_at, unique_name,
 };
-
-/// `bao read -format=json <path>`'s `data`, or `None` when the read fails (gone).
-fn bao_read(path: &str) -> Option<Value> {
-    let out = env().bao(&["read", "-format=json", path]).output().ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let v: Value = serde_json::from_slice(&out.stdout).ok()?;
-    v.get("data").cloned()
-}
 
 fn changes(tf: &Terraform) -> Vec<(String, Vec<String>)> {
     planned_changes(&tf.plan())
@@ -403,32 +394,6 @@ fn pki_role_lifecycle() {
 }
 
 // ---- vaultpki_pki_cert
-
-/// A PKI mount with a root CA and a role, made through the API (the CA resources come later).
-fn pki_with_root(mount: &str) {
-    env().bao_ok(&[
-        "secrets",
-        "enable",
-        &format!("-path={mount}"),
-        "-max-lease-ttl=87600h",
-        "pki",
-    ]);
-    env().bao_ok(&[
-        "write",
-        &format!("{mount}/root/generate/internal"),
-        "common_name=vaultpki test root",
-        "ttl=87600h",
-        "key_type=ec",
-    ]);
-    env().bao_ok(&[
-        "write",
-        &format!("{mount}/roles/web"),
-        "allowed_domains=svc.example.test",
-        "allow_subdomains=true",
-        "max_ttl=24h",
-        "key_type=ec",
-    ]);
-}
 
 fn cert_config(mount: &str, min_seconds_remaining: u64) -> String {
     provider_config(&format!(
@@ -933,20 +898,6 @@ fn approle_role_secret_id_and_role_id_lifecycle() {
 
 // ---- vaultpki_pki_sign
 
-fn openssl(args: &[&str], dir: &std::path::Path) -> String {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl runs (install the openssl CLI)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn sign_config(mount: &str, min_seconds_remaining: u64) -> String {
     provider_config(&format!(
         r#"resource "vaultpki_pki_sign" "s" {{
@@ -969,6 +920,7 @@ fn pki_sign_lifecycle() {
     pki_with_root(&mount);
     let tf = provider_terraform();
     openssl(
+        tf.dir(),
         &[
             "req",
             "-new",
@@ -984,7 +936,6 @@ fn pki_sign_lifecycle() {
             "-subj",
             "/CN=signed.svc.example.test",
         ],
-        tf.dir(),
     );
     tf.write_config(&sign_config(&mount, 600));
     tf.apply();
@@ -1004,10 +955,10 @@ fn pki_sign_lifecycle() {
     );
     assert_eq!(
         openssl(
-            &["x509", "-noout", "-pubkey", "-in", "signed.pem"],
-            tf.dir()
+            tf.dir(),
+            &["x509", "-noout", "-pubkey", "-in", "signed.pem"]
         ),
-        openssl(&["req", "-noout", "-pubkey", "-in", "req.csr"], tf.dir())
+        openssl(tf.dir(), &["req", "-noout", "-pubkey", "-in", "req.csr"])
     );
     let expiration = state["expiration"].as_i64().expect("expiration");
     assert!((now() + 3600 - 120..=now() + 3600 + 5).contains(&expiration));

@@ -7,26 +7,10 @@
 //! the cluster URLs stay (the server refuses empty ones), which the test checks too.
 
 use serde_json::{Value, json};
+use vaultpki_tests::bao::{bao_data, eab_ids};
 use vaultpki_tests::{
     curl, env, planned_changes, provider_config, provider_terraform, unique_name,
 };
-
-/// `bao read <path>`'s `data`, through the server's API (fails the test when the read fails).
-fn bao_data(path: &str) -> Value {
-    env().bao_json(&["read", "-format=json", path])["data"].clone()
-}
-
-/// The EAB key IDs `LIST <mount>/eab` shows (none when the list is empty, a 404).
-fn eab_ids(mount: &str) -> Vec<String> {
-    let out = env()
-        .bao(&["list", "-format=json", &format!("{mount}/eab")])
-        .output()
-        .expect("run bao list");
-    if !out.status.success() {
-        return Vec::new();
-    }
-    serde_json::from_slice(&out.stdout).expect("bao list answers a JSON list")
-}
 
 /// `GET /v1/<mount>/acme/directory` without a token, as an ACME client does.
 fn acme_directory(mount: &str) -> Value {

@@ -9,20 +9,11 @@
 use std::path::Path;
 
 use serde_json::{Value, json};
+use vaultpki_tests::bao::bao_read;
 use vaultpki_tests::{
     env, openssl, openssl_offline_root, planned_changes, provider_config, provider_terraform,
     provider_terraform_at, unique_name,
 };
-
-/// `bao read -format=json <path>`'s `data`, or `None` when the read fails (gone).
-fn bao_read(path: &str) -> Option<Value> {
-    let out = env().bao(&["read", "-format=json", path]).output().ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let v: Value = serde_json::from_slice(&out.stdout).ok()?;
-    v.get("data").cloned()
-}
 
 /// A root and a leaf it signed, made by the openssl CLI: (root PEM, leaf PEM).
 fn openssl_root_and_leaf(dir: &Path) -> (String, String) {

@@ -11,24 +11,10 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
+use vaultpki_tests::bao::{bao_data, bao_read};
 use vaultpki_tests::{
     Terraform, env, planned_changes, provider_config, provider_terraform, unique_name,
 };
-
-/// `bao read <path>`'s `data`, through the server's API (fails the test when the read fails).
-fn bao_data(path: &str) -> Value {
-    env().bao_json(&["read", "-format=json", path])["data"].clone()
-}
-
-/// `bao read <path>`'s `data`, or `None` when the object is gone.
-fn bao_read(path: &str) -> Option<Value> {
-    let out = env().bao(&["read", "-format=json", path]).output().ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let v: Value = serde_json::from_slice(&out.stdout).ok()?;
-    v.get("data").cloned()
-}
 
 fn pki_mount(prefix: &str) -> String {
     let mount = unique_name(prefix);

@@ -10,19 +10,10 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
+use vaultpki_tests::bao::{bao_read, pki_with_root};
 use vaultpki_tests::{
     Terraform, env, planned_changes, provider_config, provider_terraform, unique_name,
 };
-
-/// `bao read -format=json <path>`'s `data`, or `None` when the read fails (gone).
-fn bao_read(path: &str) -> Option<Value> {
-    let out = env().bao(&["read", "-format=json", path]).output().ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let v: Value = serde_json::from_slice(&out.stdout).ok()?;
-    v.get("data").cloned().filter(|d| !d.is_null())
-}
 
 /// The keys `bao list` shows under `path` (empty when there are none).
 fn bao_list(path: &str) -> Vec<String> {
@@ -34,32 +25,6 @@ fn bao_list(path: &str) -> Vec<String> {
         return Vec::new();
     }
     serde_json::from_slice(&out.stdout).unwrap_or_default()
-}
-
-/// A PKI mount with a root CA and a role `web`, made through the API.
-fn pki_with_root(mount: &str) {
-    env().bao_ok(&[
-        "secrets",
-        "enable",
-        &format!("-path={mount}"),
-        "-max-lease-ttl=87600h",
-        "pki",
-    ]);
-    env().bao_ok(&[
-        "write",
-        &format!("{mount}/root/generate/internal"),
-        "common_name=vaultpki ephemeral test root",
-        "ttl=87600h",
-        "key_type=ec",
-    ]);
-    env().bao_ok(&[
-        "write",
-        &format!("{mount}/roles/web"),
-        "allowed_domains=svc.example.test",
-        "allow_subdomains=true",
-        "max_ttl=24h",
-        "key_type=ec",
-    ]);
 }
 
 /// An AppRole auth method with the given roles, made through the API.

@@ -8,6 +8,7 @@
 //! The environment itself is `scripts/testenv`; this crate only calls it, so the tests, the
 //! quickstart and developers share one implementation.
 
+pub mod bao;
 mod bins;
 mod environment;
 pub mod guides;
