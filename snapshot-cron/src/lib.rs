@@ -10,7 +10,9 @@ pub mod digest;
 pub mod env_vars;
 pub mod exit;
 pub mod keys;
+pub mod progress;
 pub mod report;
+pub mod spool;
 pub mod store;
 pub mod take;
 

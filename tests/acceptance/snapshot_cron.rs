@@ -3,23 +3,23 @@
 //! from the environment, JSON logs), and every claim is checked through a second client: boto3
 //! for what is in the bucket, the `bao` CLI for what is in the server, Python's tarfile/hashlib
 //! for what is in a snapshot. Faults (a server dying mid-stream, S3 going away mid-upload) are
-//! made by a small TCP proxy in this file that cuts or refuses connections.
+//! made by the harness's TCP proxy ([`vaultpki_tests::proxy`]) that cuts or refuses connections.
 
 #![allow(
     clippy::unwrap_used,
     reason = "test helpers: a failed unwrap is a test failure with its location"
 )]
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use vaultpki_tests::{ExtraServer, ExtraServerOptions, TestEnv, bin_path, env, unique_name};
+use vaultpki_tests::proxy::{Fault, Proxy};
+use vaultpki_tests::{
+    ExtraServer, ExtraServerOptions, TestEnv, bin_path, env, unique_name, workspace_root,
+};
 
 /// A `snapshot-cron` command with a clean environment: the server, token, AWS settings of the
 /// test environment, and the job's bucket / KMS settings; nothing inherited.
@@ -489,131 +489,6 @@ fn verify_accepts_the_cli_snapshot_and_rejects_truncated_flipped_and_empty_files
     let out = verify(&empty);
     assert_eq!(out.status.code(), Some(5));
     assert!(text(&out.stderr).contains("empty"), "{}", text(&out.stderr));
-}
-
-/// This checkout's root, from this file's own crate directory.
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-}
-
-/// A TCP proxy for fault injection.
-struct Proxy {
-    addr: String,
-    stop: Arc<AtomicBool>,
-}
-
-#[derive(Clone, Copy)]
-enum Fault {
-    /// Close each connection once this many response bytes have passed (a server dying
-    /// mid-stream, from the client's side).
-    CutResponseAfter(usize),
-    /// On the first multipart `UploadPart` request, drop every connection and refuse new ones
-    /// for this long (an S3 endpoint going away while parts upload), then pass traffic again.
-    OutageOnUploadPart(Duration),
-}
-
-impl Proxy {
-    fn start(upstream: &str, fault: Fault) -> Self {
-        let upstream = upstream
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_owned();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = format!("http://{}", listener.local_addr().unwrap());
-        let stop = Arc::new(AtomicBool::new(false));
-        let outage_until: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
-        let tripped = Arc::new(AtomicBool::new(false));
-        let conns: Arc<Mutex<Vec<TcpStream>>> = Arc::new(Mutex::new(Vec::new()));
-        let stop2 = Arc::clone(&stop);
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                if stop2.load(Ordering::SeqCst) {
-                    return;
-                }
-                let Ok(client) = client else { continue };
-                if outage_until
-                    .lock()
-                    .unwrap()
-                    .is_some_and(|t| Instant::now() < t)
-                {
-                    let _ = client.shutdown(Shutdown::Both);
-                    continue;
-                }
-                let Ok(server) = TcpStream::connect(&upstream) else {
-                    continue;
-                };
-                conns.lock().unwrap().push(client.try_clone().unwrap());
-                conns.lock().unwrap().push(server.try_clone().unwrap());
-                let (mut c_in, mut s_out) =
-                    (client.try_clone().unwrap(), server.try_clone().unwrap());
-                let (outage, tripped, all) = (
-                    Arc::clone(&outage_until),
-                    Arc::clone(&tripped),
-                    Arc::clone(&conns),
-                );
-                std::thread::spawn(move || {
-                    let mut buf = vec![0u8; 64 * 1024];
-                    loop {
-                        let n = match c_in.read(&mut buf) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => n,
-                        };
-                        if let Fault::OutageOnUploadPart(d) = fault {
-                            let chunk = String::from_utf8_lossy(&buf[..n]);
-                            if chunk.contains("PUT /")
-                                && chunk.contains("partNumber=")
-                                && !tripped.swap(true, Ordering::SeqCst)
-                            {
-                                *outage.lock().unwrap() = Some(Instant::now() + d);
-                                for s in all.lock().unwrap().drain(..) {
-                                    let _ = s.shutdown(Shutdown::Both);
-                                }
-                                break;
-                            }
-                        }
-                        if s_out.write_all(&buf[..n]).is_err() {
-                            break;
-                        }
-                    }
-                    let _ = s_out.shutdown(Shutdown::Write);
-                });
-                let (mut s_in, mut c_out) = (server, client);
-                std::thread::spawn(move || {
-                    let mut buf = vec![0u8; 1024];
-                    let mut total = 0usize;
-                    loop {
-                        let n = match s_in.read(&mut buf) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => n,
-                        };
-                        if let Fault::CutResponseAfter(limit) = fault
-                            && total + n >= limit
-                        {
-                            let _ = c_out.write_all(&buf[..limit - total]);
-                            let _ = c_out.shutdown(Shutdown::Both);
-                            let _ = s_in.shutdown(Shutdown::Both);
-                            return;
-                        }
-                        total += n;
-                        if c_out.write_all(&buf[..n]).is_err() {
-                            break;
-                        }
-                    }
-                    let _ = c_out.shutdown(Shutdown::Write);
-                });
-            }
-        });
-        Self { addr, stop }
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr.trim_start_matches("http://"));
-    }
 }
 
 #[test]

@@ -15,7 +15,7 @@ use crate::cli::RestoreArgs;
 use crate::connect;
 use crate::exit::{Failure, Stage, StageExt as _};
 use crate::report::Summary;
-use crate::store::Store;
+use crate::store::{S3Store, Store as _};
 
 /// Restores and reports.
 pub async fn restore(args: &RestoreArgs) -> Result<(), Failure> {
@@ -32,7 +32,7 @@ pub async fn restore(args: &RestoreArgs) -> Result<(), Failure> {
 }
 
 async fn restore_inner(args: &RestoreArgs, summary: &mut Summary) -> Result<(), Failure> {
-    let store = Store::connect(&args.store).await;
+    let store = S3Store::connect(&args.store).await;
     let key = match &args.key {
         Some(k) => k.clone(),
         None => store

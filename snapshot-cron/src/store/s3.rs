@@ -1,4 +1,4 @@
-//! S3 and KMS: the checks before an upload (the KMS key exists and is enabled, the bucket
+//! The S3 store ([`S3Store`]): the checks before an upload (the KMS key exists and is enabled, the bucket
 //! exists), the multipart upload with SSE-KMS and per-part SHA-256 checksums the server
 //! verifies, the check after it (HEAD shows aws:kms with our key and the full size), listing our
 //! objects with pagination, deleting, and downloading for a restore. Any failure after the
@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -19,63 +19,21 @@ use base64::Engine as _;
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
+use super::{Store, Uploaded, meta};
 use crate::cli::StoreArgs;
 use crate::keys::{self, SnapshotObject};
-use crate::take::{Downloaded, Progress, TempSink};
-
-/// Object metadata keys (stored as `x-amz-meta-<name>`).
-pub mod meta {
-    /// SHA-256 of the whole object, hex.
-    pub const SHA256: &str = "sha256";
-    /// Raft index of the snapshot.
-    pub const RAFT_INDEX: &str = "raft-index";
-    /// Raft term of the snapshot.
-    pub const RAFT_TERM: &str = "raft-term";
-    /// Server version that produced it.
-    pub const SERVER_VERSION: &str = "server-version";
-    /// OpenBao or Vault.
-    pub const SERVER_FLAVOUR: &str = "server-flavour";
-    /// Seconds spent taking and verifying the snapshot.
-    pub const DURATION: &str = "snapshot-duration-seconds";
-    /// Tool and version that wrote it.
-    pub const CREATED_BY: &str = "created-by";
-}
+use crate::progress::Progress;
+use crate::spool::{Downloaded, TempSink};
 
 /// S3 + KMS clients for one bucket and prefix.
-pub struct Store {
+pub struct S3Store {
     s3: aws_sdk_s3::Client,
     kms: aws_sdk_kms::Client,
     bucket: String,
     prefix: String,
 }
 
-/// What the upload left in the bucket.
-#[derive(Debug, Clone)]
-pub struct Uploaded {
-    /// Object key.
-    pub key: String,
-    /// ETag.
-    pub etag: String,
-    /// Checksum S3 reports (composite SHA-256 of the parts).
-    pub checksum_sha256: Option<String>,
-}
-
-/// One listed snapshot with its metadata.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Listed {
-    /// Object key.
-    pub key: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// Creation time from the key, ms since the epoch.
-    pub created_ms: u64,
-    /// Raft index (from the key).
-    pub index: u64,
-    /// SHA-256 from the metadata.
-    pub sha256: Option<String>,
-}
-
-impl Store {
+impl S3Store {
     /// Builds clients from the standard AWS chain plus the endpoint / path-style flags.
     pub async fn connect(args: &StoreArgs) -> Self {
         let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -96,16 +54,6 @@ impl Store {
             bucket: args.bucket.clone(),
             prefix: keys::normalize_prefix(&args.prefix),
         }
-    }
-
-    /// The bucket.
-    pub fn bucket(&self) -> &str {
-        &self.bucket
-    }
-
-    /// The normalised prefix.
-    pub fn prefix(&self) -> &str {
-        &self.prefix
     }
 
     /// Checks through the KMS API that `key_id` exists and is enabled for encryption. S3 (and
@@ -167,57 +115,6 @@ impl Store {
                     ),
                     _ => bail!("cannot reach bucket {:?}: {}", self.bucket, describe(&e)),
                 }
-            }
-        }
-    }
-
-    /// Uploads the snapshot as a multipart upload with SSE-KMS and per-part SHA-256 checksums,
-    /// then checks the object with HEAD. Aborts the upload on any failure.
-    pub async fn upload(
-        &self,
-        key: &str,
-        snapshot: &Downloaded,
-        kms_key_id: &str,
-        metadata: HashMap<String, String>,
-        concurrency: usize,
-    ) -> anyhow::Result<Uploaded> {
-        let created = self
-            .s3
-            .create_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .server_side_encryption(ServerSideEncryption::AwsKms)
-            .ssekms_key_id(kms_key_id)
-            .checksum_algorithm(ChecksumAlgorithm::Sha256)
-            .content_type("application/gzip")
-            .set_metadata(Some(metadata))
-            .send()
-            .await
-            .map_err(|e| anyhow!("starting the multipart upload of {key}: {}", describe(&e)))?;
-        let upload_id = created
-            .upload_id
-            .ok_or_else(|| anyhow!("S3 returned no upload id for {key}"))?;
-        match self
-            .upload_parts_and_complete(key, &upload_id, snapshot, concurrency)
-            .await
-        {
-            Ok(done) => {
-                if let Err(e) = self.check_uploaded(key, snapshot.bytes, kms_key_id).await {
-                    // An object that is not what we meant to store must not count as a backup.
-                    let _ = self
-                        .s3
-                        .delete_object()
-                        .bucket(&self.bucket)
-                        .key(key)
-                        .send()
-                        .await;
-                    return Err(e);
-                }
-                Ok(done)
-            }
-            Err(e) => {
-                self.abort(key, &upload_id).await;
-                Err(e)
             }
         }
     }
@@ -355,9 +252,78 @@ impl Store {
             }
         }
     }
+}
+
+impl Store for S3Store {
+    /// The bucket.
+    fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// The normalised prefix.
+    fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The KMS key through the KMS API, then the bucket.
+    async fn preflight(&self, kms_key_id: &str) -> anyhow::Result<()> {
+        self.check_kms_key(kms_key_id).await?;
+        self.check_bucket().await
+    }
+
+    /// Uploads the snapshot as a multipart upload with SSE-KMS and per-part SHA-256 checksums,
+    /// then checks the object with HEAD. Aborts the upload on any failure.
+    async fn upload(
+        &self,
+        key: &str,
+        snapshot: &Downloaded,
+        kms_key_id: &str,
+        metadata: HashMap<String, String>,
+        concurrency: usize,
+    ) -> anyhow::Result<Uploaded> {
+        let created = self
+            .s3
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .server_side_encryption(ServerSideEncryption::AwsKms)
+            .ssekms_key_id(kms_key_id)
+            .checksum_algorithm(ChecksumAlgorithm::Sha256)
+            .content_type("application/gzip")
+            .set_metadata(Some(metadata))
+            .send()
+            .await
+            .map_err(|e| anyhow!("starting the multipart upload of {key}: {}", describe(&e)))?;
+        let upload_id = created
+            .upload_id
+            .ok_or_else(|| anyhow!("S3 returned no upload id for {key}"))?;
+        match self
+            .upload_parts_and_complete(key, &upload_id, snapshot, concurrency)
+            .await
+        {
+            Ok(done) => {
+                if let Err(e) = self.check_uploaded(key, snapshot.bytes, kms_key_id).await {
+                    // An object that is not what we meant to store must not count as a backup.
+                    let _ = self
+                        .s3
+                        .delete_object()
+                        .bucket(&self.bucket)
+                        .key(key)
+                        .send()
+                        .await;
+                    return Err(e);
+                }
+                Ok(done)
+            }
+            Err(e) => {
+                self.abort(key, &upload_id).await;
+                Err(e)
+            }
+        }
+    }
 
     /// Our snapshot objects under the prefix (others are ignored), newest first.
-    pub async fn list(&self) -> anyhow::Result<Vec<SnapshotObject>> {
+    async fn list(&self) -> anyhow::Result<Vec<SnapshotObject>> {
         let list_prefix = if self.prefix.is_empty() {
             String::new()
         } else {
@@ -398,7 +364,7 @@ impl Store {
     }
 
     /// The SHA-256 recorded in an object's metadata.
-    pub async fn recorded_sha256(&self, key: &str) -> anyhow::Result<Option<String>> {
+    async fn recorded_sha256(&self, key: &str) -> anyhow::Result<Option<String>> {
         let head = self
             .s3
             .head_object()
@@ -411,7 +377,7 @@ impl Store {
     }
 
     /// Deletes one object.
-    pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
         self.s3
             .delete_object()
             .bucket(&self.bucket)
@@ -423,7 +389,7 @@ impl Store {
     }
 
     /// Downloads an object into a temporary file in `dir`, hashing it on the way.
-    pub async fn download(&self, key: &str, dir: &Path) -> anyhow::Result<Downloaded> {
+    async fn download(&self, key: &str, dir: &Path) -> anyhow::Result<Downloaded> {
         let out = self
             .s3
             .get_object()
@@ -523,11 +489,4 @@ where
         ),
         _ => DisplayErrorContext(err).to_string(),
     }
-}
-
-/// Seconds since the epoch, for metrics and ages.
-pub fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }
