@@ -11,6 +11,20 @@ use anyhow::Context as _;
 
 use crate::digest::Sha256;
 
+/// Checks that the spool directory exists, before anything is contacted: discovered only when
+/// the snapshot arrives, a missing directory would look like a server failure.
+pub fn check_dir(dir: &Path) -> anyhow::Result<()> {
+    const HINT: &str = "create it or set SNAPSHOT_CRON_TEMP_DIR (or --temp-dir) to a directory with room for one snapshot";
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => anyhow::bail!(
+            "temporary directory {} is not a directory; {HINT}",
+            dir.display()
+        ),
+        Err(e) => anyhow::bail!("temporary directory {}: {e}; {HINT}", dir.display()),
+    }
+}
+
 /// A snapshot on local disk with its checksums.
 pub struct Downloaded {
     /// The file; deleted when dropped.

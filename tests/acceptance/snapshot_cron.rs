@@ -47,6 +47,14 @@ fn cron(env: &TestEnv, addr: &str, token: &str, home: &Path) -> Command {
     cmd
 }
 
+/// [`cron`] against the shared server, with S3 (not KMS) through `proxy`.
+fn cron_via_s3_proxy(env: &TestEnv, proxy: &Proxy, home: &Path) -> Command {
+    let mut cmd = cron(env, &env.addr, &env.token, home);
+    cmd.env("SNAPSHOT_CRON_S3_ENDPOINT", &proxy.addr)
+        .env("SNAPSHOT_CRON_KMS_ENDPOINT", &env.aws_endpoint);
+    cmd
+}
+
 fn output(cmd: &mut Command) -> Output {
     cmd.output().expect("snapshot-cron runs")
 }
@@ -257,6 +265,18 @@ fn restore_into_a_fresh_server_brings_the_data_back() {
     ]);
     let s =
         run_ok(cron(env, &env.addr, &env.token, home.path()).args(["run", "--prefix", &prefix]));
+    // A stray, future-dated object in our key format that does not verify (its recorded SHA-256
+    // matches, its content is no snapshot): --latest must skip it and take the newest good one.
+    py_json(
+        env,
+        &format!(
+            "import hashlib\n\
+             body = b'not a snapshot'\n\
+             s3.put_object(Bucket=B, Key='{prefix}/29991231T000000.000Z-999.snap', Body=body, \
+             Metadata={{'sha256': hashlib.sha256(body).hexdigest()}})\n\
+             print('{{}}')"
+        ),
+    );
 
     let fresh = ExtraServer::start(ExtraServerOptions::default());
     let target = fresh.env();
@@ -516,12 +536,8 @@ fn s3_going_away_during_part_upload_leaves_no_open_multipart_upload() {
         &env.aws_endpoint,
         Fault::OutageOnUploadPart(Duration::from_secs(6)),
     );
-    let out = output(
-        cron(env, &env.addr, &env.token, home.path())
-            .env("SNAPSHOT_CRON_S3_ENDPOINT", &proxy.addr)
-            .env("SNAPSHOT_CRON_KMS_ENDPOINT", &env.aws_endpoint)
-            .args(["run", "--prefix", &prefix]),
-    );
+    let out =
+        output(cron_via_s3_proxy(env, &proxy, home.path()).args(["run", "--prefix", &prefix]));
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(6), "{stderr}");
     assert!(stderr.contains("uploading part 1"), "{stderr}");
@@ -815,4 +831,423 @@ fn restore_on_the_same_server_rolls_back_to_the_snapshot() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
+}
+
+#[test]
+fn restore_refuses_an_object_without_a_recorded_sha256_unless_allowed() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let prefix = unique_name("snap-unverified");
+    let file = home.path().join("cli.snap");
+    env.bao_ok(&[
+        "operator",
+        "raft",
+        "snapshot",
+        "save",
+        file.to_str().unwrap(),
+    ]);
+    let key = format!("{prefix}/20260101T000000.000Z-1.snap");
+    py_json(
+        env,
+        &format!(
+            "s3.upload_file('{}', B, '{key}')\nprint('{{}}')",
+            file.display()
+        ),
+    );
+    let line = run_fails(
+        cron(env, &env.addr, &env.token, home.path()).args(["restore", "--key", &key]),
+        5,
+        "has no SHA-256 recorded at upload",
+    );
+    assert!(line.contains("--allow-unverified"), "{line}");
+    run_fails(
+        cron(env, &env.addr, &env.token, home.path())
+            .args(["restore", "--prefix", &prefix, "--latest"]),
+        5,
+        "none of the 1 snapshots",
+    );
+    // With the flag it passes verification and gets as far as the server (a dead address here,
+    // so nothing is restored into the shared server).
+    let dead = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    run_fails(
+        cron(env, &dead, &env.token, home.path()).args([
+            "restore",
+            "--key",
+            &key,
+            "--allow-unverified",
+        ]),
+        4,
+        "Connection refused",
+    );
+}
+
+#[test]
+fn missing_aws_credentials_and_temp_dir_are_configuration_errors_named_as_such() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let prefix = unique_name("snap-conf");
+    run_fails(
+        cron(env, &env.addr, &env.token, home.path())
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .args(["run", "--prefix", &prefix]),
+        3,
+        "no AWS credentials found",
+    );
+    let missing = home.path().join("no-such-dir");
+    run_fails(
+        cron(env, &env.addr, &env.token, home.path())
+            .arg("run")
+            .args(["--prefix", &prefix, "--temp-dir"])
+            .arg(&missing),
+        3,
+        "temporary directory",
+    );
+    assert!(keys_under(env, &prefix).is_empty());
+}
+
+#[test]
+fn s3_frozen_mid_upload_fails_within_the_timeout_and_aborts_the_upload() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let prefix = unique_name("snap-frozen");
+    let proxy = Proxy::start(
+        &env.aws_endpoint,
+        Fault::FreezeOnUploadPart(Duration::from_secs(12)),
+    );
+    let out = output(
+        cron_via_s3_proxy(env, &proxy, home.path())
+            .env("SNAPSHOT_CRON_S3_TIMEOUT", "2")
+            .args(["run", "--prefix", &prefix]),
+    );
+    let stderr = text(&out.stderr);
+    assert!(proxy.tripped(), "no part upload was seen");
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(stderr.contains("SNAPSHOT_CRON_S3_TIMEOUT"), "{stderr}");
+    assert!(stderr.contains("aborted the multipart upload"), "{stderr}");
+    assert_eq!(summary(&out)["stage"], "storage");
+    assert!(
+        open_uploads(env, &prefix).is_empty(),
+        "multipart upload left open"
+    );
+    assert!(keys_under(env, &prefix).is_empty());
+}
+
+#[test]
+fn sigterm_mid_upload_aborts_the_upload_reports_and_exits_9() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let spool = tempfile::tempdir().unwrap();
+    let prefix = unique_name("snap-sigterm");
+    let metrics = home.path().join("snap.prom");
+    let proxy = Proxy::start(
+        &env.aws_endpoint,
+        Fault::FreezeOnUploadPart(Duration::from_secs(4)),
+    );
+    let child = cron_via_s3_proxy(env, &proxy, home.path())
+        .env("SNAPSHOT_CRON_METRICS_FILE", &metrics)
+        .env("SNAPSHOT_CRON_TEMP_DIR", spool.path())
+        .args(["run", "--prefix", &prefix])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !proxy.tripped() {
+        assert!(Instant::now() < deadline, "the upload never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(9), "{stderr}");
+    let s = summary(&out);
+    assert_eq!(s["stage"], "interrupted");
+    assert!(
+        s["error"].as_str().unwrap().contains("stopped by SIGTERM"),
+        "{s}"
+    );
+    assert!(stderr.contains("aborted the multipart upload"), "{stderr}");
+    let prom = std::fs::read_to_string(&metrics).unwrap();
+    assert!(
+        prom.contains("snapshot_cron_last_run_exit_code 9"),
+        "{prom}"
+    );
+    assert_eq!(
+        std::fs::read_dir(spool.path()).unwrap().count(),
+        0,
+        "temp file left"
+    );
+    assert!(
+        open_uploads(env, &prefix).is_empty(),
+        "multipart upload left open"
+    );
+    assert!(keys_under(env, &prefix).is_empty());
+}
+
+#[test]
+fn pushgateway_keeps_last_success_across_a_failed_run_and_clusters_apart() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut gateway = Command::new("prometheus-pushgateway")
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("prometheus-pushgateway is installed (Debian package; scripts/common.sh)");
+    let url = format!("http://127.0.0.1:{port}");
+    let scrape = || {
+        let out = Command::new("curl")
+            .args(["-sf", &format!("{url}/metrics")])
+            .output()
+            .unwrap();
+        out.status.success().then(|| text(&out.stdout))
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while scrape().is_none() {
+        assert!(Instant::now() < deadline, "the Pushgateway did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let prefix = unique_name("snap-push");
+    let run = |cluster: &str| {
+        let mut c = cron(env, &env.addr, &env.token, home.path());
+        c.env("SNAPSHOT_CRON_PUSHGATEWAY_URL", &url)
+            .env("SNAPSHOT_CRON_CLUSTER", cluster)
+            .args(["run", "--prefix", &prefix]);
+        c
+    };
+    run_ok(&mut run("prod"));
+    run_ok(&mut run("staging"));
+    run_fails(
+        run("prod").args(["--kms-key-id", "00000000-0000-0000-0000-000000000000"]),
+        6,
+        "does not exist",
+    );
+    let body = scrape().unwrap();
+    let _ = gateway.kill();
+    let _ = gateway.wait();
+    let value = |name: &str, cluster: &str| {
+        body.lines()
+            .find(|l| {
+                l.starts_with(&format!("{name}{{"))
+                    && l.contains(&format!("cluster=\"{cluster}\""))
+                    && l.contains("job=\"snapshot-cron\"")
+            })
+            .and_then(|l| l.rsplit(' ').next())
+            .map(str::to_owned)
+    };
+    assert!(
+        value("snapshot_cron_last_success_timestamp_seconds", "prod").is_some(),
+        "the failed run dropped prod's last success:\n{body}"
+    );
+    assert_eq!(
+        value("snapshot_cron_last_run_success", "prod").as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        value("snapshot_cron_last_run_exit_code", "prod").as_deref(),
+        Some("6")
+    );
+    assert_eq!(
+        value("snapshot_cron_last_run_success", "staging").as_deref(),
+        Some("1")
+    );
+}
+
+#[test]
+fn shipped_alert_rules_pass_their_promtool_tests() {
+    let dir = workspace_root().join("snapshot-cron/deploy/prometheus");
+    for args in [
+        vec!["check", "rules", "snapshot-cron.rules.yml"],
+        vec!["test", "rules", "snapshot-cron.rules.test.yml"],
+    ] {
+        let out = Command::new("promtool")
+            .args(&args)
+            .current_dir(&dir)
+            .output()
+            .expect("promtool is installed (Debian package prometheus; scripts/common.sh)");
+        assert!(
+            out.status.success(),
+            "promtool {args:?}:\n{}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn kustomize_storage_limit_covers_the_volumes() {
+    let env = env();
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(workspace_root().join("snapshot-cron/deploy/kubernetes"))
+        .output()
+        .expect("kubectl is installed (Debian package kubectl)");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let rendered = dir.path().join("rendered.yaml");
+    std::fs::write(&rendered, &out.stdout).unwrap();
+    // PyYAML (a moto dependency in the test venv) reads the rendered output.
+    let v = py_json(
+        env,
+        &format!(
+            "import yaml\n\
+             U = {{'Ki': 2**10, 'Mi': 2**20, 'Gi': 2**30, 'Ti': 2**40}}\n\
+             def q(s):\n\
+             \x20   s = str(s)\n\
+             \x20   for u, m in U.items():\n\
+             \x20       if s.endswith(u): return int(s[:-2]) * m\n\
+             \x20   return int(s)\n\
+             docs = [d for d in yaml.safe_load_all(open('{}')) if d and d['kind'] == 'CronJob']\n\
+             pod = docs[0]['spec']['jobTemplate']['spec']['template']['spec']\n\
+             vols = sum(q(v['emptyDir']['sizeLimit']) for v in pod['volumes'] if 'emptyDir' in v)\n\
+             limit = q(pod['containers'][0]['resources']['limits']['ephemeral-storage'])\n\
+             print(json.dumps({{'volumes': vols, 'limit': limit}}))",
+            rendered.display()
+        ),
+    );
+    let (vols, limit) = (v["volumes"].as_u64().unwrap(), v["limit"].as_u64().unwrap());
+    assert!(
+        limit > vols,
+        "ephemeral-storage limit {limit} does not cover the emptyDir volumes ({vols}): the pod is evicted before the snapshot fits"
+    );
+}
+
+#[test]
+fn systemd_unit_verifies_and_runs_in_its_own_directories_as_a_non_root_user() {
+    let env = env();
+    let unit_dir = workspace_root().join("snapshot-cron/deploy/systemd");
+    let unit = std::fs::read_to_string(unit_dir.join("snapshot-cron.service")).unwrap();
+    let bin = bin_path("snapshot-cron");
+    // systemd-analyze checks that ExecStart exists: point it at the built binary.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("snapshot-cron.service"),
+        unit.replace("/usr/local/bin/snapshot-cron", bin.to_str().unwrap()),
+    )
+    .unwrap();
+    std::fs::copy(
+        unit_dir.join("snapshot-cron.timer"),
+        tmp.path().join("snapshot-cron.timer"),
+    )
+    .unwrap();
+    let out = Command::new("systemd-analyze")
+        .args([
+            "verify",
+            "--man=no",
+            "snapshot-cron.service",
+            "snapshot-cron.timer",
+        ])
+        .current_dir(tmp.path())
+        .output()
+        .expect("systemd-analyze is installed (package systemd)");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "systemd-analyze verify:\n{}",
+        text(&out.stderr)
+    );
+
+    // Emulate the sandbox: an empty root stands for the unit's view of the filesystem (private
+    // /var/tmp and /tmp, nothing else writable); systemd creates the State/Cache/Runtime
+    // directories for the dynamic user; the job runs as an unprivileged user with the unit's
+    // Environment= lines, specifiers resolved as systemd would.
+    let root = tempfile::tempdir().unwrap();
+    let nobody = 65534;
+    let setting = |name: &str| -> Vec<String> {
+        unit.lines()
+            .filter_map(|l| l.strip_prefix(&format!("{name}=")))
+            .flat_map(|v| v.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .collect()
+    };
+    for (key, base) in [
+        ("StateDirectory", "var/lib"),
+        ("CacheDirectory", "var/cache"),
+        ("RuntimeDirectory", "run"),
+        ("LogsDirectory", "var/log"),
+    ] {
+        for name in setting(key) {
+            let d = root.path().join(base).join(name);
+            std::fs::create_dir_all(&d).unwrap();
+            std::os::unix::fs::chown(&d, Some(nobody), Some(nobody)).unwrap();
+        }
+    }
+    for private in ["tmp", "var/tmp"] {
+        let d = root.path().join(private);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::set_permissions(&d, std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
+    }
+    let r = root.path().display().to_string();
+    let resolve = |v: &str| {
+        let v = v
+            .replace("%S", "/var/lib")
+            .replace("%C", "/var/cache")
+            .replace("%t", "/run")
+            .replace("%L", "/var/log");
+        if v.starts_with('/') {
+            format!("{r}{v}")
+        } else {
+            v
+        }
+    };
+    let prefix = unique_name("snap-systemd");
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(&bin)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TMPDIR", format!("{r}/tmp"))
+        .env("VAULT_ADDR", &env.addr)
+        .env("VAULT_TOKEN", &env.token)
+        .env("SNAPSHOT_CRON_BUCKET", &env.bucket)
+        .env("SNAPSHOT_CRON_KMS_KEY_ID", &env.kms_key_id)
+        .env("SNAPSHOT_CRON_S3_FORCE_PATH_STYLE", "true")
+        .env("SNAPSHOT_CRON_PREFIX", &prefix);
+    for key in [
+        "AWS_ENDPOINT_URL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+    ] {
+        if let Some(v) = env.vars().get(key) {
+            cmd.env(key, v);
+        }
+    }
+    let mut metrics = None;
+    for assignment in setting("Environment") {
+        let (k, v) = assignment.split_once('=').unwrap();
+        if k.starts_with("SNAPSHOT_CRON_") && k != "SNAPSHOT_CRON_APPROLE_SECRET_ID_FILE" {
+            let v = resolve(v);
+            if k == "SNAPSHOT_CRON_METRICS_FILE" {
+                metrics = Some(PathBuf::from(&v));
+            }
+            cmd.env(k, v);
+        }
+    }
+    let s = run_ok(cmd.arg("run"));
+    assert!(s["key"].as_str().unwrap().starts_with(&prefix));
+    let metrics = metrics.expect("the unit sets SNAPSHOT_CRON_METRICS_FILE");
+    let prom = std::fs::read_to_string(&metrics)
+        .unwrap_or_else(|e| panic!("the job wrote no metrics at {}: {e}", metrics.display()));
+    assert!(prom.contains("snapshot_cron_last_run_success 1"), "{prom}");
+    // The privileged ExecStopPost publishes exactly that file.
+    let published = metrics.strip_prefix(root.path()).unwrap();
+    assert!(
+        setting("ExecStopPost")
+            .iter()
+            .any(|w| w.replace("%S", "/var/lib") == format!("/{}", published.display())),
+        "ExecStopPost does not publish {}",
+        published.display()
+    );
 }

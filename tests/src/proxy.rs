@@ -14,6 +14,7 @@ pub struct Proxy {
     /// `http://127.0.0.1:<port>`: point the client here instead of at the upstream.
     pub addr: String,
     stop: Arc<AtomicBool>,
+    tripped: Arc<AtomicBool>,
 }
 
 /// What the proxy does to the traffic it passes.
@@ -25,6 +26,9 @@ pub enum Fault {
     /// On the first multipart `UploadPart` request, drop every connection and refuse new ones
     /// for this long (an S3 endpoint going away while parts upload), then pass traffic again.
     OutageOnUploadPart(Duration),
+    /// On the first multipart `UploadPart` request, stop passing bytes in either direction on
+    /// every connection, old and new, for this long (an S3 endpoint that hangs), then resume.
+    FreezeOnUploadPart(Duration),
 }
 
 impl Proxy {
@@ -46,8 +50,10 @@ impl Proxy {
         let stop = Arc::new(AtomicBool::new(false));
         let outage_until: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
         let tripped = Arc::new(AtomicBool::new(false));
+        let frozen_until: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
         let conns: Arc<Mutex<Vec<TcpStream>>> = Arc::new(Mutex::new(Vec::new()));
         let stop2 = Arc::clone(&stop);
+        let tripped_flag = Arc::clone(&tripped);
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 if stop2.load(Ordering::SeqCst) {
@@ -82,6 +88,8 @@ impl Proxy {
                     Arc::clone(&tripped),
                     Arc::clone(&conns),
                 );
+                let (frozen_in, frozen_out) =
+                    (Arc::clone(&frozen_until), Arc::clone(&frozen_until));
                 std::thread::spawn(move || {
                     let mut buf = vec![0u8; 64 * 1024];
                     loop {
@@ -89,22 +97,23 @@ impl Proxy {
                             Ok(0) | Err(_) => break,
                             Ok(n) => n,
                         };
-                        if let Fault::OutageOnUploadPart(d) = fault {
-                            let chunk = String::from_utf8_lossy(&buf[..n]);
-                            if chunk.contains("PUT /")
-                                && chunk.contains("partNumber=")
-                                && !tripped.swap(true, Ordering::SeqCst)
-                            {
-                                *outage.lock().unwrap_or_else(PoisonError::into_inner) =
-                                    Some(Instant::now() + d);
-                                for s in
-                                    all.lock().unwrap_or_else(PoisonError::into_inner).drain(..)
-                                {
-                                    let _ = s.shutdown(Shutdown::Both);
-                                }
-                                break;
+                        if let Fault::OutageOnUploadPart(d) = fault
+                            && first_upload_part(&buf[..n], &tripped)
+                        {
+                            *outage.lock().unwrap_or_else(PoisonError::into_inner) =
+                                Some(Instant::now() + d);
+                            for s in all.lock().unwrap_or_else(PoisonError::into_inner).drain(..) {
+                                let _ = s.shutdown(Shutdown::Both);
                             }
+                            break;
                         }
+                        if let Fault::FreezeOnUploadPart(d) = fault
+                            && first_upload_part(&buf[..n], &tripped)
+                        {
+                            *frozen_in.lock().unwrap_or_else(PoisonError::into_inner) =
+                                Some(Instant::now() + d);
+                        }
+                        wait_while_frozen(&frozen_in);
                         if s_out.write_all(&buf[..n]).is_err() {
                             break;
                         }
@@ -129,6 +138,7 @@ impl Proxy {
                             return;
                         }
                         total += n;
+                        wait_while_frozen(&frozen_out);
                         if c_out.write_all(&buf[..n]).is_err() {
                             break;
                         }
@@ -137,7 +147,34 @@ impl Proxy {
                 });
             }
         });
-        Self { addr, stop }
+        Self {
+            addr,
+            stop,
+            tripped: tripped_flag,
+        }
+    }
+
+    /// Whether the fault has been triggered (the first `UploadPart` was seen).
+    pub fn tripped(&self) -> bool {
+        self.tripped.load(Ordering::SeqCst)
+    }
+}
+
+/// Whether `chunk` starts the first multipart `UploadPart` request seen (and marks it seen).
+fn first_upload_part(chunk: &[u8], tripped: &AtomicBool) -> bool {
+    let chunk = String::from_utf8_lossy(chunk);
+    chunk.contains("PUT /")
+        && chunk.contains("partNumber=")
+        && !tripped.swap(true, Ordering::SeqCst)
+}
+
+fn wait_while_frozen(frozen: &Mutex<Option<Instant>>) {
+    loop {
+        let until = *frozen.lock().unwrap_or_else(PoisonError::into_inner);
+        match until {
+            Some(t) if Instant::now() < t => std::thread::sleep(Duration::from_millis(50)),
+            _ => return,
+        }
     }
 }
 

@@ -1,6 +1,7 @@
-//! `snapshot-cron run`: preflight (KMS key, bucket), log in, find the active node, stream the
-//! snapshot to a temp file, verify it, upload it with SSE-KMS, apply retention, report. Retention
-//! only runs after a verified upload succeeded, so a failing run can never delete anything.
+//! `snapshot-cron run`: check the settings, log in, preflight (KMS key, bucket), find the active
+//! node, stream the snapshot to a temp file, verify it, upload it with SSE-KMS, apply retention,
+//! report. Retention only runs after a verified upload succeeded, so a failing run can never
+//! delete anything. SIGTERM/SIGINT stop the stages, abort the upload and still report.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -16,7 +17,8 @@ use crate::connect;
 use crate::exit::{Failure, Stage, StageExt as _};
 use crate::keys;
 use crate::report::{self, Summary};
-use crate::spool::Downloaded;
+use crate::signals::Signals;
+use crate::spool::{self, Downloaded};
 use crate::store::{self, S3Store, Store, meta};
 use crate::take;
 
@@ -36,21 +38,53 @@ pub async fn run(args: RunArgs) -> Result<(), Failure> {
 }
 
 async fn run_inner(args: &RunArgs, summary: &mut Summary) -> Result<(), Failure> {
+    // From here on SIGTERM/SIGINT no longer kill the process; they are handled below.
+    let mut signals = Signals::listen()
+        .context("listening for SIGTERM/SIGINT")
+        .stage(Stage::Internal)?;
     let settings = Settings::from_args(args)?;
     let mut client = connect::login(&args.server, &args.auth).await?;
     let outcome = async {
-        let store = S3Store::connect(&args.store).await;
-        store
-            .preflight(settings.kms_key_id)
-            .await
-            .stage(Stage::Storage)?;
-        let taken = take_verified(&client, &settings, summary).await?;
-        let key = upload(&store, taken, args, &settings, summary).await?;
-        apply_retention(&store, args, &settings, &key, summary).await
+        let store = S3Store::connect(&args.store).await.stage(Stage::Config)?;
+        tokio::select! {
+            result = stages(&client, &store, args, &settings, summary) => result,
+            name = signals.recv() => {
+                // The stages were dropped: the spool file is deleted, part uploads cancelled.
+                let aborted = store.abort_open_upload(SIGNAL_ABORT_BUDGET).await;
+                let upload = aborted.map_or_else(String::new, |key| {
+                    format!(", the multipart upload of {key} was aborted")
+                });
+                Err(Failure::new(
+                    Stage::Interrupted,
+                    format!("stopped by {name}: nothing was stored{upload} and the temporary file was removed"),
+                ))
+            }
+        }
     }
     .await;
     connect::logout(&mut client).await;
     outcome
+}
+
+/// How long aborting the upload may take after a signal: the sender (kubelet, systemd) kills
+/// the process after its grace period (30 s by default in Kubernetes).
+const SIGNAL_ABORT_BUDGET: Duration = Duration::from_secs(15);
+
+/// The stages of a run, in order; retention only after a verified upload succeeded.
+async fn stages(
+    client: &Client,
+    store: &impl Store,
+    args: &RunArgs,
+    settings: &Settings<'_>,
+    summary: &mut Summary,
+) -> Result<(), Failure> {
+    store
+        .preflight(settings.kms_key_id)
+        .await
+        .stage(Stage::Storage)?;
+    let taken = take_verified(client, settings, summary).await?;
+    let key = upload(store, taken, args, settings, summary).await?;
+    apply_retention(store, args, settings, &key, summary).await
 }
 
 /// The settings a run checks before it contacts anything.
@@ -82,10 +116,12 @@ impl<'a> Settings<'a> {
             .map_err(|e| {
                 Failure::new(Stage::Config, format!("SNAPSHOT_CRON_RETAIN_MIN_AGE: {e}"))
             })?;
+        let temp_dir = args.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
+        spool::check_dir(&temp_dir).stage(Stage::Config)?;
         Ok(Self {
             kms_key_id,
             min_age,
-            temp_dir: args.temp_dir.clone().unwrap_or_else(std::env::temp_dir),
+            temp_dir,
             part_size: args.part_size_mib * 1024 * 1024,
             stall: Duration::from_secs(args.stall_timeout.max(1)),
         })
@@ -202,10 +238,16 @@ async fn apply_retention(
     summary: &mut Summary,
 ) -> Result<(), Failure> {
     let objects = store.list().await.stage(Stage::Retention)?;
-    let doomed = keys::select_for_deletion(
+    let generations = keys::Generations {
+        daily: args.keep_daily as usize,
+        weekly: args.keep_weekly as usize,
+        monthly: args.keep_monthly as usize,
+    };
+    let doomed = keys::select_for_deletion_with(
         &objects,
         args.retain as usize,
         settings.min_age,
+        generations,
         SystemTime::now(),
         uploaded,
     );
@@ -227,8 +269,13 @@ async fn publish_metrics(args: &RunArgs, summary: &Summary) {
         }
     }
     if let Some(url) = &args.pushgateway_url {
+        let cluster = args
+            .cluster
+            .clone()
+            .unwrap_or_else(|| keys::normalize_prefix(&args.store.prefix));
         let text = report::render_metrics(summary, now, None);
-        if let Err(e) = report::push_metrics(url, text).await {
+        let success = summary.outcome == "success";
+        if let Err(e) = report::push_metrics(url, &cluster, text, success).await {
             tracing::warn!(error = %format!("{e:#}"), "could not push metrics");
         }
     }

@@ -1,15 +1,19 @@
-//! The S3 store ([`S3Store`]): the checks before an upload (the KMS key exists and is enabled, the bucket
-//! exists), the multipart upload with SSE-KMS and per-part SHA-256 checksums the server
-//! verifies, the check after it (HEAD shows aws:kms with our key and the full size), listing our
-//! objects with pagination, deleting, and downloading for a restore. Any failure after the
-//! multipart upload was created aborts it, retrying the abort for a while, so no parts are left
-//! behind to be billed.
+//! The S3 store ([`S3Store`]): the checks before an upload (credentials resolve, the KMS key
+//! exists and is enabled, the bucket exists), the multipart upload with SSE-KMS and per-part
+//! SHA-256 checksums the server verifies, the check after it (HEAD shows aws:kms with our key and
+//! the full size), listing our objects with pagination, deleting, and downloading for a restore.
+//! Every S3 and KMS call has an attempt timeout, so a frozen endpoint is a bounded failure. Any
+//! failure after the multipart upload was created aborts it, retrying the abort for a while, and
+//! the open upload is remembered so a signal handler can abort it too: no parts are left behind
+//! to be billed.
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
+use aws_sdk_s3::config::ProvideCredentials as _;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{
@@ -31,14 +35,35 @@ pub struct S3Store {
     kms: aws_sdk_kms::Client,
     bucket: String,
     prefix: String,
+    /// How long one body chunk of a download may take.
+    stall: Duration,
+    /// The multipart upload in progress (key, upload id), for [`S3Store::abort_open_upload`].
+    open_upload: Mutex<Option<(String, String)>>,
 }
 
+/// How long aborting a failed multipart upload keeps retrying.
+const ABORT_BUDGET: Duration = Duration::from_secs(120);
+
 impl S3Store {
-    /// Builds clients from the standard AWS chain plus the endpoint / path-style flags.
-    pub async fn connect(args: &StoreArgs) -> Self {
+    /// Builds clients from the standard AWS chain plus the endpoint / path-style / timeout flags,
+    /// and resolves the credentials once, so that having none is reported as such (and not as an
+    /// unreachable endpoint at the first request).
+    pub async fn connect(args: &StoreArgs) -> anyhow::Result<Self> {
+        let attempt = Duration::from_secs(args.s3_timeout.max(1));
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(attempt.min(Duration::from_secs(10)))
+            .operation_attempt_timeout(attempt)
+            .build();
         let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .timeout_config(timeouts)
             .load()
             .await;
+        let Some(credentials) = shared.credentials_provider() else {
+            bail!(NO_CREDENTIALS);
+        };
+        if let Err(e) = credentials.provide_credentials().await {
+            bail!("{NO_CREDENTIALS} ({})", DisplayErrorContext(&e));
+        }
         let mut s3 =
             aws_sdk_s3::config::Builder::from(&shared).force_path_style(args.s3_force_path_style);
         if let Some(ep) = &args.s3_endpoint {
@@ -48,12 +73,33 @@ impl S3Store {
         if let Some(ep) = &args.kms_endpoint {
             kms = kms.endpoint_url(ep);
         }
-        Self {
+        Ok(Self {
             s3: aws_sdk_s3::Client::from_conf(s3.build()),
             kms: aws_sdk_kms::Client::from_conf(kms.build()),
             bucket: args.bucket.clone(),
             prefix: keys::normalize_prefix(&args.prefix),
-        }
+            stall: attempt,
+            open_upload: Mutex::new(None),
+        })
+    }
+
+    /// Aborts the multipart upload in progress, if any, trying for at most `budget`; returns its
+    /// key. For a signal handler: the task that was uploading has been cancelled.
+    pub async fn abort_open_upload(&self, budget: Duration) -> Option<String> {
+        let (key, upload_id) = self
+            .open_upload
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()?;
+        self.abort(&key, &upload_id, budget).await;
+        Some(key)
+    }
+
+    fn set_open_upload(&self, open: Option<(String, String)>) {
+        *self
+            .open_upload
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = open;
     }
 
     /// Checks through the KMS API that `key_id` exists and is enabled for encryption. S3 (and
@@ -220,10 +266,19 @@ impl S3Store {
         Ok(())
     }
 
-    /// Aborts a multipart upload, retrying for up to two minutes: when S3 is unreachable the
-    /// parts would otherwise stay behind (and be billed) until a lifecycle rule cleans them.
-    async fn abort(&self, key: &str, upload_id: &str) {
-        let deadline = Instant::now() + Duration::from_secs(120);
+    /// Aborts a multipart upload, retrying for up to `budget`: when S3 is unreachable the parts
+    /// would otherwise stay behind (and be billed) until a lifecycle rule cleans them.
+    async fn abort(&self, key: &str, upload_id: &str, budget: Duration) {
+        let attempts = self.abort_attempts(key, upload_id, Instant::now() + budget);
+        if tokio::time::timeout(budget, attempts).await.is_err() {
+            warn!(
+                key,
+                "could not abort the multipart upload in time; a bucket lifecycle rule (AbortIncompleteMultipartUpload) must clean it up"
+            );
+        }
+    }
+
+    async fn abort_attempts(&self, key: &str, upload_id: &str, deadline: Instant) {
         let mut delay = Duration::from_millis(500);
         loop {
             match self
@@ -239,7 +294,11 @@ impl S3Store {
                     info!(key, "aborted the multipart upload");
                     return;
                 }
-                Err(e) if e.code() == Some("NoSuchUpload") => return,
+                // An earlier attempt that timed out on our side may have gone through.
+                Err(e) if e.code() == Some("NoSuchUpload") => {
+                    info!(key, "aborted the multipart upload (S3 no longer knows it)");
+                    return;
+                }
                 Err(e) => {
                     if Instant::now() + delay > deadline {
                         warn!(key, error = %describe(&e), "could not abort the multipart upload; a bucket lifecycle rule (AbortIncompleteMultipartUpload) must clean it up");
@@ -297,7 +356,8 @@ impl Store for S3Store {
         let upload_id = created
             .upload_id
             .ok_or_else(|| anyhow!("S3 returned no upload id for {key}"))?;
-        match self
+        self.set_open_upload(Some((key.to_owned(), upload_id.clone())));
+        let result = match self
             .upload_parts_and_complete(key, &upload_id, snapshot, concurrency)
             .await
         {
@@ -316,10 +376,12 @@ impl Store for S3Store {
                 Ok(done)
             }
             Err(e) => {
-                self.abort(key, &upload_id).await;
+                self.abort(key, &upload_id, ABORT_BUDGET).await;
                 Err(e)
             }
-        }
+        };
+        self.set_open_upload(None);
+        result
     }
 
     /// Our snapshot objects under the prefix (others are ignored), newest first.
@@ -410,11 +472,18 @@ impl Store for S3Store {
         let mut body = out.body;
         let mut sink = TempSink::create(dir, ".restore-", u64::MAX)?;
         let mut progress = Progress::new("downloading snapshot");
-        while let Some(chunk) = body
-            .try_next()
-            .await
-            .with_context(|| format!("downloading s3://{}/{key}", self.bucket))?
-        {
+        loop {
+            let next = tokio::time::timeout(self.stall, body.try_next())
+                .await
+                .map_err(|_| {
+                    anyhow!(
+                        "downloading s3://{}/{key}: no data for {}s (SNAPSHOT_CRON_S3_TIMEOUT)",
+                        self.bucket,
+                        self.stall.as_secs()
+                    )
+                })?
+                .with_context(|| format!("downloading s3://{}/{key}", self.bucket))?;
+            let Some(chunk) = next else { break };
             sink.write(&chunk)?;
             progress.update(sink.written());
         }
@@ -468,6 +537,8 @@ async fn upload_part(
         .build())
 }
 
+const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or give the job a role (IRSA / EKS Pod Identity / instance profile)";
+
 /// One line for an SDK error: the service's code and message, or why it could not be reached.
 fn describe<E, R>(err: &SdkError<E, R>) -> String
 where
@@ -483,8 +554,12 @@ where
                 _ => DisplayErrorContext(err).to_string(),
             }
         }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => format!(
+        SdkError::DispatchFailure(_) => format!(
             "cannot reach the endpoint ({}); check AWS_ENDPOINT_URL / the network",
+            DisplayErrorContext(err)
+        ),
+        SdkError::TimeoutError(_) => format!(
+            "no answer within SNAPSHOT_CRON_S3_TIMEOUT ({}); check the endpoint and the network",
             DisplayErrorContext(err)
         ),
         _ => DisplayErrorContext(err).to_string(),
