@@ -62,7 +62,10 @@ impl S3Store {
             bail!(NO_CREDENTIALS);
         };
         if let Err(e) = credentials.provide_credentials().await {
-            bail!("{NO_CREDENTIALS} ({})", DisplayErrorContext(&e));
+            // The chain's error embeds raw HTTP responses; the per-provider reasons are in the
+            // log already (warnings of aws_config).
+            tracing::debug!(error = %DisplayErrorContext(&e), "no AWS credentials");
+            bail!(NO_CREDENTIALS);
         }
         let mut s3 =
             aws_sdk_s3::config::Builder::from(&shared).force_path_style(args.s3_force_path_style);
