@@ -88,10 +88,12 @@ ensure_all() {
 
 # SoftHSM2 for pki-bootstrap's HSM tests, kubectl to render the snapshot-cron kustomize base
 # (Debian ships it as kubernetes-client; keep a kubectl that is already there), and lego, the
-# ACME client the ACME end-to-end test drives.
+# ACME client the ACME end-to-end test drives. snapshot-cron's metrics are checked against a real
+# Pushgateway and its alert rules with promtool (Debian's prometheus package ships it).
 ensure_test_tools() {
   "$root/scripts/testenv" install --softhsm >&2 || fail "could not install softhsm2"
   command -v kubectl >/dev/null || ensure_system_packages kubernetes-client
+  ensure_system_packages prometheus-pushgateway prometheus
   ensure_lego
 }
 

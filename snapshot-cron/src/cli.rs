@@ -29,7 +29,7 @@ Examples:
   snapshot-cron restore --bucket backups --prefix vault/prod --latest --force
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 configuration, 4 server, 5 snapshot invalid,
-6 storage (KMS/S3), 7 retention, 8 restore.";
+6 storage (KMS/S3), 7 retention, 8 restore, 9 interrupted (SIGTERM/SIGINT).";
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -134,6 +134,10 @@ pub struct StoreArgs {
     /// Path-style S3 addressing (needed by most S3-compatible stores).
     #[arg(long, env = env::S3_FORCE_PATH_STYLE, action = ArgAction::SetTrue, help_heading = "Storage")]
     pub s3_force_path_style: bool,
+    /// Seconds one S3 or KMS request attempt (a whole part upload included) may take before it
+    /// is retried; after the SDK's retries the command fails instead of hanging.
+    #[arg(long, env = env::S3_TIMEOUT, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Storage")]
+    pub s3_timeout: u64,
 }
 
 /// `run`.
@@ -160,6 +164,15 @@ pub struct RunArgs {
     /// Also keep every snapshot younger than this (e.g. 7d, 36h).
     #[arg(long, env = env::RETAIN_MIN_AGE, help_heading = "Retention")]
     pub retain_min_age: Option<String>,
+    /// Also keep the newest snapshot of each of the last N days (UTC) that have one.
+    #[arg(long, env = env::KEEP_DAILY, default_value_t = 0, help_heading = "Retention")]
+    pub keep_daily: u32,
+    /// Also keep the newest snapshot of each of the last N ISO weeks that have one.
+    #[arg(long, env = env::KEEP_WEEKLY, default_value_t = 0, help_heading = "Retention")]
+    pub keep_weekly: u32,
+    /// Also keep the newest snapshot of each of the last N months that have one.
+    #[arg(long, env = env::KEEP_MONTHLY, default_value_t = 0, help_heading = "Retention")]
+    pub keep_monthly: u32,
     /// Directory for the temporary snapshot file (needs room for one snapshot).
     #[arg(long, env = env::TEMP_DIR, help_heading = "Job")]
     pub temp_dir: Option<PathBuf>,
@@ -172,6 +185,10 @@ pub struct RunArgs {
     /// Push metrics to this Pushgateway (base URL).
     #[arg(long, env = env::PUSHGATEWAY_URL, help_heading = "Reporting")]
     pub pushgateway_url: Option<String>,
+    /// The `cluster` label of the Pushgateway group, so two clusters never overwrite each other's
+    /// metrics; defaults to the key prefix.
+    #[arg(long, env = env::CLUSTER, help_heading = "Reporting")]
+    pub cluster: Option<String>,
 }
 
 /// `verify`.
@@ -207,12 +224,19 @@ pub struct RestoreArgs {
     /// Object key of the snapshot to restore.
     #[arg(long)]
     pub key: Option<String>,
-    /// Restore the newest snapshot under the prefix.
+    /// Restore the newest snapshot under the prefix that verifies (newer ones that fail are
+    /// skipped with a warning).
     #[arg(long)]
     pub latest: bool,
-    /// Use snapshot-force: restore a snapshot from a different cluster (other unseal keys).
+    /// Use snapshot-force: restore a snapshot from a different cluster (other unseal keys). The
+    /// snapshot is verified exactly as without it.
     #[arg(long)]
     pub force: bool,
+    /// Also restore an object that has no SHA-256 recorded at upload. Only the archive's own
+    /// checksums are then checked, and they do not catch a snapshot that was altered and
+    /// re-packed: a damaged snapshot can be restored and break the server's data.
+    #[arg(long)]
+    pub allow_unverified: bool,
     /// Directory for the downloaded file.
     #[arg(long, env = env::TEMP_DIR)]
     pub temp_dir: Option<PathBuf>,

@@ -49,6 +49,8 @@ pub const KMS_KEY_ID: &str = "SNAPSHOT_CRON_KMS_KEY_ID";
 pub const S3_ENDPOINT: &str = "SNAPSHOT_CRON_S3_ENDPOINT";
 /// Custom KMS endpoint URL.
 pub const KMS_ENDPOINT: &str = "SNAPSHOT_CRON_KMS_ENDPOINT";
+/// Seconds per S3/KMS request attempt.
+pub const S3_TIMEOUT: &str = "SNAPSHOT_CRON_S3_TIMEOUT";
 /// Use path-style S3 addressing.
 pub const S3_FORCE_PATH_STYLE: &str = "SNAPSHOT_CRON_S3_FORCE_PATH_STYLE";
 /// Multipart part size in MiB.
@@ -59,12 +61,20 @@ pub const UPLOAD_CONCURRENCY: &str = "SNAPSHOT_CRON_UPLOAD_CONCURRENCY";
 pub const RETAIN: &str = "SNAPSHOT_CRON_RETAIN";
 /// Also keep every snapshot younger than this (e.g. `7d`).
 pub const RETAIN_MIN_AGE: &str = "SNAPSHOT_CRON_RETAIN_MIN_AGE";
+/// Also keep the newest snapshot of each of the last N days.
+pub const KEEP_DAILY: &str = "SNAPSHOT_CRON_KEEP_DAILY";
+/// Also keep the newest snapshot of each of the last N weeks.
+pub const KEEP_WEEKLY: &str = "SNAPSHOT_CRON_KEEP_WEEKLY";
+/// Also keep the newest snapshot of each of the last N months.
+pub const KEEP_MONTHLY: &str = "SNAPSHOT_CRON_KEEP_MONTHLY";
 /// Directory for the temporary snapshot file.
 pub const TEMP_DIR: &str = "SNAPSHOT_CRON_TEMP_DIR";
 /// Prometheus textfile to write.
 pub const METRICS_FILE: &str = "SNAPSHOT_CRON_METRICS_FILE";
 /// Pushgateway base URL.
 pub const PUSHGATEWAY_URL: &str = "SNAPSHOT_CRON_PUSHGATEWAY_URL";
+/// The `cluster` label of the Pushgateway group.
+pub const CLUSTER: &str = "SNAPSHOT_CRON_CLUSTER";
 /// Log format: `auto`, `text` or `json`.
 pub const LOG_FORMAT: &str = "SNAPSHOT_CRON_LOG_FORMAT";
 /// Log filter (tracing `EnvFilter` syntax).

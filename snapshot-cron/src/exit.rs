@@ -22,6 +22,9 @@ pub enum Stage {
     Retention,
     /// The server refused the restore or it did not take effect. Exit code 8.
     Restore,
+    /// SIGTERM or SIGINT stopped the run: the upload was aborted and the temporary file removed.
+    /// Exit code 9.
+    Interrupted,
     /// A bug or an unexpected local failure. Exit code 1.
     Internal,
 }
@@ -37,6 +40,7 @@ impl Stage {
             Self::Storage => 6,
             Self::Retention => 7,
             Self::Restore => 8,
+            Self::Interrupted => 9,
         }
     }
 
@@ -49,6 +53,7 @@ impl Stage {
             Self::Storage => "storage",
             Self::Retention => "retention",
             Self::Restore => "restore",
+            Self::Interrupted => "interrupted",
             Self::Internal => "internal",
         }
     }
@@ -113,6 +118,7 @@ mod tests {
             Stage::Storage,
             Stage::Retention,
             Stage::Restore,
+            Stage::Interrupted,
         ];
         let codes: std::collections::HashSet<u8> = all.iter().map(|s| s.exit_code()).collect();
         assert_eq!(codes.len(), all.len());

@@ -60,18 +60,70 @@ pub fn select_for_deletion(
     now: SystemTime,
     protect: &str,
 ) -> Vec<String> {
+    select_for_deletion_with(objects, keep, min_age, Generations::default(), now, protect)
+}
+
+/// Generations kept by calendar (UTC): the newest snapshot of each of the last `daily` days,
+/// `weekly` ISO weeks (Monday to Sunday) and `monthly` months that have a snapshot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Generations {
+    /// Days.
+    pub daily: usize,
+    /// Weeks.
+    pub weekly: usize,
+    /// Months.
+    pub monthly: usize,
+}
+
+/// [`select_for_deletion`] that also keeps the calendar [`Generations`].
+pub fn select_for_deletion_with(
+    objects: &[SnapshotObject],
+    keep: usize,
+    min_age: Option<Duration>,
+    generations: Generations,
+    now: SystemTime,
+    protect: &str,
+) -> Vec<String> {
     let mut sorted: Vec<&SnapshotObject> = objects.iter().collect();
     sorted.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then(b.key.cmp(&a.key)));
     let now_ms = now
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
     let min_age_ms = min_age.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let day = |o: &SnapshotObject| (o.created_ms / 86_400_000) as i64;
+    // 1970-01-01 was a Thursday: shifting by 3 days makes weeks start on Monday.
+    let week = |o: &SnapshotObject| (day(o) + 3).div_euclid(7);
+    let month = |o: &SnapshotObject| {
+        let (y, m, _) = civil_from_days(day(o));
+        y * 12 + m
+    };
+    let mut kept_by_calendar = std::collections::HashSet::new();
+    for (count, period) in [
+        (generations.daily, &day as &dyn Fn(&SnapshotObject) -> i64),
+        (generations.weekly, &week),
+        (generations.monthly, &month),
+    ] {
+        let mut seen = Vec::new();
+        // Newest first, so the first object of each period is that period's newest.
+        for o in &sorted {
+            let p = period(o);
+            if seen.contains(&p) {
+                continue;
+            }
+            if seen.len() == count {
+                break;
+            }
+            seen.push(p);
+            kept_by_calendar.insert(o.key.as_str());
+        }
+    }
     sorted
         .iter()
         .enumerate()
         .filter(|(i, o)| {
             *i >= keep.max(1)
                 && o.key != protect
+                && !kept_by_calendar.contains(o.key.as_str())
                 && now_ms.saturating_sub(o.created_ms) >= min_age_ms
         })
         .map(|(_, o)| o.key.clone())
@@ -228,6 +280,46 @@ mod tests {
             ["old"]
         );
         assert!(select_for_deletion(&objs, 5, None, now, "new").is_empty());
+    }
+
+    #[test]
+    fn calendar_generations_keep_the_newest_of_each_day_week_and_month() {
+        const DAY: u64 = 86_400_000;
+        // Two snapshots a day for 70 days from Monday 2026-01-05 (day 20458 since the epoch).
+        let start = 20_458 * DAY;
+        let objs: Vec<_> = (0..140u64)
+            .map(|i| {
+                obj(
+                    &format!("k{i:03}"),
+                    start + i / 2 * DAY + (i % 2) * 3_600_000,
+                )
+            })
+            .collect();
+        let now = UNIX_EPOCH + Duration::from_millis(start + 70 * DAY);
+        let g = |daily, weekly, monthly| Generations {
+            daily,
+            weekly,
+            monthly,
+        };
+        let kept = |generations| {
+            let doomed = select_for_deletion_with(&objs, 1, None, generations, now, "k139");
+            let mut kept: Vec<String> = objs
+                .iter()
+                .map(|o| o.key.clone())
+                .filter(|k| !doomed.contains(k))
+                .collect();
+            kept.sort();
+            kept
+        };
+        // Daily: the later snapshot of each of the last 3 days.
+        assert_eq!(kept(g(3, 0, 0)), ["k135", "k137", "k139"]);
+        // Weekly: the newest of the last 2 weeks. Day 69 is a Sunday (week ends); day 62 too.
+        assert_eq!(kept(g(0, 2, 0)), ["k125", "k139"]);
+        // Monthly: the newest of January (day 26 = Jan 31), February (day 54), March (day 69).
+        assert_eq!(kept(g(0, 0, 3)), ["k053", "k109", "k139"]);
+        // Combined, and never more than asked for.
+        assert_eq!(kept(g(1, 1, 1)), ["k139"]);
+        assert_eq!(kept(g(0, 0, 0)), ["k139"]);
     }
 
     #[test]

@@ -10,7 +10,10 @@ pub mod digest;
 pub mod env_vars;
 pub mod exit;
 pub mod keys;
+pub mod progress;
 pub mod report;
+pub mod signals;
+pub mod spool;
 pub mod store;
 pub mod take;
 
@@ -27,8 +30,10 @@ pub fn init_logging(format: LogFormat) {
         LogFormat::Text => false,
         LogFormat::Auto => !std::io::stderr().is_terminal(),
     };
+    // Colour codes only on a terminal: in a file or a journal they are noise.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     if json {
         builder.json().flatten_event(true).init();

@@ -1,7 +1,8 @@
 //! What a run tells the outside world: one JSON summary line on stdout, and Prometheus metrics
 //! in a textfile (for node_exporter's textfile collector) and/or pushed to a Pushgateway. The
-//! last-success timestamp survives failed runs (it is carried over from the previous textfile),
-//! so an alert on "no success for 26 hours" works with either reporting path.
+//! last-success timestamp survives failed runs (carried over from the previous textfile; left in
+//! place in the Pushgateway group, which a failed run only updates), so an alert on "no success
+//! for 26 hours" works with either reporting path.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -188,11 +189,24 @@ pub fn write_metrics_file(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Pushes the metrics to a Pushgateway (`PUT <url>/metrics/job/snapshot-cron`).
-pub async fn push_metrics(url: &str, text: String) -> anyhow::Result<()> {
-    let target = format!("{}/metrics/job/snapshot-cron", url.trim_end_matches('/'));
+/// Pushes the metrics to a Pushgateway, in the group `job="snapshot-cron"`, `cluster` (so two
+/// clusters never replace each other's metrics). A successful run replaces the group (`PUT`); a
+/// failed one only replaces the metrics it sends (`POST`), and it sends no last-success
+/// timestamp, so the previous success stays in the group for the staleness alert.
+pub async fn push_metrics(
+    url: &str,
+    cluster: &str,
+    text: String,
+    success: bool,
+) -> anyhow::Result<()> {
+    let target = pushgateway_group_url(url, cluster);
+    let method = if success {
+        reqwest::Method::PUT
+    } else {
+        reqwest::Method::POST
+    };
     let resp = reqwest::Client::new()
-        .put(&target)
+        .request(method, &target)
         .header(reqwest::header::CONTENT_TYPE, "text/plain; version=0.0.4")
         .body(text)
         .timeout(std::time::Duration::from_secs(15))
@@ -203,6 +217,22 @@ pub async fn push_metrics(url: &str, text: String) -> anyhow::Result<()> {
         anyhow::bail!("pushing metrics to {target}: HTTP {}", resp.status());
     }
     Ok(())
+}
+
+/// `<url>/metrics/job/snapshot-cron/cluster@base64/<cluster>`: the label value in the
+/// Pushgateway's URL-safe base64 form, so any value (slashes included) fits in one path segment.
+pub fn pushgateway_group_url(url: &str, cluster: &str) -> String {
+    use base64::Engine as _;
+    let value = if cluster.is_empty() {
+        // The Pushgateway's spelling of an empty label value.
+        "=".to_owned()
+    } else {
+        base64::engine::general_purpose::URL_SAFE.encode(cluster)
+    };
+    format!(
+        "{}/metrics/job/snapshot-cron/cluster@base64/{value}",
+        url.trim_end_matches('/')
+    )
 }
 
 #[cfg(test)]
@@ -255,12 +285,17 @@ mod tests {
                 .unwrap();
             (request_line, String::from_utf8(body).unwrap())
         });
-        push_metrics(&url, "snapshot_cron_last_run_success 1\n".into())
-            .await
-            .unwrap();
+        push_metrics(
+            &url,
+            "vault/prod",
+            "snapshot_cron_last_run_success 1\n".into(),
+            true,
+        )
+        .await
+        .unwrap();
         let (line, body) = server.join().unwrap();
         assert!(
-            line.starts_with("PUT /metrics/job/snapshot-cron "),
+            line.starts_with("PUT /metrics/job/snapshot-cron/cluster@base64/dmF1bHQvcHJvZA== "),
             "{line}"
         );
         assert_eq!(body, "snapshot_cron_last_run_success 1\n");

@@ -99,3 +99,35 @@ fn restore_needs_exactly_one_of_key_and_latest() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn missing_aws_credentials_are_named_and_text_logs_to_a_file_have_no_colour_codes() {
+    let out = cron()
+        .args(["run", "--bucket", "b", "--kms-key-id", "k"])
+        .env("VAULT_ADDR", "http://127.0.0.1:1")
+        .env("VAULT_TOKEN", "t")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("SNAPSHOT_CRON_LOG", "debug")
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.ends_with(
+            "snapshot-cron: no AWS credentials found: set AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or give the job a role (IRSA / EKS Pod Identity \
+             / instance profile)\n"
+        ),
+        "{stderr}"
+    );
+    // stderr is a pipe here, as in a job: text logs must be plain.
+    assert!(
+        stderr.contains(" DEBUG "),
+        "no log line to check:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "colour codes in a non-TTY log:\n{stderr}"
+    );
+}

@@ -3,23 +3,23 @@
 //! from the environment, JSON logs), and every claim is checked through a second client: boto3
 //! for what is in the bucket, the `bao` CLI for what is in the server, Python's tarfile/hashlib
 //! for what is in a snapshot. Faults (a server dying mid-stream, S3 going away mid-upload) are
-//! made by a small TCP proxy in this file that cuts or refuses connections.
+//! made by the harness's TCP proxy ([`vaultpki_tests::proxy`]) that cuts or refuses connections.
 
 #![allow(
     clippy::unwrap_used,
     reason = "test helpers: a failed unwrap is a test failure with its location"
 )]
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use vaultpki_tests::{ExtraServer, ExtraServerOptions, TestEnv, bin_path, env, unique_name};
+use vaultpki_tests::proxy::{Fault, Proxy};
+use vaultpki_tests::{
+    ExtraServer, ExtraServerOptions, TestEnv, bin_path, env, unique_name, workspace_root,
+};
 
 /// A `snapshot-cron` command with a clean environment: the server, token, AWS settings of the
 /// test environment, and the job's bucket / KMS settings; nothing inherited.
@@ -44,6 +44,14 @@ fn cron(env: &TestEnv, addr: &str, token: &str, home: &Path) -> Command {
             cmd.env(key, v);
         }
     }
+    cmd
+}
+
+/// [`cron`] against the shared server, with S3 (not KMS) through `proxy`.
+fn cron_via_s3_proxy(env: &TestEnv, proxy: &Proxy, home: &Path) -> Command {
+    let mut cmd = cron(env, &env.addr, &env.token, home);
+    cmd.env("SNAPSHOT_CRON_S3_ENDPOINT", &proxy.addr)
+        .env("SNAPSHOT_CRON_KMS_ENDPOINT", &env.aws_endpoint);
     cmd
 }
 
@@ -257,6 +265,18 @@ fn restore_into_a_fresh_server_brings_the_data_back() {
     ]);
     let s =
         run_ok(cron(env, &env.addr, &env.token, home.path()).args(["run", "--prefix", &prefix]));
+    // A stray, future-dated object in our key format that does not verify (its recorded SHA-256
+    // matches, its content is no snapshot): --latest must skip it and take the newest good one.
+    py_json(
+        env,
+        &format!(
+            "import hashlib\n\
+             body = b'not a snapshot'\n\
+             s3.put_object(Bucket=B, Key='{prefix}/29991231T000000.000Z-999.snap', Body=body, \
+             Metadata={{'sha256': hashlib.sha256(body).hexdigest()}})\n\
+             print('{{}}')"
+        ),
+    );
 
     let fresh = ExtraServer::start(ExtraServerOptions::default());
     let target = fresh.env();
@@ -491,131 +511,6 @@ fn verify_accepts_the_cli_snapshot_and_rejects_truncated_flipped_and_empty_files
     assert!(text(&out.stderr).contains("empty"), "{}", text(&out.stderr));
 }
 
-/// This checkout's root, from this file's own crate directory.
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-}
-
-/// A TCP proxy for fault injection.
-struct Proxy {
-    addr: String,
-    stop: Arc<AtomicBool>,
-}
-
-#[derive(Clone, Copy)]
-enum Fault {
-    /// Close each connection once this many response bytes have passed (a server dying
-    /// mid-stream, from the client's side).
-    CutResponseAfter(usize),
-    /// On the first multipart `UploadPart` request, drop every connection and refuse new ones
-    /// for this long (an S3 endpoint going away while parts upload), then pass traffic again.
-    OutageOnUploadPart(Duration),
-}
-
-impl Proxy {
-    fn start(upstream: &str, fault: Fault) -> Self {
-        let upstream = upstream
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_owned();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = format!("http://{}", listener.local_addr().unwrap());
-        let stop = Arc::new(AtomicBool::new(false));
-        let outage_until: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
-        let tripped = Arc::new(AtomicBool::new(false));
-        let conns: Arc<Mutex<Vec<TcpStream>>> = Arc::new(Mutex::new(Vec::new()));
-        let stop2 = Arc::clone(&stop);
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                if stop2.load(Ordering::SeqCst) {
-                    return;
-                }
-                let Ok(client) = client else { continue };
-                if outage_until
-                    .lock()
-                    .unwrap()
-                    .is_some_and(|t| Instant::now() < t)
-                {
-                    let _ = client.shutdown(Shutdown::Both);
-                    continue;
-                }
-                let Ok(server) = TcpStream::connect(&upstream) else {
-                    continue;
-                };
-                conns.lock().unwrap().push(client.try_clone().unwrap());
-                conns.lock().unwrap().push(server.try_clone().unwrap());
-                let (mut c_in, mut s_out) =
-                    (client.try_clone().unwrap(), server.try_clone().unwrap());
-                let (outage, tripped, all) = (
-                    Arc::clone(&outage_until),
-                    Arc::clone(&tripped),
-                    Arc::clone(&conns),
-                );
-                std::thread::spawn(move || {
-                    let mut buf = vec![0u8; 64 * 1024];
-                    loop {
-                        let n = match c_in.read(&mut buf) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => n,
-                        };
-                        if let Fault::OutageOnUploadPart(d) = fault {
-                            let chunk = String::from_utf8_lossy(&buf[..n]);
-                            if chunk.contains("PUT /")
-                                && chunk.contains("partNumber=")
-                                && !tripped.swap(true, Ordering::SeqCst)
-                            {
-                                *outage.lock().unwrap() = Some(Instant::now() + d);
-                                for s in all.lock().unwrap().drain(..) {
-                                    let _ = s.shutdown(Shutdown::Both);
-                                }
-                                break;
-                            }
-                        }
-                        if s_out.write_all(&buf[..n]).is_err() {
-                            break;
-                        }
-                    }
-                    let _ = s_out.shutdown(Shutdown::Write);
-                });
-                let (mut s_in, mut c_out) = (server, client);
-                std::thread::spawn(move || {
-                    let mut buf = vec![0u8; 1024];
-                    let mut total = 0usize;
-                    loop {
-                        let n = match s_in.read(&mut buf) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => n,
-                        };
-                        if let Fault::CutResponseAfter(limit) = fault
-                            && total + n >= limit
-                        {
-                            let _ = c_out.write_all(&buf[..limit - total]);
-                            let _ = c_out.shutdown(Shutdown::Both);
-                            let _ = s_in.shutdown(Shutdown::Both);
-                            return;
-                        }
-                        total += n;
-                        if c_out.write_all(&buf[..n]).is_err() {
-                            break;
-                        }
-                    }
-                    let _ = c_out.shutdown(Shutdown::Write);
-                });
-            }
-        });
-        Self { addr, stop }
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr.trim_start_matches("http://"));
-    }
-}
-
 #[test]
 fn server_dying_mid_stream_uploads_nothing() {
     let env = env();
@@ -641,12 +536,8 @@ fn s3_going_away_during_part_upload_leaves_no_open_multipart_upload() {
         &env.aws_endpoint,
         Fault::OutageOnUploadPart(Duration::from_secs(6)),
     );
-    let out = output(
-        cron(env, &env.addr, &env.token, home.path())
-            .env("SNAPSHOT_CRON_S3_ENDPOINT", &proxy.addr)
-            .env("SNAPSHOT_CRON_KMS_ENDPOINT", &env.aws_endpoint)
-            .args(["run", "--prefix", &prefix]),
-    );
+    let out =
+        output(cron_via_s3_proxy(env, &proxy, home.path()).args(["run", "--prefix", &prefix]));
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(6), "{stderr}");
     assert!(stderr.contains("uploading part 1"), "{stderr}");
@@ -940,4 +831,423 @@ fn restore_on_the_same_server_rolls_back_to_the_snapshot() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
+}
+
+#[test]
+fn restore_refuses_an_object_without_a_recorded_sha256_unless_allowed() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let prefix = unique_name("snap-unverified");
+    let file = home.path().join("cli.snap");
+    env.bao_ok(&[
+        "operator",
+        "raft",
+        "snapshot",
+        "save",
+        file.to_str().unwrap(),
+    ]);
+    let key = format!("{prefix}/20260101T000000.000Z-1.snap");
+    py_json(
+        env,
+        &format!(
+            "s3.upload_file('{}', B, '{key}')\nprint('{{}}')",
+            file.display()
+        ),
+    );
+    let line = run_fails(
+        cron(env, &env.addr, &env.token, home.path()).args(["restore", "--key", &key]),
+        5,
+        "has no SHA-256 recorded at upload",
+    );
+    assert!(line.contains("--allow-unverified"), "{line}");
+    run_fails(
+        cron(env, &env.addr, &env.token, home.path())
+            .args(["restore", "--prefix", &prefix, "--latest"]),
+        5,
+        "none of the 1 snapshots",
+    );
+    // With the flag it passes verification and gets as far as the server (a dead address here,
+    // so nothing is restored into the shared server).
+    let dead = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    run_fails(
+        cron(env, &dead, &env.token, home.path()).args([
+            "restore",
+            "--key",
+            &key,
+            "--allow-unverified",
+        ]),
+        4,
+        "Connection refused",
+    );
+}
+
+#[test]
+fn missing_aws_credentials_and_temp_dir_are_configuration_errors_named_as_such() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let prefix = unique_name("snap-conf");
+    run_fails(
+        cron(env, &env.addr, &env.token, home.path())
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .args(["run", "--prefix", &prefix]),
+        3,
+        "no AWS credentials found",
+    );
+    let missing = home.path().join("no-such-dir");
+    run_fails(
+        cron(env, &env.addr, &env.token, home.path())
+            .arg("run")
+            .args(["--prefix", &prefix, "--temp-dir"])
+            .arg(&missing),
+        3,
+        "temporary directory",
+    );
+    assert!(keys_under(env, &prefix).is_empty());
+}
+
+#[test]
+fn s3_frozen_mid_upload_fails_within_the_timeout_and_aborts_the_upload() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let prefix = unique_name("snap-frozen");
+    let proxy = Proxy::start(
+        &env.aws_endpoint,
+        Fault::FreezeOnUploadPart(Duration::from_secs(12)),
+    );
+    let out = output(
+        cron_via_s3_proxy(env, &proxy, home.path())
+            .env("SNAPSHOT_CRON_S3_TIMEOUT", "2")
+            .args(["run", "--prefix", &prefix]),
+    );
+    let stderr = text(&out.stderr);
+    assert!(proxy.tripped(), "no part upload was seen");
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(stderr.contains("SNAPSHOT_CRON_S3_TIMEOUT"), "{stderr}");
+    assert!(stderr.contains("aborted the multipart upload"), "{stderr}");
+    assert_eq!(summary(&out)["stage"], "storage");
+    assert!(
+        open_uploads(env, &prefix).is_empty(),
+        "multipart upload left open"
+    );
+    assert!(keys_under(env, &prefix).is_empty());
+}
+
+#[test]
+fn sigterm_mid_upload_aborts_the_upload_reports_and_exits_9() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let spool = tempfile::tempdir().unwrap();
+    let prefix = unique_name("snap-sigterm");
+    let metrics = home.path().join("snap.prom");
+    let proxy = Proxy::start(
+        &env.aws_endpoint,
+        Fault::FreezeOnUploadPart(Duration::from_secs(4)),
+    );
+    let child = cron_via_s3_proxy(env, &proxy, home.path())
+        .env("SNAPSHOT_CRON_METRICS_FILE", &metrics)
+        .env("SNAPSHOT_CRON_TEMP_DIR", spool.path())
+        .args(["run", "--prefix", &prefix])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !proxy.tripped() {
+        assert!(Instant::now() < deadline, "the upload never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(9), "{stderr}");
+    let s = summary(&out);
+    assert_eq!(s["stage"], "interrupted");
+    assert!(
+        s["error"].as_str().unwrap().contains("stopped by SIGTERM"),
+        "{s}"
+    );
+    assert!(stderr.contains("aborted the multipart upload"), "{stderr}");
+    let prom = std::fs::read_to_string(&metrics).unwrap();
+    assert!(
+        prom.contains("snapshot_cron_last_run_exit_code 9"),
+        "{prom}"
+    );
+    assert_eq!(
+        std::fs::read_dir(spool.path()).unwrap().count(),
+        0,
+        "temp file left"
+    );
+    assert!(
+        open_uploads(env, &prefix).is_empty(),
+        "multipart upload left open"
+    );
+    assert!(keys_under(env, &prefix).is_empty());
+}
+
+#[test]
+fn pushgateway_keeps_last_success_across_a_failed_run_and_clusters_apart() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut gateway = Command::new("prometheus-pushgateway")
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("prometheus-pushgateway is installed (Debian package; scripts/common.sh)");
+    let url = format!("http://127.0.0.1:{port}");
+    let scrape = || {
+        let out = Command::new("curl")
+            .args(["-sf", &format!("{url}/metrics")])
+            .output()
+            .unwrap();
+        out.status.success().then(|| text(&out.stdout))
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while scrape().is_none() {
+        assert!(Instant::now() < deadline, "the Pushgateway did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let prefix = unique_name("snap-push");
+    let run = |cluster: &str| {
+        let mut c = cron(env, &env.addr, &env.token, home.path());
+        c.env("SNAPSHOT_CRON_PUSHGATEWAY_URL", &url)
+            .env("SNAPSHOT_CRON_CLUSTER", cluster)
+            .args(["run", "--prefix", &prefix]);
+        c
+    };
+    run_ok(&mut run("prod"));
+    run_ok(&mut run("staging"));
+    run_fails(
+        run("prod").args(["--kms-key-id", "00000000-0000-0000-0000-000000000000"]),
+        6,
+        "does not exist",
+    );
+    let body = scrape().unwrap();
+    let _ = gateway.kill();
+    let _ = gateway.wait();
+    let value = |name: &str, cluster: &str| {
+        body.lines()
+            .find(|l| {
+                l.starts_with(&format!("{name}{{"))
+                    && l.contains(&format!("cluster=\"{cluster}\""))
+                    && l.contains("job=\"snapshot-cron\"")
+            })
+            .and_then(|l| l.rsplit(' ').next())
+            .map(str::to_owned)
+    };
+    assert!(
+        value("snapshot_cron_last_success_timestamp_seconds", "prod").is_some(),
+        "the failed run dropped prod's last success:\n{body}"
+    );
+    assert_eq!(
+        value("snapshot_cron_last_run_success", "prod").as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        value("snapshot_cron_last_run_exit_code", "prod").as_deref(),
+        Some("6")
+    );
+    assert_eq!(
+        value("snapshot_cron_last_run_success", "staging").as_deref(),
+        Some("1")
+    );
+}
+
+#[test]
+fn shipped_alert_rules_pass_their_promtool_tests() {
+    let dir = workspace_root().join("snapshot-cron/deploy/prometheus");
+    for args in [
+        vec!["check", "rules", "snapshot-cron.rules.yml"],
+        vec!["test", "rules", "snapshot-cron.rules.test.yml"],
+    ] {
+        let out = Command::new("promtool")
+            .args(&args)
+            .current_dir(&dir)
+            .output()
+            .expect("promtool is installed (Debian package prometheus; scripts/common.sh)");
+        assert!(
+            out.status.success(),
+            "promtool {args:?}:\n{}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn kustomize_storage_limit_covers_the_volumes() {
+    let env = env();
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(workspace_root().join("snapshot-cron/deploy/kubernetes"))
+        .output()
+        .expect("kubectl is installed (Debian package kubectl)");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let rendered = dir.path().join("rendered.yaml");
+    std::fs::write(&rendered, &out.stdout).unwrap();
+    // PyYAML (a moto dependency in the test venv) reads the rendered output.
+    let v = py_json(
+        env,
+        &format!(
+            "import yaml\n\
+             U = {{'Ki': 2**10, 'Mi': 2**20, 'Gi': 2**30, 'Ti': 2**40}}\n\
+             def q(s):\n\
+             \x20   s = str(s)\n\
+             \x20   for u, m in U.items():\n\
+             \x20       if s.endswith(u): return int(s[:-2]) * m\n\
+             \x20   return int(s)\n\
+             docs = [d for d in yaml.safe_load_all(open('{}')) if d and d['kind'] == 'CronJob']\n\
+             pod = docs[0]['spec']['jobTemplate']['spec']['template']['spec']\n\
+             vols = sum(q(v['emptyDir']['sizeLimit']) for v in pod['volumes'] if 'emptyDir' in v)\n\
+             limit = q(pod['containers'][0]['resources']['limits']['ephemeral-storage'])\n\
+             print(json.dumps({{'volumes': vols, 'limit': limit}}))",
+            rendered.display()
+        ),
+    );
+    let (vols, limit) = (v["volumes"].as_u64().unwrap(), v["limit"].as_u64().unwrap());
+    assert!(
+        limit > vols,
+        "ephemeral-storage limit {limit} does not cover the emptyDir volumes ({vols}): the pod is evicted before the snapshot fits"
+    );
+}
+
+#[test]
+fn systemd_unit_verifies_and_runs_in_its_own_directories_as_a_non_root_user() {
+    let env = env();
+    let unit_dir = workspace_root().join("snapshot-cron/deploy/systemd");
+    let unit = std::fs::read_to_string(unit_dir.join("snapshot-cron.service")).unwrap();
+    let bin = bin_path("snapshot-cron");
+    // systemd-analyze checks that ExecStart exists: point it at the built binary.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("snapshot-cron.service"),
+        unit.replace("/usr/local/bin/snapshot-cron", bin.to_str().unwrap()),
+    )
+    .unwrap();
+    std::fs::copy(
+        unit_dir.join("snapshot-cron.timer"),
+        tmp.path().join("snapshot-cron.timer"),
+    )
+    .unwrap();
+    let out = Command::new("systemd-analyze")
+        .args([
+            "verify",
+            "--man=no",
+            "snapshot-cron.service",
+            "snapshot-cron.timer",
+        ])
+        .current_dir(tmp.path())
+        .output()
+        .expect("systemd-analyze is installed (package systemd)");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "systemd-analyze verify:\n{}",
+        text(&out.stderr)
+    );
+
+    // Emulate the sandbox: an empty root stands for the unit's view of the filesystem (private
+    // /var/tmp and /tmp, nothing else writable); systemd creates the State/Cache/Runtime
+    // directories for the dynamic user; the job runs as an unprivileged user with the unit's
+    // Environment= lines, specifiers resolved as systemd would.
+    let root = tempfile::tempdir().unwrap();
+    let nobody = 65534;
+    let setting = |name: &str| -> Vec<String> {
+        unit.lines()
+            .filter_map(|l| l.strip_prefix(&format!("{name}=")))
+            .flat_map(|v| v.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .collect()
+    };
+    for (key, base) in [
+        ("StateDirectory", "var/lib"),
+        ("CacheDirectory", "var/cache"),
+        ("RuntimeDirectory", "run"),
+        ("LogsDirectory", "var/log"),
+    ] {
+        for name in setting(key) {
+            let d = root.path().join(base).join(name);
+            std::fs::create_dir_all(&d).unwrap();
+            std::os::unix::fs::chown(&d, Some(nobody), Some(nobody)).unwrap();
+        }
+    }
+    for private in ["tmp", "var/tmp"] {
+        let d = root.path().join(private);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::set_permissions(&d, std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
+    }
+    let r = root.path().display().to_string();
+    let resolve = |v: &str| {
+        let v = v
+            .replace("%S", "/var/lib")
+            .replace("%C", "/var/cache")
+            .replace("%t", "/run")
+            .replace("%L", "/var/log");
+        if v.starts_with('/') {
+            format!("{r}{v}")
+        } else {
+            v
+        }
+    };
+    let prefix = unique_name("snap-systemd");
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(&bin)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TMPDIR", format!("{r}/tmp"))
+        .env("VAULT_ADDR", &env.addr)
+        .env("VAULT_TOKEN", &env.token)
+        .env("SNAPSHOT_CRON_BUCKET", &env.bucket)
+        .env("SNAPSHOT_CRON_KMS_KEY_ID", &env.kms_key_id)
+        .env("SNAPSHOT_CRON_S3_FORCE_PATH_STYLE", "true")
+        .env("SNAPSHOT_CRON_PREFIX", &prefix);
+    for key in [
+        "AWS_ENDPOINT_URL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+    ] {
+        if let Some(v) = env.vars().get(key) {
+            cmd.env(key, v);
+        }
+    }
+    let mut metrics = None;
+    for assignment in setting("Environment") {
+        let (k, v) = assignment.split_once('=').unwrap();
+        if k.starts_with("SNAPSHOT_CRON_") && k != "SNAPSHOT_CRON_APPROLE_SECRET_ID_FILE" {
+            let v = resolve(v);
+            if k == "SNAPSHOT_CRON_METRICS_FILE" {
+                metrics = Some(PathBuf::from(&v));
+            }
+            cmd.env(k, v);
+        }
+    }
+    let s = run_ok(cmd.arg("run"));
+    assert!(s["key"].as_str().unwrap().starts_with(&prefix));
+    let metrics = metrics.expect("the unit sets SNAPSHOT_CRON_METRICS_FILE");
+    let prom = std::fs::read_to_string(&metrics)
+        .unwrap_or_else(|e| panic!("the job wrote no metrics at {}: {e}", metrics.display()));
+    assert!(prom.contains("snapshot_cron_last_run_success 1"), "{prom}");
+    // The privileged ExecStopPost publishes exactly that file.
+    let published = metrics.strip_prefix(root.path()).unwrap();
+    assert!(
+        setting("ExecStopPost")
+            .iter()
+            .any(|w| w.replace("%S", "/var/lib") == format!("/{}", published.display())),
+        "ExecStopPost does not publish {}",
+        published.display()
+    );
 }

@@ -3,7 +3,7 @@
 //! ([`env()`]), extra servers a test owns ([`ExtraServer`]), per-test unique names
 //! ([`unique_name`]), workspace binaries ([`bin_path`]) and the real `terraform`/`tofu` with our
 //! providers wired in through `dev_overrides` ([`Terraform`], [`provider_terraform`]), and the
-//! `openssl`/`curl` CLIs ([`openssl`], [`curl`]).
+//! `openssl`/`curl` CLIs ([`openssl`], [`curl`]), and a fault-injecting TCP proxy ([`proxy`]).
 //!
 //! The environment itself is `scripts/testenv`; this crate only calls it, so the tests, the
 //! quickstart and developers share one implementation.
@@ -13,6 +13,7 @@ mod bins;
 mod environment;
 pub mod guides;
 mod names;
+pub mod proxy;
 mod terraform;
 mod tools;
 

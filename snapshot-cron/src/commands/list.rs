@@ -3,11 +3,11 @@
 
 use crate::cli::ListArgs;
 use crate::exit::{Failure, Stage, StageExt as _};
-use crate::store::{self, Listed, Store};
+use crate::store::{self, Listed, S3Store, Store as _};
 
 /// Lists and prints.
 pub async fn list(args: &ListArgs) -> Result<(), Failure> {
-    let store = Store::connect(&args.store).await;
+    let store = S3Store::connect(&args.store).await.stage(Stage::Config)?;
     let objects = store.list().await.stage(Stage::Storage)?;
     let now = store::unix_now();
     if !args.json {

@@ -1,13 +1,16 @@
 //! `snapshot-cron restore`: download a snapshot, check it against the SHA-256 recorded at upload
-//! and verify the archive, then restore it on the active node and confirm that it took effect.
+//! (an object without one is refused unless `--allow-unverified`) and verify the archive, with or
+//! without `--force`; then restore it on the active node and confirm that it took effect.
+//! `--latest` takes the newest object that passes these checks.
 //! A restore sent to a standby is acknowledged and silently dropped (and seals the standby), so
 //! the request only ever goes to the node that reports itself active.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use reqwest::Method;
-use tracing::info;
+use tracing::{info, warn};
 use vaultpki_client::HealthState;
 
 use crate::archive;
@@ -15,7 +18,8 @@ use crate::cli::RestoreArgs;
 use crate::connect;
 use crate::exit::{Failure, Stage, StageExt as _};
 use crate::report::Summary;
-use crate::store::Store;
+use crate::spool::{self, Downloaded};
+use crate::store::{S3Store, Store, meta};
 
 /// Restores and reports.
 pub async fn restore(args: &RestoreArgs) -> Result<(), Failure> {
@@ -32,44 +36,107 @@ pub async fn restore(args: &RestoreArgs) -> Result<(), Failure> {
 }
 
 async fn restore_inner(args: &RestoreArgs, summary: &mut Summary) -> Result<(), Failure> {
-    let store = Store::connect(&args.store).await;
-    let key = match &args.key {
-        Some(k) => k.clone(),
-        None => store
-            .list()
-            .await
-            .stage(Stage::Storage)?
-            .into_iter()
-            .next()
-            .map(|o| o.key)
-            .ok_or_else(|| {
-                Failure::new(
-                    Stage::Storage,
-                    format!(
-                        "no snapshots under s3://{}/{}; nothing to restore",
-                        store.bucket(),
-                        store.prefix()
-                    ),
-                )
-            })?,
-    };
-    summary.key = Some(key.clone());
-    let recorded = store.recorded_sha256(&key).await.stage(Stage::Storage)?;
     let temp_dir = args.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
-    let file = store
-        .download(&key, &temp_dir)
-        .await
-        .stage(Stage::Storage)?;
+    spool::check_dir(&temp_dir).stage(Stage::Config)?;
+    let store = S3Store::connect(&args.store).await.stage(Stage::Config)?;
+    let file = match &args.key {
+        Some(key) => {
+            summary.key = Some(key.clone());
+            fetch_verified(&store, key, args.allow_unverified, &temp_dir, summary).await?
+        }
+        None => latest_verified(&store, args.allow_unverified, &temp_dir, summary).await?,
+    };
+    let mut client = connect::login(&args.server, &args.auth).await?;
+    let outcome = restore_on_active(args, &client, &file.file, summary).await;
+    connect::logout(&mut client).await;
+    outcome
+}
+
+/// The newest object under the prefix that passes every check. A newer object that fails (a
+/// stray upload, a future-dated key, a damaged snapshot) is skipped with a warning, so one bad
+/// object does not block the restore of the last good one.
+async fn latest_verified(
+    store: &impl Store,
+    allow_unverified: bool,
+    temp_dir: &Path,
+    summary: &mut Summary,
+) -> Result<Downloaded, Failure> {
+    let objects = store.list().await.stage(Stage::Storage)?;
+    let mut last: Option<Failure> = None;
+    for object in &objects {
+        summary.key = Some(object.key.clone());
+        match fetch_verified(store, &object.key, allow_unverified, temp_dir, summary).await {
+            Ok(file) => return Ok(file),
+            // Only a snapshot that fails its own checks is skipped; S3 failing is not a reason
+            // to fall back to an older snapshot.
+            Err(f) if f.stage == Stage::Verify => {
+                warn!(key = %object.key, error = %format!("{:#}", f.error), "skipping a snapshot that does not verify");
+                last = Some(f);
+            }
+            Err(f) => return Err(f),
+        }
+    }
+    summary.key = None;
+    Err(match last {
+        Some(f) => Failure {
+            stage: Stage::Verify,
+            error: f.error.context(format!(
+                "none of the {} snapshots under s3://{}/{} verifies; the last one tried",
+                objects.len(),
+                store.bucket(),
+                store.prefix()
+            )),
+        },
+        None => Failure::new(
+            Stage::Storage,
+            format!(
+                "no snapshots under s3://{}/{}; nothing to restore",
+                store.bucket(),
+                store.prefix()
+            ),
+        ),
+    })
+}
+
+/// Downloads `key` and checks it: the SHA-256 recorded at upload (required unless
+/// `allow_unverified`), then the archive itself. Any failure of a check is [`Stage::Verify`].
+async fn fetch_verified(
+    store: &impl Store,
+    key: &str,
+    allow_unverified: bool,
+    temp_dir: &Path,
+    summary: &mut Summary,
+) -> Result<Downloaded, Failure> {
+    let recorded = store.recorded_sha256(key).await.stage(Stage::Storage)?;
+    if recorded.is_none() && !allow_unverified {
+        return Err(Failure::new(
+            Stage::Verify,
+            format!(
+                "{key} has no SHA-256 recorded at upload (metadata {}), so it cannot be checked against what was uploaded; not restoring. Pass --allow-unverified to restore it anyway, accepting that an altered or damaged snapshot may be restored",
+                meta::SHA256
+            ),
+        ));
+    }
+    let file = store.download(key, temp_dir).await.stage(Stage::Storage)?;
     let sha256 = hex::encode(file.sha256);
     summary.bytes = Some(file.bytes);
     summary.sha256 = Some(sha256.clone());
-    if let Some(expected) = recorded
-        && !expected.eq_ignore_ascii_case(&sha256)
-    {
-        return Err(Failure::new(
-            Stage::Verify,
-            format!("{key}: SHA-256 is {sha256} but the upload recorded {expected}; not restoring"),
-        ));
+    match &recorded {
+        Some(expected) if !expected.eq_ignore_ascii_case(&sha256) => {
+            return Err(Failure::new(
+                Stage::Verify,
+                format!(
+                    "{key}: SHA-256 is {sha256} but the upload recorded {expected}; not restoring"
+                ),
+            ));
+        }
+        Some(_) => {}
+        None => {
+            warn!(
+                key,
+                "restoring without a recorded SHA-256 (--allow-unverified): only the archive's own checksums are checked"
+            );
+        }
     }
     let path = file.file.path().to_path_buf();
     let report = tokio::task::spawn_blocking(move || archive::verify_file(&path))
@@ -80,11 +147,7 @@ async fn restore_inner(args: &RestoreArgs, summary: &mut Summary) -> Result<(), 
         .stage(Stage::Verify)?;
     summary.index = Some(report.index);
     summary.term = Some(report.term);
-
-    let mut client = connect::login(&args.server, &args.auth).await?;
-    let outcome = restore_on_active(args, &client, &file.file, summary).await;
-    connect::logout(&mut client).await;
-    outcome
+    Ok(file)
 }
 
 async fn restore_on_active(

@@ -1,19 +1,25 @@
-//! `snapshot-cron run`: preflight (KMS key, bucket), log in, find the active node, stream the
-//! snapshot to a temp file, verify it, upload it with SSE-KMS, apply retention, report. Retention
-//! only runs after a verified upload succeeded, so a failing run can never delete anything.
+//! `snapshot-cron run`: check the settings, log in, preflight (KMS key, bucket), find the active
+//! node, stream the snapshot to a temp file, verify it, upload it with SSE-KMS, apply retention,
+//! report. Retention only runs after a verified upload succeeded, so a failing run can never
+//! delete anything. SIGTERM/SIGINT stop the stages, abort the upload and still report.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context as _;
 use tracing::info;
+use vaultpki_client::{Client, ServerInfo};
 
+use crate::archive::SnapshotReport;
 use crate::cli::RunArgs;
 use crate::connect;
 use crate::exit::{Failure, Stage, StageExt as _};
 use crate::keys;
 use crate::report::{self, Summary};
-use crate::store::{self, Store, meta};
+use crate::signals::Signals;
+use crate::spool::{self, Downloaded};
+use crate::store::{self, S3Store, Store, meta};
 use crate::take;
 
 /// Runs the job once and reports.
@@ -32,110 +38,226 @@ pub async fn run(args: RunArgs) -> Result<(), Failure> {
 }
 
 async fn run_inner(args: &RunArgs, summary: &mut Summary) -> Result<(), Failure> {
-    let kms_key_id = args
-        .kms_key_id
-        .as_deref()
-        .filter(|k| !k.trim().is_empty())
-        .ok_or_else(|| {
-            Failure::new(
-                Stage::Config,
-                "no KMS key configured: set SNAPSHOT_CRON_KMS_KEY_ID (or --kms-key-id); snapshots are never uploaded without SSE-KMS",
-            )
-        })?;
-    let min_age = args
-        .retain_min_age
-        .as_deref()
-        .map(keys::parse_duration)
-        .transpose()
-        .map_err(|e| Failure::new(Stage::Config, format!("SNAPSHOT_CRON_RETAIN_MIN_AGE: {e}")))?;
-    let temp_dir = args.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
-    let part_size = args.part_size_mib * 1024 * 1024;
+    // From here on SIGTERM/SIGINT no longer kill the process; they are handled below.
+    let mut signals = Signals::listen()
+        .context("listening for SIGTERM/SIGINT")
+        .stage(Stage::Internal)?;
+    let settings = Settings::from_args(args)?;
     let mut client = connect::login(&args.server, &args.auth).await?;
-
     let outcome = async {
-        let store = Store::connect(&args.store).await;
-        store
-            .check_kms_key(kms_key_id)
-            .await
-            .stage(Stage::Storage)?;
-        store.check_bucket().await.stage(Stage::Storage)?;
-
-        let snapshot_started = Instant::now();
-        let mut active = client
-            .active_node()
-            .await
-            .context("finding the active node")
-            .stage(Stage::Server)?;
-        let info = active.server_info().await.stage(Stage::Server)?;
-        summary.leader = Some(active.address().to_owned());
-        summary.server_version = Some(info.version.clone());
-        active.set_request_timeout(Duration::from_secs(args.stall_timeout.max(1)));
-        info!(leader = active.address(), version = %info.version, "taking snapshot from the active node");
-        let (snapshot, verdict) = take::download_snapshot(
-            &active,
-            &temp_dir,
-            part_size,
-            Duration::from_secs(args.stall_timeout.max(1)),
-        )
-        .await
-        .stage(Stage::Server)?;
-        let sha256 = hex::encode(snapshot.sha256);
-        summary.bytes = Some(snapshot.bytes);
-        summary.sha256 = Some(sha256.clone());
-        let report = verdict
-            .context("the snapshot failed verification and was not uploaded")
-            .stage(Stage::Verify)?;
-        summary.index = Some(report.index);
-        summary.term = Some(report.term);
-        let snapshot_seconds = snapshot_started.elapsed().as_secs_f64();
-        info!(index = report.index, term = report.term, bytes = snapshot.bytes, entries = report.entries, "snapshot verified");
-
-        let key = keys::snapshot_key(store.prefix(), SystemTime::now(), report.index);
-        let metadata = HashMap::from([
-            (meta::SHA256.to_owned(), sha256),
-            (meta::RAFT_INDEX.to_owned(), report.index.to_string()),
-            (meta::RAFT_TERM.to_owned(), report.term.to_string()),
-            (meta::SERVER_VERSION.to_owned(), info.version.clone()),
-            (meta::SERVER_FLAVOUR.to_owned(), info.flavour.as_str().to_owned()),
-            (meta::DURATION.to_owned(), format!("{snapshot_seconds:.3}")),
-            (
-                meta::CREATED_BY.to_owned(),
-                concat!("snapshot-cron/", env!("CARGO_PKG_VERSION")).to_owned(),
-            ),
-        ]);
-        let uploaded = store
-            .upload(
-                &key,
-                &snapshot,
-                kms_key_id,
-                metadata,
-                args.upload_concurrency as usize,
-            )
-            .await
-            .stage(Stage::Storage)?;
-        summary.key = Some(uploaded.key.clone());
-        info!(key = %uploaded.key, "uploaded");
-        drop(snapshot);
-
-        let objects = store.list().await.stage(Stage::Retention)?;
-        let doomed = keys::select_for_deletion(
-            &objects,
-            args.retain as usize,
-            min_age,
-            SystemTime::now(),
-            &uploaded.key,
-        );
-        for key in &doomed {
-            store.delete(key).await.stage(Stage::Retention)?;
-            info!(key, "deleted by retention");
-            summary.deleted.push(key.clone());
+        let store = S3Store::connect(&args.store).await.stage(Stage::Config)?;
+        tokio::select! {
+            result = stages(&client, &store, args, &settings, summary) => result,
+            name = signals.recv() => {
+                // The stages were dropped: the spool file is deleted, part uploads cancelled.
+                let aborted = store.abort_open_upload(SIGNAL_ABORT_BUDGET).await;
+                let upload = aborted.map_or_else(String::new, |key| {
+                    format!(", the multipart upload of {key} was aborted")
+                });
+                Err(Failure::new(
+                    Stage::Interrupted,
+                    format!("stopped by {name}: nothing was stored{upload} and the temporary file was removed"),
+                ))
+            }
         }
-        summary.retained = Some(objects.len() - doomed.len());
-        Ok(())
     }
     .await;
     connect::logout(&mut client).await;
     outcome
+}
+
+/// How long aborting the upload may take after a signal: the sender (kubelet, systemd) kills
+/// the process after its grace period (30 s by default in Kubernetes).
+const SIGNAL_ABORT_BUDGET: Duration = Duration::from_secs(15);
+
+/// The stages of a run, in order; retention only after a verified upload succeeded.
+async fn stages(
+    client: &Client,
+    store: &impl Store,
+    args: &RunArgs,
+    settings: &Settings<'_>,
+    summary: &mut Summary,
+) -> Result<(), Failure> {
+    store
+        .preflight(settings.kms_key_id)
+        .await
+        .stage(Stage::Storage)?;
+    let taken = take_verified(client, settings, summary).await?;
+    let key = upload(store, taken, args, settings, summary).await?;
+    apply_retention(store, args, settings, &key, summary).await
+}
+
+/// The settings a run checks before it contacts anything.
+struct Settings<'a> {
+    kms_key_id: &'a str,
+    min_age: Option<Duration>,
+    temp_dir: PathBuf,
+    part_size: u64,
+    stall: Duration,
+}
+
+impl<'a> Settings<'a> {
+    fn from_args(args: &'a RunArgs) -> Result<Self, Failure> {
+        let kms_key_id = args
+            .kms_key_id
+            .as_deref()
+            .filter(|k| !k.trim().is_empty())
+            .ok_or_else(|| {
+                Failure::new(
+                    Stage::Config,
+                    "no KMS key configured: set SNAPSHOT_CRON_KMS_KEY_ID (or --kms-key-id); snapshots are never uploaded without SSE-KMS",
+                )
+            })?;
+        let min_age = args
+            .retain_min_age
+            .as_deref()
+            .map(keys::parse_duration)
+            .transpose()
+            .map_err(|e| {
+                Failure::new(Stage::Config, format!("SNAPSHOT_CRON_RETAIN_MIN_AGE: {e}"))
+            })?;
+        let temp_dir = args.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
+        spool::check_dir(&temp_dir).stage(Stage::Config)?;
+        Ok(Self {
+            kms_key_id,
+            min_age,
+            temp_dir,
+            part_size: args.part_size_mib * 1024 * 1024,
+            stall: Duration::from_secs(args.stall_timeout.max(1)),
+        })
+    }
+}
+
+/// A snapshot in the spool that passed verification, with where it came from.
+struct Taken {
+    snapshot: Downloaded,
+    report: SnapshotReport,
+    info: ServerInfo,
+    seconds: f64,
+}
+
+/// Finds the active node and streams its snapshot into the spool, verifying it on the way.
+async fn take_verified(
+    client: &Client,
+    settings: &Settings<'_>,
+    summary: &mut Summary,
+) -> Result<Taken, Failure> {
+    let started = Instant::now();
+    let mut active = client
+        .active_node()
+        .await
+        .context("finding the active node")
+        .stage(Stage::Server)?;
+    let info = active.server_info().await.stage(Stage::Server)?;
+    summary.leader = Some(active.address().to_owned());
+    summary.server_version = Some(info.version.clone());
+    active.set_request_timeout(settings.stall);
+    info!(leader = active.address(), version = %info.version, "taking snapshot from the active node");
+    let (snapshot, verdict) = take::download_snapshot(
+        &active,
+        &settings.temp_dir,
+        settings.part_size,
+        settings.stall,
+    )
+    .await
+    .stage(Stage::Server)?;
+    summary.bytes = Some(snapshot.bytes);
+    summary.sha256 = Some(hex::encode(snapshot.sha256));
+    let report = verdict
+        .context("the snapshot failed verification and was not uploaded")
+        .stage(Stage::Verify)?;
+    summary.index = Some(report.index);
+    summary.term = Some(report.term);
+    info!(
+        index = report.index,
+        term = report.term,
+        bytes = snapshot.bytes,
+        entries = report.entries,
+        "snapshot verified"
+    );
+    Ok(Taken {
+        snapshot,
+        report,
+        info,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Uploads the verified snapshot with its metadata; returns the new key. The spool file is
+/// deleted as soon as the upload is over.
+async fn upload(
+    store: &impl Store,
+    taken: Taken,
+    args: &RunArgs,
+    settings: &Settings<'_>,
+    summary: &mut Summary,
+) -> Result<String, Failure> {
+    let Taken {
+        snapshot,
+        report,
+        info,
+        seconds,
+    } = taken;
+    let key = keys::snapshot_key(store.prefix(), SystemTime::now(), report.index);
+    let metadata = HashMap::from([
+        (meta::SHA256.to_owned(), hex::encode(snapshot.sha256)),
+        (meta::RAFT_INDEX.to_owned(), report.index.to_string()),
+        (meta::RAFT_TERM.to_owned(), report.term.to_string()),
+        (meta::SERVER_VERSION.to_owned(), info.version),
+        (
+            meta::SERVER_FLAVOUR.to_owned(),
+            info.flavour.as_str().to_owned(),
+        ),
+        (meta::DURATION.to_owned(), format!("{seconds:.3}")),
+        (
+            meta::CREATED_BY.to_owned(),
+            concat!("snapshot-cron/", env!("CARGO_PKG_VERSION")).to_owned(),
+        ),
+    ]);
+    let uploaded = store
+        .upload(
+            &key,
+            &snapshot,
+            settings.kms_key_id,
+            metadata,
+            args.upload_concurrency as usize,
+        )
+        .await
+        .stage(Stage::Storage)?;
+    summary.key = Some(uploaded.key.clone());
+    info!(key = %uploaded.key, "uploaded");
+    Ok(uploaded.key)
+}
+
+/// Deletes what retention selects; only ever called after a verified upload succeeded.
+async fn apply_retention(
+    store: &impl Store,
+    args: &RunArgs,
+    settings: &Settings<'_>,
+    uploaded: &str,
+    summary: &mut Summary,
+) -> Result<(), Failure> {
+    let objects = store.list().await.stage(Stage::Retention)?;
+    let generations = keys::Generations {
+        daily: args.keep_daily as usize,
+        weekly: args.keep_weekly as usize,
+        monthly: args.keep_monthly as usize,
+    };
+    let doomed = keys::select_for_deletion_with(
+        &objects,
+        args.retain as usize,
+        settings.min_age,
+        generations,
+        SystemTime::now(),
+        uploaded,
+    );
+    for key in &doomed {
+        store.delete(key).await.stage(Stage::Retention)?;
+        info!(key, "deleted by retention");
+        summary.deleted.push(key.clone());
+    }
+    summary.retained = Some(objects.len() - doomed.len());
+    Ok(())
 }
 
 async fn publish_metrics(args: &RunArgs, summary: &Summary) {
@@ -147,8 +269,13 @@ async fn publish_metrics(args: &RunArgs, summary: &Summary) {
         }
     }
     if let Some(url) = &args.pushgateway_url {
+        let cluster = args
+            .cluster
+            .clone()
+            .unwrap_or_else(|| keys::normalize_prefix(&args.store.prefix));
         let text = report::render_metrics(summary, now, None);
-        if let Err(e) = report::push_metrics(url, text).await {
+        let success = summary.outcome == "success";
+        if let Err(e) = report::push_metrics(url, &cluster, text, success).await {
             tracing::warn!(error = %format!("{e:#}"), "could not push metrics");
         }
     }

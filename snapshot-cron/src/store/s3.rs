@@ -1,15 +1,19 @@
-//! S3 and KMS: the checks before an upload (the KMS key exists and is enabled, the bucket
-//! exists), the multipart upload with SSE-KMS and per-part SHA-256 checksums the server
-//! verifies, the check after it (HEAD shows aws:kms with our key and the full size), listing our
-//! objects with pagination, deleting, and downloading for a restore. Any failure after the
-//! multipart upload was created aborts it, retrying the abort for a while, so no parts are left
-//! behind to be billed.
+//! The S3 store ([`S3Store`]): the checks before an upload (credentials resolve, the KMS key
+//! exists and is enabled, the bucket exists), the multipart upload with SSE-KMS and per-part
+//! SHA-256 checksums the server verifies, the check after it (HEAD shows aws:kms with our key and
+//! the full size), listing our objects with pagination, deleting, and downloading for a restore.
+//! Every S3 and KMS call has an attempt timeout, so a frozen endpoint is a bounded failure. Any
+//! failure after the multipart upload was created aborts it, retrying the abort for a while, and
+//! the open upload is remembered so a signal handler can abort it too: no parts are left behind
+//! to be billed.
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
+use aws_sdk_s3::config::ProvideCredentials as _;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{
@@ -19,68 +23,50 @@ use base64::Engine as _;
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
+use super::{Store, Uploaded, meta};
 use crate::cli::StoreArgs;
 use crate::keys::{self, SnapshotObject};
-use crate::take::{Downloaded, Progress, TempSink};
-
-/// Object metadata keys (stored as `x-amz-meta-<name>`).
-pub mod meta {
-    /// SHA-256 of the whole object, hex.
-    pub const SHA256: &str = "sha256";
-    /// Raft index of the snapshot.
-    pub const RAFT_INDEX: &str = "raft-index";
-    /// Raft term of the snapshot.
-    pub const RAFT_TERM: &str = "raft-term";
-    /// Server version that produced it.
-    pub const SERVER_VERSION: &str = "server-version";
-    /// OpenBao or Vault.
-    pub const SERVER_FLAVOUR: &str = "server-flavour";
-    /// Seconds spent taking and verifying the snapshot.
-    pub const DURATION: &str = "snapshot-duration-seconds";
-    /// Tool and version that wrote it.
-    pub const CREATED_BY: &str = "created-by";
-}
+use crate::progress::Progress;
+use crate::spool::{Downloaded, TempSink};
 
 /// S3 + KMS clients for one bucket and prefix.
-pub struct Store {
+pub struct S3Store {
     s3: aws_sdk_s3::Client,
     kms: aws_sdk_kms::Client,
     bucket: String,
     prefix: String,
+    /// How long one body chunk of a download may take.
+    stall: Duration,
+    /// The multipart upload in progress (key, upload id), for [`S3Store::abort_open_upload`].
+    open_upload: Mutex<Option<(String, String)>>,
 }
 
-/// What the upload left in the bucket.
-#[derive(Debug, Clone)]
-pub struct Uploaded {
-    /// Object key.
-    pub key: String,
-    /// ETag.
-    pub etag: String,
-    /// Checksum S3 reports (composite SHA-256 of the parts).
-    pub checksum_sha256: Option<String>,
-}
+/// How long aborting a failed multipart upload keeps retrying.
+const ABORT_BUDGET: Duration = Duration::from_secs(120);
 
-/// One listed snapshot with its metadata.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Listed {
-    /// Object key.
-    pub key: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// Creation time from the key, ms since the epoch.
-    pub created_ms: u64,
-    /// Raft index (from the key).
-    pub index: u64,
-    /// SHA-256 from the metadata.
-    pub sha256: Option<String>,
-}
-
-impl Store {
-    /// Builds clients from the standard AWS chain plus the endpoint / path-style flags.
-    pub async fn connect(args: &StoreArgs) -> Self {
+impl S3Store {
+    /// Builds clients from the standard AWS chain plus the endpoint / path-style / timeout flags,
+    /// and resolves the credentials once, so that having none is reported as such (and not as an
+    /// unreachable endpoint at the first request).
+    pub async fn connect(args: &StoreArgs) -> anyhow::Result<Self> {
+        let attempt = Duration::from_secs(args.s3_timeout.max(1));
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(attempt.min(Duration::from_secs(10)))
+            .operation_attempt_timeout(attempt)
+            .build();
         let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .timeout_config(timeouts)
             .load()
             .await;
+        let Some(credentials) = shared.credentials_provider() else {
+            bail!(NO_CREDENTIALS);
+        };
+        if let Err(e) = credentials.provide_credentials().await {
+            // The chain's error embeds raw HTTP responses; the per-provider reasons are in the
+            // log already (warnings of aws_config).
+            tracing::debug!(error = %DisplayErrorContext(&e), "no AWS credentials");
+            bail!(NO_CREDENTIALS);
+        }
         let mut s3 =
             aws_sdk_s3::config::Builder::from(&shared).force_path_style(args.s3_force_path_style);
         if let Some(ep) = &args.s3_endpoint {
@@ -90,22 +76,33 @@ impl Store {
         if let Some(ep) = &args.kms_endpoint {
             kms = kms.endpoint_url(ep);
         }
-        Self {
+        Ok(Self {
             s3: aws_sdk_s3::Client::from_conf(s3.build()),
             kms: aws_sdk_kms::Client::from_conf(kms.build()),
             bucket: args.bucket.clone(),
             prefix: keys::normalize_prefix(&args.prefix),
-        }
+            stall: attempt,
+            open_upload: Mutex::new(None),
+        })
     }
 
-    /// The bucket.
-    pub fn bucket(&self) -> &str {
-        &self.bucket
+    /// Aborts the multipart upload in progress, if any, trying for at most `budget`; returns its
+    /// key. For a signal handler: the task that was uploading has been cancelled.
+    pub async fn abort_open_upload(&self, budget: Duration) -> Option<String> {
+        let (key, upload_id) = self
+            .open_upload
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()?;
+        self.abort(&key, &upload_id, budget).await;
+        Some(key)
     }
 
-    /// The normalised prefix.
-    pub fn prefix(&self) -> &str {
-        &self.prefix
+    fn set_open_upload(&self, open: Option<(String, String)>) {
+        *self
+            .open_upload
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = open;
     }
 
     /// Checks through the KMS API that `key_id` exists and is enabled for encryption. S3 (and
@@ -167,57 +164,6 @@ impl Store {
                     ),
                     _ => bail!("cannot reach bucket {:?}: {}", self.bucket, describe(&e)),
                 }
-            }
-        }
-    }
-
-    /// Uploads the snapshot as a multipart upload with SSE-KMS and per-part SHA-256 checksums,
-    /// then checks the object with HEAD. Aborts the upload on any failure.
-    pub async fn upload(
-        &self,
-        key: &str,
-        snapshot: &Downloaded,
-        kms_key_id: &str,
-        metadata: HashMap<String, String>,
-        concurrency: usize,
-    ) -> anyhow::Result<Uploaded> {
-        let created = self
-            .s3
-            .create_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .server_side_encryption(ServerSideEncryption::AwsKms)
-            .ssekms_key_id(kms_key_id)
-            .checksum_algorithm(ChecksumAlgorithm::Sha256)
-            .content_type("application/gzip")
-            .set_metadata(Some(metadata))
-            .send()
-            .await
-            .map_err(|e| anyhow!("starting the multipart upload of {key}: {}", describe(&e)))?;
-        let upload_id = created
-            .upload_id
-            .ok_or_else(|| anyhow!("S3 returned no upload id for {key}"))?;
-        match self
-            .upload_parts_and_complete(key, &upload_id, snapshot, concurrency)
-            .await
-        {
-            Ok(done) => {
-                if let Err(e) = self.check_uploaded(key, snapshot.bytes, kms_key_id).await {
-                    // An object that is not what we meant to store must not count as a backup.
-                    let _ = self
-                        .s3
-                        .delete_object()
-                        .bucket(&self.bucket)
-                        .key(key)
-                        .send()
-                        .await;
-                    return Err(e);
-                }
-                Ok(done)
-            }
-            Err(e) => {
-                self.abort(key, &upload_id).await;
-                Err(e)
             }
         }
     }
@@ -323,10 +269,19 @@ impl Store {
         Ok(())
     }
 
-    /// Aborts a multipart upload, retrying for up to two minutes: when S3 is unreachable the
-    /// parts would otherwise stay behind (and be billed) until a lifecycle rule cleans them.
-    async fn abort(&self, key: &str, upload_id: &str) {
-        let deadline = Instant::now() + Duration::from_secs(120);
+    /// Aborts a multipart upload, retrying for up to `budget`: when S3 is unreachable the parts
+    /// would otherwise stay behind (and be billed) until a lifecycle rule cleans them.
+    async fn abort(&self, key: &str, upload_id: &str, budget: Duration) {
+        let attempts = self.abort_attempts(key, upload_id, Instant::now() + budget);
+        if tokio::time::timeout(budget, attempts).await.is_err() {
+            warn!(
+                key,
+                "could not abort the multipart upload in time; a bucket lifecycle rule (AbortIncompleteMultipartUpload) must clean it up"
+            );
+        }
+    }
+
+    async fn abort_attempts(&self, key: &str, upload_id: &str, deadline: Instant) {
         let mut delay = Duration::from_millis(500);
         loop {
             match self
@@ -342,7 +297,11 @@ impl Store {
                     info!(key, "aborted the multipart upload");
                     return;
                 }
-                Err(e) if e.code() == Some("NoSuchUpload") => return,
+                // An earlier attempt that timed out on our side may have gone through.
+                Err(e) if e.code() == Some("NoSuchUpload") => {
+                    info!(key, "aborted the multipart upload (S3 no longer knows it)");
+                    return;
+                }
                 Err(e) => {
                     if Instant::now() + delay > deadline {
                         warn!(key, error = %describe(&e), "could not abort the multipart upload; a bucket lifecycle rule (AbortIncompleteMultipartUpload) must clean it up");
@@ -355,9 +314,81 @@ impl Store {
             }
         }
     }
+}
+
+impl Store for S3Store {
+    /// The bucket.
+    fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// The normalised prefix.
+    fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The KMS key through the KMS API, then the bucket.
+    async fn preflight(&self, kms_key_id: &str) -> anyhow::Result<()> {
+        self.check_kms_key(kms_key_id).await?;
+        self.check_bucket().await
+    }
+
+    /// Uploads the snapshot as a multipart upload with SSE-KMS and per-part SHA-256 checksums,
+    /// then checks the object with HEAD. Aborts the upload on any failure.
+    async fn upload(
+        &self,
+        key: &str,
+        snapshot: &Downloaded,
+        kms_key_id: &str,
+        metadata: HashMap<String, String>,
+        concurrency: usize,
+    ) -> anyhow::Result<Uploaded> {
+        let created = self
+            .s3
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .server_side_encryption(ServerSideEncryption::AwsKms)
+            .ssekms_key_id(kms_key_id)
+            .checksum_algorithm(ChecksumAlgorithm::Sha256)
+            .content_type("application/gzip")
+            .set_metadata(Some(metadata))
+            .send()
+            .await
+            .map_err(|e| anyhow!("starting the multipart upload of {key}: {}", describe(&e)))?;
+        let upload_id = created
+            .upload_id
+            .ok_or_else(|| anyhow!("S3 returned no upload id for {key}"))?;
+        self.set_open_upload(Some((key.to_owned(), upload_id.clone())));
+        let result = match self
+            .upload_parts_and_complete(key, &upload_id, snapshot, concurrency)
+            .await
+        {
+            Ok(done) => {
+                if let Err(e) = self.check_uploaded(key, snapshot.bytes, kms_key_id).await {
+                    // An object that is not what we meant to store must not count as a backup.
+                    let _ = self
+                        .s3
+                        .delete_object()
+                        .bucket(&self.bucket)
+                        .key(key)
+                        .send()
+                        .await;
+                    return Err(e);
+                }
+                Ok(done)
+            }
+            Err(e) => {
+                self.abort(key, &upload_id, ABORT_BUDGET).await;
+                Err(e)
+            }
+        };
+        self.set_open_upload(None);
+        result
+    }
 
     /// Our snapshot objects under the prefix (others are ignored), newest first.
-    pub async fn list(&self) -> anyhow::Result<Vec<SnapshotObject>> {
+    async fn list(&self) -> anyhow::Result<Vec<SnapshotObject>> {
         let list_prefix = if self.prefix.is_empty() {
             String::new()
         } else {
@@ -398,7 +429,7 @@ impl Store {
     }
 
     /// The SHA-256 recorded in an object's metadata.
-    pub async fn recorded_sha256(&self, key: &str) -> anyhow::Result<Option<String>> {
+    async fn recorded_sha256(&self, key: &str) -> anyhow::Result<Option<String>> {
         let head = self
             .s3
             .head_object()
@@ -411,7 +442,7 @@ impl Store {
     }
 
     /// Deletes one object.
-    pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
         self.s3
             .delete_object()
             .bucket(&self.bucket)
@@ -423,7 +454,7 @@ impl Store {
     }
 
     /// Downloads an object into a temporary file in `dir`, hashing it on the way.
-    pub async fn download(&self, key: &str, dir: &Path) -> anyhow::Result<Downloaded> {
+    async fn download(&self, key: &str, dir: &Path) -> anyhow::Result<Downloaded> {
         let out = self
             .s3
             .get_object()
@@ -444,11 +475,18 @@ impl Store {
         let mut body = out.body;
         let mut sink = TempSink::create(dir, ".restore-", u64::MAX)?;
         let mut progress = Progress::new("downloading snapshot");
-        while let Some(chunk) = body
-            .try_next()
-            .await
-            .with_context(|| format!("downloading s3://{}/{key}", self.bucket))?
-        {
+        loop {
+            let next = tokio::time::timeout(self.stall, body.try_next())
+                .await
+                .map_err(|_| {
+                    anyhow!(
+                        "downloading s3://{}/{key}: no data for {}s (SNAPSHOT_CRON_S3_TIMEOUT)",
+                        self.bucket,
+                        self.stall.as_secs()
+                    )
+                })?
+                .with_context(|| format!("downloading s3://{}/{key}", self.bucket))?;
+            let Some(chunk) = next else { break };
             sink.write(&chunk)?;
             progress.update(sink.written());
         }
@@ -502,6 +540,8 @@ async fn upload_part(
         .build())
 }
 
+const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or give the job a role (IRSA / EKS Pod Identity / instance profile)";
+
 /// One line for an SDK error: the service's code and message, or why it could not be reached.
 fn describe<E, R>(err: &SdkError<E, R>) -> String
 where
@@ -517,17 +557,14 @@ where
                 _ => DisplayErrorContext(err).to_string(),
             }
         }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => format!(
+        SdkError::DispatchFailure(_) => format!(
             "cannot reach the endpoint ({}); check AWS_ENDPOINT_URL / the network",
+            DisplayErrorContext(err)
+        ),
+        SdkError::TimeoutError(_) => format!(
+            "no answer within SNAPSHOT_CRON_S3_TIMEOUT ({}); check the endpoint and the network",
             DisplayErrorContext(err)
         ),
         _ => DisplayErrorContext(err).to_string(),
     }
-}
-
-/// Seconds since the epoch, for metrics and ages.
-pub fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }
