@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use clap::{Args, Parser, Subcommand};
 use pki_bootstrap::crl::Reason;
 use pki_bootstrap::csr::Profile;
+use pki_bootstrap::defaults;
 use pki_bootstrap::keys::KeyType;
 
 /// Environment variable: passphrase file for a new CA key.
@@ -128,6 +129,14 @@ pub(crate) struct SafetyArgs {
     /// Replace existing output files.
     #[arg(long)]
     pub(crate) force: bool,
+    #[command(flatten)]
+    pub(crate) offline: OfflineArgs,
+}
+
+/// The offline check every command that signs makes.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Safety")]
+pub(crate) struct OfflineArgs {
     /// Refuse to run while a non-loopback network interface is up.
     #[arg(long)]
     pub(crate) require_offline: bool,
@@ -142,7 +151,7 @@ pub(crate) struct RootArgs {
     #[arg(long, value_name = "DN")]
     pub(crate) subject: String,
     /// Validity in days.
-    #[arg(long, default_value_t = 7300)]
+    #[arg(long, default_value_t = defaults::ROOT_DAYS)]
     pub(crate) days: u32,
     /// pathLenConstraint (default: none).
     #[arg(long, value_name = "N")]
@@ -164,7 +173,7 @@ pub(crate) struct IntermediateArgs {
     #[arg(long, value_name = "DN")]
     pub(crate) subject: String,
     /// Validity in days.
-    #[arg(long, default_value_t = 3650)]
+    #[arg(long, default_value_t = defaults::INTERMEDIATE_DAYS)]
     pub(crate) days: u32,
     /// pathLenConstraint of the new CA.
     #[arg(
@@ -206,7 +215,7 @@ pub(crate) struct ServerCertArgs {
     #[arg(long, default_value = "p256")]
     pub(crate) key_type: KeyType,
     /// Validity in days.
-    #[arg(long, default_value_t = 397)]
+    #[arg(long, default_value_t = defaults::LEAF_DAYS)]
     pub(crate) days: u32,
     /// Shorten the validity to the issuer's (with a warning) instead of refusing.
     #[arg(long)]
@@ -250,13 +259,15 @@ pub(crate) struct CrlArgs {
     pub(crate) revoke: Vec<String>,
     /// Reason for each --revoke in order (one reason applies to all): unspecified,
     /// key-compromise, ca-compromise, affiliation-changed, superseded, cessation-of-operation,
-    /// certificate-hold, privilege-withdrawn, aa-compromise.
+    /// certificate-hold, privilege-withdrawn, aa-compromise (or RFC 5280's keyCompromise, ...).
     #[arg(long, value_name = "R", requires = "revoke")]
     pub(crate) reason: Vec<Reason>,
     /// Time until the next CRL is due: 30d, 12h, 2w.
     #[arg(long, value_name = "DURATION", default_value = "30d",
           value_parser = pki_bootstrap::crl::parse_duration)]
     pub(crate) next_update: time::Duration,
+    #[command(flatten)]
+    pub(crate) offline: OfflineArgs,
 }
 
 #[derive(Debug, Args)]

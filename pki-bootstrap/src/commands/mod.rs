@@ -19,7 +19,7 @@ use pki_bootstrap::offline;
 use pki_bootstrap::ops::{KeyProtection, Outcome, Signer};
 use pki_bootstrap::secret::Passphrase;
 
-use crate::cli::{Cli, Command, NewKeyArgs, SafetyArgs, SignerArgs};
+use crate::cli::{Cli, Command, NewKeyArgs, OfflineArgs, SignerArgs};
 
 /// Dispatches to the subcommand.
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
@@ -35,8 +35,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Warns (or refuses with --require-offline) when the machine is online.
-fn offline_check(safety: &SafetyArgs) -> Result<()> {
-    if let Some(w) = offline::check(safety.require_offline)? {
+fn offline_check(args: &OfflineArgs) -> Result<()> {
+    if let Some(w) = offline::check(args.require_offline)? {
         eprintln!("{w}");
     }
     Ok(())

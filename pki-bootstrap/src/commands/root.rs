@@ -9,7 +9,7 @@ use super::{display, new_key_protection, offline_check, print_outcome};
 use crate::cli::RootArgs;
 
 pub(crate) fn run(a: &RootArgs) -> Result<ExitCode> {
-    offline_check(&a.safety)?;
+    offline_check(&a.safety.offline)?;
     let protection =
         new_key_protection(&a.key, &format!("new root CA key in {}", display(&a.out)))?;
     let outcome = ops::root(&RootOptions {
