@@ -144,7 +144,9 @@ impl Signer {
         }
     }
 
+    /// The signing key, after the directory's record has been checked ([`CaDir::check_record`]).
     fn key(&self, dir: &CaDir) -> Result<CaKey> {
+        dir.check_record()?;
         dir.signing_key(
             self.passphrase.as_ref(),
             self.pin.as_ref(),
