@@ -472,6 +472,8 @@ pub fn run(
         }
     }
     fsio::create_dir(out)?;
+    // Every certificate made, for the top-level log entry the team carries out of the room.
+    let mut made = Vec::new();
     for step in &plan.steps {
         match step {
             Step::Ca {
@@ -509,6 +511,7 @@ pub fn run(
                     })?,
                 };
                 progress(&format!("CA {}", ca.name), &outcome);
+                made.extend(outcome.certificates.iter().cloned());
             }
             Step::Server {
                 index,
@@ -530,6 +533,7 @@ pub fn run(
                     truncate_validity: config.truncate_validity,
                 })?;
                 progress(&format!("server {}", sv.name), &outcome);
+                made.extend(outcome.certificates.iter().cloned());
             }
             Step::Csr {
                 index,
@@ -551,6 +555,7 @@ pub fn run(
                     truncate_validity: config.truncate_validity,
                 })?;
                 progress(&format!("CSR {}", c.csr.display()), &outcome);
+                made.extend(outcome.certificates.iter().cloned());
             }
         }
     }
@@ -566,6 +571,7 @@ pub fn run(
         .details
         .insert("config".into(), config_path.display().to_string().into());
     entry.file(&copy, &text);
+    entry.certificates = made;
     for f in &plan.files {
         if let Ok(bytes) = std::fs::read(f) {
             entry.file(f, &bytes);
