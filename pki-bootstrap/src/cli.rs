@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use clap::{Args, Parser, Subcommand};
 use pki_bootstrap::crl::Reason;
 use pki_bootstrap::csr::Profile;
+use pki_bootstrap::custody::Split;
 use pki_bootstrap::defaults;
 use pki_bootstrap::keys::KeyType;
 
@@ -114,6 +115,11 @@ pub(crate) struct SignerArgs {
     /// Read the CA key's passphrase from the first line of FILE instead of prompting.
     #[arg(long, value_name = "FILE", env = ENV_CA_PASSPHRASE_FILE)]
     pub(crate) ca_passphrase_file: Option<PathBuf>,
+    /// Rebuild the CA key's passphrase from custodians' share files (comma-separated; at least
+    /// the threshold the key was split with, e.g. 3 of 5). Takes precedence over a CA
+    /// passphrase file from the environment.
+    #[arg(long, value_name = "S1,S2,...", value_delimiter = ',')]
+    pub(crate) ca_shares: Vec<PathBuf>,
     /// For a CA key on a token: read its PIN from the first line of FILE instead of prompting.
     #[arg(long, value_name = "FILE")]
     pub(crate) ca_pin_file: Option<PathBuf>,
@@ -156,6 +162,19 @@ pub(crate) struct RootArgs {
     /// pathLenConstraint (default: none).
     #[arg(long, value_name = "N")]
     pub(crate) path_len: Option<u8>,
+    /// Quorum custody: encrypt the key with a random passphrase nobody sees, split into K-of-N
+    /// share files (e.g. 3-of-5) in --shares-dir; later commands take --ca-shares. (A
+    /// passphrase file from the environment is not used.)
+    #[arg(
+        long,
+        value_name = "K-of-N",
+        requires = "shares_dir",
+        conflicts_with_all = ["no_encrypt", "key_uri"]
+    )]
+    pub(crate) split_passphrase: Option<Split>,
+    /// Where --split-passphrase writes one share file per custodian (mode 0600).
+    #[arg(long, value_name = "DIR", requires = "split_passphrase")]
+    pub(crate) shares_dir: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) key: NewKeyArgs,
     #[command(flatten)]

@@ -736,3 +736,84 @@ fn crl_require_offline_and_both_reason_spellings() {
     let state = std::fs::read_to_string(s.path("root/state.json")).unwrap();
     assert_eq!(state.matches("\"ca-compromise\"").count(), 2, "{state}");
 }
+
+#[test]
+fn quorum_custody_any_three_of_five_shares_sign_two_do_not() {
+    let s = Scratch::new();
+    let out = s.ok(&[
+        "root",
+        "--out",
+        "root",
+        "--subject",
+        "CN=Quorum Root,C=NL",
+        "--split-passphrase",
+        "3-of-5",
+        "--shares-dir",
+        "shares",
+    ]);
+    assert!(out.contains("shares/share-5-of-5.txt"), "{out}");
+    for i in 1..=5 {
+        let p = s.path(&format!("shares/share-{i}-of-5.txt"));
+        let meta = std::fs::metadata(&p).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(&format!("index = {i}")) && text.contains("threshold = 3"));
+        assert!(text.contains("key_sha256 = "));
+    }
+    let shares = |ids: &[u8]| -> String {
+        ids.iter()
+            .map(|i| format!("shares/share-{i}-of-5.txt"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    // Two different triples sign.
+    for triple in [[1, 2, 3], [5, 3, 1]] {
+        s.ok(&["crl", "--ca", "root", "--ca-shares", &shares(&triple)]);
+    }
+    let before = std::fs::read(s.path("root/state.json")).unwrap();
+    // Two are not enough, and nothing is written.
+    let out = s
+        .cmd()
+        .args(["crl", "--ca", "root", "--ca-shares", &shares(&[2, 4])])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        last_stderr_line(&out),
+        "pki-bootstrap: 2 share(s) given but this key needs 3 of 5; bring more custodians"
+    );
+    assert_eq!(std::fs::read(s.path("root/state.json")).unwrap(), before);
+    // A flipped byte in a share is named.
+    let p = s.path("shares/share-4-of-5.txt");
+    let mut text = std::fs::read_to_string(&p).unwrap();
+    let at = text.find("share = ").unwrap() + 9;
+    let flipped = if &text[at..=at] == "a" { "b" } else { "a" };
+    text.replace_range(at..=at, flipped);
+    std::fs::write(&p, text).unwrap();
+    let out = s
+        .cmd()
+        .args(["crl", "--ca", "root", "--ca-shares", &shares(&[1, 2, 4])])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        last_stderr_line(&out).contains("share-4-of-5.txt is damaged"),
+        "{}",
+        last_stderr_line(&out)
+    );
+    // Shares of another key are refused.
+    s.root("other", "p256", &[]);
+    let out = s
+        .cmd()
+        .args(["crl", "--ca", "other", "--ca-shares", &shares(&[1, 2, 3])])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        last_stderr_line(&out).contains("belongs to key"),
+        "{}",
+        last_stderr_line(&out)
+    );
+    assert!(!s.path("other/crl.pem").exists());
+}
