@@ -445,13 +445,6 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
     let mut bundle = vec![der.clone()];
     bundle.extend(above.iter().cloned());
     let pem = ca::pem_of(&bundle);
-    if let Some(dir) = opts.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fsio::create_dir(dir)?;
-    }
-    fsio::write_new(&opts.out, pem.as_bytes(), MODE_PUBLIC, opts.force)?;
-    let written = ca::read_certs(&opts.out)?;
-    verify::chain(&written[0], &written[1..], issuer_dir.root_der())?;
-    lint::check_built(&written[0], expect_for(opts.profile, opts.path_len))?;
 
     let summary = CertSummary::from_der(&der)?;
     let mut entry = LogEntry::new("sign-csr");
@@ -468,7 +461,19 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
     entry.details.extend(warning_details(&warnings));
     entry.file(&opts.out, pem.as_bytes());
     entry.certificates.push(summary.clone());
+    // Recorded in the issuer's state and log before the certificate leaves: an issuer directory
+    // that cannot be written stops the command with no certificate outside the record.
     record_issued(&issuer_dir, &summary, "sign-csr", &entry)?;
+    if let Some(dir) = opts.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fsio::create_dir(dir)?;
+    }
+    fsio::write_new(&opts.out, pem.as_bytes(), MODE_PUBLIC, opts.force)?;
+    let written = ca::read_certs(&opts.out)?;
+    let leaf = written
+        .first()
+        .ok_or_else(|| Error::Verify(format!("{} holds no certificate", opts.out.display())))?;
+    verify::chain(leaf, &written[1..], issuer_dir.root_der())?;
+    lint::check_built(leaf, expect_for(opts.profile, opts.path_len))?;
     Ok(Outcome {
         certificates: vec![summary],
         files: vec![opts.out.clone()],
