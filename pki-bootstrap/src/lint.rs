@@ -235,7 +235,7 @@ pub fn name_problem(name: &X509Name<'_>, role: &str) -> Option<String> {
             }
             _ => continue,
         };
-        return Some(format!("has a {role} attribute {oid} that {problem}"));
+        return Some(format!("has a {role} attribute: {oid} {problem}"));
     }
     None
 }
@@ -328,6 +328,30 @@ mod tests {
         let w = fit_validity(&i, "CN=c", &mut end, true).unwrap();
         assert!(w.is_some());
         assert_eq!(end, i.not_after);
+    }
+
+    #[test]
+    fn a_utf8_country_name_is_caught_and_printable_passes() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert_with = |country: rcgen::DnValue| {
+            let mut p = rcgen::CertificateParams::default();
+            p.distinguished_name.push(rcgen::DnType::CommonName, "x");
+            p.distinguished_name
+                .push(rcgen::DnType::CountryName, country);
+            p.self_signed(&key).unwrap().der().to_vec()
+        };
+        let bad = CertInfo::from_der(&cert_with(rcgen::DnValue::Utf8String("NL".into()))).unwrap();
+        assert_eq!(
+            bad.name_problem.as_deref(),
+            Some("has a subject attribute: 2.5.4.6 (countryName) is not a PrintableString")
+        );
+        let good = crate::dn::encode(&rcgen::DnType::CountryName, "NL").unwrap();
+        assert!(
+            CertInfo::from_der(&cert_with(good))
+                .unwrap()
+                .name_problem
+                .is_none()
+        );
     }
 
     #[test]
