@@ -144,9 +144,12 @@ impl Signer {
         }
     }
 
-    /// The signing key, after the directory's record has been checked ([`CaDir::check_record`]).
+    /// The signing key, after the directory's record has been checked ([`CaDir::check_record`])
+    /// and the leftovers of an interrupted command removed.
     fn key(&self, dir: &CaDir) -> Result<CaKey> {
         dir.check_record()?;
+        // Temporaries an interrupted earlier command left in the issuer's directory go now.
+        fsio::remove_stale_temps(&dir.dir);
         dir.signing_key(
             self.passphrase.as_ref(),
             self.pin.as_ref(),

@@ -315,3 +315,18 @@ fn crl_next_update_stops_at_the_end_of_the_ca() {
         outcome.warnings
     );
 }
+
+#[test]
+fn signing_removes_the_temporaries_an_interrupted_command_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ca = make_root(tmp.path(), "root", None);
+    let leftover = ca.join(".state.json.pki-bootstrap-tmp.0a0b0c");
+    std::fs::write(&leftover, "half").unwrap();
+    crl(&CrlOptions {
+        signer: Signer::with_passphrase(ca, None),
+        revoke: Vec::new(),
+        next_update: time::Duration::days(30),
+    })
+    .unwrap();
+    assert!(!leftover.exists());
+}
