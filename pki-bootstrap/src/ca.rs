@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use openssl::x509::X509;
 use rcgen::{Issuer, KeyPair, PublicKeyData, SignatureAlgorithm, SigningKey};
 use serde::{Deserialize, Serialize};
+use x509_parser::prelude::FromDer;
 
 use crate::fsio::{self, MODE_SECRET};
 use crate::hsm::{HsmKey, KeyUri};
@@ -190,6 +191,116 @@ impl CaDir {
                 source: e,
             }),
         }
+    }
+
+    /// Refuses a directory whose files do not match its own record, before anything is signed
+    /// with it: every file must match its `SHA256SUMS` line (and none may be missing from it),
+    /// the latest CRL must verify with this CA's key, and `state.json` must hold every revocation
+    /// and at least the CRL number of that signed CRL. The CRL is the one record nobody can edit
+    /// without the key, so a revocation deleted from `state.json` (and SHA256SUMS rewritten to
+    /// match) is still caught.
+    pub fn check_record(&self) -> Result<()> {
+        self.check_sums()?;
+        let crl_path = self.dir.join(CRL_FILE);
+        let pem = match std::fs::read(&crl_path) {
+            Ok(p) => p,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => {
+                return Err(Error::Io {
+                    context: format!("reading {}", crl_path.display()),
+                    source: e,
+                });
+            }
+        };
+        let tampered = |file: PathBuf, why: String| Error::Tampered { file, why };
+        crate::verify::crl(&pem, &self.cert_der).map_err(|_| {
+            tampered(
+                crl_path.clone(),
+                "is not a CRL signed by this CA's key".into(),
+            )
+        })?;
+        let crl = openssl::x509::X509Crl::from_pem(&pem)
+            .map_err(Error::ssl(format!("reading {}", crl_path.display())))?;
+        let der = crl
+            .to_der()
+            .map_err(Error::ssl(format!("reading {}", crl_path.display())))?;
+        let (_, parsed) = x509_parser::prelude::CertificateRevocationList::from_der(&der)
+            .map_err(|e| Error::Invalid(format!("{} does not parse: {e}", crl_path.display())))?;
+        let state = self.state()?;
+        let state_path = self.dir.join(STATE_FILE);
+        let number = parsed
+            .crl_number()
+            .and_then(|n| u64::try_from(n.clone()).ok())
+            .unwrap_or(0);
+        if state.crl_number < number {
+            return Err(tampered(
+                state_path,
+                format!(
+                    "records CRL number {} but the signed {CRL_FILE} is number {number}",
+                    state.crl_number
+                ),
+            ));
+        }
+        for revoked in parsed.iter_revoked_certificates() {
+            let serial = crate::record::colon_hex(revoked.raw_serial(), false);
+            if !state.revoked.iter().any(|r| r.serial == serial) {
+                return Err(tampered(
+                    state_path,
+                    format!(
+                        "lacks the revocation of serial {serial} that the signed {CRL_FILE} lists"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_sums(&self) -> Result<()> {
+        let sums_path = self.dir.join(crate::record::SUMS_FILE);
+        let text = match std::fs::read_to_string(&sums_path) {
+            Ok(t) => t,
+            // A directory made by hand or by a release before SHA256SUMS: nothing to hold it to.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => {
+                return Err(Error::Io {
+                    context: format!("reading {}", sums_path.display()),
+                    source: e,
+                });
+            }
+        };
+        let actual = crate::record::hash_dir(&self.dir)?;
+        let mut listed = 0;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let Some((digest, name)) = line.split_once("  ") else {
+                return Err(Error::Tampered {
+                    file: sums_path,
+                    why: format!("has a line that is not `<sha256>  <file>`: {line}"),
+                });
+            };
+            listed += 1;
+            let why = match actual.get(name) {
+                Some(d) if d == digest => continue,
+                Some(_) => "does not match its line in SHA256SUMS (changed after the last command)",
+                None => "is listed in SHA256SUMS but missing",
+            };
+            return Err(Error::Tampered {
+                file: self.dir.join(name),
+                why: why.into(),
+            });
+        }
+        if listed != actual.len() {
+            let names: Vec<&str> = text
+                .lines()
+                .filter_map(|l| l.split_once("  ").map(|(_, n)| n))
+                .collect();
+            if let Some(extra) = actual.keys().find(|k| !names.contains(&k.as_str())) {
+                return Err(Error::Tampered {
+                    file: self.dir.join(extra),
+                    why: "is not in SHA256SUMS (added after the last command)".into(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Replaces `state.json`.

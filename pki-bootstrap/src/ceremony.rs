@@ -11,21 +11,13 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::csr::Profile;
+use crate::defaults::{INTERMEDIATE_DAYS, LEAF_DAYS, ROOT_DAYS};
 use crate::fsio::{self, MODE_PUBLIC};
 use crate::keys::KeyType;
 use crate::ops::{self, KeyProtection, Outcome, Signer};
 use crate::record::{self, LogEntry};
 use crate::secret::Passphrase;
 use crate::{Error, Result, dn};
-
-/// Default validity of a root, in days (20 years).
-pub const ROOT_DAYS: u32 = 7300;
-/// Default validity of an intermediate, in days (10 years).
-pub const INTERMEDIATE_DAYS: u32 = 3650;
-/// Default validity of a server certificate, in days.
-pub const SERVER_DAYS: u32 = 397;
-/// Default validity of a signed CSR, in days (5 years).
-pub const CSR_DAYS: u32 = 1825;
 
 /// The ceremony file.
 #[derive(Debug, Deserialize)]
@@ -268,7 +260,7 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
         if let Some(subject) = &s.subject {
             dn::parse(subject)?;
         }
-        let days = s.days.unwrap_or(SERVER_DAYS);
+        let days = s.days.unwrap_or(LEAF_DAYS);
         fits_days(isubject, *idays, &s.name, days, config.truncate_validity)?;
         let dir = out.join(&s.name);
         files.extend(ops::SERVER_FILES.iter().map(|f| dir.join(f)));
@@ -292,7 +284,7 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
         if !csr.is_file() {
             return Err(bad(format!("CSR file {} does not exist", csr.display())));
         }
-        let days = c.days.unwrap_or(CSR_DAYS);
+        let days = c.days.unwrap_or(c.profile.default_days());
         fits_days(
             isubject,
             *idays,
@@ -308,7 +300,21 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
             }
             _ => None,
         };
+        if !stays_inside(&c.out) {
+            return Err(bad(format!(
+                "csr `{}` has out = \"{}\", which leaves --out; use a relative path below it \
+                 (no `..`, no leading `/`)",
+                c.csr.display(),
+                c.out.display()
+            )));
+        }
         let out_file = out.join(&c.out);
+        if files.contains(&out_file) {
+            return Err(bad(format!(
+                "out = \"{}\" is written twice",
+                c.out.display()
+            )));
+        }
         files.push(out_file.clone());
         steps.push(Step::Csr {
             index,
@@ -321,6 +327,21 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
     }
     fsio::ensure_absent(files.iter().map(PathBuf::as_path), force)?;
     Ok(Plan { steps, files })
+}
+
+/// True for a relative path made only of ordinary names (`a/b.pem`, not `../x`, `/x` or `.`), so
+/// joining it to `--out` stays inside `--out`.
+fn stays_inside(path: &Path) -> bool {
+    use std::path::Component;
+    let mut names = 0;
+    for c in path.components() {
+        match c {
+            Component::Normal(_) => names += 1,
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return false,
+        }
+    }
+    names > 0
 }
 
 fn fits_path(issuer: &str, ipath: Option<u8>, child: &str, cpath: Option<u8>) -> Result<()> {
@@ -338,6 +359,7 @@ fn fits_path(issuer: &str, ipath: Option<u8>, child: &str, cpath: Option<u8>) ->
         self_issued: false,
         serial: Vec::new(),
         version: 2,
+        name_problem: None,
     };
     crate::lint::check_path_len(&info, child, cpath)
 }
@@ -430,8 +452,8 @@ pub fn describe(config: &Config, plan: &Plan) -> String {
     s
 }
 
-/// Runs the plan. `passphrase` is asked for each CA the first time it is needed
-/// (`new` = true when the CA is being created).
+/// Runs the plan. `passphrase` is asked for every new CA (`new` = true) before the first key is
+/// generated, so a typo at the last confirmation leaves nothing behind to discard.
 pub fn run(
     config: &Config,
     config_path: &Path,
@@ -441,8 +463,17 @@ pub fn run(
     passphrase: &mut dyn FnMut(&str, bool) -> Result<Passphrase>,
     progress: &mut dyn FnMut(&str, &Outcome),
 ) -> Result<()> {
-    fsio::create_dir(out)?;
     let mut known: BTreeMap<PathBuf, Passphrase> = BTreeMap::new();
+    for step in &plan.steps {
+        if let Step::Ca { index, dir, .. } = step {
+            let ca = &config.cas[*index];
+            let pass = passphrase(&format!("new CA {} ({})", ca.name, ca.subject), true)?;
+            known.insert(dir.clone(), pass);
+        }
+    }
+    fsio::create_dir(out)?;
+    // Every certificate made, for the top-level log entry the team carries out of the room.
+    let mut made = Vec::new();
     for step in &plan.steps {
         match step {
             Step::Ca {
@@ -454,8 +485,9 @@ pub fn run(
                 path_len,
             } => {
                 let ca = &config.cas[*index];
-                let pass = passphrase(&format!("new CA {} ({})", ca.name, ca.subject), true)?;
-                known.insert(dir.clone(), pass.clone());
+                let pass = known.get(dir).cloned().ok_or_else(|| {
+                    Error::Invalid(format!("no passphrase was collected for {}", dir.display()))
+                })?;
                 let outcome = match issuer {
                     None => ops::root(&ops::RootOptions {
                         out: dir.clone(),
@@ -479,6 +511,7 @@ pub fn run(
                     })?,
                 };
                 progress(&format!("CA {}", ca.name), &outcome);
+                made.extend(outcome.certificates.iter().cloned());
             }
             Step::Server {
                 index,
@@ -500,6 +533,7 @@ pub fn run(
                     truncate_validity: config.truncate_validity,
                 })?;
                 progress(&format!("server {}", sv.name), &outcome);
+                made.extend(outcome.certificates.iter().cloned());
             }
             Step::Csr {
                 index,
@@ -521,6 +555,7 @@ pub fn run(
                     truncate_validity: config.truncate_validity,
                 })?;
                 progress(&format!("CSR {}", c.csr.display()), &outcome);
+                made.extend(outcome.certificates.iter().cloned());
             }
         }
     }
@@ -536,6 +571,7 @@ pub fn run(
         .details
         .insert("config".into(), config_path.display().to_string().into());
     entry.file(&copy, &text);
+    entry.certificates = made;
     for f in &plan.files {
         if let Ok(bytes) = std::fs::read(f) {
             entry.file(f, &bytes);
@@ -558,4 +594,101 @@ fn signer_for(
         }
     };
     Ok(Signer::with_passphrase(dir.to_path_buf(), Some(pass)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ceremony file with a root, an intermediate and one `[[csr]]`, in `dir` (the CSR file
+    /// only has to exist for planning).
+    fn config_in(dir: &Path, csr_profile: &str, csr_out: &str) -> (Config, PathBuf) {
+        std::fs::write(dir.join("req.csr"), "not parsed while planning").unwrap();
+        let text = format!(
+            r#"
+[[ca]]
+name = "root"
+subject = "CN=Root,C=NL"
+path_len = 1
+
+[[ca]]
+name = "int"
+issuer = "root"
+subject = "CN=Int,C=NL"
+
+[[csr]]
+csr = "req.csr"
+issuer = "root"
+profile = "{csr_profile}"
+out = "{csr_out}"
+"#
+        );
+        let path = dir.join("ceremony.toml");
+        std::fs::write(&path, &text).unwrap();
+        (load(&path).unwrap(), path)
+    }
+
+    #[test]
+    fn csr_defaults_come_from_the_profile_table() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (profile, days) in [("server", 397), ("client", 397), ("intermediate", 1825)] {
+            let (config, path) = config_in(tmp.path(), profile, "x.pem");
+            let plan = plan(&config, &path, &tmp.path().join("out"), false).unwrap();
+            let csr_days = plan.steps.iter().find_map(|s| match s {
+                Step::Csr { days, .. } => Some(*days),
+                _ => None,
+            });
+            assert_eq!(csr_days, Some(days), "{profile}");
+            assert_eq!(days, profile.parse::<Profile>().unwrap().default_days());
+        }
+    }
+
+    #[test]
+    fn csr_output_must_stay_inside_out() {
+        let tmp = tempfile::tempdir().unwrap();
+        for bad in ["../escape.pem", "/tmp/abs.pem", "a/../../b.pem", "."] {
+            let (config, path) = config_in(tmp.path(), "server", bad);
+            let err = plan(&config, &path, &tmp.path().join("out"), false).unwrap_err();
+            assert!(
+                err.to_string().contains("which leaves --out"),
+                "{bad}: {err}"
+            );
+        }
+        let (config, path) = config_in(tmp.path(), "server", "sub/ok.pem");
+        assert!(plan(&config, &path, &tmp.path().join("out"), false).is_ok());
+    }
+
+    #[test]
+    fn every_passphrase_is_collected_before_the_first_key() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (config, path) = config_in(tmp.path(), "server", "x.pem");
+        let out = tmp.path().join("out");
+        let plan = plan(&config, &path, &out, false).unwrap();
+        let mut asked = Vec::new();
+        let mut passphrase = |what: &str, new: bool| {
+            asked.push((what.to_owned(), new));
+            if asked.len() == 2 {
+                // The intermediate's confirmation does not match.
+                return Err(Error::Passphrase("the two passphrases differ".into()));
+            }
+            Ok(Passphrase::new("a long enough passphrase"))
+        };
+        let err = run(
+            &config,
+            &path,
+            &out,
+            &plan,
+            false,
+            &mut passphrase,
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Passphrase(_)), "{err}");
+        assert_eq!(asked.len(), 2);
+        assert!(asked.iter().all(|(_, new)| *new));
+        assert!(
+            !out.exists(),
+            "no root was generated before every passphrase was in"
+        );
+    }
 }

@@ -8,6 +8,8 @@ use std::sync::LazyLock;
 use clap::{Args, Parser, Subcommand};
 use pki_bootstrap::crl::Reason;
 use pki_bootstrap::csr::Profile;
+use pki_bootstrap::custody::Split;
+use pki_bootstrap::defaults;
 use pki_bootstrap::keys::KeyType;
 
 /// Environment variable: passphrase file for a new CA key.
@@ -113,6 +115,11 @@ pub(crate) struct SignerArgs {
     /// Read the CA key's passphrase from the first line of FILE instead of prompting.
     #[arg(long, value_name = "FILE", env = ENV_CA_PASSPHRASE_FILE)]
     pub(crate) ca_passphrase_file: Option<PathBuf>,
+    /// Rebuild the CA key's passphrase from custodians' share files (comma-separated; at least
+    /// the threshold the key was split with, e.g. 3 of 5). Takes precedence over a CA
+    /// passphrase file from the environment.
+    #[arg(long, value_name = "S1,S2,...", value_delimiter = ',')]
+    pub(crate) ca_shares: Vec<PathBuf>,
     /// For a CA key on a token: read its PIN from the first line of FILE instead of prompting.
     #[arg(long, value_name = "FILE")]
     pub(crate) ca_pin_file: Option<PathBuf>,
@@ -128,6 +135,14 @@ pub(crate) struct SafetyArgs {
     /// Replace existing output files.
     #[arg(long)]
     pub(crate) force: bool,
+    #[command(flatten)]
+    pub(crate) offline: OfflineArgs,
+}
+
+/// The offline check every command that signs makes.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Safety")]
+pub(crate) struct OfflineArgs {
     /// Refuse to run while a non-loopback network interface is up.
     #[arg(long)]
     pub(crate) require_offline: bool,
@@ -142,11 +157,24 @@ pub(crate) struct RootArgs {
     #[arg(long, value_name = "DN")]
     pub(crate) subject: String,
     /// Validity in days.
-    #[arg(long, default_value_t = 7300)]
+    #[arg(long, default_value_t = defaults::ROOT_DAYS)]
     pub(crate) days: u32,
     /// pathLenConstraint (default: none).
     #[arg(long, value_name = "N")]
     pub(crate) path_len: Option<u8>,
+    /// Quorum custody: encrypt the key with a random passphrase nobody sees, split into K-of-N
+    /// share files (e.g. 3-of-5) in --shares-dir; later commands take --ca-shares. (A
+    /// passphrase file from the environment is not used.)
+    #[arg(
+        long,
+        value_name = "K-of-N",
+        requires = "shares_dir",
+        conflicts_with_all = ["no_encrypt", "key_uri"]
+    )]
+    pub(crate) split_passphrase: Option<Split>,
+    /// Where --split-passphrase writes one share file per custodian (mode 0600).
+    #[arg(long, value_name = "DIR", requires = "split_passphrase")]
+    pub(crate) shares_dir: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) key: NewKeyArgs,
     #[command(flatten)]
@@ -164,7 +192,7 @@ pub(crate) struct IntermediateArgs {
     #[arg(long, value_name = "DN")]
     pub(crate) subject: String,
     /// Validity in days.
-    #[arg(long, default_value_t = 3650)]
+    #[arg(long, default_value_t = defaults::INTERMEDIATE_DAYS)]
     pub(crate) days: u32,
     /// pathLenConstraint of the new CA.
     #[arg(
@@ -206,7 +234,7 @@ pub(crate) struct ServerCertArgs {
     #[arg(long, default_value = "p256")]
     pub(crate) key_type: KeyType,
     /// Validity in days.
-    #[arg(long, default_value_t = 397)]
+    #[arg(long, default_value_t = defaults::LEAF_DAYS)]
     pub(crate) days: u32,
     /// Shorten the validity to the issuer's (with a warning) instead of refusing.
     #[arg(long)]
@@ -250,13 +278,15 @@ pub(crate) struct CrlArgs {
     pub(crate) revoke: Vec<String>,
     /// Reason for each --revoke in order (one reason applies to all): unspecified,
     /// key-compromise, ca-compromise, affiliation-changed, superseded, cessation-of-operation,
-    /// certificate-hold, privilege-withdrawn, aa-compromise.
+    /// certificate-hold, privilege-withdrawn, aa-compromise (or RFC 5280's keyCompromise, ...).
     #[arg(long, value_name = "R", requires = "revoke")]
     pub(crate) reason: Vec<Reason>,
     /// Time until the next CRL is due: 30d, 12h, 2w.
     #[arg(long, value_name = "DURATION", default_value = "30d",
           value_parser = pki_bootstrap::crl::parse_duration)]
     pub(crate) next_update: time::Duration,
+    #[command(flatten)]
+    pub(crate) offline: OfflineArgs,
 }
 
 #[derive(Debug, Args)]

@@ -10,7 +10,8 @@ use time::OffsetDateTime;
 use crate::ca::State;
 use crate::{Error, Result};
 
-/// RFC 5280 reason codes, by their hyphenated names.
+/// RFC 5280 reason codes, by their hyphenated names; RFC 5280's (and openssl's) camelCase
+/// spelling (`keyCompromise`, `cACompromise`, ...) is accepted too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reason(pub RevocationReason);
 
@@ -33,14 +34,23 @@ impl FromStr for Reason {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
+        // "key-compromise", "keyCompromise" and "KEY_COMPROMISE" all fold to "keycompromise".
+        let fold = |name: &str| -> String {
+            name.chars()
+                .filter(|c| *c != '-' && *c != '_')
+                .map(|c| c.to_ascii_lowercase())
+                .collect()
+        };
+        let wanted = fold(s);
         REASONS
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(s))
+            .find(|(n, _)| fold(n) == wanted)
             .map(|(_, r)| Self(*r))
             .ok_or_else(|| {
                 let names: Vec<_> = REASONS.iter().map(|(n, _)| *n).collect();
                 format!(
-                    "unknown revocation reason `{s}` (one of {})",
+                    "unknown revocation reason `{s}` (one of {}; RFC 5280's camelCase \
+                     spelling such as keyCompromise works too)",
                     names.join(", ")
                 )
             })
@@ -176,6 +186,15 @@ mod tests {
     fn reasons_round_trip() {
         let r: Reason = "key-compromise".parse().unwrap();
         assert_eq!(r.to_string(), "key-compromise");
+        for (camel, hyphen) in [
+            ("keyCompromise", "key-compromise"),
+            ("cACompromise", "ca-compromise"),
+            ("cessationOfOperation", "cessation-of-operation"),
+            ("aACompromise", "aa-compromise"),
+            ("privilegeWithdrawn", "privilege-withdrawn"),
+        ] {
+            assert_eq!(camel.parse::<Reason>().unwrap().to_string(), hyphen);
+        }
         assert!("nope".parse::<Reason>().is_err());
     }
 }

@@ -252,13 +252,15 @@ fn convert_subject(name: &x509_parser::x509::X509Name<'_>) -> Result<Distinguish
             "2.5.4.6" => DnType::CountryName,
             "2.5.4.8" => DnType::StateOrProvinceName,
             "2.5.4.7" => DnType::LocalityName,
-            "2.5.4.5" => DnType::CustomDnType(vec![2, 5, 4, 5]),
+            "2.5.4.5" => DnType::CustomDnType(crate::dn::SERIAL_NUMBER_OID.to_vec()),
             other => {
                 return Err(format!(
                     "its subject has an attribute ({other}) this tool does not sign"
                 ));
             }
         };
+        let value = crate::dn::encode(&ty, value)
+            .map_err(|why| format!("its subject attribute {oid}: {why}"))?;
         dn.push(ty, value);
     }
     Ok(dn)

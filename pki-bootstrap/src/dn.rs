@@ -1,8 +1,12 @@
 //! Subject distinguished names written as `CN=Example Root CA,O=Example,C=NL` on the command line
 //! and in the ceremony file. Only the attributes a CA subject needs are accepted, so a typo in an
 //! attribute name is an error rather than a silently different certificate.
+//!
+//! Values are encoded as RFC 5280 asks: countryName (and serialNumber, where a CSR carries one)
+//! as PrintableString, everything else as UTF8String. Strict validators (pkilint, Go's x509)
+//! reject a UTF8String countryName that OpenSSL lets through.
 
-use rcgen::{DistinguishedName, DnType};
+use rcgen::{DistinguishedName, DnType, DnValue};
 
 use crate::{Error, Result};
 
@@ -46,8 +50,11 @@ pub fn parse(input: &str) -> Result<DistinguishedName> {
             "O" => DnType::OrganizationName,
             "OU" => DnType::OrganizationalUnitName,
             "C" => {
-                if value.len() != 2 {
-                    return Err(invalid(input, "C must be a two-letter country code"));
+                if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_uppercase()) {
+                    return Err(invalid(
+                        input,
+                        "C must be a two-letter upper-case ISO 3166 country code, e.g. NL",
+                    ));
                 }
                 DnType::CountryName
             }
@@ -60,6 +67,7 @@ pub fn parse(input: &str) -> Result<DistinguishedName> {
                 ));
             }
         };
+        let value = encode(&ty, value).map_err(|why| invalid(input, &why))?;
         dn.push(ty, value);
     }
     if !has_cn {
@@ -67,6 +75,27 @@ pub fn parse(input: &str) -> Result<DistinguishedName> {
     }
     Ok(dn)
 }
+
+/// The value of an attribute in the ASN.1 string type RFC 5280 (appendix A) gives it:
+/// PrintableString for countryName and serialNumber, UTF8String for the rest.
+pub fn encode(ty: &DnType, value: &str) -> Result<DnValue, String> {
+    let printable = match ty {
+        DnType::CountryName => true,
+        DnType::CustomDnType(oid) => oid == &SERIAL_NUMBER_OID,
+        _ => false,
+    };
+    if !printable {
+        return Ok(DnValue::Utf8String(value.to_owned()));
+    }
+    rcgen::string::PrintableString::try_from(value)
+        .map(DnValue::PrintableString)
+        .map_err(|_| {
+            format!("`{value}` is not a PrintableString (letters, digits, space and '()+,-./:=?)")
+        })
+}
+
+/// serialNumber (2.5.4.5), which rcgen has no named type for.
+pub const SERIAL_NUMBER_OID: [u64; 4] = [2, 5, 4, 5];
 
 fn invalid(input: &str, why: &str) -> Error {
     Error::Invalid(format!("invalid subject `{input}`: {why}"))
@@ -90,5 +119,19 @@ mod tests {
         assert!(parse("O=Example").is_err());
         assert!(parse("CN=").is_err());
         assert!(parse("CN=a,C=NLD").is_err());
+        assert!(parse("CN=a,C=nl").is_err());
+    }
+
+    #[test]
+    fn country_is_printable_string_and_names_utf8() {
+        let dn = parse("CN=Wurzel-CA für Köln,C=DE").unwrap();
+        assert!(matches!(
+            dn.get(&DnType::CountryName),
+            Some(DnValue::PrintableString(c)) if c.as_str() == "DE"
+        ));
+        assert!(matches!(
+            dn.get(&DnType::CommonName),
+            Some(DnValue::Utf8String(_))
+        ));
     }
 }

@@ -46,6 +46,19 @@ pub enum Error {
         "network interface(s) {0} are up and --require-offline was given; disconnect them and retry"
     )]
     Online(String),
+    /// A CA directory's files disagree with its own record (SHA256SUMS, state.json, the signed
+    /// CRL): changed after the last command, or left half-done by an interrupted one.
+    #[error(
+        "{} {why}; the CA directory no longer matches its record, so nothing was signed: \
+         restore the directory from the ceremony's copy (or find out who changed it) and retry",
+        file.display()
+    )]
+    Tampered {
+        /// The file that does not match.
+        file: PathBuf,
+        /// How it does not match.
+        why: String,
+    },
     /// A filesystem operation failed.
     #[error("{context}: {source}")]
     Io {

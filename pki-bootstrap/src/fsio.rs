@@ -43,7 +43,13 @@ pub fn create_dir(dir: &Path) -> Result<()> {
 
 /// Writes a new output file. Without `force` an existing file is never replaced, even one that
 /// appeared after [`ensure_absent`] (the final step is a hard link, which fails on existing names).
+/// Secret files (mode 0600: keys, CA state) are written to an unnamed `O_TMPFILE` and linked into
+/// place, so no named temporary file ever holds key material; on a filesystem without
+/// `O_TMPFILE` (e.g. FAT) they fall back to the named temporary.
 pub fn write_new(path: &Path, contents: &[u8], mode: u32, force: bool) -> Result<()> {
+    if mode == MODE_SECRET && write_unnamed(path, contents, mode, force)? {
+        return sync_dir(path);
+    }
     let tmp = write_temp(path, contents, mode)?;
     let placed = if force {
         fs::rename(&tmp, path)
@@ -126,6 +132,59 @@ fn write_temp(path: &Path, contents: &[u8], mode: u32) -> Result<PathBuf> {
     Ok(tmp)
 }
 
+/// Writes `contents` to an unnamed file in `path`'s directory and links it in as `path`
+/// (replacing an existing file only with `force`: unlinked first, so a crash in between leaves
+/// no file rather than a half-written one). Returns false when the filesystem has no O_TMPFILE.
+fn write_unnamed(path: &Path, contents: &[u8], mode: u32, force: bool) -> Result<bool> {
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+    let dir = parent(path);
+    let ctx = || format!("writing {}", path.display());
+    let fd = match rustix::fs::openat(
+        CWD,
+        dir,
+        OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::from_raw_mode(mode),
+    ) {
+        Ok(fd) => fd,
+        Err(e) if e == rustix::io::Errno::OPNOTSUPP || e == rustix::io::Errno::ISDIR => {
+            return Ok(false);
+        }
+        Err(e) => {
+            return Err(Error::Io {
+                context: ctx(),
+                source: e.into(),
+            });
+        }
+    };
+    let mut f = File::from(fd);
+    f.set_permissions(fs::Permissions::from_mode(mode))
+        .and_then(|()| f.write_all(contents))
+        .and_then(|()| f.sync_all())
+        .map_err(Error::io(ctx()))?;
+    if force {
+        match fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::Io {
+                    context: format!("replacing {}", path.display()),
+                    source: e,
+                });
+            }
+        }
+    }
+    // Linking through /proc/self/fd needs no privilege (AT_EMPTY_PATH would).
+    let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&f));
+    match rustix::fs::linkat(CWD, proc_path.as_str(), CWD, path, AtFlags::SYMLINK_FOLLOW) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::EXIST => Err(Error::Exists(path.to_path_buf())),
+        Err(e) => Err(Error::Io {
+            context: format!("moving the new file into place at {}", path.display()),
+            source: e.into(),
+        }),
+    }
+}
+
 fn parent(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -160,5 +219,23 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"three");
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "no temp files left behind");
+    }
+
+    #[test]
+    fn secret_files_never_have_a_named_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ca.key");
+        assert!(write_unnamed(&p, b"secret", MODE_SECRET, false).unwrap());
+        assert_eq!(fs::read(&p).unwrap(), b"secret");
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(matches!(
+            write_unnamed(&p, b"other", MODE_SECRET, false).unwrap_err(),
+            Error::Exists(_)
+        ));
+        assert!(write_unnamed(&p, b"again", MODE_SECRET, true).unwrap());
+        assert_eq!(fs::read(&p).unwrap(), b"again");
     }
 }

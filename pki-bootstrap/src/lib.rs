@@ -10,6 +10,8 @@ pub mod ca;
 pub mod ceremony;
 pub mod crl;
 pub mod csr;
+pub mod custody;
+pub mod defaults;
 pub mod dn;
 mod error;
 pub mod fsio;

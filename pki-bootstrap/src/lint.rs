@@ -1,10 +1,15 @@
 //! Self-lints: what the tool checks on a certificate before it signs it and again on the bytes it
 //! produced, so a wrong path length, a missing key usage or a child outliving its issuer is caught
-//! in the room rather than by a client months later.
+//! in the room rather than by a client months later. The RFC 5280 rules that independent linters
+//! (pkilint) apply and that we can break are checked here too: the ASN.1 string type of every name
+//! attribute, and the fields and extensions a CRL must carry.
 
 use rcgen::SerialNumber;
 use time::OffsetDateTime;
-use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
+use x509_parser::asn1_rs::Tag;
+use x509_parser::prelude::{
+    CertificateRevocationList, FromDer, ParsedExtension, X509Certificate, X509Name,
+};
 
 use crate::{Error, Result};
 
@@ -40,6 +45,10 @@ pub struct CertInfo {
     pub serial: Vec<u8>,
     /// X.509 version field (2 means v3).
     pub version: u32,
+    /// The first RFC 5280 string-type problem in the subject name, if any. (The issuer name is
+    /// copied byte for byte from the issuer's subject, which was checked when it was made; a CA
+    /// made by an older release keeps signing.)
+    pub name_problem: Option<String>,
 }
 
 impl CertInfo {
@@ -61,6 +70,7 @@ impl CertInfo {
             self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
             serial: cert.tbs_certificate.raw_serial().to_vec(),
             version: cert.version().0,
+            name_problem: name_problem(cert.subject(), "subject"),
         };
         for ext in cert.extensions() {
             match ext.parsed_extension() {
@@ -174,6 +184,9 @@ pub fn check_built(der: &[u8], expect: Expect) -> Result<CertInfo> {
     if info.version != 2 {
         return fail("is not X.509 v3".into());
     }
+    if let Some(problem) = &info.name_problem {
+        return fail(problem.clone());
+    }
     if info.serial.len() != SERIAL_LEN || info.serial[0] & 0x80 != 0 || info.serial[0] == 0 {
         return fail("does not have a positive 20-byte serial".into());
     }
@@ -202,6 +215,58 @@ pub fn check_built(der: &[u8], expect: Expect) -> Result<CertInfo> {
         }
     }
     Ok(info)
+}
+
+/// The first attribute of `name` whose string type RFC 5280 (section 4.1.2.4 and appendix A)
+/// does not allow: countryName is a two-letter PrintableString, serialNumber a PrintableString,
+/// the other attributes we write a PrintableString or UTF8String; no value is empty.
+pub fn name_problem(name: &X509Name<'_>, role: &str) -> Option<String> {
+    for attr in name.iter_attributes() {
+        let oid = attr.attr_type().to_id_string();
+        let value = attr.attr_value();
+        let tag = value.tag();
+        let problem = match oid.as_str() {
+            _ if value.data.is_empty() => "is empty",
+            "2.5.4.6" if tag != Tag::PrintableString => "(countryName) is not a PrintableString",
+            "2.5.4.6" if value.data.len() != 2 => "(countryName) is not two letters",
+            "2.5.4.5" if tag != Tag::PrintableString => "(serialNumber) is not a PrintableString",
+            _ if tag != Tag::PrintableString && tag != Tag::Utf8String => {
+                "is neither a PrintableString nor a UTF8String"
+            }
+            _ => continue,
+        };
+        return Some(format!("has a {role} attribute: {oid} {problem}"));
+    }
+    None
+}
+
+/// Lints a CRL we just signed, before it is written: v2, a nextUpdate after thisUpdate, a CRL
+/// number and an authorityKeyIdentifier (RFC 5280 section 5.1.2 and 5.2). Its issuer name is the
+/// CA's subject byte for byte, checked when the CA was made.
+pub fn check_crl(der: &[u8]) -> Result<()> {
+    let (_, crl) = CertificateRevocationList::from_der(der)
+        .map_err(|e| Error::Lint(format!("the new CRL does not parse: {e}")))?;
+    let fail = |why: &str| Err(Error::Lint(format!("the new CRL {why}")));
+    if crl.version().map(|v| v.0) != Some(1) {
+        return fail("is not a version 2 CRL");
+    }
+    match crl.next_update() {
+        Some(next) if next > crl.last_update() => {}
+        _ => return fail("lacks a nextUpdate after its thisUpdate"),
+    }
+    if crl.crl_number().is_none() {
+        return fail("lacks a cRLNumber");
+    }
+    let has_aki = crl.extensions().iter().any(|e| {
+        matches!(
+            e.parsed_extension(),
+            ParsedExtension::AuthorityKeyIdentifier(_)
+        )
+    });
+    if !has_aki {
+        return fail("lacks an authorityKeyIdentifier");
+    }
+    Ok(())
 }
 
 /// `YYYY-MM-DD HH:MM:SS UTC`.
@@ -237,6 +302,7 @@ mod tests {
             self_issued: true,
             serial: vec![1; 20],
             version: 2,
+            name_problem: None,
         }
     }
 
@@ -262,6 +328,30 @@ mod tests {
         let w = fit_validity(&i, "CN=c", &mut end, true).unwrap();
         assert!(w.is_some());
         assert_eq!(end, i.not_after);
+    }
+
+    #[test]
+    fn a_utf8_country_name_is_caught_and_printable_passes() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert_with = |country: rcgen::DnValue| {
+            let mut p = rcgen::CertificateParams::default();
+            p.distinguished_name.push(rcgen::DnType::CommonName, "x");
+            p.distinguished_name
+                .push(rcgen::DnType::CountryName, country);
+            p.self_signed(&key).unwrap().der().to_vec()
+        };
+        let bad = CertInfo::from_der(&cert_with(rcgen::DnValue::Utf8String("NL".into()))).unwrap();
+        assert_eq!(
+            bad.name_problem.as_deref(),
+            Some("has a subject attribute: 2.5.4.6 (countryName) is not a PrintableString")
+        );
+        let good = crate::dn::encode(&rcgen::DnType::CountryName, "NL").unwrap();
+        assert!(
+            CertInfo::from_der(&cert_with(good))
+                .unwrap()
+                .name_problem
+                .is_none()
+        );
     }
 
     #[test]

@@ -109,7 +109,7 @@ pub fn root(opts: &RootOptions) -> Result<Outcome> {
     write_ca_dir(
         &opts.out, &der, &key_file, None, &state, opts.force, &mut entry,
     )?;
-    check_ca_dir_on_disk(&opts.out, &opts.protection)?;
+    check_ca_dir_on_disk(&opts.out, &opts.protection, opts.path_len)?;
 
     let summary = CertSummary::from_der(&der)?;
     entry.certificates.push(summary.clone());
@@ -144,7 +144,12 @@ impl Signer {
         }
     }
 
+    /// The signing key, after the directory's record has been checked ([`CaDir::check_record`])
+    /// and the leftovers of an interrupted command removed.
     fn key(&self, dir: &CaDir) -> Result<CaKey> {
+        dir.check_record()?;
+        // Temporaries an interrupted earlier command left in the issuer's directory go now.
+        fsio::remove_stale_temps(&dir.dir);
         dir.signing_key(
             self.passphrase.as_ref(),
             self.pin.as_ref(),
@@ -224,7 +229,7 @@ pub fn intermediate(opts: &IntermediateOptions) -> Result<Outcome> {
         opts.force,
         &mut entry,
     )?;
-    check_ca_dir_on_disk(&opts.out, &opts.protection)?;
+    check_ca_dir_on_disk(&opts.out, &opts.protection, opts.path_len)?;
 
     let summary = CertSummary::from_der(&der)?;
     entry.certificates.push(summary.clone());
@@ -364,6 +369,12 @@ pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
     {
         return Err(Error::Verify(failed.to_string()));
     }
+    let tls_crt_path = opts.out.join("tls.crt");
+    let written = ca::read_certs(&tls_crt_path)?;
+    let leaf = written
+        .first()
+        .ok_or_else(|| Error::Verify(format!("{} holds no certificate", tls_crt_path.display())))?;
+    lint::check_built(leaf, Expect::Leaf)?;
 
     let summary = CertSummary::from_der(&der)?;
     entry.certificates.push(summary.clone());
@@ -437,12 +448,6 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
     let mut bundle = vec![der.clone()];
     bundle.extend(above.iter().cloned());
     let pem = ca::pem_of(&bundle);
-    if let Some(dir) = opts.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fsio::create_dir(dir)?;
-    }
-    fsio::write_new(&opts.out, pem.as_bytes(), MODE_PUBLIC, opts.force)?;
-    let written = ca::read_certs(&opts.out)?;
-    verify::chain(&written[0], &written[1..], issuer_dir.root_der())?;
 
     let summary = CertSummary::from_der(&der)?;
     let mut entry = LogEntry::new("sign-csr");
@@ -459,7 +464,19 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
     entry.details.extend(warning_details(&warnings));
     entry.file(&opts.out, pem.as_bytes());
     entry.certificates.push(summary.clone());
+    // Recorded in the issuer's state and log before the certificate leaves: an issuer directory
+    // that cannot be written stops the command with no certificate outside the record.
     record_issued(&issuer_dir, &summary, "sign-csr", &entry)?;
+    if let Some(dir) = opts.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fsio::create_dir(dir)?;
+    }
+    fsio::write_new(&opts.out, pem.as_bytes(), MODE_PUBLIC, opts.force)?;
+    let written = ca::read_certs(&opts.out)?;
+    let leaf = written
+        .first()
+        .ok_or_else(|| Error::Verify(format!("{} holds no certificate", opts.out.display())))?;
+    verify::chain(leaf, &written[1..], issuer_dir.root_der())?;
+    lint::check_built(leaf, expect_for(opts.profile, opts.path_len))?;
     Ok(Outcome {
         certificates: vec![summary],
         files: vec![opts.out.clone()],
@@ -499,15 +516,16 @@ pub fn issue_from_csr<K: rcgen::SigningKey>(
         .signed_by(&public_key, &issuer)
         .map_err(Error::rcgen("signing the CSR"))?;
     let der = cert.der().to_vec();
-    lint::check_built(
-        &der,
-        if is_ca {
-            Expect::Ca(path_len)
-        } else {
-            Expect::Leaf
-        },
-    )?;
+    lint::check_built(&der, expect_for(profile, path_len))?;
     Ok(der)
+}
+
+/// What a certificate signed under `profile` must look like.
+fn expect_for(profile: Profile, path_len: Option<u8>) -> Expect {
+    match profile {
+        Profile::Intermediate => Expect::Ca(path_len),
+        Profile::Server | Profile::Client => Expect::Leaf,
+    }
 }
 
 /// `crl`.
@@ -564,6 +582,7 @@ pub fn crl(opts: &CrlOptions) -> Result<(Outcome, u64)> {
     let crl = params
         .signed_by(&issuer)
         .map_err(Error::rcgen("signing the CRL"))?;
+    lint::check_crl(crl.der())?;
     let pem = crl.pem().map_err(Error::rcgen("encoding the CRL"))?;
     verify::crl(pem.as_bytes(), &dir.cert_der)?;
 
@@ -576,6 +595,10 @@ pub fn crl(opts: &CrlOptions) -> Result<(Outcome, u64)> {
     let on_disk =
         std::fs::read(&latest).map_err(Error::io(format!("reading {}", latest.display())))?;
     verify::crl(&on_disk, &dir.cert_der)?;
+    let on_disk_der = openssl::x509::X509Crl::from_pem(&on_disk)
+        .and_then(|c| c.to_der())
+        .map_err(Error::ssl(format!("reading {}", latest.display())))?;
+    lint::check_crl(&on_disk_der)?;
 
     let mut entry = LogEntry::new("crl");
     entry
@@ -780,10 +803,15 @@ fn write_ca_dir(
     Ok(())
 }
 
-/// Re-reads the CA directory just written: the key decrypts (through OpenSSL) and matches, and
-/// the chain verifies.
-fn check_ca_dir_on_disk(out: &Path, protection: &KeyProtection) -> Result<()> {
+/// Re-reads the CA directory just written: the certificate passes the lints again, the key
+/// decrypts (through OpenSSL) and matches, and the chain verifies.
+fn check_ca_dir_on_disk(
+    out: &Path,
+    protection: &KeyProtection,
+    path_len: Option<u8>,
+) -> Result<()> {
     let dir = CaDir::open(out)?;
+    lint::check_built(&dir.cert_der, Expect::Ca(path_len))?;
     match protection {
         KeyProtection::Encrypted { passphrase, .. } => drop(dir.load_key(Some(passphrase))?),
         KeyProtection::Plaintext => drop(dir.load_key(None)?),
@@ -843,3 +871,6 @@ fn ski_of(der: &[u8]) -> Result<Vec<u8>> {
 pub fn peek_ca(dir: &Path) -> Result<CertInfo> {
     CaDir::open(dir)?.info()
 }
+
+#[cfg(test)]
+mod tests;

@@ -601,3 +601,219 @@ fn later_commands_keep_the_ceremony_manifest_true_without_blessing_other_changes
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// Rewrites `dir/SHA256SUMS` to match the files as they are now, as someone covering an edit would.
+fn reseal(dir: &std::path::Path) {
+    let mut out = String::new();
+    for (name, digest) in pki_bootstrap::record::hash_dir(dir).expect("hash the CA directory") {
+        out.push_str(&format!("{digest}  {name}\n"));
+    }
+    std::fs::write(dir.join("SHA256SUMS"), out).expect("write SHA256SUMS");
+}
+
+fn crl_args(extra: &[&'static str]) -> Vec<&'static str> {
+    let mut args = vec!["crl", "--ca", "root", "--ca-passphrase-file", "pass"];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn tampered_state_crl_or_files_are_refused_naming_the_file() {
+    let s = Scratch::new();
+    s.root("root", "p256", &[]);
+    s.ok(&crl_args(&[
+        "--revoke",
+        "0a:bc",
+        "--reason",
+        "keyCompromise",
+    ]));
+    let before_log = std::fs::read(s.path("root/ceremony-log.jsonl")).unwrap();
+
+    // A revocation deleted from state.json, SHA256SUMS rewritten to match: the signed CRL says
+    // otherwise.
+    let state = std::fs::read_to_string(s.path("root/state.json")).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&state).unwrap();
+    json["revoked"] = serde_json::json!([]);
+    std::fs::write(s.path("root/state.json"), json.to_string()).unwrap();
+    reseal(&s.path("root"));
+    let out = s.cmd().args(crl_args(&[])).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let msg = last_stderr_line(&out);
+    assert!(
+        msg.starts_with("pki-bootstrap: root/state.json lacks the revocation of serial 0a:bc"),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read(s.path("root/ceremony-log.jsonl")).unwrap(),
+        before_log,
+        "nothing recorded"
+    );
+    std::fs::write(s.path("root/state.json"), state).unwrap();
+    reseal(&s.path("root"));
+
+    // The CRL swapped for another CA's (resealed): it does not verify with this CA's key.
+    let other = Scratch::new();
+    other.root("root", "p256", &[]);
+    other.ok(&["crl", "--ca", "root", "--ca-passphrase-file", "pass"]);
+    let good_crl = std::fs::read(s.path("root/crl.pem")).unwrap();
+    std::fs::copy(other.path("root/crl.pem"), s.path("root/crl.pem")).unwrap();
+    reseal(&s.path("root"));
+    let out = s.cmd().args(crl_args(&[])).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        last_stderr_line(&out)
+            .starts_with("pki-bootstrap: root/crl.pem is not a CRL signed by this CA's key"),
+        "{}",
+        last_stderr_line(&out)
+    );
+    std::fs::write(s.path("root/crl.pem"), good_crl).unwrap();
+    reseal(&s.path("root"));
+
+    // Any file changed without resealing: SHA256SUMS names it.
+    s.ok(&crl_args(&[]));
+    std::fs::write(s.path("root/crl-0001.pem"), "edited\n").unwrap();
+    let out = s.cmd().args(crl_args(&[])).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        last_stderr_line(&out)
+            .starts_with("pki-bootstrap: root/crl-0001.pem does not match its line in SHA256SUMS"),
+        "{}",
+        last_stderr_line(&out)
+    );
+    // sign-csr on the same directory is refused the same way.
+    make_csr(
+        s.dir.path(),
+        "svc.csr",
+        "ec",
+        &[
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-subj",
+            "/CN=svc",
+            "-addext",
+            "subjectAltName=DNS:svc.example",
+        ],
+    );
+    let out = s
+        .cmd()
+        .args([
+            "sign-csr",
+            "--ca",
+            "root",
+            "--ca-passphrase-file",
+            "pass",
+            "--csr",
+            "svc.csr",
+            "--profile",
+            "server",
+            "--out",
+            "svc.pem",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(last_stderr_line(&out).contains("root/crl-0001.pem does not match"));
+    assert!(!s.path("svc.pem").exists());
+}
+
+#[test]
+fn crl_require_offline_and_both_reason_spellings() {
+    let s = Scratch::new();
+    s.root("root", "p256", &[]);
+    let out = s
+        .cmd()
+        .args(crl_args(&["--require-offline"]))
+        .output()
+        .unwrap();
+    // Refused exactly when a non-loopback interface is up on this machine.
+    let online = !pki_bootstrap::offline::interfaces_up().is_empty();
+    assert_eq!(out.status.success(), !online, "{}", last_stderr_line(&out));
+    if online {
+        assert!(last_stderr_line(&out).contains("--require-offline was given"));
+    }
+    s.ok(&crl_args(&["--revoke", "01", "--reason", "cACompromise"]));
+    s.ok(&crl_args(&["--revoke", "02", "--reason", "ca-compromise"]));
+    let state = std::fs::read_to_string(s.path("root/state.json")).unwrap();
+    assert_eq!(state.matches("\"ca-compromise\"").count(), 2, "{state}");
+}
+
+#[test]
+fn quorum_custody_any_three_of_five_shares_sign_two_do_not() {
+    let s = Scratch::new();
+    let out = s.ok(&[
+        "root",
+        "--out",
+        "root",
+        "--subject",
+        "CN=Quorum Root,C=NL",
+        "--split-passphrase",
+        "3-of-5",
+        "--shares-dir",
+        "shares",
+    ]);
+    assert!(out.contains("shares/share-5-of-5.txt"), "{out}");
+    for i in 1..=5 {
+        let p = s.path(&format!("shares/share-{i}-of-5.txt"));
+        let meta = std::fs::metadata(&p).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(&format!("index = {i}")) && text.contains("threshold = 3"));
+        assert!(text.contains("key_sha256 = "));
+    }
+    let shares = |ids: &[u8]| -> String {
+        ids.iter()
+            .map(|i| format!("shares/share-{i}-of-5.txt"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    // Two different triples sign.
+    for triple in [[1, 2, 3], [5, 3, 1]] {
+        s.ok(&["crl", "--ca", "root", "--ca-shares", &shares(&triple)]);
+    }
+    let before = std::fs::read(s.path("root/state.json")).unwrap();
+    // Two are not enough, and nothing is written.
+    let out = s
+        .cmd()
+        .args(["crl", "--ca", "root", "--ca-shares", &shares(&[2, 4])])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        last_stderr_line(&out),
+        "pki-bootstrap: 2 share(s) given but this key needs 3 of 5; bring more custodians"
+    );
+    assert_eq!(std::fs::read(s.path("root/state.json")).unwrap(), before);
+    // A flipped byte in a share is named.
+    let p = s.path("shares/share-4-of-5.txt");
+    let mut text = std::fs::read_to_string(&p).unwrap();
+    let at = text.find("share = ").unwrap() + 9;
+    let flipped = if &text[at..=at] == "a" { "b" } else { "a" };
+    text.replace_range(at..=at, flipped);
+    std::fs::write(&p, text).unwrap();
+    let out = s
+        .cmd()
+        .args(["crl", "--ca", "root", "--ca-shares", &shares(&[1, 2, 4])])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        last_stderr_line(&out).contains("share-4-of-5.txt is damaged"),
+        "{}",
+        last_stderr_line(&out)
+    );
+    // Shares of another key are refused.
+    s.root("other", "p256", &[]);
+    let out = s
+        .cmd()
+        .args(["crl", "--ca", "other", "--ca-shares", &shares(&[1, 2, 3])])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        last_stderr_line(&out).contains("belongs to key"),
+        "{}",
+        last_stderr_line(&out)
+    );
+    assert!(!s.path("other/crl.pem").exists());
+}

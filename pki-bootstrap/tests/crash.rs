@@ -76,7 +76,15 @@ fn check_tree(dir: &Path) -> usize {
             continue;
         }
         if pki_bootstrap::fsio::is_temp_name(&name) {
-            continue; // never under a final name; removed by the next run
+            // Never under a final name, removed by the next run, and never key material: keys
+            // go through an unnamed O_TMPFILE.
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains("PRIVATE KEY"),
+                "temporary {} holds a private key",
+                path.display()
+            );
+            continue;
         }
         found += 1;
         let bytes = std::fs::read(&path).unwrap();

@@ -3,7 +3,7 @@
 //! the only trust anchor, and a PKI mount's intermediate CSR signed offline by the root issues
 //! leaves that `openssl verify` chains up to that root.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use vaultpki_tests::{ExtraServer, ExtraServerOptions, bin_path, env, unique_name, workspace_root};
@@ -249,4 +249,291 @@ fn pki_mount_intermediate_signed_offline_issues_leaves_that_chain_to_the_root() 
     );
 
     e.bao_ok(&["secrets", "disable", &mount]);
+}
+
+/// The second ceremony issue 17 asks pkilint to pass: an RSA-4096 root, a P-384 intermediate and
+/// `C=` in every subject, with a listener certificate and a `[[csr]]` signed in the same run.
+const RSA_P384_CEREMONY: &str = r#"
+[[ca]]
+name = "root"
+subject = "CN=Lint Root CA,O=Example,C=DE"
+key_type = "rsa4096"
+days = 7300
+path_len = 1
+
+[[ca]]
+name = "intermediate"
+issuer = "root"
+subject = "CN=Lint Intermediate CA,OU=PKI,O=Example,C=DE"
+key_type = "p384"
+days = 3650
+path_len = 0
+
+[[server]]
+name = "tls"
+issuer = "intermediate"
+subject = "CN=vault.example.test,O=Example,C=DE"
+dns = ["vault.example.test"]
+ip = ["127.0.0.1"]
+
+[[csr]]
+csr = "client.csr"
+issuer = "intermediate"
+profile = "client"
+out = "client.pem"
+"#;
+
+/// The pkilint command-line tools from the project's `.venv` (scripts/testenv installs them from
+/// scripts/requirements.txt).
+fn pkilint(tool: &str) -> Command {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let mut install = Command::new(workspace_root().join("scripts/testenv"));
+        run(install.arg("install"), "scripts/testenv install (pkilint)");
+    });
+    let bin = workspace_root().join(".venv/bin").join(tool);
+    assert!(
+        bin.is_file(),
+        "{} is missing: pkilint belongs in scripts/requirements.txt; run scripts/testenv install",
+        bin.display()
+    );
+    Command::new(bin)
+}
+
+/// Runs one pkilint tool with `-s ERROR` (only ERROR and FATAL reported; the exit code counts
+/// them) and returns its report when it found any.
+fn pkilint_errors(tool: &str, args: &[&Path]) -> Option<String> {
+    let mut cmd = pkilint(tool);
+    cmd.arg("lint").arg("-s").arg("ERROR");
+    if tool == "lint_crl" {
+        cmd.args(["-t", "CRL", "-p", "PKIX"]);
+    }
+    cmd.args(args);
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {tool}: {e}"));
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let findings: Vec<&str> = report
+        .lines()
+        .filter(|l| l.contains("(ERROR)") || l.contains("(FATAL)"))
+        .filter(|l| !single_label_dns_name(l))
+        .collect();
+    let unexplained_exit =
+        !out.status.success() && findings.is_empty() && !report.contains("(ERROR)");
+    (!findings.is_empty() || unexplained_exit).then(|| format!("{tool} {args:?}:\n{report}"))
+}
+
+/// pkilint checks dNSName with the `validators` package's `domain`, which wants a dot; RFC 5280
+/// (4.2.1.6) asks for RFC 1034's preferred name syntax, where a single label such as the
+/// example's `localhost` is valid. Only that finding, for a name without a dot, is set aside.
+fn single_label_dns_name(finding: &str) -> bool {
+    finding
+        .trim()
+        .strip_prefix("pkix.invalid_domain_name_syntax (ERROR): Invalid domain name syntax: \"")
+        .and_then(|rest| rest.strip_suffix('"'))
+        .is_some_and(|name| !name.is_empty() && !name.contains('.'))
+}
+
+/// The PEM certificate blocks of a file, in order.
+fn pem_blocks(text: &str) -> Vec<String> {
+    const END: &str = "-----END CERTIFICATE-----";
+    text.split_inclusive(END)
+        .filter_map(|chunk| {
+            let start = chunk.find("-----BEGIN CERTIFICATE-----")?;
+            chunk
+                .ends_with(END)
+                .then(|| format!("{}\n", &chunk[start..]))
+        })
+        .collect()
+}
+
+/// Every certificate below `dir` (each PEM bundle split, duplicates once) written to its own file
+/// in `split`, and every issuer/subject pair the bundles and CA directories show.
+fn certificates_and_pairs(dir: &Path, split: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, PathBuf)>) {
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    let mut pairs = Vec::new();
+    let mut place = |pem: &str| -> PathBuf {
+        if let Some((_, p)) = files.iter().find(|(b, _)| b == pem) {
+            return p.clone();
+        }
+        let p = split.join(format!("cert-{}.pem", files.len()));
+        std::fs::write(&p, pem).expect("write split certificate");
+        files.push((pem.to_owned(), p.clone()));
+        p
+    };
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("list ceremony dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let placed: Vec<PathBuf> = pem_blocks(&text).iter().map(|b| place(b)).collect();
+            // A bundle is leaf first, each certificate issued by the next.
+            for w in placed.windows(2) {
+                pairs.push((w[1].clone(), w[0].clone()));
+            }
+            // A CA directory: ca.pem is issued by the first certificate of chain.pem.
+            if path.file_name().is_some_and(|n| n == "chain.pem") {
+                let ca =
+                    std::fs::read_to_string(d.join("ca.pem")).expect("ca.pem beside chain.pem");
+                let ca = place(&pem_blocks(&ca)[0]);
+                pairs.push((placed[0].clone(), ca));
+            }
+        }
+    }
+    pairs.sort();
+    pairs.dedup();
+    (files.into_iter().map(|(_, p)| p).collect(), pairs)
+}
+
+fn crl_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("list ceremony dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("crl"))
+            {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// Lints every certificate, issuer/subject pair and CRL below `dir` with pkilint; returns the
+/// reports of everything with an ERROR or FATAL finding, and how many documents were linted.
+fn pkilint_tree(dir: &Path) -> (Vec<String>, usize) {
+    let split = tempfile::tempdir().expect("temp dir");
+    let (certs, pairs) = certificates_and_pairs(dir, split.path());
+    let crls = crl_files(dir);
+    let mut failures = Vec::new();
+    for c in &certs {
+        failures.extend(pkilint_errors("lint_pkix_cert", &[c]));
+    }
+    for (issuer, subject) in &pairs {
+        failures.extend(pkilint_errors(
+            "lint_pkix_signer_signee_cert_chain",
+            &[issuer, subject],
+        ));
+    }
+    for crl in &crls {
+        failures.extend(pkilint_errors("lint_crl", &[crl]));
+    }
+    (failures, certs.len() + pairs.len() + crls.len())
+}
+
+#[test]
+fn pkilint_finds_no_error_in_the_example_ceremony_or_an_rsa_p384_ceremony() {
+    // The shipped example, with a CRL (one revocation, RFC 5280's reason spelling) from each CA.
+    let example = example_ceremony();
+    let d = example.path();
+    let serial = |cert: &str| {
+        let out = openssl(d, &["x509", "-in", cert, "-noout", "-serial"]);
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .trim_start_matches("serial=")
+            .to_owned()
+    };
+    let server_serial = serial("c/openbao-tls/tls.crt");
+    pki_bootstrap(
+        d,
+        &[
+            "crl",
+            "--ca",
+            "c/intermediate",
+            "--ca-passphrase-file",
+            "pass",
+            "--revoke",
+            &server_serial,
+            "--reason",
+            "keyCompromise",
+        ],
+    );
+    pki_bootstrap(
+        d,
+        &["crl", "--ca", "c/root", "--ca-passphrase-file", "pass"],
+    );
+
+    // The second ceremony: RSA-4096 root, P-384 intermediate, C= everywhere, a [[csr]].
+    let second = tempfile::tempdir().expect("temp dir");
+    let s = second.path();
+    std::fs::write(s.join("pass"), format!("{PASS}\n")).expect("passphrase file");
+    std::fs::write(s.join("ceremony.toml"), RSA_P384_CEREMONY).expect("ceremony file");
+    openssl(
+        s,
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "client.key",
+            "-subj",
+            "/CN=backup-agent/O=Example/C=DE",
+            "-out",
+            "client.csr",
+        ],
+    );
+    pki_bootstrap(
+        s,
+        &[
+            "ceremony",
+            "--config",
+            "ceremony.toml",
+            "--out",
+            "c",
+            "--passphrase-file",
+            "pass",
+        ],
+    );
+    pki_bootstrap(
+        s,
+        &[
+            "crl",
+            "--ca",
+            "c/intermediate",
+            "--ca-passphrase-file",
+            "pass",
+            "--revoke",
+            "01:02",
+            "--reason",
+            "superseded",
+        ],
+    );
+    pki_bootstrap(
+        s,
+        &["crl", "--ca", "c/root", "--ca-passphrase-file", "pass"],
+    );
+
+    let mut failures = Vec::new();
+    for dir in [d.join("c"), s.join("c")] {
+        let (f, linted) = pkilint_tree(&dir);
+        // At least 3 certificates, 2 issuer/subject pairs and 4 CRL files: the walk found them all.
+        assert!(
+            linted >= 9,
+            "only {linted} documents found under {}",
+            dir.display()
+        );
+        failures.extend(f);
+    }
+    assert!(
+        failures.is_empty(),
+        "pkilint found errors:\n{}",
+        failures.join("\n")
+    );
 }

@@ -17,7 +17,7 @@ pub(crate) fn run(a: &CeremonyArgs) -> Result<ExitCode> {
         print!("{}", ceremony::describe(&config, &plan));
         return Ok(ExitCode::SUCCESS);
     }
-    offline_check(&a.safety)?;
+    offline_check(&a.safety.offline)?;
     let from_file = a
         .passphrase_file
         .as_deref()

@@ -9,7 +9,7 @@ use super::{display, new_key_protection, offline_check, print_outcome, signer};
 use crate::cli::IntermediateArgs;
 
 pub(crate) fn run(a: &IntermediateArgs) -> Result<ExitCode> {
-    offline_check(&a.safety)?;
+    offline_check(&a.safety.offline)?;
     let signer = signer(&a.signer)?;
     let protection = new_key_protection(
         &a.key,

@@ -15,11 +15,11 @@ use std::process::ExitCode;
 use anyhow::Result;
 use pki_bootstrap::ca::CaDir;
 use pki_bootstrap::hsm::KeyUri;
-use pki_bootstrap::offline;
 use pki_bootstrap::ops::{KeyProtection, Outcome, Signer};
 use pki_bootstrap::secret::Passphrase;
+use pki_bootstrap::{custody, offline};
 
-use crate::cli::{Cli, Command, NewKeyArgs, SafetyArgs, SignerArgs};
+use crate::cli::{Cli, Command, NewKeyArgs, OfflineArgs, SignerArgs};
 
 /// Dispatches to the subcommand.
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
@@ -35,8 +35,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Warns (or refuses with --require-offline) when the machine is online.
-fn offline_check(safety: &SafetyArgs) -> Result<()> {
-    if let Some(w) = offline::check(safety.require_offline)? {
+fn offline_check(args: &OfflineArgs) -> Result<()> {
+    if let Some(w) = offline::check(args.require_offline)? {
         eprintln!("{w}");
     }
     Ok(())
@@ -74,6 +74,11 @@ fn new_key_protection(args: &NewKeyArgs, what: &str) -> Result<KeyProtection> {
 /// The signing CA with its passphrase (from the file, or asked once if its key is encrypted).
 fn signer(args: &SignerArgs) -> Result<Signer> {
     let dir = CaDir::open(&args.ca)?;
+    if !args.ca_shares.is_empty() {
+        let key = custody::key_fingerprint(&dir.cert_der)?;
+        let passphrase = custody::recover(&args.ca_shares, &key)?;
+        return Ok(Signer::with_passphrase(args.ca.clone(), Some(passphrase)));
+    }
     if let Some(uri) = dir.key_uri()? {
         let pin = match &args.ca_pin_file {
             Some(f) => Passphrase::from_file(f)?,

@@ -10,7 +10,7 @@ use super::{display, offline_check, print_outcome, signer};
 use crate::cli::ServerCertArgs;
 
 pub(crate) fn run(a: &ServerCertArgs) -> Result<ExitCode> {
-    offline_check(&a.safety)?;
+    offline_check(&a.safety.offline)?;
     let outcome = ops::server_cert(&ServerOptions {
         signer: signer(&a.signer)?,
         out: a.out.clone(),

@@ -3,18 +3,14 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use pki_bootstrap::csr::Profile;
 use pki_bootstrap::ops::{self, SignCsrOptions};
 
 use super::{display, offline_check, print_outcome, signer};
 use crate::cli::SignCsrArgs;
 
 pub(crate) fn run(a: &SignCsrArgs) -> Result<ExitCode> {
-    offline_check(&a.safety)?;
-    let days = a.days.unwrap_or(match a.profile {
-        Profile::Intermediate => 1825,
-        Profile::Server | Profile::Client => 397,
-    });
+    offline_check(&a.safety.offline)?;
+    let days = a.days.unwrap_or(a.profile.default_days());
     let outcome = ops::sign_csr(&SignCsrOptions {
         signer: signer(&a.signer)?,
         csr: a.csr.clone(),
