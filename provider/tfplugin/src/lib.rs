@@ -7,6 +7,8 @@
 //!   handshake line, health, controller shutdown, `--debug` reattach mode).
 //! - [`Value`], [`Type`], [`msgpack`]: the value model and its wire encodings, with a serde bridge
 //!   ([`to_value`], [`from_value`], [`Maybe`]) so providers work with plain structs.
+//! - [`mod@log`]: `tracing` events forwarded to Terraform's log (`TF_LOG`, `TF_LOG_PROVIDER`)
+//!   in go-plugin's hclog JSON format, with the RPC and type name as fields.
 //! - [`Provider`], [`Resource`], [`DataSource`], [`EphemeralResource`], [`Function`]: the
 //!   provider-author traits, with [`Schema`] and [`Diagnostics`].
 //!
@@ -17,6 +19,7 @@ pub mod proto;
 mod de;
 mod diag;
 mod flatmap;
+pub mod log;
 pub mod msgpack;
 mod provider;
 mod schema;
