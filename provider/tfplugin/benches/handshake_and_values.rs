@@ -2,10 +2,9 @@
 //!
 //! 1. Time from process start to the go-plugin handshake line for the test provider binary,
 //!    beside the time to start `echo` and read its line (process start-up baseline).
-//! 2. Per-call cost of encoding plus decoding a 50-attribute object as msgpack: straight between
-//!    struct and msgpack (`msgpack::to_vec` / `msgpack::from_slice`), through the untyped Value
-//!    (struct → Value → msgpack → Value → struct, the route before the direct one existed) and on
-//!    the untyped Value alone, beside the same struct through `serde_json` and `rmp-serde` in the
+//! 2. Per-call cost of encoding plus decoding a 50-attribute object as msgpack: through the
+//!    untyped Value (struct → Value → msgpack → Value → struct, the server's route) and on the
+//!    untyped Value alone, beside the same struct through `serde_json` and `rmp-serde` in the
 //!    same run.
 //!
 //! Run with the shared dev profile (no separate release build of the workspace):
@@ -199,17 +198,7 @@ fn main() -> ExitCode {
         from_value::<Model>(&msgpack::decode(&bytes, &ty).expect("decode")).expect("from_value"),
         model
     );
-    assert_eq!(msgpack::to_vec(&model, &ty).expect("to_vec"), bytes);
-    assert_eq!(
-        msgpack::from_slice::<Model>(&bytes, &ty).expect("from_slice"),
-        model
-    );
     const N: u32 = 20_000;
-    let direct = per_call(N, || {
-        let b = msgpack::to_vec(black_box(&model), &ty).expect("to_vec");
-        let back: Model = msgpack::from_slice(&b, &ty).expect("from_slice");
-        black_box(back);
-    });
     let typed = per_call(N, || {
         let v = to_value(black_box(&model)).expect("to_value");
         let b = msgpack::encode(&v, &ty).expect("encode");
@@ -235,11 +224,6 @@ fn main() -> ExitCode {
     println!(
         "encode + decode of a 50-attribute object, per call ({N} calls, {} msgpack bytes)",
         bytes.len()
-    );
-    println!(
-        "  tfplugin struct<->msgpack direct  {direct:>10.2?}   {:.1}x serde_json   {:.1}x rmp-serde",
-        ratio(direct),
-        direct.as_secs_f64() / rmp.as_secs_f64()
     );
     println!(
         "  tfplugin struct<->Value<->msgpack {typed:>10.2?}   {:.1}x serde_json",

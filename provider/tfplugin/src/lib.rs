@@ -27,7 +27,6 @@ mod ser;
 pub mod serve;
 mod server;
 mod tls;
-mod typed_msgpack;
 mod types;
 mod value;
 
