@@ -333,6 +333,7 @@ impl Client {
         let policy = self.config.retry;
         let mut retry = 0u32;
         loop {
+            let sent = std::time::Instant::now();
             let mut req = self.request(method.clone(), path);
             if let Some(b) = &body {
                 req = req
@@ -367,6 +368,8 @@ impl Client {
                 }
                 Ok(Ok(resp)) => {
                     let status = resp.status().as_u16();
+                    // One line per answer; never a header or body (they can hold secrets).
+                    debug!(%method, path, status, duration = ?sent.elapsed(), retries = retry, "API call");
                     if resp.status().is_success() || accept.contains(&status) {
                         return Ok(resp);
                     }

@@ -3,14 +3,19 @@
 //! init, plan, apply, an empty second plan, update, import, an ephemeral value reaching a
 //! write-only attribute, a provider function in an output, destroy, the schema as Terraform sees
 //! it — with `TF_LOG=trace` checked for plugin-layer errors; and the go-plugin start-up contract
-//! (magic cookie, protocol negotiation, handshake line) checked on the bare binary.
+//! (magic cookie, protocol negotiation, handshake line) checked on the bare binary. And log
+//! forwarding: `TF_LOG=debug terraform apply` with the vaultpki provider against OpenBao shows
+//! the provider's API calls in Terraform's log, at debug, with the RPC and resource type, and
+//! none of the secrets the run handled.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use vaultpki_tests::{Terraform, bin_path, planned_changes, unique_name};
+use vaultpki_tests::{
+    Terraform, bin_path, env, planned_changes, provider_config, provider_terraform, unique_name,
+};
 
 const SOURCE: &str = "vaultpki/tfplugintest";
 const BINARY: &str = "terraform-provider-tfplugintest";
@@ -313,4 +318,99 @@ fn binary_prints_handshake_within_port_range_and_survives_stdin_eof() {
     std::net::TcpStream::connect(("127.0.0.1", port)).expect("the plugin accepts connections");
     child.kill().expect("stop the provider");
     child.wait().expect("reap the provider");
+}
+
+/// The lines Terraform wrote for the vaultpki provider's API calls.
+fn api_call_lines(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| l.contains("provider.terraform-provider-vaultpki: API call:"))
+        .collect()
+}
+
+#[test]
+fn debug_log_shows_provider_api_calls_and_no_secret() {
+    let approle = unique_name("approle-log");
+    let policy = unique_name("log");
+    env().bao_ok(&["auth", "enable", &format!("-path={approle}"), "approle"]);
+    let log_path = tempfile::NamedTempFile::new().expect("a log file");
+    let tf = provider_terraform()
+        .with_env("TF_LOG", "debug")
+        .with_env("TF_LOG_PATH", log_path.path().to_str().expect("UTF-8 path"));
+    tf.write_config(&provider_config(&format!(
+        r#"resource "vaultpki_policy" "p" {{
+  name   = "{policy}"
+  policy = "path \"secret/*\" {{ capabilities = [\"read\"] }}"
+}}
+
+resource "vaultpki_approle_role" "r" {{
+  mount          = "{approle}"
+  role_name      = "app"
+  token_policies = [vaultpki_policy.p.name]
+}}
+
+resource "vaultpki_approle_secret_id" "s" {{
+  mount     = vaultpki_approle_role.r.mount
+  role_name = vaultpki_approle_role.r.role_name
+}}
+"#
+    )));
+    tf.apply();
+    let secret_id = tf.resource("vaultpki_approle_secret_id.s")["secret_id"]
+        .as_str()
+        .expect("a secret ID in state")
+        .to_owned();
+    let log = std::fs::read_to_string(log_path.path()).expect("TF_LOG_PATH was written");
+
+    // Each API call is one debug line from the provider, with method, path, status, duration
+    // and retries, inside the RPC (and resource type) that made it.
+    let calls = api_call_lines(&log);
+    let call_to = |method: &str, path: &str| {
+        calls
+            .iter()
+            .find(|l| {
+                l.contains(&format!("method={method} ")) && l.contains(&format!("path={path} "))
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "no API call line for {method} {path} in the log; the provider wrote:\n{}",
+                    calls.join("\n")
+                )
+            })
+    };
+    let role = call_to("POST", &format!("auth/{approle}/role/app"));
+    for part in [
+        "[DEBUG]",
+        "tf_rpc=ApplyResourceChange",
+        "tf_resource_type=vaultpki_approle_role",
+        "retries=0",
+        "duration=",
+        "@module=provider.vaultpki_client",
+    ] {
+        assert!(role.contains(part), "{part} missing in: {role}");
+    }
+    assert!(
+        role.contains("status=200") || role.contains("status=204"),
+        "{role}"
+    );
+    let policy_line = call_to("POST", &format!("sys/policies/acl/{policy}"));
+    assert!(
+        policy_line.contains("tf_resource_type=vaultpki_policy"),
+        "{policy_line}"
+    );
+    assert!(call_to("POST", &format!("auth/{approle}/role/app/secret-id")).contains("[DEBUG]"));
+    // Debug selects debug and up: trace lines of the provider are not there.
+    assert!(
+        !log.lines()
+            .any(|l| l.contains("[TRACE]") && l.contains("provider.terraform-provider-vaultpki")),
+        "TF_LOG=debug shows provider trace lines"
+    );
+
+    assert!(!log.contains(&env().token), "the token is in the debug log");
+    assert!(
+        !log.contains(&secret_id),
+        "the secret ID is in the debug log"
+    );
+
+    tf.destroy();
+    env().bao_ok(&["auth", "disable", &approle]);
 }

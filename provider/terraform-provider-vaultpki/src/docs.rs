@@ -13,10 +13,9 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
-use tfplugin::{Attribute, AttributeKind, Block, Nesting, Schema, Signature, Type};
+use tfplugin::{Attribute, AttributeKind, Block, Nesting, Provider as _, Schema, Signature, Type};
 
 use crate::provider::provider_schema;
-use crate::{data_sources, ephemeral, functions, resources};
 
 /// Every generated file: path relative to the docs directory → contents.
 pub fn generate(examples: &Path) -> std::io::Result<BTreeMap<String, String>> {
@@ -39,7 +38,9 @@ pub fn generate(examples: &Path) -> std::io::Result<BTreeMap<String, String>> {
             None,
         ),
     );
-    for (name, schema) in resources::catalog() {
+    let registry = crate::VaultPkiProvider;
+    for r in registry.resources() {
+        let (name, schema) = (r.type_name(), r.schema());
         let example = read(&format!("resources/{name}/resource.tf"))?;
         let import = read(&format!("resources/{name}/import.sh"))?;
         files.insert(
@@ -53,7 +54,8 @@ pub fn generate(examples: &Path) -> std::io::Result<BTreeMap<String, String>> {
             ),
         );
     }
-    for (name, schema) in data_sources::catalog() {
+    for d in registry.data_sources() {
+        let (name, schema) = (d.type_name(), d.schema());
         let example = read(&format!("data-sources/{name}/data-source.tf"))?;
         files.insert(
             format!("data-sources/{}.md", short(name)),
@@ -66,7 +68,8 @@ pub fn generate(examples: &Path) -> std::io::Result<BTreeMap<String, String>> {
             ),
         );
     }
-    for (name, schema) in ephemeral::catalog() {
+    for e in registry.ephemeral_resources() {
+        let (name, schema) = (e.type_name(), e.schema());
         let example = read(&format!("ephemeral-resources/{name}/ephemeral-resource.tf"))?;
         files.insert(
             format!("ephemeral-resources/{}.md", short(name)),
@@ -79,11 +82,12 @@ pub fn generate(examples: &Path) -> std::io::Result<BTreeMap<String, String>> {
             ),
         );
     }
-    for (name, signature) in functions::catalog() {
+    for f in registry.functions() {
+        let (name, signature) = (f.name(), f.signature());
         let example = read(&format!("functions/{name}/function.tf"))?;
         files.insert(
             format!("functions/{name}.md"),
-            function_page(&name, &signature, example.as_deref()),
+            function_page(name, &signature, example.as_deref()),
         );
     }
     Ok(files)
@@ -341,21 +345,26 @@ mod tests {
     #[test]
     fn every_type_has_an_example() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-        for (name, _) in resources::catalog() {
+        let registry = crate::VaultPkiProvider;
+        for r in registry.resources() {
+            let name = r.type_name();
             for file in ["resource.tf", "import.sh"] {
                 let p = root.join(format!("resources/{name}/{file}"));
                 assert!(p.is_file(), "missing example {}", p.display());
             }
         }
-        for (name, _) in data_sources::catalog() {
+        for d in registry.data_sources() {
+            let name = d.type_name();
             let p = root.join(format!("data-sources/{name}/data-source.tf"));
             assert!(p.is_file(), "missing example {}", p.display());
         }
-        for (name, _) in ephemeral::catalog() {
+        for e in registry.ephemeral_resources() {
+            let name = e.type_name();
             let p = root.join(format!("ephemeral-resources/{name}/ephemeral-resource.tf"));
             assert!(p.is_file(), "missing example {}", p.display());
         }
-        for (name, _) in functions::catalog() {
+        for f in registry.functions() {
+            let name = f.name();
             let p = root.join(format!("functions/{name}/function.tf"));
             assert!(p.is_file(), "missing example {}", p.display());
         }

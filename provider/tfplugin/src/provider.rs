@@ -679,6 +679,21 @@ impl<C: Send + Sync + 'static> AnyResource<C> {
     pub fn new<R: Resource<Client = C>>(resource: R) -> Self {
         Self(Box::new(resource))
     }
+
+    /// The type name ([`Resource::type_name`]).
+    pub fn type_name(&self) -> &str {
+        self.0.type_name()
+    }
+
+    /// The schema ([`Resource::schema`]), e.g. for generating documentation.
+    pub fn schema(&self) -> Schema {
+        self.0.schema()
+    }
+
+    /// The identity schema, if the type declares one ([`Resource::identity_schema`]).
+    pub fn identity_schema(&self) -> Option<IdentitySchema> {
+        self.0.identity_schema()
+    }
 }
 
 impl<C> fmt::Debug for AnyResource<C> {
@@ -729,6 +744,16 @@ impl<C: Send + Sync + 'static> AnyDataSource<C> {
     /// Wraps a data source.
     pub fn new<D: DataSource<Client = C>>(data_source: D) -> Self {
         Self(Box::new(data_source))
+    }
+
+    /// The type name ([`DataSource::type_name`]).
+    pub fn type_name(&self) -> &str {
+        self.0.type_name()
+    }
+
+    /// The schema ([`DataSource::schema`]).
+    pub fn schema(&self) -> Schema {
+        self.0.schema()
     }
 }
 
@@ -795,6 +820,16 @@ impl<C: Send + Sync + 'static> AnyEphemeralResource<C> {
     pub fn new<E: EphemeralResource<Client = C>>(ephemeral: E) -> Self {
         Self(Box::new(ephemeral))
     }
+
+    /// The type name ([`EphemeralResource::type_name`]).
+    pub fn type_name(&self) -> &str {
+        self.0.type_name()
+    }
+
+    /// The schema ([`EphemeralResource::schema`]).
+    pub fn schema(&self) -> Schema {
+        self.0.schema()
+    }
 }
 
 impl<C> fmt::Debug for AnyEphemeralResource<C> {
@@ -810,6 +845,16 @@ impl AnyFunction {
     /// Wraps a function.
     pub fn new<F: Function>(function: F) -> Self {
         Self(Box::new(function))
+    }
+
+    /// The function name ([`Function::name`]).
+    pub fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    /// Parameters, return type and documentation ([`Function::signature`]).
+    pub fn signature(&self) -> Signature {
+        self.0.signature()
     }
 }
 

@@ -133,6 +133,7 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
     {
         return Err(ServeError::NotStartedByHost);
     }
+    crate::log::install_from_env();
     if let Ok(versions) = std::env::var("PLUGIN_PROTOCOL_VERSIONS") {
         let speaks_6 = versions
             .split(',')
@@ -146,7 +147,9 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
         .local_addr()
         .map_err(|e| ServeError::Listen(e.to_string()))?;
     let tls = match std::env::var("PLUGIN_CLIENT_CERT") {
-        Ok(pem) if !options.debug && !pem.trim().is_empty() => Some(crate::tls::auto_mtls(&pem)?),
+        Ok(pem) if !options.debug && !pem.trim().is_empty() => {
+            Some(crate::tls::auto_mtls(&pem).map_err(|e| ServeError::Tls(e.0))?)
+        }
         _ => None,
     };
 

@@ -11,6 +11,7 @@ use std::sync::{Arc, RwLock};
 
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
+use tracing::Instrument;
 
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::ProviderServer;
@@ -20,6 +21,18 @@ use crate::{
     AttributePath, ConfigureCtx, Ctx, Diagnostic, Diagnostics, Function, FunctionError, Plan,
     Private, Provider, RawState, Schema, Type, Value, from_value, msgpack,
 };
+
+/// The span an RPC that reaches provider code runs in. Its fields (`tf_rpc` and the type name)
+/// are added to every log line written inside it (see [`crate::log`]). Spans are created at
+/// trace level: without a subscriber (logging not asked for) they cost nothing.
+macro_rules! rpc_span {
+    ($rpc:literal) => {
+        tracing::trace_span!("rpc", tf_rpc = $rpc)
+    };
+    ($rpc:literal, $kind:ident = $name:expr) => {
+        tracing::trace_span!("rpc", tf_rpc = $rpc, $kind = $name)
+    };
+}
 
 /// The gRPC message size limit in both directions (256 MiB), as go-plugin hosts use.
 pub const MAX_MESSAGE_SIZE: usize = 256 * 1024 * 1024;
@@ -539,7 +552,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             .client_capabilities
             .as_ref()
             .is_some_and(|c| c.write_only_attributes_allowed);
-        let result = (|| {
+        let result = rpc_span!("ValidateResourceConfig", tf_resource_type = req.type_name.as_str()).in_scope(|| {
             let r = self.resource(&req.type_name)?;
             let config = decode_dv(req.config.as_ref(), &r.ty, "resource configuration")?;
             let mut diags = r.item.validate(&config);
@@ -554,7 +567,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 );
             }
             Ok(diags)
-        })();
+        });
         Ok(Response::new(pb::validate_resource_config::Response {
             diagnostics: answer(result, |d| d).to_proto(),
         }))
@@ -583,7 +596,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::upgrade_resource_state::Request>,
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         let req = request.into_inner();
-        let result = (|| {
+        let result = rpc_span!("UpgradeResourceState", tf_resource_type = req.type_name.as_str()).in_scope(|| {
             let r = self.resource(&req.type_name)?;
             let raw_state = req.raw_state.unwrap_or_default();
             let raw = if raw_state.json.is_empty() {
@@ -608,7 +621,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             };
             null_write_only(&r.schema.block, &mut value);
             encode_dv(&value, &r.ty, "upgraded state")
-        })();
+        });
         Ok(Response::new(match result {
             Ok(state) => pb::upgrade_resource_state::Response {
                 upgraded_state: Some(state),
@@ -704,7 +717,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 }));
             }
         };
-        let mut diags = match self.provider.configure(&mut ctx, config).await {
+        let mut diags = match self
+            .provider
+            .configure(&mut ctx, config)
+            .instrument(rpc_span!("ConfigureProvider"))
+            .await
+        {
             Ok(client) => {
                 if let Ok(mut slot) = self.client.write() {
                     *slot = Some(Arc::new(client));
@@ -760,6 +778,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             response.diagnostics = diags.to_proto();
             Ok(())
         }
+        .instrument(rpc_span!("ReadResource", tf_resource_type = req.type_name.as_str()))
         .await;
         if let Err(d) = result {
             response.diagnostics.extend(d.to_proto());
@@ -772,7 +791,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let req = request.into_inner();
-        let result: Result<pb::plan_resource_change::Response, Diagnostics> = (|| {
+        let result: Result<pb::plan_resource_change::Response, Diagnostics> = rpc_span!(
+            "PlanResourceChange",
+            tf_resource_type = req.type_name.as_str()
+        )
+        .in_scope(|| {
             let r = self.resource(&req.type_name)?;
             let prior = decode_dv(req.prior_state.as_ref(), &r.ty, "prior state")?;
             let proposed = decode_dv(req.proposed_new_state.as_ref(), &r.ty, "proposed state")?;
@@ -797,7 +820,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 planned_identity: self.identity_of(&req.type_name, &plan.planned)?,
                 ..Default::default()
             })
-        })();
+        });
         Ok(Response::new(answer(result, |d| {
             pb::plan_resource_change::Response {
                 diagnostics: d.to_proto(),
@@ -859,6 +882,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             response.diagnostics = diags.to_proto();
             Ok(())
         }
+        .instrument(rpc_span!("ApplyResourceChange", tf_resource_type = req.type_name.as_str()))
         .await;
         if let Err(d) = result {
             response.diagnostics.extend(d.to_proto());
@@ -919,6 +943,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 deferred: None,
             })
         }
+        .instrument(rpc_span!(
+            "ImportResourceState",
+            tf_resource_type = req.type_name.as_str()
+        ))
         .await;
         Ok(Response::new(answer(result, |d| {
             pb::import_resource_state::Response {
@@ -933,7 +961,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::move_resource_state::Request>,
     ) -> Result<Response<pb::move_resource_state::Response>, Status> {
         let req = request.into_inner();
-        let result: Result<pb::move_resource_state::Response, Diagnostics> = (|| {
+        let result: Result<pb::move_resource_state::Response, Diagnostics> = rpc_span!(
+            "MoveResourceState",
+            tf_resource_type = req.target_type_name.as_str()
+        )
+        .in_scope(|| {
             let r = self.resource(&req.target_type_name)?;
             let source = req.source_state.unwrap_or_default();
             let json: serde_json::Value = if source.json.is_empty() {
@@ -963,7 +995,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 target_private: req.source_private.clone(),
                 target_identity: self.identity_of(&req.target_type_name, &state)?,
             })
-        })();
+        });
         Ok(Response::new(answer(result, |d| {
             pb::move_resource_state::Response {
                 diagnostics: d.to_proto(),
@@ -992,6 +1024,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 deferred: None,
             })
         }
+        .instrument(rpc_span!(
+            "ReadDataSource",
+            tf_data_source_type = req.type_name.as_str()
+        ))
         .await;
         Ok(Response::new(answer(result, |d| {
             pb::read_data_source::Response {
@@ -1044,6 +1080,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 deferred: None,
             })
         }
+        .instrument(rpc_span!(
+            "OpenEphemeralResource",
+            tf_ephemeral_resource_type = req.type_name.as_str()
+        ))
         .await;
         Ok(Response::new(answer(result, |d| {
             pb::open_ephemeral_resource::Response {
@@ -1074,6 +1114,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 private: (!private.is_empty()).then_some(private),
             })
         }
+        .instrument(rpc_span!(
+            "RenewEphemeralResource",
+            tf_ephemeral_resource_type = req.type_name.as_str()
+        ))
         .await;
         Ok(Response::new(answer(result, |d| {
             pb::renew_ephemeral_resource::Response {
@@ -1099,6 +1143,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             e.item.close(&mut ctx).await?;
             Ok(ctx.diagnostics)
         }
+        .instrument(rpc_span!(
+            "CloseEphemeralResource",
+            tf_ephemeral_resource_type = req.type_name.as_str()
+        ))
         .await;
         Ok(Response::new(pb::close_ephemeral_resource::Response {
             diagnostics: answer(result, |d| d).to_proto(),

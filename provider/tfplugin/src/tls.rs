@@ -9,17 +9,22 @@
 
 use std::sync::Arc;
 
+use ring::agreement;
+use ring::rand::SystemRandom;
+use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
 use rustls::client::danger::HandshakeSignatureValid;
-use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::crypto::{
+    ActiveKeyExchange, CryptoProvider, GetRandomFailed, SharedSecret, SupportedKxGroup,
+    WebPkiSupportedAlgorithms,
+};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
+use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::sign::{CertifiedKey, Signer, SingleCertAndKey};
 use rustls::{
-    CertificateError, DigitallySignedStruct, DistinguishedName, Error, ServerConfig,
+    CertificateError, DigitallySignedStruct, DistinguishedName, Error, NamedGroup, ServerConfig,
     SignatureScheme,
 };
-
-use crate::serve::ServeError;
 
 /// A server TLS configuration and the DER of the certificate it presents.
 pub(crate) struct AutoMtls {
@@ -28,22 +33,40 @@ pub(crate) struct AutoMtls {
 }
 
 /// Builds the AutoMTLS server configuration for the host certificate `client_cert_pem`.
-pub(crate) fn auto_mtls(client_cert_pem: &str) -> Result<AutoMtls, ServeError> {
-    let client_cert = CertificateDer::from_pem_slice(client_cert_pem.as_bytes()).map_err(|e| {
-        ServeError::Tls(format!("PLUGIN_CLIENT_CERT is not a PEM certificate: {e}"))
-    })?;
-    let (server_cert, key) = self_signed()?;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+///
+/// Where the randomness comes from, and why: aws-lc (the workspace's crypto library) seeds its
+/// generator from CPU jitter the first time a process asks it for random bytes, which costs
+/// 35-120 ms of CPU here. A provider process is started 3-5 times per Terraform command and
+/// needs randomness right away for this key, its certificate signature and the TLS handshake,
+/// so that seeding was most of every start. Everything random on this path therefore comes from
+/// ring, which reads the kernel's generator (`getrandom`) directly: the key pair and its
+/// signatures (ECDSA P-256, certificate and handshake), the ECDHE key shares (X25519, P-256) and
+/// the handshake's random values. The key lives only as long as the process, never leaves it,
+/// and Terraform pins the certificate from the handshake line, so the kernel's generator (the
+/// one ring and aws-lc's own fallback both rely on) is as good a source as any for it. aws-lc
+/// still does what needs no randomness here (the record ciphers and checking the host's
+/// signature), and every other key in the workspace (CA keys from pki-bootstrap, the client's
+/// TLS) keeps its own generator.
+pub(crate) fn auto_mtls(client_cert_pem: &str) -> Result<AutoMtls, TlsError> {
+    let client_cert = CertificateDer::from_pem_slice(client_cert_pem.as_bytes())
+        .map_err(|e| TlsError(format!("PLUGIN_CLIENT_CERT is not a PEM certificate: {e}")))?;
+    let key = P256Key::generate()?;
+    let server_cert = self_signed(&key)?;
+    let provider = Arc::new(CryptoProvider {
+        kx_groups: vec![&X25519, &P256],
+        secure_random: &OsRandom,
+        ..rustls::crypto::aws_lc_rs::default_provider()
+    });
     let verifier = PinnedClientCert {
         expected: client_cert,
         algorithms: provider.signature_verification_algorithms,
     };
+    let certified = CertifiedKey::new(vec![server_cert.clone()], Arc::new(key));
     let mut config = ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
-        .map_err(|e| ServeError::Tls(e.to_string()))?
+        .map_err(|e| TlsError(e.to_string()))?
         .with_client_cert_verifier(Arc::new(verifier))
-        .with_single_cert(vec![server_cert.clone()], key)
-        .map_err(|e| ServeError::Tls(e.to_string()))?;
+        .with_cert_resolver(Arc::new(SingleCertAndKey::from(certified)));
     // gRPC-Go refuses servers that do not negotiate HTTP/2 by ALPN.
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(AutoMtls {
@@ -52,16 +75,17 @@ pub(crate) fn auto_mtls(client_cert_pem: &str) -> Result<AutoMtls, ServeError> {
     })
 }
 
+/// Why AutoMTLS could not be set up (serving wraps it into its own error).
+#[derive(Debug)]
+pub(crate) struct TlsError(pub(crate) String);
+
 /// A self-signed certificate for `localhost` (the name go-plugin hosts verify), shaped like the
 /// one go-plugin makes: a CA, for both server and client authentication.
-fn self_signed() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), ServeError> {
+fn self_signed(key: &P256Key) -> Result<CertificateDer<'static>, TlsError> {
     use rcgen::{
-        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-        KeyUsagePurpose,
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyUsagePurpose,
     };
-    let tls_err =
-        |e: rcgen::Error| ServeError::Tls(format!("generating the server certificate: {e}"));
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(tls_err)?;
+    let tls_err = |e: rcgen::Error| TlsError(format!("generating the server certificate: {e}"));
     let mut params = CertificateParams::new(vec!["localhost".to_owned()]).map_err(tls_err)?;
     params
         .distinguished_name
@@ -79,9 +103,142 @@ fn self_signed() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), Se
         ExtendedKeyUsagePurpose::ServerAuth,
         ExtendedKeyUsagePurpose::ClientAuth,
     ];
-    let cert = params.self_signed(&key).map_err(tls_err)?;
-    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    Ok((cert.der().clone(), key_der))
+    let cert = params.self_signed(key).map_err(tls_err)?;
+    Ok(cert.der().clone())
+}
+
+/// The ephemeral ECDSA P-256 key, held by ring (see [`auto_mtls`] for why), usable by rcgen to
+/// sign the certificate and by rustls to sign the handshake.
+#[derive(Clone, Debug)]
+struct P256Key(Arc<EcdsaKeyPair>);
+
+impl P256Key {
+    fn generate() -> Result<Self, TlsError> {
+        let rng = SystemRandom::new();
+        let fail = |what: &str| TlsError(format!("generating the server key: {what}"));
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
+            .map_err(|_| fail("no random bytes from the system"))?;
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
+            .map(|k| Self(Arc::new(k)))
+            .map_err(|e| fail(&e.to_string()))
+    }
+
+    fn sign(&self, message: &[u8]) -> Option<Vec<u8>> {
+        self.0
+            .sign(&SystemRandom::new(), message)
+            .ok()
+            .map(|s| s.as_ref().to_vec())
+    }
+}
+
+impl rcgen::PublicKeyData for P256Key {
+    fn der_bytes(&self) -> &[u8] {
+        self.0.public_key().as_ref()
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl rcgen::SigningKey for P256Key {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        Self::sign(self, msg).ok_or(rcgen::Error::RemoteKeyError)
+    }
+}
+
+impl rustls::sign::SigningKey for P256Key {
+    fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>> {
+        offered
+            .contains(&SignatureScheme::ECDSA_NISTP256_SHA256)
+            .then(|| Box::new(self.clone()) as Box<dyn Signer>)
+    }
+
+    fn algorithm(&self) -> rustls::SignatureAlgorithm {
+        rustls::SignatureAlgorithm::ECDSA
+    }
+}
+
+impl Signer for P256Key {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        Self::sign(self, message).ok_or_else(|| Error::General("ECDSA signing failed".into()))
+    }
+
+    fn scheme(&self) -> SignatureScheme {
+        SignatureScheme::ECDSA_NISTP256_SHA256
+    }
+}
+
+/// The handshake's random values, from the kernel through ring.
+#[derive(Debug)]
+struct OsRandom;
+
+impl rustls::crypto::SecureRandom for OsRandom {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), GetRandomFailed> {
+        ring::rand::SecureRandom::fill(&SystemRandom::new(), buf).map_err(|_| GetRandomFailed)
+    }
+}
+
+/// An ECDHE group whose ephemeral keys ring generates.
+#[derive(Debug)]
+struct RingKx {
+    algorithm: &'static agreement::Algorithm,
+    name: NamedGroup,
+}
+
+static X25519: RingKx = RingKx {
+    algorithm: &agreement::X25519,
+    name: NamedGroup::X25519,
+};
+
+static P256: RingKx = RingKx {
+    algorithm: &agreement::ECDH_P256,
+    name: NamedGroup::secp256r1,
+};
+
+impl SupportedKxGroup for RingKx {
+    fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
+        let key = agreement::EphemeralPrivateKey::generate(self.algorithm, &SystemRandom::new())
+            .map_err(|_| Error::FailedToGetRandomBytes)?;
+        let public = key
+            .compute_public_key()
+            .map_err(|_| Error::General("computing an ECDHE public key failed".into()))?
+            .as_ref()
+            .to_vec();
+        Ok(Box::new(RingExchange {
+            key,
+            public,
+            algorithm: self.algorithm,
+            name: self.name,
+        }))
+    }
+
+    fn name(&self) -> NamedGroup {
+        self.name
+    }
+}
+
+struct RingExchange {
+    key: agreement::EphemeralPrivateKey,
+    public: Vec<u8>,
+    algorithm: &'static agreement::Algorithm,
+    name: NamedGroup,
+}
+
+impl ActiveKeyExchange for RingExchange {
+    fn complete(self: Box<Self>, peer_pub_key: &[u8]) -> Result<SharedSecret, Error> {
+        let peer = agreement::UnparsedPublicKey::new(self.algorithm, peer_pub_key);
+        agreement::agree_ephemeral(self.key, &peer, |secret: &[u8]| SharedSecret::from(secret))
+            .map_err(|_| Error::PeerMisbehaved(rustls::PeerMisbehaved::InvalidKeyShare))
+    }
+
+    fn pub_key(&self) -> &[u8] {
+        &self.public
+    }
+
+    fn group(&self) -> NamedGroup {
+        self.name
+    }
 }
 
 /// Accepts exactly one client certificate, by DER, and checks the handshake signature with it.
@@ -139,6 +296,7 @@ mod tests {
     use super::*;
     use rustls::client::danger::{ServerCertVerified, ServerCertVerifier};
     use rustls::pki_types::ServerName;
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// A go-plugin-like host certificate: self-signed CA, P-521 (what go-plugin generates).

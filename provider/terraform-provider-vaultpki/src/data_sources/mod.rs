@@ -1,6 +1,6 @@
 //! The data source types, one file each, and the registry list of all of them.
 
-use tfplugin::{AnyDataSource, DataSource, Schema};
+use tfplugin::AnyDataSource;
 
 use crate::api::Api;
 
@@ -14,17 +14,5 @@ pub(crate) fn all() -> Vec<AnyDataSource<Api>> {
         AnyDataSource::new(approle_role_id::ApproleRoleId),
         AnyDataSource::new(policy_document::PolicyDocument),
         AnyDataSource::new(pki_issuer::PkiIssuerData),
-    ]
-}
-
-/// Every data source type's name and schema, for the documentation.
-pub(crate) fn catalog() -> Vec<(&'static str, Schema)> {
-    fn entry<D: DataSource>(d: &'static D) -> (&'static str, Schema) {
-        (d.type_name(), d.schema())
-    }
-    vec![
-        entry(&approle_role_id::ApproleRoleId),
-        entry(&policy_document::PolicyDocument),
-        entry(&pki_issuer::PkiIssuerData),
     ]
 }

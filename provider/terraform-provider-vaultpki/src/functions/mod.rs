@@ -3,7 +3,7 @@
 //! it is about to hand over (a certificate's names and lifetime, whether a chain really links a
 //! leaf to its root) before anything is applied.
 
-use tfplugin::{AnyFunction, Function, Signature};
+use tfplugin::AnyFunction;
 
 mod certificate_chain_valid;
 mod certificate_info;
@@ -21,18 +21,6 @@ pub(crate) fn all() -> Vec<AnyFunction> {
     ]
 }
 
-/// Every function's name and signature, for the documentation (tfplugin's `AnyFunction` does
-/// not expose them). A unit test keeps this list and [`all`] in step.
-pub(crate) fn catalog() -> Vec<(String, Signature)> {
-    fn entry<F: Function>(f: &F) -> (String, Signature) {
-        (f.name().to_owned(), f.signature())
-    }
-    vec![
-        entry(&certificate_info::CertificateInfo),
-        entry(&certificate_chain_valid::CertificateChainValid),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,10 +35,5 @@ mod tests {
                 "AnyFunction(certificate_chain_valid)"
             ]
         );
-        let listed: Vec<String> = catalog()
-            .iter()
-            .map(|(n, _)| format!("AnyFunction({n})"))
-            .collect();
-        assert_eq!(names, listed);
     }
 }

@@ -1,16 +1,16 @@
 //! Unit tests of the state mapping: one official-provider state per source type, in the shape
-//! that provider stores, mapped onto our schemas from the resource catalog.
+//! that provider stores, mapped onto our schemas from the resource registry.
 
 use serde_json::json;
 
 use super::*;
 
 fn schema_of(target: &str) -> Schema {
-    crate::resources::catalog()
+    crate::resources::all()
         .into_iter()
-        .find(|(n, _)| *n == target)
-        .map(|(_, s)| s)
-        .unwrap_or_else(|| panic!("{target} is not in the catalog"))
+        .find(|r| r.type_name() == target)
+        .map(|r| r.schema())
+        .unwrap_or_else(|| panic!("{target} is not in the registry"))
 }
 
 fn mapped(source: &str, target: &str, version: i64, state: &Json) -> (Json, Vec<Diagnostic>) {
