@@ -6,10 +6,11 @@
 //! the server) instead of whatever each request happened to fail with. The token is used as is:
 //! no child token is created.
 //!
-//! The helpers below add the provider's rules on top of `vaultpki-client`: reads return the
-//! `data` object or `None` for 404; writes that set a fixed state (roles, policies, tuning) are
-//! marked idempotent so they are retried, while writes that create something new (issuing,
-//! secret IDs, mounting) keep the client's cautious default.
+//! The helpers below add the provider's rules on top of `vaultpki-client` (whose one request
+//! path does the retries and body timeouts): reads return the `data` object or `None` for 404;
+//! writes that set a fixed state (roles, policies, tuning) are marked idempotent so they are
+//! retried, while writes that create something new (issuing, secret IDs, mounting) keep the
+//! client's cautious default.
 
 use std::fmt;
 
@@ -17,7 +18,9 @@ use reqwest::Method;
 use serde_json::Value as Json;
 use tfplugin::Diagnostics;
 use tokio::sync::OnceCell;
-use vaultpki_client::{Auth, Client, Config, Error, Flavour, HealthState, Idempotency, ServerInfo};
+use vaultpki_client::{
+    Auth, Client, Config, Error, Flavour, HealthState, Idempotency, JsonRequest, ServerInfo,
+};
 
 use crate::diagnostics;
 
@@ -136,34 +139,14 @@ impl Api {
         kind: Write,
     ) -> Result<Option<Json>, Diagnostics> {
         let client = self.client().await?;
-        let fail = |e: &Error| diagnostics::api(action, client.address(), e);
-        if kind == Write::Creates {
-            return client
-                .request_json(Method::POST, path, Some(body))
-                .await
-                .map_err(|e| fail(&e));
-        }
-        let bytes = serde_json::to_vec(body).map_err(|e| diagnostics::model("request body", e))?;
-        let resp = client
-            .send(
-                Method::POST,
-                path,
-                Some(bytes),
-                Idempotency::Idempotent,
-                &[],
-            )
+        let idempotency = match kind {
+            Write::SetsState => Idempotency::Idempotent,
+            Write::Creates => Idempotency::NonIdempotent,
+        };
+        client
+            .execute(JsonRequest::post(path, body).idempotency(idempotency))
             .await
-            .map_err(|e| fail(&e))?;
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| fail(&client.body_error(path, &e)))?;
-        if bytes.is_empty() {
-            return Ok(None);
-        }
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| diagnostics::unexpected_response(action, path, &e.to_string()))
+            .map_err(|e| diagnostics::api(action, client.address(), &e))
     }
 
     /// [`Self::write`] to an endpoint that answers with a `data` object: that object, or a
@@ -191,43 +174,13 @@ impl Api {
         body: &Json,
     ) -> Result<Option<Json>, Diagnostics> {
         let client = self.client().await?;
-        let fail = |e: &Error| diagnostics::api(action, client.address(), e);
-        let bytes = serde_json::to_vec(body).map_err(|e| diagnostics::model("request body", e))?;
-        let resp = client
-            .send(
-                Method::POST,
-                path,
-                Some(bytes),
-                Idempotency::Idempotent,
-                &[404, 500],
-            )
-            .await
-            .map_err(|e| fail(&e))?;
-        let status = resp.status().as_u16();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| fail(&client.body_error(path, &e)))?;
-        let answer: Json = serde_json::from_slice(&bytes).unwrap_or(Json::Null);
-        match status {
-            404 => Ok(None),
-            500 => {
-                let errors: Vec<String> = answer
-                    .get("errors")
-                    .and_then(|e| serde_json::from_value(e.clone()).ok())
-                    .unwrap_or_default();
-                if errors.iter().any(|e| e.contains("does not exist")) {
-                    return Ok(None);
-                }
-                Err(fail(&Error::Api {
-                    address: client.address().to_owned(),
-                    method: "POST".to_owned(),
-                    path: path.to_owned(),
-                    status,
-                    errors,
-                }))
-            }
-            _ => Ok(answer.get("data").cloned()),
+        let request = JsonRequest::post(path, body)
+            .idempotency(Idempotency::Idempotent)
+            .not_found_is_none(true);
+        match client.execute(request).await {
+            Ok(answer) => Ok(answer.and_then(|a| a.get("data").cloned())),
+            Err(e) if e.is_missing_object() => Ok(None),
+            Err(e) => Err(diagnostics::api(action, client.address(), &e)),
         }
     }
 
