@@ -14,6 +14,7 @@ use x509_parser::extensions::ParsedExtension;
 
 use crate::api::{Api, Write, required_str};
 use crate::diagnostics;
+use crate::paths::cert_path;
 
 /// The request fields every issuing endpoint takes: the subject's names and the lifetime.
 pub(crate) struct Request<'a> {
@@ -210,24 +211,6 @@ pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// The API path of the certificate `serial` of `mount`, which is also the certificate types' ID.
-pub(crate) fn cert_path(mount: &str, serial: &str) -> String {
-    format!("{}/cert/{serial}", mount.trim_matches('/'))
-}
-
-/// The mount and serial of an import ID `<mount>/cert/<serial>`.
-pub(crate) fn parse_cert_id<'a>(
-    type_name: &str,
-    id: &'a str,
-) -> Result<(&'a str, &'a str), Diagnostics> {
-    let bad = || diagnostics::bad_import_id(type_name, id, "<mount>/cert/<serial>");
-    let (mount, serial) = id.trim_matches('/').rsplit_once("/cert/").ok_or_else(bad)?;
-    if mount.is_empty() || serial.is_empty() || serial.contains('/') {
-        return Err(bad());
-    }
-    Ok((mount, serial))
 }
 
 /// Whether a certificate read (`<mount>/cert/<serial>`) reports it revoked.
@@ -442,16 +425,6 @@ mod tests {
             Json::Object(request.body()),
             json!({"common_name": "a.example", "alt_names": "a.example,b.example", "ttl": "1h"})
         );
-    }
-
-    #[test]
-    fn cert_ids_name_the_mount_and_the_serial() {
-        let ok = parse_cert_id("t", "/pki/int/cert/01:02/").unwrap();
-        assert_eq!(ok, ("pki/int", "01:02"));
-        for bad in ["pki/cert/", "/cert/01", "pki/cert/01/02", "pki/certs/01"] {
-            assert!(parse_cert_id("t", bad).is_err(), "{bad}");
-        }
-        assert_eq!(cert_path("/pki/", "01"), "pki/cert/01");
     }
 
     #[test]
