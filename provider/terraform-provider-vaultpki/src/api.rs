@@ -13,6 +13,7 @@
 //! client's cautious default.
 
 use std::fmt;
+use std::sync::Mutex;
 
 use reqwest::Method;
 use serde_json::Value as Json;
@@ -245,10 +246,18 @@ async fn connect(settings: &Settings) -> Result<Conn, Diagnostics> {
         return Err(diagnostics::no_credentials(&address));
     };
     match auth {
-        Auth::AppRole { mount, .. } => client
-            .login(auth)
-            .await
-            .map_err(|e| diagnostics::approle_login_failed(&address, mount, &e))?,
+        Auth::AppRole { mount, .. } => {
+            client
+                .login(auth)
+                .await
+                .map_err(|e| diagnostics::approle_login_failed(&address, mount, &e))?;
+            // The logged-in client goes to the process-wide list that is revoked when the
+            // provider stops; the connection works with a copy that does not own the token.
+            let copy = client
+                .with_address(&address)
+                .map_err(|e| diagnostics::invalid_configuration(&e))?;
+            remember_login(std::mem::replace(&mut client, copy));
+        }
         _ => {
             client
                 .login(auth)
@@ -264,4 +273,49 @@ async fn connect(settings: &Settings) -> Result<Conn, Diagnostics> {
         }
     }
     Ok(Conn { client, info })
+}
+
+/// Clients holding a token this process obtained by logging in, revoked by [`revoke_logins`].
+/// Process-wide because the provider is served until the process ends, and each configured
+/// provider instance (alias) logs in on its own.
+static LOGINS: Mutex<Vec<Client>> = Mutex::new(Vec::new());
+
+fn remember_login(client: Client) {
+    if let Ok(mut logins) = LOGINS.lock() {
+        logins.push(client);
+    }
+}
+
+/// Revokes every token the provider obtained by logging in (never a token it was given), once
+/// serving has ended: Terraform shuts the provider down at the end of every command, also after
+/// a Stop (Ctrl-C), and in debug mode an interrupt ends serving. A token that cannot be revoked
+/// now (server gone) expires with its TTL; the failure is only logged.
+pub fn revoke_logins() {
+    let clients = match LOGINS.lock() {
+        Ok(mut logins) => std::mem::take(&mut *logins),
+        Err(_) => return,
+    };
+    if clients.is_empty() {
+        return;
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::warn!("cannot revoke the login tokens: {e}");
+            return;
+        }
+    };
+    runtime.block_on(revoke_all(clients));
+}
+
+async fn revoke_all(clients: Vec<Client>) {
+    for mut client in clients {
+        match client.revoke_login().await {
+            Ok(_) => tracing::debug!(address = client.address(), "revoked the login token"),
+            Err(e) => tracing::warn!(error = %e, "could not revoke the login token"),
+        }
+    }
 }

@@ -35,4 +35,5 @@ mod ephemeral;
 mod functions;
 mod resources;
 
+pub use api::revoke_logins;
 pub use provider::{PROVIDER_ADDRESS, VaultPkiProvider};
