@@ -1,9 +1,12 @@
 //! The provider's connection and login, seen from the server: the tokens it obtains by logging
 //! in are revoked when each terraform command ends, and a token it was given is never revoked.
-//! Runs on a server of its own, so that counting live tokens counts only the provider's.
+//! Token counting runs on a server of its own, so that it counts only the provider's tokens.
+//! A correctly scoped token without the `default` policy (which grants `lookup-self`) is
+//! accepted.
 
 use vaultpki_tests::{
-    ExtraServer, ExtraServerOptions, TestEnv, provider_config, provider_terraform_at, unique_name,
+    ExtraServer, ExtraServerOptions, TestEnv, env, provider_config, provider_terraform_at,
+    unique_name,
 };
 
 /// Accessors of the live tokens on `e` other than its root token.
@@ -84,4 +87,37 @@ fn approle_login_tokens_are_revoked_and_given_tokens_kept() {
     tf.apply();
     tf.destroy();
     e.bao_ok(&["token", "lookup", &given]);
+}
+
+#[test]
+fn a_token_without_the_default_policy_is_accepted() {
+    let e = env();
+    let name = unique_name("no-default");
+    let policy = unique_name("narrow");
+    write_policy(
+        e,
+        &policy,
+        &format!(
+            "path \"sys/policies/acl/{name}\" {{\n  capabilities = [\"create\", \"read\", \"update\", \"delete\"]\n}}\n"
+        ),
+    );
+    let token = e.bao_json(&[
+        "token",
+        "create",
+        "-format=json",
+        "-no-default-policy",
+        &format!("-policy={policy}"),
+    ])["auth"]["client_token"]
+        .as_str()
+        .expect("narrow token")
+        .to_owned();
+    let tf = provider_terraform_at(&e.addr, &token);
+    tf.write_config(&provider_config(&format!(
+        "resource \"vaultpki_policy\" \"p\" {{\n  name   = \"{name}\"\n  policy = \"path \\\"x\\\" {{ capabilities = [\\\"read\\\"] }}\"\n}}\n"
+    )));
+    tf.apply();
+    e.bao_ok(&["policy", "read", &name]);
+    tf.assert_plan_empty();
+    tf.destroy();
+    e.bao_ok(&["policy", "delete", &policy]);
 }

@@ -1,9 +1,10 @@
 //! The provider's connection to OpenBao/Vault: opened once, on the first call that needs it,
 //! and shared by all concurrent resource calls. Opening it asks `sys/health` (which also tells
-//! the flavour and version, detected once per run) and checks the token with
-//! `auth/token/lookup-self`, so a server that is down, sealed, or a token that is wrong gives
-//! one clear diagnostic naming the address (computed once and reported by every call that needed
-//! the server) instead of whatever each request happened to fail with. The token is used as is:
+//! the flavour and version, detected once per run) and checks the token (`lookup-self`, or for
+//! a token without that right, `sys/internal/ui/mounts`), so a server that is down, sealed, or
+//! a token that is wrong gives one clear diagnostic naming the address (computed once and
+//! reported by every call that needed the server) instead of whatever each request happened to
+//! fail with. The token is used as is:
 //! no child token is created.
 //!
 //! The helpers below add the provider's rules on top of `vaultpki-client` (whose one request
@@ -263,16 +264,33 @@ async fn connect(settings: &Settings) -> Result<Conn, Diagnostics> {
                 .login(auth)
                 .await
                 .map_err(|e| diagnostics::token_rejected(&address, &e))?;
-            client
-                .request_json(Method::GET, "auth/token/lookup-self", None)
-                .await
-                .map_err(|e| match e {
-                    Error::Api { .. } => diagnostics::token_rejected(&address, &e),
-                    other => diagnostics::unreachable(&address, &other),
-                })?;
+            check_token(&client).await.map_err(|e| match e {
+                Error::Api { .. } => diagnostics::token_rejected(&address, &e),
+                other => diagnostics::unreachable(&address, &other),
+            })?;
         }
     }
     Ok(Conn { client, info })
+}
+
+/// Checks that the token is valid. `auth/token/lookup-self` says so, but a correctly scoped
+/// token without the `default` policy may not call it, and the server answers an invalid token
+/// and a missing right alike (403). Then `sys/internal/ui/mounts` decides: it answers any valid
+/// token (listing only what the token may see) and refuses an invalid one.
+async fn check_token(client: &Client) -> Result<(), Error> {
+    match client
+        .request_json(Method::GET, "auth/token/lookup-self", None)
+        .await
+    {
+        Err(e) if e.status() == Some(403) => {
+            tracing::debug!("the token may not look itself up; checking it another way");
+            client
+                .request_json(Method::GET, "sys/internal/ui/mounts", None)
+                .await
+                .map(|_| ())
+        }
+        other => other.map(|_| ()),
+    }
 }
 
 /// Clients holding a token this process obtained by logging in, revoked by [`revoke_logins`].
