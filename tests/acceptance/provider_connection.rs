@@ -121,3 +121,37 @@ fn a_token_without_the_default_policy_is_accepted() {
     tf.destroy();
     e.bao_ok(&["policy", "delete", &policy]);
 }
+
+#[test]
+fn a_ttl_capped_by_the_role_is_a_warning() {
+    let e = env();
+    let mount = unique_name("pki-warn");
+    e.bao_ok(&["secrets", "enable", &format!("-path={mount}"), "pki"]);
+    e.bao_ok(&["secrets", "tune", "-max-lease-ttl=87600h", &mount]);
+    e.bao_ok(&[
+        "write",
+        &format!("{mount}/root/generate/internal"),
+        "common_name=warn-root.test",
+        "ttl=87600h",
+    ]);
+    e.bao_ok(&[
+        "write",
+        &format!("{mount}/roles/capped"),
+        "allow_any_name=true",
+        "max_ttl=72h",
+    ]);
+    let tf = provider_terraform_at(&e.addr, &e.token);
+    tf.write_config(&provider_config(&format!(
+        "resource \"vaultpki_pki_cert\" \"c\" {{\n  mount       = \"{mount}\"\n  role        = \"capped\"\n  common_name = \"svc.warn.test\"\n  ttl         = \"8760h\"\n}}\n"
+    )));
+    let out = tf.apply();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("The server warned"), "{text}");
+    assert!(text.to_lowercase().contains("ttl"), "{text}");
+    tf.destroy();
+    e.bao_ok(&["secrets", "disable", &mount]);
+}

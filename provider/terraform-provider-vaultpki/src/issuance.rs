@@ -74,6 +74,8 @@ pub(crate) struct Issued {
     /// Only `issue/<role>` answers with a private key.
     pub(crate) private_key: Option<String>,
     pub(crate) private_key_type: Option<String>,
+    /// Warnings the server answered with (shown as Terraform warnings by the caller).
+    pub(crate) warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for Issued {
@@ -98,9 +100,18 @@ pub(crate) async fn issue(
     body: &Json,
     pem: Pem,
 ) -> Result<Issued, Diagnostics> {
-    let data = api
-        .write_for_data(action, path, body, Write::Creates)
-        .await?;
+    let mut answer = api
+        .write(action, path, body, Write::Creates)
+        .await?
+        .unwrap_or(Json::Null);
+    let warnings = answer
+        .get("warnings")
+        .and_then(|w| serde_json::from_value::<Vec<String>>(w.clone()).ok())
+        .unwrap_or_default();
+    let data = answer
+        .get_mut("data")
+        .map(Json::take)
+        .ok_or_else(|| diagnostics::unexpected_response(action, path, "no data"))?;
     let stored = |s: String| match pem {
         Pem::AsSent => s,
         Pem::Trimmed => trimmed(&s),
@@ -129,6 +140,7 @@ pub(crate) async fn issue(
         certificate,
         serial_number,
         expiration,
+        warnings,
     })
 }
 
@@ -464,6 +476,7 @@ mod tests {
             ca_chain: Vec::new(),
             private_key: Some("-----BEGIN PRIVATE KEY-----".to_owned()),
             private_key_type: None,
+            warnings: Vec::new(),
         };
         let shown = format!("{issued:?}");
         assert!(

@@ -149,6 +149,8 @@ impl Resource for PkiCert {
         .body();
         let action = format!("issue a certificate for {} with {path}", plan.common_name);
         let issued = issue(api, &action, &path, &Json::Object(body), Pem::AsSent).await?;
+        ctx.diagnostics
+            .extend(diagnostics::server_warnings(&action, &issued.warnings));
         Ok(PkiCertState {
             id: Some(cert_path(&plan.mount, &issued.serial_number)),
             certificate: Some(issued.certificate),

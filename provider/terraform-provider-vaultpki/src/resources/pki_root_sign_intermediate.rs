@@ -135,6 +135,8 @@ impl Resource for PkiRootSignIntermediate {
         let body = request_body(&plan);
         let action = format!("sign the intermediate with {path}");
         let issued = issue(api, &action, &path, &body, Pem::Trimmed).await?;
+        ctx.diagnostics
+            .extend(diagnostics::server_warnings(&action, &issued.warnings));
         Ok(PkiRootSignIntermediateState {
             id: Some(cert_path(&mount, &issued.serial_number)),
             certificate: Some(issued.certificate),

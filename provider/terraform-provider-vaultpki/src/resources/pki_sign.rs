@@ -95,6 +95,8 @@ impl Resource for PkiSign {
         body.insert("csr".to_owned(), Json::from(plan.csr.as_str()));
         let action = format!("sign a certificate with {path}");
         let issued = issue(api, &action, &path, &Json::Object(body), Pem::AsSent).await?;
+        ctx.diagnostics
+            .extend(diagnostics::server_warnings(&action, &issued.warnings));
         Ok(PkiSignState {
             id: Some(cert_path(&plan.mount, &issued.serial_number)),
             certificate: Some(issued.certificate),
