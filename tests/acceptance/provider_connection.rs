@@ -155,3 +155,43 @@ fn a_ttl_capped_by_the_role_is_a_warning() {
     tf.destroy();
     e.bao_ok(&["secrets", "disable", &mount]);
 }
+
+#[test]
+fn a_failed_login_is_one_diagnostic_for_twenty_resources() {
+    let e = env();
+    let mount = unique_name("approle-once");
+    e.bao_ok(&["auth", "enable", &format!("-path={mount}"), "approle"]);
+    e.bao_ok(&[
+        "write",
+        &format!("auth/{mount}/role/tf"),
+        "token_policies=default",
+    ]);
+    let role_id = e.bao_json(&[
+        "read",
+        "-format=json",
+        &format!("auth/{mount}/role/tf/role-id"),
+    ])["data"]["role_id"]
+        .as_str()
+        .expect("role id")
+        .to_owned();
+    let name = unique_name("once");
+    let resources = format!(
+        "resource \"vaultpki_policy\" \"p\" {{\n  count  = 20\n  name   = \"{name}-${{count.index}}\"\n  policy = \"path \\\"x\\\" {{ capabilities = [\\\"read\\\"] }}\"\n}}\n"
+    );
+    let tf = provider_terraform_at(&e.addr, &e.token);
+    tf.write_config(&provider_config(&resources).replace(
+        "provider \"vaultpki\" {}",
+        &format!(
+            "provider \"vaultpki\" {{\n  auth_login_approle {{\n    mount     = \"{mount}\"\n    role_id   = \"{role_id}\"\n    secret_id = \"00000000-0000-0000-0000-000000000000\"\n  }}\n}}"
+        ),
+    ));
+    let out = tf.apply_err();
+    assert_eq!(
+        out.matches("Cannot use the OpenBao/Vault server at")
+            .count(),
+        1,
+        "{out}"
+    );
+    assert!(out.contains("Logging in with AppRole"), "{out}");
+    e.bao_ok(&["auth", "disable", &mount]);
+}

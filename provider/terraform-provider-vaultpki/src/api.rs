@@ -86,6 +86,13 @@ impl Api {
         Ok((conn.info.flavour, conn.client.address().to_owned()))
     }
 
+    /// Opens the connection now (health, login, token check) instead of on the first call, so
+    /// that a failure is reported once, by the provider's configuration, rather than by every
+    /// resource that needed the server.
+    pub(crate) async fn connect_now(&self) -> Result<(), Diagnostics> {
+        self.conn().await.map(|_| ())
+    }
+
     async fn conn(&self) -> Result<&Conn, Diagnostics> {
         let conn = self.conn.get_or_init(|| connect(&self.settings)).await;
         conn.as_ref().map_err(Clone::clone)
