@@ -1,10 +1,11 @@
-//! The client itself: a `vaultrs::client::VaultClient` plus what it does not do for us. Logins
-//! and token revocation go through vaultrs; endpoints vaultrs lacks (health with its meaningful
-//! non-2xx codes, leader, Raft snapshots) go through [`Client::send`], a generic request path on
-//! the reqwest client inside that same `VaultClient`, so TLS trust, proxies and connection pools
-//! are configured exactly once. Retries live here too, with the rule that a request which may
-//! have changed something on the server is never repeated unless the server cannot have acted on
-//! it (connection refused, 429, 503).
+//! The client itself: the reqwest client inside a `vaultrs::client::VaultClient` (so TLS trust,
+//! proxies and connection pools are configured exactly once, by vaultrs's settings) plus the
+//! one request path of the workspace, [`Client::send`]: logins, token revocation, health,
+//! leader, JSON requests ([`Client::execute`] with a [`JsonRequest`]) and Raft snapshots all go
+//! through it. Retries live there too, once, with the rule that a request which may have changed
+//! something on the server is never repeated unless the server cannot have acted on it
+//! (connection refused, 429, 503, a rolled-back storage transaction); the caller says which
+//! kind a request is with its [`Idempotency`].
 
 use std::fmt;
 use std::time::Duration;
@@ -44,6 +45,79 @@ impl Idempotency {
         } else {
             Self::NonIdempotent
         }
+    }
+}
+
+/// One JSON request: what to send, and whether it may be repeated. Built with [`Self::new`]
+/// (or [`Self::get`] / [`Self::post`]), adjusted with the setters, sent with
+/// [`Client::execute`]. The defaults follow [`Idempotency::of_method`], and a 404 means "not
+/// there" (`None`) for reads only.
+#[derive(Clone)]
+pub struct JsonRequest<'a> {
+    method: Method,
+    path: &'a str,
+    body: Option<&'a Value>,
+    idempotency: Idempotency,
+    not_found_is_none: bool,
+}
+
+impl fmt::Debug for JsonRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The body may hold a secret ID, a JWT or a private key: never printed.
+        f.debug_struct("JsonRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("body", &self.body.map(|_| "[redacted]"))
+            .field("idempotency", &self.idempotency)
+            .field("not_found_is_none", &self.not_found_is_none)
+            .finish()
+    }
+}
+
+impl<'a> JsonRequest<'a> {
+    /// `method /v1/<path>` without a body.
+    pub fn new(method: Method, path: &'a str) -> Self {
+        let idempotency = Idempotency::of_method(&method);
+        let not_found_is_none = method == Method::GET || method.as_str() == "LIST";
+        Self {
+            method,
+            path,
+            body: None,
+            idempotency,
+            not_found_is_none,
+        }
+    }
+
+    /// `GET /v1/<path>`.
+    pub fn get(path: &'a str) -> Self {
+        Self::new(Method::GET, path)
+    }
+
+    /// `POST /v1/<path>` with a JSON body; not idempotent unless said otherwise.
+    pub fn post(path: &'a str, body: &'a Value) -> Self {
+        Self::new(Method::POST, path).body(body)
+    }
+
+    /// Sends `body` as JSON.
+    #[must_use]
+    pub fn body(mut self, body: &'a Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// Whether a repeat is harmless: a write that sets a fixed state, or a lookup sent as POST,
+    /// is [`Idempotency::Idempotent`] and so retried like a read.
+    #[must_use]
+    pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = idempotency;
+        self
+    }
+
+    /// Whether a 404 answer is `Ok(None)` rather than an error (the default for reads).
+    #[must_use]
+    pub fn not_found_is_none(mut self, yes: bool) -> Self {
+        self.not_found_is_none = yes;
+        self
     }
 }
 
@@ -106,7 +180,7 @@ impl Client {
     /// A token obtained by logging in is remembered so that [`Client::revoke_login`] can revoke
     /// it when the job is done.
     pub async fn login(&mut self, auth: &Auth) -> Result<()> {
-        let (path, info) = match auth {
+        let (mount, body) = match auth {
             Auth::Token(token) => {
                 if token.is_empty() {
                     return Err(Error::Config {
@@ -120,41 +194,36 @@ impl Client {
                 mount,
                 role_id,
                 secret_id,
-            } => {
-                let path = format!("auth/{mount}/login");
-                let info = self
-                    .with_login_retries(&path, || {
-                        vaultrs::auth::approle::login(
-                            &self.inner,
-                            mount,
-                            role_id,
-                            secret_id.expose(),
-                        )
-                    })
-                    .await?;
-                (path, info)
-            }
-            Auth::Kubernetes { mount, role, jwt } => {
-                let path = format!("auth/{mount}/login");
-                let info = self
-                    .with_login_retries(&path, || {
-                        vaultrs::auth::kubernetes::login(&self.inner, mount, role, jwt.expose())
-                    })
-                    .await?;
-                (path, info)
-            }
+            } => (
+                mount,
+                serde_json::json!({ "role_id": role_id, "secret_id": secret_id.expose() }),
+            ),
+            Auth::Kubernetes { mount, role, jwt } => (
+                mount,
+                serde_json::json!({ "role": role, "jwt": jwt.expose() }),
+            ),
         };
-        if info.client_token.is_empty() {
-            return Err(Error::InvalidResponse {
-                address: self.address.clone(),
-                path,
-                reason: "login answered without a client token".into(),
-            });
-        }
+        let path = format!("auth/{}/login", mount.trim_matches('/'));
+        // A login consumes a use of the secret ID and creates a token: retried only when the
+        // server cannot have acted on it.
+        let answer = self
+            .execute(JsonRequest::post(&path, &body).idempotency(Idempotency::NonIdempotent))
+            .await?;
+        let token = answer
+            .as_ref()
+            .and_then(|a| a.pointer("/auth/client_token"))
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| self.invalid(&path, "login answered without a client token"))?;
         debug!(method = auth.method(), "logged in");
-        self.set_token(Secret::new(info.client_token));
+        self.set_token(Secret::new(token));
         self.logged_in = true;
         Ok(())
+    }
+
+    /// Whether this client's token was obtained by logging in (and so is ours to revoke).
+    pub fn owns_token(&self) -> bool {
+        self.logged_in
     }
 
     /// Revokes the token if this client obtained it by logging in; a token that was handed to
@@ -163,10 +232,14 @@ impl Client {
         if !self.logged_in {
             return Ok(false);
         }
-        let path = "auth/token/revoke-self";
-        vaultrs::token::revoke_self(&self.inner)
-            .await
-            .map_err(|e| self.map_vaultrs_error("POST", path, e))?;
+        let body = Value::Object(serde_json::Map::new());
+        // Not repeated once the server may have acted: a second revoke-self with the revoked
+        // token would be refused and hide that the first one worked.
+        self.execute(
+            JsonRequest::post("auth/token/revoke-self", &body)
+                .idempotency(Idempotency::NonIdempotent),
+        )
+        .await?;
         self.logged_in = false;
         Ok(true)
     }
@@ -295,15 +368,29 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Option<Value>> {
-        let idempotency = Idempotency::of_method(&method);
-        let is_read = method == Method::GET || method.as_str() == "LIST";
+        let mut request = JsonRequest::new(method, path);
+        request.body = body;
+        self.execute(request).await
+    }
+
+    /// Sends a JSON request through [`Self::send`] (the one retry loop, by the request's
+    /// idempotency) and reads its body within the request timeout. Returns the parsed body, or
+    /// `None` for an empty body (204) or, when the request says so, a 404.
+    pub async fn execute(&self, request: JsonRequest<'_>) -> Result<Option<Value>> {
+        let JsonRequest {
+            method,
+            path,
+            body,
+            idempotency,
+            not_found_is_none,
+        } = request;
         let bytes = match body {
             Some(v) => Some(serde_json::to_vec(v).map_err(|e| Error::Config {
                 reason: format!("cannot encode the request body for /v1/{path}: {e}"),
             })?),
             None => None,
         };
-        let accept: &[u16] = if is_read { &[404] } else { &[] };
+        let accept: &[u16] = if not_found_is_none { &[404] } else { &[] };
         let resp = self.send(method, path, bytes, idempotency, accept).await?;
         if resp.status() == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -392,10 +479,10 @@ impl Client {
                     let hint = retry_after(&resp);
                     if status == 500 {
                         // Some 500s are final answers, not hiccups: the PKI engine says an
-                        // issuer or key is gone with a 500. Waiting for it would only slow
-                        // every refresh of a deleted issuer down.
+                        // issuer or key is gone with a 500, AppRole a role. Waiting for it
+                        // would only slow every refresh of a deleted object down.
                         let err = self.api_error(&method, path, resp).await;
-                        if err.is_missing_pki_reference() {
+                        if err.is_missing_object() {
                             return Err(err);
                         }
                         warn!(error = %err, "retrying");
@@ -521,80 +608,6 @@ impl Client {
             reason: reason.to_owned(),
         }
     }
-
-    /// Runs a vaultrs login, retrying only when the server cannot have consumed it: the
-    /// connection was refused, or it answered 429 / 503.
-    async fn with_login_retries<F, Fut>(
-        &self,
-        path: &str,
-        mut call: F,
-    ) -> Result<vaultrs::api::AuthInfo>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<vaultrs::api::AuthInfo, vaultrs::error::ClientError>>,
-    {
-        let policy = self.config.retry;
-        let mut retry = 0u32;
-        loop {
-            let outcome = tokio::time::timeout(self.config.request_timeout, call()).await;
-            let err = match outcome {
-                Ok(Ok(info)) => return Ok(info),
-                Ok(Err(e)) => e,
-                Err(_) => {
-                    return Err(Error::Timeout {
-                        address: self.address.clone(),
-                        method: "POST".into(),
-                        path: path.to_owned(),
-                        after: self.config.request_timeout,
-                    });
-                }
-            };
-            let safe_to_repeat = match &err {
-                vaultrs::error::ClientError::APIError { code, .. } => matches!(code, 429 | 503),
-                other => chain_has_connect_error(other),
-            };
-            let mapped = self.map_vaultrs_error("POST", path, err);
-            if !(safe_to_repeat && retry + 1 < policy.max_attempts) {
-                return Err(mapped);
-            }
-            warn!(error = %mapped, "login failed before reaching the server; retrying");
-            tokio::time::sleep(policy.delay(retry)).await;
-            retry += 1;
-        }
-    }
-
-    fn map_vaultrs_error(
-        &self,
-        method: &str,
-        path: &str,
-        err: vaultrs::error::ClientError,
-    ) -> Error {
-        match err {
-            vaultrs::error::ClientError::APIError { code, errors } => Error::Api {
-                address: self.address.clone(),
-                method: method.to_owned(),
-                path: path.to_owned(),
-                status: code,
-                errors,
-            },
-            other => {
-                let reason = flatten_chain(&other);
-                if is_tls_failure(&reason) {
-                    Error::Tls {
-                        address: self.address.clone(),
-                        reason,
-                    }
-                } else {
-                    Error::Transport {
-                        address: self.address.clone(),
-                        method: method.to_owned(),
-                        path: path.to_owned(),
-                        reason,
-                    }
-                }
-            }
-        }
-    }
 }
 
 fn build_vault_client(config: &Config, address: &str) -> Result<VaultClient> {
@@ -690,17 +703,6 @@ fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
 
 fn is_connect_error(err: &reqwest::Error) -> bool {
     err.is_connect()
-}
-
-fn chain_has_connect_error(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
-        if let Some(r) = e.downcast_ref::<reqwest::Error>() {
-            return r.is_connect();
-        }
-        cur = e.source();
-    }
-    false
 }
 
 /// Joins an error and its causes into one line, dropping repeats, so that "error sending

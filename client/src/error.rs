@@ -118,6 +118,16 @@ impl Error {
     pub fn is_missing_pki_reference(&self) -> bool {
         matches!(self, Self::Api { errors, .. } if errors.iter().any(|e| e.contains("unable to find PKI")))
     }
+
+    /// True when the server refused with a 500 whose message says that what the request names
+    /// does not exist (AppRole's "role \"x\" does not exist" on a secret-ID lookup, or a
+    /// missing PKI reference): a final answer, never retried, that a caller looking something
+    /// up can read as "gone".
+    pub fn is_missing_object(&self) -> bool {
+        self.is_missing_pki_reference()
+            || matches!(self, Self::Api { status: 500, errors, .. }
+                if errors.iter().any(|e| e.contains("does not exist")))
+    }
 }
 
 fn errors_text(errors: &[String]) -> String {
@@ -176,6 +186,8 @@ mod tests {
             refusal(&["unable to find PKI issuer for reference: gone"]).is_missing_pki_reference()
         );
         assert!(!refusal(&["internal error"]).is_missing_pki_reference());
+        assert!(refusal(&[r#"role "r" does not exist"#]).is_missing_object());
+        assert!(!refusal(&["internal error"]).is_missing_object());
         let transport = Error::Transport {
             address: "http://x".into(),
             method: "GET".into(),

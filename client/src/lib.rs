@@ -12,7 +12,7 @@ mod health;
 mod retry;
 mod secret;
 
-pub use client::{Client, Idempotency};
+pub use client::{Client, Idempotency, JsonRequest};
 pub use config::{Auth, Config};
 pub use error::{Error, Result};
 pub use health::{Flavour, Health, HealthState, Leader, ServerInfo};

@@ -10,6 +10,7 @@ mod provider;
 mod provider_acme;
 mod provider_ca;
 mod provider_ca_more;
+mod provider_connection;
 mod provider_ephemeral;
 mod provider_migrate;
 mod snapshot_cron;

@@ -376,3 +376,112 @@ async fn empty_token_is_a_configuration_error() {
     let err = c.login(&Auth::Token(Secret::new(""))).await.unwrap_err();
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_write_marked_idempotent_is_retried_like_a_read() {
+    let fake = Fake::start(Box::new(|_, _, n| match n {
+        0 => (502, "{}".into()),
+        _ => (200, r#"{"data":{"ok":true}}"#.into()),
+    }));
+    let c = Client::new(config(&fake.addr)).unwrap();
+    let body = serde_json::json!({"allowed_domains": ["example.com"]});
+    let answer = c
+        .execute(JsonRequest::post("pki/roles/r", &body).idempotency(Idempotency::Idempotent))
+        .await
+        .unwrap();
+    assert_eq!(answer.unwrap()["data"]["ok"], true);
+    assert_eq!(fake.count("POST", "/v1/pki/roles/r"), 2);
+    // The same write left at its default (creates something) is not repeated after a 502.
+    let fresh = Fake::start(Box::new(|_, _, _| (502, "{}".into())));
+    let c2 = Client::new(config(&fresh.addr)).unwrap();
+    assert!(
+        c2.execute(JsonRequest::post("pki/issue/r", &body))
+            .await
+            .is_err()
+    );
+    assert_eq!(fresh.count("POST", "/v1/pki/issue/r"), 1);
+}
+
+#[tokio::test]
+async fn a_lookup_answered_does_not_exist_is_final() {
+    let fake = Fake::start(Box::new(|_, path, _| {
+        if path.ends_with("gone") {
+            (404, "{}".into())
+        } else {
+            (500, r#"{"errors":["role \"r\" does not exist"]}"#.into())
+        }
+    }));
+    let c = Client::new(config(&fake.addr)).unwrap();
+    let body = serde_json::json!({"secret_id_accessor": "a"});
+    let lookup = |path| {
+        JsonRequest::post(path, &body)
+            .idempotency(Idempotency::Idempotent)
+            .not_found_is_none(true)
+    };
+    assert!(
+        c.execute(lookup("auth/approle/gone"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let err = c
+        .execute(lookup("auth/approle/role/r/x"))
+        .await
+        .unwrap_err();
+    assert!(err.is_missing_object(), "{err}");
+    assert_eq!(fake.count("POST", "/v1/auth/approle/role/r/x"), 1);
+}
+
+#[tokio::test]
+async fn a_login_is_repeated_only_when_the_server_did_nothing() {
+    let fake = Fake::start(Box::new(|_, _, n| match n {
+        0 => (503, r#"{"errors":["Vault is sealed"]}"#.into()),
+        _ => (200, r#"{"auth":{"client_token":"s.second"}}"#.into()),
+    }));
+    let mut c = Client::new(config(&fake.addr)).unwrap();
+    c.login(&Auth::AppRole {
+        mount: "approle".into(),
+        role_id: "rid".into(),
+        secret_id: Secret::new("sid"),
+    })
+    .await
+    .unwrap();
+    assert!(c.owns_token());
+    assert_eq!(fake.count("POST", "/v1/auth/approle/login"), 2);
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_times_out() {
+    // Headers arrive at once, the promised body never does.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{",
+            );
+            held.push(stream);
+        }
+    });
+    let mut cfg = config(&addr);
+    cfg.request_timeout = Duration::from_millis(300);
+    cfg.retry = RetryPolicy::none();
+    let c = Client::new(cfg).unwrap();
+    let body = serde_json::json!({});
+    let err = c
+        .execute(JsonRequest::post("pki/roles/r", &body).idempotency(Idempotency::Idempotent))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+}
+
+#[test]
+fn a_request_never_prints_its_body() {
+    let body = serde_json::json!({"secret_id": "very-secret"});
+    let text = format!("{:?}", JsonRequest::post("auth/approle/login", &body));
+    assert!(!text.contains("very-secret"), "{text}");
+}

@@ -1,23 +1,28 @@
 //! The provider's connection to OpenBao/Vault: opened once, on the first call that needs it,
 //! and shared by all concurrent resource calls. Opening it asks `sys/health` (which also tells
-//! the flavour and version, detected once per run) and checks the token with
-//! `auth/token/lookup-self`, so a server that is down, sealed, or a token that is wrong gives
-//! one clear diagnostic naming the address (computed once and reported by every call that needed
-//! the server) instead of whatever each request happened to fail with. The token is used as is:
+//! the flavour and version, detected once per run) and checks the token (`lookup-self`, or for
+//! a token without that right, `sys/internal/ui/mounts`), so a server that is down, sealed, or
+//! a token that is wrong gives one clear diagnostic naming the address (computed once and
+//! reported by every call that needed the server) instead of whatever each request happened to
+//! fail with. The token is used as is:
 //! no child token is created.
 //!
-//! The helpers below add the provider's rules on top of `vaultpki-client`: reads return the
-//! `data` object or `None` for 404; writes that set a fixed state (roles, policies, tuning) are
-//! marked idempotent so they are retried, while writes that create something new (issuing,
-//! secret IDs, mounting) keep the client's cautious default.
+//! The helpers below add the provider's rules on top of `vaultpki-client` (whose one request
+//! path does the retries and body timeouts): reads return the `data` object or `None` for 404;
+//! writes that set a fixed state (roles, policies, tuning) are marked idempotent so they are
+//! retried, while writes that create something new (issuing, secret IDs, mounting) keep the
+//! client's cautious default.
 
 use std::fmt;
+use std::sync::Mutex;
 
 use reqwest::Method;
 use serde_json::Value as Json;
 use tfplugin::Diagnostics;
 use tokio::sync::OnceCell;
-use vaultpki_client::{Auth, Client, Config, Error, Flavour, HealthState, Idempotency, ServerInfo};
+use vaultpki_client::{
+    Auth, Client, Config, Error, Flavour, HealthState, Idempotency, JsonRequest, ServerInfo,
+};
 
 use crate::diagnostics;
 
@@ -81,6 +86,13 @@ impl Api {
         Ok((conn.info.flavour, conn.client.address().to_owned()))
     }
 
+    /// Opens the connection now (health, login, token check) instead of on the first call, so
+    /// that a failure is reported once, by the provider's configuration, rather than by every
+    /// resource that needed the server.
+    pub(crate) async fn connect_now(&self) -> Result<(), Diagnostics> {
+        self.conn().await.map(|_| ())
+    }
+
     async fn conn(&self) -> Result<&Conn, Diagnostics> {
         let conn = self.conn.get_or_init(|| connect(&self.settings)).await;
         conn.as_ref().map_err(Clone::clone)
@@ -136,34 +148,14 @@ impl Api {
         kind: Write,
     ) -> Result<Option<Json>, Diagnostics> {
         let client = self.client().await?;
-        let fail = |e: &Error| diagnostics::api(action, client.address(), e);
-        if kind == Write::Creates {
-            return client
-                .request_json(Method::POST, path, Some(body))
-                .await
-                .map_err(|e| fail(&e));
-        }
-        let bytes = serde_json::to_vec(body).map_err(|e| diagnostics::model("request body", e))?;
-        let resp = client
-            .send(
-                Method::POST,
-                path,
-                Some(bytes),
-                Idempotency::Idempotent,
-                &[],
-            )
+        let idempotency = match kind {
+            Write::SetsState => Idempotency::Idempotent,
+            Write::Creates => Idempotency::NonIdempotent,
+        };
+        client
+            .execute(JsonRequest::post(path, body).idempotency(idempotency))
             .await
-            .map_err(|e| fail(&e))?;
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| fail(&client.body_error(path, &e)))?;
-        if bytes.is_empty() {
-            return Ok(None);
-        }
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| diagnostics::unexpected_response(action, path, &e.to_string()))
+            .map_err(|e| diagnostics::api(action, client.address(), &e))
     }
 
     /// [`Self::write`] to an endpoint that answers with a `data` object: that object, or a
@@ -191,43 +183,13 @@ impl Api {
         body: &Json,
     ) -> Result<Option<Json>, Diagnostics> {
         let client = self.client().await?;
-        let fail = |e: &Error| diagnostics::api(action, client.address(), e);
-        let bytes = serde_json::to_vec(body).map_err(|e| diagnostics::model("request body", e))?;
-        let resp = client
-            .send(
-                Method::POST,
-                path,
-                Some(bytes),
-                Idempotency::Idempotent,
-                &[404, 500],
-            )
-            .await
-            .map_err(|e| fail(&e))?;
-        let status = resp.status().as_u16();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| fail(&client.body_error(path, &e)))?;
-        let answer: Json = serde_json::from_slice(&bytes).unwrap_or(Json::Null);
-        match status {
-            404 => Ok(None),
-            500 => {
-                let errors: Vec<String> = answer
-                    .get("errors")
-                    .and_then(|e| serde_json::from_value(e.clone()).ok())
-                    .unwrap_or_default();
-                if errors.iter().any(|e| e.contains("does not exist")) {
-                    return Ok(None);
-                }
-                Err(fail(&Error::Api {
-                    address: client.address().to_owned(),
-                    method: "POST".to_owned(),
-                    path: path.to_owned(),
-                    status,
-                    errors,
-                }))
-            }
-            _ => Ok(answer.get("data").cloned()),
+        let request = JsonRequest::post(path, body)
+            .idempotency(Idempotency::Idempotent)
+            .not_found_is_none(true);
+        match client.execute(request).await {
+            Ok(answer) => Ok(answer.and_then(|a| a.get("data").cloned())),
+            Err(e) if e.is_missing_object() => Ok(None),
+            Err(e) => Err(diagnostics::api(action, client.address(), &e)),
         }
     }
 
@@ -292,23 +254,93 @@ async fn connect(settings: &Settings) -> Result<Conn, Diagnostics> {
         return Err(diagnostics::no_credentials(&address));
     };
     match auth {
-        Auth::AppRole { mount, .. } => client
-            .login(auth)
-            .await
-            .map_err(|e| diagnostics::approle_login_failed(&address, mount, &e))?,
+        Auth::AppRole { mount, .. } => {
+            client
+                .login(auth)
+                .await
+                .map_err(|e| diagnostics::approle_login_failed(&address, mount, &e))?;
+            // The logged-in client goes to the process-wide list that is revoked when the
+            // provider stops; the connection works with a copy that does not own the token.
+            let copy = client
+                .with_address(&address)
+                .map_err(|e| diagnostics::invalid_configuration(&e))?;
+            remember_login(std::mem::replace(&mut client, copy));
+        }
         _ => {
             client
                 .login(auth)
                 .await
                 .map_err(|e| diagnostics::token_rejected(&address, &e))?;
-            client
-                .request_json(Method::GET, "auth/token/lookup-self", None)
-                .await
-                .map_err(|e| match e {
-                    Error::Api { .. } => diagnostics::token_rejected(&address, &e),
-                    other => diagnostics::unreachable(&address, &other),
-                })?;
+            check_token(&client).await.map_err(|e| match e {
+                Error::Api { .. } => diagnostics::token_rejected(&address, &e),
+                other => diagnostics::unreachable(&address, &other),
+            })?;
         }
     }
     Ok(Conn { client, info })
+}
+
+/// Checks that the token is valid. `auth/token/lookup-self` says so, but a correctly scoped
+/// token without the `default` policy may not call it, and the server answers an invalid token
+/// and a missing right alike (403). Then `sys/internal/ui/mounts` decides: it answers any valid
+/// token (listing only what the token may see) and refuses an invalid one.
+async fn check_token(client: &Client) -> Result<(), Error> {
+    match client
+        .request_json(Method::GET, "auth/token/lookup-self", None)
+        .await
+    {
+        Err(e) if e.status() == Some(403) => {
+            tracing::debug!("the token may not look itself up; checking it another way");
+            client
+                .request_json(Method::GET, "sys/internal/ui/mounts", None)
+                .await
+                .map(|_| ())
+        }
+        other => other.map(|_| ()),
+    }
+}
+
+/// Clients holding a token this process obtained by logging in, revoked by [`revoke_logins`].
+/// Process-wide because the provider is served until the process ends, and each configured
+/// provider instance (alias) logs in on its own.
+static LOGINS: Mutex<Vec<Client>> = Mutex::new(Vec::new());
+
+fn remember_login(client: Client) {
+    if let Ok(mut logins) = LOGINS.lock() {
+        logins.push(client);
+    }
+}
+
+/// Revokes every token the provider obtained by logging in (never a token it was given), once
+/// serving has ended: Terraform shuts the provider down at the end of every command, also after
+/// a Stop (Ctrl-C), and in debug mode an interrupt ends serving. A token that cannot be revoked
+/// now (server gone) expires with its TTL; the failure is only logged.
+pub fn revoke_logins() {
+    let clients = match LOGINS.lock() {
+        Ok(mut logins) => std::mem::take(&mut *logins),
+        Err(_) => return,
+    };
+    if clients.is_empty() {
+        return;
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::warn!("cannot revoke the login tokens: {e}");
+            return;
+        }
+    };
+    runtime.block_on(revoke_all(clients));
+}
+
+async fn revoke_all(clients: Vec<Client>) {
+    for mut client in clients {
+        match client.revoke_login().await {
+            Ok(_) => tracing::debug!(address = client.address(), "revoked the login token"),
+            Err(e) => tracing::warn!(error = %e, "could not revoke the login token"),
+        }
+    }
 }

@@ -260,6 +260,19 @@ pub(crate) fn certificate_not_found(path: &str) -> Diagnostics {
     .into()
 }
 
+/// Warnings the server gave with its answer to `action` (e.g. a TTL capped by the role), one
+/// Terraform warning each, on the resource that caused them.
+pub(crate) fn server_warnings(action: &str, warnings: &[String]) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for w in warnings.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
+        diags.push(Diagnostic::warning(
+            "The server warned",
+            format!("While asked to {action}, the server answered with a warning: {w}"),
+        ));
+    }
+    diags
+}
+
 /// Import of an issued certificate: the private key cannot be recovered.
 pub(crate) fn private_key_not_importable() -> Diagnostic {
     Diagnostic::warning(

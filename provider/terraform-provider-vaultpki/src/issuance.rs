@@ -14,6 +14,7 @@ use x509_parser::extensions::ParsedExtension;
 
 use crate::api::{Api, Write, required_str};
 use crate::diagnostics;
+use crate::paths::cert_path;
 
 /// The request fields every issuing endpoint takes: the subject's names and the lifetime.
 pub(crate) struct Request<'a> {
@@ -73,6 +74,8 @@ pub(crate) struct Issued {
     /// Only `issue/<role>` answers with a private key.
     pub(crate) private_key: Option<String>,
     pub(crate) private_key_type: Option<String>,
+    /// Warnings the server answered with (shown as Terraform warnings by the caller).
+    pub(crate) warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for Issued {
@@ -97,9 +100,18 @@ pub(crate) async fn issue(
     body: &Json,
     pem: Pem,
 ) -> Result<Issued, Diagnostics> {
-    let data = api
-        .write_for_data(action, path, body, Write::Creates)
-        .await?;
+    let mut answer = api
+        .write(action, path, body, Write::Creates)
+        .await?
+        .unwrap_or(Json::Null);
+    let warnings = answer
+        .get("warnings")
+        .and_then(|w| serde_json::from_value::<Vec<String>>(w.clone()).ok())
+        .unwrap_or_default();
+    let data = answer
+        .get_mut("data")
+        .map(Json::take)
+        .ok_or_else(|| diagnostics::unexpected_response(action, path, "no data"))?;
     let stored = |s: String| match pem {
         Pem::AsSent => s,
         Pem::Trimmed => trimmed(&s),
@@ -128,6 +140,7 @@ pub(crate) async fn issue(
         certificate,
         serial_number,
         expiration,
+        warnings,
     })
 }
 
@@ -210,24 +223,6 @@ pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// The API path of the certificate `serial` of `mount`, which is also the certificate types' ID.
-pub(crate) fn cert_path(mount: &str, serial: &str) -> String {
-    format!("{}/cert/{serial}", mount.trim_matches('/'))
-}
-
-/// The mount and serial of an import ID `<mount>/cert/<serial>`.
-pub(crate) fn parse_cert_id<'a>(
-    type_name: &str,
-    id: &'a str,
-) -> Result<(&'a str, &'a str), Diagnostics> {
-    let bad = || diagnostics::bad_import_id(type_name, id, "<mount>/cert/<serial>");
-    let (mount, serial) = id.trim_matches('/').rsplit_once("/cert/").ok_or_else(bad)?;
-    if mount.is_empty() || serial.is_empty() || serial.contains('/') {
-        return Err(bad());
-    }
-    Ok((mount, serial))
 }
 
 /// Whether a certificate read (`<mount>/cert/<serial>`) reports it revoked.
@@ -445,16 +440,6 @@ mod tests {
     }
 
     #[test]
-    fn cert_ids_name_the_mount_and_the_serial() {
-        let ok = parse_cert_id("t", "/pki/int/cert/01:02/").unwrap();
-        assert_eq!(ok, ("pki/int", "01:02"));
-        for bad in ["pki/cert/", "/cert/01", "pki/cert/01/02", "pki/certs/01"] {
-            assert!(parse_cert_id("t", bad).is_err(), "{bad}");
-        }
-        assert_eq!(cert_path("/pki/", "01"), "pki/cert/01");
-    }
-
-    #[test]
     fn revocation_is_a_positive_time() {
         assert!(is_revoked(&json!({"revocation_time": 1})));
         assert!(!is_revoked(&json!({"revocation_time": 0})));
@@ -491,6 +476,7 @@ mod tests {
             ca_chain: Vec::new(),
             private_key: Some("-----BEGIN PRIVATE KEY-----".to_owned()),
             private_key_type: None,
+            warnings: Vec::new(),
         };
         let shown = format!("{issued:?}");
         assert!(

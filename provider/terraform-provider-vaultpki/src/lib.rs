@@ -7,18 +7,26 @@
 //! - `diagnostics`: every message the provider shows, in one place.
 //! - `resources`, `data_sources`: one file per type.
 //! - `issuance`: what the certificate-issuing types share (request fields, answer, revocation).
-//! - `secret_id`: what the managed and ephemeral AppRole secret-ID types share.
+//! - `secret_id`: what the managed and ephemeral AppRole secret-ID types share; `approle`: what
+//!   every AppRole type shares (default mount, role path).
+//! - `paths`: API paths that are resource IDs and the parsing of import IDs; `issuers`: issuer
+//!   and key helpers of the CA types; `renewal`: when a managed certificate is replaced.
+//!   Resource files depend on these shared modules, never on each other.
 //! - [`docs`]: the registry-layout Markdown documentation, generated from the schemas and the
 //!   `examples/` directory.
 //! - [`stats`]: opt-in CPU and memory figures for the benchmark.
 
 mod api;
+mod approle;
 mod diagnostics;
 pub mod docs;
 mod fields;
 mod issuance;
+mod issuers;
 mod migrate;
+mod paths;
 pub mod provider;
+mod renewal;
 mod secret_id;
 pub mod stats;
 
@@ -27,4 +35,5 @@ mod ephemeral;
 mod functions;
 mod resources;
 
+pub use api::revoke_logins;
 pub use provider::{PROVIDER_ADDRESS, VaultPkiProvider};

@@ -9,6 +9,9 @@ fn main() -> ExitCode {
         vaultpki_provider::VaultPkiProvider,
         vaultpki_provider::PROVIDER_ADDRESS,
     );
+    // Serving ended (Terraform's shutdown, or an interrupt in debug mode): the tokens this
+    // process logged in for are revoked before it exits.
+    vaultpki_provider::revoke_logins();
     vaultpki_provider::stats::append_process_stats();
     code
 }

@@ -2,9 +2,10 @@
 //! fallbacks), turning a configuration into a lazily connecting [`Api`](crate::api::Api), and the
 //! one registry list of every resource and data source type.
 //!
-//! Configuring never contacts the server: a configuration whose address is only known after
-//! another resource is created must still plan, and a plan that touches no object must not need
-//! a server at all. The first resource call connects (see `api`).
+//! A configuration that is fully known connects when it is configured, so that a server that is
+//! down or sealed, or a login that fails, is reported once per command instead of once per
+//! resource. A configuration whose address (or credentials) is only known after another
+//! resource is created must still plan: it connects on the first resource call (see `api`).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -104,10 +105,17 @@ impl Provider for VaultPkiProvider {
 
     async fn configure(
         &self,
-        _ctx: &mut ConfigureCtx,
+        ctx: &mut ConfigureCtx,
         config: ProviderConfig,
     ) -> Result<Api, Diagnostics> {
-        Ok(Api::new(settings(config, &|k| std::env::var(k).ok())))
+        let api = Api::new(settings(config, &|k| std::env::var(k).ok()));
+        // A known configuration connects now: a server that is down, sealed, or refuses the
+        // login is then one diagnostic for the whole command, not one per resource. A
+        // configuration that depends on resources not yet created stays lazy, so it plans.
+        if !ctx.config_has_unknowns {
+            api.connect_now().await?;
+        }
+        Ok(api)
     }
 
     fn resources(&self) -> Vec<AnyResource<Api>> {
@@ -130,7 +138,7 @@ impl Provider for VaultPkiProvider {
 /// The provider configuration schema.
 pub fn provider_schema() -> Schema {
     Schema::new(
-        "The vaultpki provider manages a private PKI on OpenBao or HashiCorp Vault: mounts, roles, issued certificates, AppRoles and policies. It connects lazily, on the first call that needs the server, and uses the configured token as is (it never creates a child token).",
+        "The vaultpki provider manages a private PKI on OpenBao or HashiCorp Vault: mounts, roles, issued certificates, AppRoles and policies. It connects when it is configured (or, when its configuration depends on resources not created yet, on the first call that needs the server) and uses the configured token as is (it never creates a child token); tokens it obtains by logging in are revoked when it stops.",
     )
     .attribute(Attribute::string(
         "address",

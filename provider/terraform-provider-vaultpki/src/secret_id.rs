@@ -10,13 +10,6 @@ use tfplugin::Diagnostics;
 
 use crate::api::{Api, Write, required_str};
 use crate::diagnostics;
-use crate::resources::approle_role::DEFAULT_MOUNT;
-
-/// `auth/<mount>/role/<role_name>`, with the default mount when none is set.
-pub(crate) fn role_path(mount: Option<&str>, role_name: &str) -> String {
-    let mount = mount.map_or(DEFAULT_MOUNT, |m| m.trim_matches('/'));
-    format!("auth/{mount}/role/{role_name}")
-}
 
 /// The settings a new secret ID may carry.
 pub(crate) struct Request<'a> {
@@ -114,12 +107,6 @@ pub(crate) async fn destroy(api: &Api, role_path: &str, accessor: &str) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn role_paths_default_the_mount() {
-        assert_eq!(role_path(None, "ci"), "auth/approle/role/ci");
-        assert_eq!(role_path(Some("/ar/"), "ci"), "auth/ar/role/ci");
-    }
 
     #[test]
     fn the_request_carries_only_what_is_set() {

@@ -8,7 +8,8 @@ use serde_json::Value as Json;
 use tfplugin::{Attribute, Ctx, Diagnostics, EphemeralResource, Schema};
 
 use crate::api::Api;
-use crate::secret_id::{Request, create, destroy, lookup, role_path};
+use crate::approle::role_path;
+use crate::secret_id::{Request, create, destroy, lookup};
 
 /// The ephemeral resource type.
 pub(crate) struct EphemeralSecretId;

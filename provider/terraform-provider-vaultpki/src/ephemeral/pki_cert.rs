@@ -10,6 +10,7 @@ use serde_json::Value as Json;
 use tfplugin::{Attribute, Ctx, Diagnostics, EphemeralResource, Schema};
 
 use crate::api::Api;
+use crate::diagnostics;
 use crate::issuance::{Pem, Request, attributes, issue, revoke};
 
 /// The ephemeral resource type.
@@ -102,6 +103,8 @@ impl EphemeralResource for EphemeralPkiCert {
         .body();
         let action = format!("issue a certificate for {} with {path}", config.common_name);
         let issued = issue(api, &action, &path, &Json::Object(body), Pem::AsSent).await?;
+        ctx.diagnostics
+            .extend(diagnostics::server_warnings(&action, &issued.warnings));
         if config.revoke_on_close == Some(true) {
             ctx.private.set(PRIVATE_MOUNT, &mount);
             ctx.private.set(PRIVATE_SERIAL, &issued.serial_number);

@@ -4,9 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
-use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
+use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
 
 use crate::api::{Api, Write};
+use crate::approle::{DEFAULT_MOUNT, plan_mount_and_id};
 use crate::diagnostics;
 use crate::fields::{self, Field, Kind, field, openbao_field};
 
@@ -88,8 +89,6 @@ pub(crate) const FIELDS: &[Field] = &[
         "Bind issued tokens to the login IP (OpenBao).",
     ),
 ];
-
-pub(crate) const DEFAULT_MOUNT: &str = "approle";
 
 impl Resource for ApproleRole {
     type Client = Api;
@@ -187,20 +186,6 @@ impl Resource for ApproleRole {
             local_secret_ids: None,
             fields: fields::nulls(FIELDS),
         })
-    }
-}
-
-/// Plans `mount` (the default when not configured) and then `id` from it, for the AppRole
-/// resources whose `mount` is optional.
-pub(crate) fn plan_mount_and_id(plan: &mut Plan, id: impl Fn(&str, &Plan) -> Option<String>) {
-    if plan.config.attr("mount").is_null() && plan.planned.attr("mount") == &Value::Unknown {
-        plan.planned.set_attr("mount", Value::from(DEFAULT_MOUNT));
-    }
-    let Some(mount) = plan.planned.attr("mount").as_str().map(str::to_owned) else {
-        return;
-    };
-    if let Some(id) = id(&mount, plan) {
-        plan.planned.set_attr("id", Value::from(id));
     }
 }
 

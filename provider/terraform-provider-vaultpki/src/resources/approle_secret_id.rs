@@ -13,8 +13,8 @@ use serde_json::{Value as Json, json};
 use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
 
 use crate::api::Api;
+use crate::approle::{self, DEFAULT_MOUNT, plan_mount_and_id};
 use crate::diagnostics;
-use crate::resources::approle_role::{DEFAULT_MOUNT, plan_mount_and_id};
 use crate::secret_id::{self, Request};
 
 /// The resource type.
@@ -100,7 +100,7 @@ impl Resource for ApproleSecretId {
             .mount
             .clone()
             .unwrap_or_else(|| DEFAULT_MOUNT.to_owned());
-        let role_path = secret_id::role_path(Some(&mount), &plan.role_name);
+        let role_path = approle::role_path(Some(&mount), &plan.role_name);
         let mut body = Request {
             metadata: &plan.metadata,
             cidr_list: &plan.cidr_list,
@@ -202,7 +202,7 @@ impl Resource for ApproleSecretId {
 }
 
 fn role_path(state: &SecretIdState) -> String {
-    secret_id::role_path(state.mount.as_deref(), &state.role_name)
+    approle::role_path(state.mount.as_deref(), &state.role_name)
 }
 
 /// Looks the secret ID up by accessor; `None` when it no longer exists or has expired.

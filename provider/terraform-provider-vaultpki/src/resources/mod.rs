@@ -6,12 +6,12 @@ use tfplugin::AnyResource;
 use crate::api::Api;
 use config_singleton::Singleton;
 
-pub(crate) mod approle_role;
+mod approle_role;
 mod approle_secret_id;
 mod config_singleton;
 mod mount;
 mod pki_acme_eab;
-pub(crate) mod pki_cert;
+mod pki_cert;
 mod pki_config_acme;
 mod pki_config_auto_tidy;
 mod pki_config_ca;
@@ -53,12 +53,6 @@ pub(crate) fn all() -> Vec<AnyResource<Api>> {
         AnyResource::new(Singleton(pki_config_acme::PkiConfigAcme)),
         AnyResource::new(pki_acme_eab::PkiAcmeEab),
     ]
-}
-
-/// The part of an import ID after `prefix` (surrounding slashes ignored), if it is non-empty.
-pub(crate) fn strip_id<'a>(id: &'a str, prefix: &str) -> Option<&'a str> {
-    let rest = id.trim_matches('/').strip_prefix(prefix)?;
-    (!rest.is_empty()).then_some(rest)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
 use crate::api::{Api, Write};
 use crate::diagnostics;
-use crate::resources::strip_id;
+use crate::paths::strip_id;
 
 /// Which kind of mount a resource manages.
 pub(crate) struct MountResource {

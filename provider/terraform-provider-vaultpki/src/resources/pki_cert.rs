@@ -18,12 +18,11 @@ use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schem
 use crate::api::Api;
 use crate::diagnostics;
 use crate::issuance::{
-    OUTPUTS, Pem, Request, attributes, cert_path, find_issuer, is_revoked, issue, not_after, now,
-    parse_cert_id, read_cert, revoke_on_destroy,
+    OUTPUTS, Pem, Request, attributes, find_issuer, is_revoked, issue, not_after, read_cert,
+    revoke_on_destroy,
 };
-
-/// The default renewal window: seven days.
-pub(crate) const DEFAULT_MIN_SECONDS_REMAINING: i64 = 7 * 24 * 3600;
+use crate::paths::{cert_path, parse_cert_id};
+use crate::renewal::plan_renewal;
 
 /// The resource type.
 pub(crate) struct PkiCert;
@@ -150,6 +149,8 @@ impl Resource for PkiCert {
         .body();
         let action = format!("issue a certificate for {} with {path}", plan.common_name);
         let issued = issue(api, &action, &path, &Json::Object(body), Pem::AsSent).await?;
+        ctx.diagnostics
+            .extend(diagnostics::server_warnings(&action, &issued.warnings));
         Ok(PkiCertState {
             id: Some(cert_path(&plan.mount, &issued.serial_number)),
             certificate: Some(issued.certificate),
@@ -295,35 +296,6 @@ impl Resource for PkiCert {
     }
 }
 
-/// Plans a replacement when [`renewal_reason`] finds one: `outputs` become unknown and the
-/// expiration forces the replacement.
-pub(crate) fn plan_renewal<'a>(plan: &mut Plan, outputs: impl IntoIterator<Item = &'a str>) {
-    if let Some(reason) = renewal_reason(&plan.config, &plan.prior, now()) {
-        tracing::debug!(reason, "planning a replacement certificate");
-        for name in outputs {
-            plan.planned.set_attr(name, Value::Unknown);
-        }
-        plan.requires_replace
-            .push(AttributePath::root("expiration"));
-    }
-}
-
-/// Why the certificate in `prior` must be replaced now, if it must.
-pub(crate) fn renewal_reason(config: &Value, prior: &Value, now: i64) -> Option<&'static str> {
-    if prior.attr("revoked").as_bool() == Some(true) {
-        return Some("revoked");
-    }
-    if config.attr("auto_renew").as_bool() != Some(true) {
-        return None;
-    }
-    let min = config
-        .attr("min_seconds_remaining")
-        .as_i64()
-        .unwrap_or(DEFAULT_MIN_SECONDS_REMAINING);
-    let expiration = prior.attr("expiration").as_i64()?;
-    (now.saturating_add(min) >= expiration).then_some("inside the renewal window")
-}
-
 /// The issuer (its `<mount>/issuer/<ref>` data) that signed `certificate`: the one the server
 /// names in `issuer_id` (Vault), else the mount's issuer whose subject and key identifier match
 /// the certificate's issuer and authority key identifier (OpenBao does not say).
@@ -368,31 +340,6 @@ mod tests {
             v.set_attr(*k, x.clone());
         }
         v
-    }
-
-    #[test]
-    fn renewal_uses_the_configured_window_and_not_after() {
-        let prior = value(&[
-            ("expiration", Value::from(1_000_i64)),
-            ("revoked", Value::Bool(false)),
-        ]);
-        let cfg = |renew: bool, min: i64| {
-            value(&[
-                ("auto_renew", Value::Bool(renew)),
-                ("min_seconds_remaining", Value::from(min)),
-            ])
-        };
-        assert_eq!(renewal_reason(&cfg(true, 100), &prior, 800), None);
-        assert_eq!(
-            renewal_reason(&cfg(true, 200), &prior, 800),
-            Some("inside the renewal window")
-        );
-        assert_eq!(renewal_reason(&cfg(false, 200), &prior, 800), None);
-        let revoked = value(&[
-            ("expiration", Value::from(1_000_i64)),
-            ("revoked", Value::Bool(true)),
-        ]);
-        assert_eq!(renewal_reason(&cfg(false, 0), &revoked, 0), Some("revoked"));
     }
 
     #[test]

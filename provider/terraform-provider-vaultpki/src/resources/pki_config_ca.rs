@@ -16,9 +16,9 @@ use serde_json::{Value as Json, json};
 use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
 
 use super::config_singleton::{mount_attribute, mount_from_id, path, plan_id};
-use super::pki_root_cert::issuer_left_on_server;
 use crate::api::{Api, Write};
 use crate::diagnostics;
+use crate::issuers::issuer_left_on_server;
 
 /// The resource type.
 pub(crate) struct PkiConfigCa;

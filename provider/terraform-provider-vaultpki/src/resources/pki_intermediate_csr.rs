@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema, Value};
 
-use super::pki_root_cert::{rename_key, validate_key_ref};
 use crate::api::{Api, Write, required_str};
 use crate::diagnostics;
+use crate::issuers::{rename_key, validate_key_ref};
 
 /// The resource type.
 pub(crate) struct PkiIntermediateCsr;

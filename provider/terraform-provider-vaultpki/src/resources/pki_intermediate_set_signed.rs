@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schema};
 
-use super::pki_root_cert::{issuer_left_on_server, issuer_path, split_issuer_id};
 use crate::api::{Api, Write};
 use crate::diagnostics;
+use crate::issuers::issuer_left_on_server;
+use crate::paths::{issuer_path, split_issuer_id};
 
 /// The resource type.
 pub(crate) struct PkiIntermediateSetSigned;

@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema, Type};
 
-use super::pki_root_cert::{issuer_path, split_issuer_id};
 use crate::api::{Api, Write};
 use crate::diagnostics;
 use crate::fields::{self, Field, Kind, field};
+use crate::paths::{issuer_path, split_issuer_id};
 
 /// The resource type.
 pub(crate) struct PkiIssuer;

@@ -14,13 +14,13 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
-use tfplugin::{
-    Attribute, AttributePath, Ctx, Diagnostic, Diagnostics, Plan, Resource, Schema, Value,
-};
+use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
 use crate::api::{Api, Write};
 use crate::diagnostics;
 use crate::functions::describe_pem;
+use crate::issuers::{issuer_left_on_server, rename_issuer, rename_key, validate_key_ref};
+use crate::paths::{issuer_path, split_issuer_id};
 
 /// The resource type.
 pub(crate) struct PkiRootCert;
@@ -265,113 +265,6 @@ impl Resource for PkiRootCert {
     }
 }
 
-/// `<mount>/issuer/<ref>`.
-pub(super) fn issuer_path(mount: &str, issuer: &str) -> String {
-    format!("{}/issuer/{issuer}", mount.trim_matches('/'))
-}
-
-/// Splits an import ID `<mount>/issuer/<ref>` (the mount may be nested, `pki/int/eu`).
-pub(super) fn split_issuer_id<'a>(
-    type_name: &str,
-    id: &'a str,
-) -> Result<(&'a str, &'a str), Diagnostics> {
-    let bad = || diagnostics::bad_import_id(type_name, id, "<mount>/issuer/<issuer_id>");
-    let (mount, issuer) = id
-        .trim_matches('/')
-        .rsplit_once("/issuer/")
-        .ok_or_else(bad)?;
-    if mount.is_empty() || issuer.is_empty() || issuer.contains('/') {
-        return Err(bad());
-    }
-    Ok((mount, issuer))
-}
-
-/// The warning when destroy leaves a CA issuer on the server.
-pub(super) fn issuer_left_on_server(what: &str, path: &str) -> Diagnostic {
-    Diagnostic::warning(
-        format!("The {what} was left on the server"),
-        format!(
-            "`delete_on_destroy` is not true, so destroying only removed it from the Terraform state; the issuer is still at {path}, with its key. Delete it there if it is no longer needed, or set `delete_on_destroy = true` and apply before destroying."
-        ),
-    )
-}
-
-/// Refuses a configuration that describes a new key (`key_type`, `key_bits`, `key_name`)
-/// together with `key_ref`, which `existing` (e.g. "signs with an existing key") instead.
-pub(super) fn validate_key_ref(config: &Value, existing: &str) -> Diagnostics {
-    if config.attr("key_ref").is_null() {
-        return Diagnostics::new();
-    }
-    match ["key_type", "key_bits", "key_name"]
-        .into_iter()
-        .find(|a| !config.attr(a).is_null())
-    {
-        Some(a) => diagnostics::invalid_attribute(
-            a,
-            format!(
-                "`{a}` describes a new key and cannot be set together with `key_ref`, which {existing}."
-            ),
-        ),
-        None => Diagnostics::new(),
-    }
-}
-
-/// Renames the key `path` (`<mount>/key/<key_id>`) when `planned` sets a name other than
-/// `prior`'s.
-pub(super) async fn rename_key(
-    api: &Api,
-    path: &str,
-    prior: Option<&str>,
-    planned: Option<&str>,
-) -> Result<(), Diagnostics> {
-    if planned.is_none() || planned == prior {
-        return Ok(());
-    }
-    api.write(
-        &format!("rename the key {path}"),
-        path,
-        &json!({ "key_name": planned }),
-        Write::SetsState,
-    )
-    .await
-    .map(|_| ())
-}
-
-/// Renames an issuer without resetting its other settings: a POST to `<mount>/issuer/<ref>`
-/// resets every field it does not carry, so the current ones are sent along.
-pub(super) async fn rename_issuer(
-    api: &Api,
-    mount: &str,
-    issuer: &str,
-    name: &str,
-) -> Result<(), Diagnostics> {
-    let path = issuer_path(mount, issuer);
-    let action = format!("rename the issuer {path}");
-    let current = api.read_pki(&action, &path).await?.ok_or_else(|| {
-        diagnostics::unexpected_response(&action, &path, "the issuer does not exist")
-    })?;
-    let mut body = Map::new();
-    for key in [
-        "leaf_not_after_behavior",
-        "usage",
-        "manual_chain",
-        "revocation_signature_algorithm",
-        "issuing_certificates",
-        "crl_distribution_points",
-        "ocsp_servers",
-        "delta_crl_distribution_points",
-        "enable_aia_url_templating",
-    ] {
-        if let Some(v) = current.get(key).filter(|v| !v.is_null()) {
-            body.insert(key.into(), v.clone());
-        }
-    }
-    body.insert("issuer_name".into(), json!(name));
-    api.write(&action, &path, &Json::Object(body), Write::SetsState)
-        .await?;
-    Ok(())
-}
-
 /// Reads the issuer (and its key's name) and completes `state` from its certificate, keeping
 /// configured lists that mean the same as what the certificate says.
 async fn fetch(
@@ -492,51 +385,6 @@ mod tests {
     }
 
     #[test]
-    fn a_new_key_setting_conflicts_with_key_ref() {
-        let mut config = Value::Null;
-        config.set_attr("key_ref", Value::from("k1"));
-        assert!(
-            validate_key_ref(&config, "signs with an existing key")
-                .0
-                .is_empty()
-        );
-        config.set_attr("key_bits", Value::from(256_i64));
-        let d = validate_key_ref(&config, "signs with an existing key");
-        assert_eq!(
-            d.0[0].detail,
-            "`key_bits` describes a new key and cannot be set together with `key_ref`, which signs with an existing key."
-        );
-        let mut no_ref = Value::Null;
-        no_ref.set_attr("key_bits", Value::from(256_i64));
-        assert!(
-            validate_key_ref(&no_ref, "uses an existing key")
-                .0
-                .is_empty()
-        );
-    }
-
-    #[test]
-    fn import_ids_may_have_nested_mounts() {
-        assert_eq!(
-            split_issuer_id("t", "pki/int/eu/issuer/abc").unwrap(),
-            ("pki/int/eu", "abc")
-        );
-        assert_eq!(
-            split_issuer_id("t", "/pki/issuer/abc/").unwrap(),
-            ("pki", "abc")
-        );
-        for bad in [
-            "pki",
-            "pki/issuer/",
-            "issuer/abc",
-            "pki/issuer/a/b",
-            "pki/issuers/abc",
-        ] {
-            assert!(split_issuer_id("t", bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn configured_lists_survive_the_servers_spelling_and_implied_common_name() {
         let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
         let prior = Some(s(&["b.test", "A.test"]));
@@ -583,15 +431,5 @@ mod tests {
         let mut same = plan_with_ttl(Value::from("8760h"), Value::from("8760h"));
         PkiRootCert.modify_plan(&mut same);
         assert!(same.requires_replace.is_empty());
-    }
-
-    #[test]
-    fn the_warning_names_the_path_and_the_switch() {
-        let d = issuer_left_on_server("root CA", "pki/issuer/abc");
-        let text = format!("{d:?}");
-        assert!(
-            text.contains("pki/issuer/abc") && text.contains("delete_on_destroy"),
-            "{text}"
-        );
     }
 }

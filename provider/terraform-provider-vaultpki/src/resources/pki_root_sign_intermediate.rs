@@ -19,9 +19,10 @@ use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schem
 use crate::api::Api;
 use crate::diagnostics;
 use crate::issuance::{
-    OUTPUTS, Pem, Request, attributes, cert_path, find_issuer, is_revoked, issue, not_after,
-    parse_cert_id, pems, read_cert, revoke_on_destroy, trimmed,
+    OUTPUTS, Pem, Request, attributes, find_issuer, is_revoked, issue, not_after, pems, read_cert,
+    revoke_on_destroy, trimmed,
 };
+use crate::paths::{cert_path, parse_cert_id};
 
 /// The resource type.
 pub(crate) struct PkiRootSignIntermediate;
@@ -134,6 +135,8 @@ impl Resource for PkiRootSignIntermediate {
         let body = request_body(&plan);
         let action = format!("sign the intermediate with {path}");
         let issued = issue(api, &action, &path, &body, Pem::Trimmed).await?;
+        ctx.diagnostics
+            .extend(diagnostics::server_warnings(&action, &issued.warnings));
         Ok(PkiRootSignIntermediateState {
             id: Some(cert_path(&mount, &issued.serial_number)),
             certificate: Some(issued.certificate),

@@ -10,9 +10,10 @@ use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
 use crate::api::Api;
 use crate::diagnostics;
 use crate::issuance::{
-    OUTPUTS, Pem, Request, attributes, cert_path, is_revoked, issue, read_cert, revoke_on_destroy,
+    OUTPUTS, Pem, Request, attributes, is_revoked, issue, read_cert, revoke_on_destroy,
 };
-use crate::resources::pki_cert::plan_renewal;
+use crate::paths::cert_path;
+use crate::renewal::plan_renewal;
 
 /// The resource type.
 pub(crate) struct PkiSign;
@@ -94,6 +95,8 @@ impl Resource for PkiSign {
         body.insert("csr".to_owned(), Json::from(plan.csr.as_str()));
         let action = format!("sign a certificate with {path}");
         let issued = issue(api, &action, &path, &Json::Object(body), Pem::AsSent).await?;
+        ctx.diagnostics
+            .extend(diagnostics::server_warnings(&action, &issued.warnings));
         Ok(PkiSignState {
             id: Some(cert_path(&plan.mount, &issued.serial_number)),
             certificate: Some(issued.certificate),

@@ -9,7 +9,7 @@ use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
 use crate::api::{Api, Write};
 use crate::diagnostics;
-use crate::resources::strip_id;
+use crate::paths::strip_id;
 
 const PREFIX: &str = "sys/policies/acl/";
 
