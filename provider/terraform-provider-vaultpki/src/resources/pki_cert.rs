@@ -301,14 +301,7 @@ fn identity(pem: &str) -> Result<(String, i64), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn value(pairs: &[(&str, Value)]) -> Value {
-        let mut v = Value::Null;
-        for (k, x) in pairs {
-            v.set_attr(*k, x.clone());
-        }
-        v
-    }
+    use crate::renewal::value;
 
     #[test]
     fn schema_is_well_formed() {
