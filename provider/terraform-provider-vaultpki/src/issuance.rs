@@ -458,7 +458,7 @@ pub(crate) mod attributes {
             ),
             Attribute::number(
                 "min_seconds_remaining",
-                "The renewal window in seconds (default 604800, seven days).",
+                "The renewal window in seconds (default 604800, seven days; for a certificate whose lifetime is not longer than that, a third of its lifetime, with a plan-time warning). Must be smaller than `ttl`: a window as long as the TTL would replace the certificate on every plan, so it is refused at plan time.",
             ),
             Attribute::bool(
                 "revoke",
