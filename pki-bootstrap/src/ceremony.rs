@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::csr::Profile;
 use crate::defaults::{INTERMEDIATE_DAYS, LEAF_DAYS, ROOT_DAYS};
 use crate::fsio::{self, MODE_PUBLIC};
+use crate::journal::Transaction;
 use crate::keys::KeyType;
 use crate::ops::{self, KeyProtection, Outcome, Signer};
 use crate::record::{self, LogEntry};
@@ -471,8 +472,65 @@ pub fn run(
             known.insert(dir.clone(), pass);
         }
     }
-    fsio::create_dir(out)?;
-    // Every certificate made, for the top-level log entry the team carries out of the room.
+    // The whole ceremony is one transaction: interrupted or failed, it is undone entirely (the
+    // next run says so), so the tree is either as before or complete.
+    let mut tx = Transaction::new("ceremony", out, force);
+    for step in &plan.steps {
+        match step {
+            Step::Ca { dir, .. } | Step::Server { dir, .. } => {
+                tx.reserve_dir(dir);
+                tx.reserve_file(&dir.join(record::LOG_FILE));
+                tx.reserve_file(&dir.join(record::SUMS_FILE));
+            }
+            Step::Csr { .. } => {}
+        }
+    }
+    for f in &plan.files {
+        tx.reserve_file(f);
+    }
+    tx.begin()?;
+    let made = match run_steps(config, plan, force, &mut known, passphrase, progress) {
+        Ok(made) => made,
+        Err(e) => return Err(tx.fail(e)),
+    };
+    // The reviewed file itself goes into the record.
+    let text = std::fs::read(config_path).map_err(Error::io(format!(
+        "reading ceremony file {}",
+        config_path.display()
+    )));
+    let text = match text {
+        Ok(t) => t,
+        Err(e) => return Err(tx.fail(e)),
+    };
+    let copy = out.join("ceremony.toml");
+    let mut entry = LogEntry::new("ceremony");
+    entry
+        .details
+        .insert("config".into(), config_path.display().to_string().into());
+    entry.file(&copy, &text);
+    entry.certificates = made;
+    for f in &plan.files {
+        if let Ok(bytes) = std::fs::read(f) {
+            entry.file(f, &bytes);
+        }
+    }
+    tx.create(&copy, text, MODE_PUBLIC);
+    if let Err(e) = record::stage_tree(&mut tx, out, &entry) {
+        return Err(tx.fail(e));
+    }
+    tx.commit(|| Ok(()))
+}
+
+/// The ceremony's steps in order; returns every certificate made, for the top-level log entry
+/// the team carries out of the room.
+fn run_steps(
+    config: &Config,
+    plan: &Plan,
+    force: bool,
+    known: &mut BTreeMap<PathBuf, Passphrase>,
+    passphrase: &mut dyn FnMut(&str, bool) -> Result<Passphrase>,
+    progress: &mut dyn FnMut(&str, &Outcome),
+) -> Result<Vec<record::CertSummary>> {
     let mut made = Vec::new();
     for step in &plan.steps {
         match step {
@@ -497,9 +555,10 @@ pub fn run(
                         path_len: *path_len,
                         protection: KeyProtection::encrypted(pass),
                         force,
+                        shares: None,
                     })?,
                     Some(idir) => ops::intermediate(&ops::IntermediateOptions {
-                        signer: signer_for(idir, &mut known, passphrase)?,
+                        signer: signer_for(idir, known, passphrase)?,
                         out: dir.clone(),
                         subject: ca.subject.clone(),
                         key_type: *key_type,
@@ -522,7 +581,7 @@ pub fn run(
             } => {
                 let sv = &config.servers[*index];
                 let outcome = ops::server_cert(&ops::ServerOptions {
-                    signer: signer_for(issuer, &mut known, passphrase)?,
+                    signer: signer_for(issuer, known, passphrase)?,
                     out: dir.clone(),
                     dns: sv.dns.clone(),
                     ip: sv.ip.clone(),
@@ -545,7 +604,7 @@ pub fn run(
             } => {
                 let c = &config.csrs[*index];
                 let outcome = ops::sign_csr(&ops::SignCsrOptions {
-                    signer: signer_for(issuer, &mut known, passphrase)?,
+                    signer: signer_for(issuer, known, passphrase)?,
                     csr: csr.clone(),
                     profile: c.profile,
                     out: out_file.clone(),
@@ -559,25 +618,7 @@ pub fn run(
             }
         }
     }
-    // The reviewed file itself goes into the record.
-    let text = std::fs::read(config_path).map_err(Error::io(format!(
-        "reading ceremony file {}",
-        config_path.display()
-    )))?;
-    let copy = out.join("ceremony.toml");
-    fsio::write_new(&copy, &text, MODE_PUBLIC, force)?;
-    let mut entry = LogEntry::new("ceremony");
-    entry
-        .details
-        .insert("config".into(), config_path.display().to_string().into());
-    entry.file(&copy, &text);
-    entry.certificates = made;
-    for f in &plan.files {
-        if let Ok(bytes) = std::fs::read(f) {
-            entry.file(f, &bytes);
-        }
-    }
-    record::commit_tree(out, &entry)
+    Ok(made)
 }
 
 fn signer_for(

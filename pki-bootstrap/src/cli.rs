@@ -27,6 +27,7 @@ Examples:
   pki-bootstrap sign-csr --ca root --csr pki_int.csr --profile intermediate --out pki_int.pem
   pki-bootstrap crl --ca root --revoke 3a:0f:... --reason key-compromise --next-update 30d
   pki-bootstrap verify root int openbao-tls
+  pki-bootstrap recover root
   pki-bootstrap ceremony --config examples/ceremony/ceremony.toml --out ceremony --dry-run
 
 Exit codes: 0 success, 1 failure, 2 usage error, 3 verify found a failing check.";
@@ -71,6 +72,8 @@ pub(crate) enum Command {
     Verify(VerifyArgs),
     /// Run a whole hierarchy from one reviewed TOML file.
     Ceremony(CeremonyArgs),
+    /// Complete or undo what an interrupted command left in a directory, and say which.
+    Recover(RecoverArgs),
 }
 
 /// How a new CA key is protected.
@@ -297,6 +300,13 @@ pub(crate) struct VerifyArgs {
     /// Also decrypt ca.key with this passphrase to check the key/certificate pair.
     #[arg(long, value_name = "FILE")]
     pub(crate) passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RecoverArgs {
+    /// CA, server-cert or ceremony directories (any directory a command wrote).
+    #[arg(required = true, value_name = "DIR")]
+    pub(crate) dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

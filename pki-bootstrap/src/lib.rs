@@ -16,6 +16,7 @@ pub mod dn;
 mod error;
 pub mod fsio;
 pub mod hsm;
+pub mod journal;
 pub mod keys;
 pub mod lint;
 pub mod offline;

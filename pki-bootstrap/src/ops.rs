@@ -13,9 +13,11 @@ use time::OffsetDateTime;
 
 use crate::ca::{self, CaDir, CaKey, Issued, Revoked, State};
 use crate::csr::{self, Profile};
+use crate::custody::{self, Split};
 use crate::fsio::{self, MODE_PUBLIC, MODE_SECRET};
 use crate::hsm::{HsmKey, KeyUri};
-use crate::keys::{KeyType, PBKDF2_ITERATIONS, PrivateKey};
+use crate::journal::{self, Transaction};
+use crate::keys::{KeyType, PrivateKey};
 use crate::lint::{self, CertInfo, Expect};
 use crate::record::{self, CertSummary, LogEntry};
 use crate::secret::Passphrase;
@@ -49,7 +51,7 @@ impl KeyProtection {
     pub fn encrypted(passphrase: Passphrase) -> Self {
         Self::Encrypted {
             passphrase,
-            iterations: PBKDF2_ITERATIONS,
+            iterations: crate::keys::pbkdf2_iterations(),
         }
     }
 }
@@ -82,12 +84,20 @@ pub struct RootOptions {
     pub protection: KeyProtection,
     /// Replace existing outputs.
     pub force: bool,
+    /// Quorum custody: split the (encrypted) key's passphrase K-of-N into share files in this
+    /// directory, placed together with the key.
+    pub shares: Option<(Split, PathBuf)>,
 }
 
 /// Creates a self-signed root CA directory.
 pub fn root(opts: &RootOptions) -> Result<Outcome> {
+    let mut warnings = recover(&[&opts.out])?;
     let subject = dn::parse(&opts.subject)?;
-    let files = ca_files(&opts.out, &opts.protection);
+    let mut files = ca_files(&opts.out, &opts.protection).to_vec();
+    if let Some((split, dir)) = &opts.shares {
+        warnings.extend(recover(&[dir.as_path()])?);
+        files.extend(custody::share_paths(dir, *split));
+    }
     fsio::ensure_absent(files.iter().map(PathBuf::as_path), opts.force)?;
 
     let (kp, key_file) = new_ca_key(opts.key_type, &opts.protection)?;
@@ -105,19 +115,41 @@ pub fn root(opts: &RootOptions) -> Result<Outcome> {
     entry
         .details
         .insert("key_type".into(), opts.key_type.name().into());
-    let state = State::default();
-    write_ca_dir(
-        &opts.out, &der, &key_file, None, &state, opts.force, &mut entry,
-    )?;
-    check_ca_dir_on_disk(&opts.out, &opts.protection, opts.path_len)?;
-
     let summary = CertSummary::from_der(&der)?;
     entry.certificates.push(summary.clone());
-    record::commit(&opts.out, &entry)?;
+    let mut tx = Transaction::new("root", &opts.out, opts.force);
+    stage_ca_dir(
+        &mut tx,
+        &opts.out,
+        &der,
+        &key_file,
+        None,
+        &State::default(),
+        &mut entry,
+    )?;
+    if let Some((split, dir)) = &opts.shares {
+        // The shares are placed with the key: a root whose passphrase was never split out
+        // cannot be left behind.
+        let KeyProtection::Encrypted { passphrase, .. } = &opts.protection else {
+            return Err(Error::Invalid(
+                "quorum custody needs an encrypted key (not --no-encrypt or a token)".into(),
+            ));
+        };
+        let key = custody::key_fingerprint(&der)?;
+        for (path, text) in custody::share_files(dir, *split, passphrase, &key)? {
+            tx.create(&path, text.as_bytes().to_vec(), MODE_SECRET);
+        }
+        entry
+            .details
+            .insert("custody".into(), split.to_string().into());
+    }
+    record::stage(&mut tx, &opts.out, &entry)?;
+    tx.commit(|| check_ca_dir_on_disk(&opts.out, &opts.protection, opts.path_len))?;
+    warnings.extend(plaintext_warning(&opts.protection, &opts.out));
     Ok(Outcome {
         certificates: vec![summary],
-        files: files.to_vec(),
-        warnings: plaintext_warning(&opts.protection, &opts.out),
+        files,
+        warnings,
     })
 }
 
@@ -144,12 +176,10 @@ impl Signer {
         }
     }
 
-    /// The signing key, after the directory's record has been checked ([`CaDir::check_record`])
-    /// and the leftovers of an interrupted command removed.
+    /// The signing key, after the directory's record has been checked ([`CaDir::check_record`]).
+    /// Callers have run [`recover`] on the directory first.
     fn key(&self, dir: &CaDir) -> Result<CaKey> {
         dir.check_record()?;
-        // Temporaries an interrupted earlier command left in the issuer's directory go now.
-        fsio::remove_stale_temps(&dir.dir);
         dir.signing_key(
             self.passphrase.as_ref(),
             self.pin.as_ref(),
@@ -183,12 +213,12 @@ pub struct IntermediateOptions {
 
 /// Creates an offline intermediate CA directory signed by another CA directory.
 pub fn intermediate(opts: &IntermediateOptions) -> Result<Outcome> {
+    let mut warnings = recover(&[&opts.out, &opts.signer.ca])?;
     let subject = dn::parse(&opts.subject)?;
     let issuer_dir = CaDir::open(&opts.signer.ca)?;
     let issuer_info = issuer_dir.info()?;
     lint::check_path_len(&issuer_info, &opts.subject, opts.path_len)?;
     let (not_before, mut not_after) = validity(opts.days)?;
-    let mut warnings = Vec::new();
     warnings.extend(lint::fit_validity(
         &issuer_info,
         &opts.subject,
@@ -219,22 +249,21 @@ pub fn intermediate(opts: &IntermediateOptions) -> Result<Outcome> {
         .details
         .insert("issuer".into(), issuer_info.subject.clone().into());
     entry.details.extend(warning_details(&warnings));
-    let state = State::default();
-    write_ca_dir(
+    let summary = CertSummary::from_der(&der)?;
+    entry.certificates.push(summary.clone());
+    let mut tx = Transaction::new("intermediate", &opts.out, opts.force);
+    stage_ca_dir(
+        &mut tx,
         &opts.out,
         &der,
         &key_file,
         Some(&above),
-        &state,
-        opts.force,
+        &State::default(),
         &mut entry,
     )?;
-    check_ca_dir_on_disk(&opts.out, &opts.protection, opts.path_len)?;
-
-    let summary = CertSummary::from_der(&der)?;
-    entry.certificates.push(summary.clone());
-    record::commit(&opts.out, &entry)?;
-    record_issued(&issuer_dir, &summary, "intermediate", &entry)?;
+    record::stage(&mut tx, &opts.out, &entry)?;
+    record_issued(&mut tx, &issuer_dir, &summary, "intermediate", &entry)?;
+    tx.commit(|| check_ca_dir_on_disk(&opts.out, &opts.protection, opts.path_len))?;
     warnings.extend(plaintext_warning(&opts.protection, &opts.out));
     Ok(Outcome {
         certificates: vec![summary],
@@ -271,6 +300,7 @@ pub const SERVER_FILES: [&str; 3] = ["tls.crt", "tls.key", "ca.crt"];
 
 /// Creates the OpenBao/Vault listener certificate.
 pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
+    let mut warnings = recover(&[&opts.out, &opts.signer.ca])?;
     if opts.dns.is_empty() && opts.ip.is_empty() {
         return Err(Error::Invalid(
             "a server certificate needs at least one --dns or --ip".into(),
@@ -293,7 +323,6 @@ pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
     let issuer_dir = CaDir::open(&opts.signer.ca)?;
     let issuer_info = issuer_dir.info()?;
     let (not_before, mut not_after) = validity(opts.days)?;
-    let mut warnings = Vec::new();
     warnings.extend(lint::fit_validity(
         &issuer_info,
         &subject_text,
@@ -351,35 +380,35 @@ pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
         .details
         .insert("key_type".into(), opts.key_type.name().into());
     entry.details.extend(warning_details(&warnings));
-    fsio::create_dir(&opts.out)?;
-    fsio::remove_stale_temps(&opts.out);
+    let mut tx = Transaction::new("server-cert", &opts.out, opts.force);
     for (name, contents, mode) in [
         ("tls.key", tls_key.as_slice(), MODE_SECRET),
         ("tls.crt", tls_crt.as_bytes(), MODE_PUBLIC),
         ("ca.crt", ca_crt.as_bytes(), MODE_PUBLIC),
     ] {
         let path = opts.out.join(name);
-        fsio::write_new(&path, contents, mode, opts.force)?;
+        tx.create(&path, contents.to_vec(), mode);
         entry.file(&path, contents);
     }
-    let on_disk = verify::paths(std::slice::from_ref(&opts.out), None);
-    if let Some(failed) = on_disk
-        .iter()
-        .find(|c| !c.ok && !c.name.starts_with("manifest"))
-    {
-        return Err(Error::Verify(failed.to_string()));
-    }
-    let tls_crt_path = opts.out.join("tls.crt");
-    let written = ca::read_certs(&tls_crt_path)?;
-    let leaf = written
-        .first()
-        .ok_or_else(|| Error::Verify(format!("{} holds no certificate", tls_crt_path.display())))?;
-    lint::check_built(leaf, Expect::Leaf)?;
-
     let summary = CertSummary::from_der(&der)?;
     entry.certificates.push(summary.clone());
-    record::commit(&opts.out, &entry)?;
-    record_issued(&issuer_dir, &summary, "server-cert", &entry)?;
+    record::stage(&mut tx, &opts.out, &entry)?;
+    record_issued(&mut tx, &issuer_dir, &summary, "server-cert", &entry)?;
+    tx.commit(|| {
+        let on_disk = verify::paths(std::slice::from_ref(&opts.out), None);
+        if let Some(failed) = on_disk
+            .iter()
+            .find(|c| !c.ok && !c.name.starts_with("manifest") && !c.name.starts_with("record"))
+        {
+            return Err(Error::Verify(failed.to_string()));
+        }
+        let tls_crt_path = opts.out.join("tls.crt");
+        let written = ca::read_certs(&tls_crt_path)?;
+        let leaf = written.first().ok_or_else(|| {
+            Error::Verify(format!("{} holds no certificate", tls_crt_path.display()))
+        })?;
+        lint::check_built(leaf, Expect::Leaf).map(drop)
+    })?;
     warnings.push(format!(
         "{} is NOT encrypted: the server reads it at start-up. Keep it mode 0600 and never commit it",
         opts.out.join("tls.key").display()
@@ -414,6 +443,12 @@ pub struct SignCsrOptions {
 
 /// Signs a CSR under a fixed profile.
 pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
+    let out_dir = opts
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut recovered = recover(&[&opts.signer.ca, out_dir])?;
     let bytes = std::fs::read(&opts.csr)
         .map_err(Error::io(format!("reading CSR {}", opts.csr.display())))?;
     let checked = csr::check(&bytes, &opts.csr, opts.profile)?;
@@ -425,6 +460,7 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
     }
     let (not_before, mut not_after) = validity(opts.days)?;
     let mut warnings = checked.ignored.clone();
+    warnings.append(&mut recovered);
     warnings.extend(lint::fit_validity(
         &issuer_info,
         &checked.subject_text,
@@ -464,19 +500,20 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
     entry.details.extend(warning_details(&warnings));
     entry.file(&opts.out, pem.as_bytes());
     entry.certificates.push(summary.clone());
-    // Recorded in the issuer's state and log before the certificate leaves: an issuer directory
-    // that cannot be written stops the command with no certificate outside the record.
-    record_issued(&issuer_dir, &summary, "sign-csr", &entry)?;
-    if let Some(dir) = opts.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fsio::create_dir(dir)?;
-    }
-    fsio::write_new(&opts.out, pem.as_bytes(), MODE_PUBLIC, opts.force)?;
-    let written = ca::read_certs(&opts.out)?;
-    let leaf = written
-        .first()
-        .ok_or_else(|| Error::Verify(format!("{} holds no certificate", opts.out.display())))?;
-    verify::chain(leaf, &written[1..], issuer_dir.root_der())?;
-    lint::check_built(leaf, expect_for(opts.profile, opts.path_len))?;
+    // One transaction whose journal is in the issuer's directory: an issuer directory that
+    // cannot be written stops the command before the certificate is placed, and a crash leaves
+    // the certificate recorded and written, or neither.
+    let mut tx = Transaction::new("sign-csr", &issuer_dir.dir, opts.force);
+    tx.create(&opts.out, pem.into_bytes(), MODE_PUBLIC);
+    record_issued(&mut tx, &issuer_dir, &summary, "sign-csr", &entry)?;
+    tx.commit(|| {
+        let written = ca::read_certs(&opts.out)?;
+        let leaf = written
+            .first()
+            .ok_or_else(|| Error::Verify(format!("{} holds no certificate", opts.out.display())))?;
+        verify::chain(leaf, &written[1..], issuer_dir.root_der())?;
+        lint::check_built(leaf, expect_for(opts.profile, opts.path_len)).map(drop)
+    })?;
     Ok(Outcome {
         certificates: vec![summary],
         files: vec![opts.out.clone()],
@@ -541,10 +578,10 @@ pub struct CrlOptions {
 
 /// Writes the CA's CRL (`crl.pem`, and `crl-<number>.pem` kept for the record).
 pub fn crl(opts: &CrlOptions) -> Result<(Outcome, u64)> {
+    let mut warnings = recover(&[&opts.signer.ca])?;
     let dir = CaDir::open(&opts.signer.ca)?;
     let info = dir.info()?;
     let mut state = dir.state()?;
-    let mut warnings = Vec::new();
     let now = now_seconds()?;
     let now_text = record::now_rfc3339();
     let mut newly = Vec::new();
@@ -586,19 +623,19 @@ pub fn crl(opts: &CrlOptions) -> Result<(Outcome, u64)> {
     let pem = crl.pem().map_err(Error::rcgen("encoding the CRL"))?;
     verify::crl(pem.as_bytes(), &dir.cert_der)?;
 
-    // The number is consumed before the CRL is written: a crash may skip a number, never reuse one.
-    let state_bytes = dir.save_state(&state)?;
+    // The state (with the number), the numbered CRL, the latest CRL and the record change
+    // together: a crash leaves the CRL published and recorded, or neither.
+    let state_bytes = ca::state_bytes(&state)?;
     let numbered = dir.dir.join(format!("crl-{:04}.pem", state.crl_number));
-    fsio::write_new(&numbered, pem.as_bytes(), MODE_PUBLIC, false)?;
     let latest = dir.dir.join(ca::CRL_FILE);
-    fsio::replace(&latest, pem.as_bytes(), MODE_PUBLIC)?;
-    let on_disk =
-        std::fs::read(&latest).map_err(Error::io(format!("reading {}", latest.display())))?;
-    verify::crl(&on_disk, &dir.cert_der)?;
-    let on_disk_der = openssl::x509::X509Crl::from_pem(&on_disk)
-        .and_then(|c| c.to_der())
-        .map_err(Error::ssl(format!("reading {}", latest.display())))?;
-    lint::check_crl(&on_disk_der)?;
+    let mut tx = Transaction::new("crl", &dir.dir, false);
+    tx.replace(
+        &dir.dir.join(ca::STATE_FILE),
+        state_bytes.clone(),
+        MODE_SECRET,
+    );
+    tx.create(&numbered, pem.clone().into_bytes(), MODE_PUBLIC);
+    tx.replace(&latest, pem.clone().into_bytes(), MODE_PUBLIC);
 
     let mut entry = LogEntry::new("crl");
     entry
@@ -614,7 +651,16 @@ pub fn crl(opts: &CrlOptions) -> Result<(Outcome, u64)> {
     entry.file(&dir.dir.join(ca::STATE_FILE), &state_bytes);
     entry.file(&numbered, pem.as_bytes());
     entry.file(&latest, pem.as_bytes());
-    record::commit(&dir.dir, &entry)?;
+    record::stage(&mut tx, &dir.dir, &entry)?;
+    tx.commit(|| {
+        let on_disk =
+            std::fs::read(&latest).map_err(Error::io(format!("reading {}", latest.display())))?;
+        verify::crl(&on_disk, &dir.cert_der)?;
+        let on_disk_der = openssl::x509::X509Crl::from_pem(&on_disk)
+            .and_then(|c| c.to_der())
+            .map_err(Error::ssl(format!("reading {}", latest.display())))?;
+        lint::check_crl(&on_disk_der)
+    })?;
     Ok((
         Outcome {
             certificates: Vec::new(),
@@ -772,21 +818,19 @@ fn plaintext_warning(protection: &KeyProtection, out: &Path) -> Vec<String> {
     }
 }
 
-fn write_ca_dir(
+fn stage_ca_dir(
+    tx: &mut Transaction,
     out: &Path,
     cert_der: &[u8],
     (key_name, key_bytes, key_mode): &KeyFile,
     chain: Option<&[Vec<u8>]>,
     state: &State,
-    force: bool,
     entry: &mut LogEntry,
 ) -> Result<()> {
-    fsio::create_dir(out)?;
-    fsio::remove_stale_temps(out);
     let cert_pem = ca::pem_block("CERTIFICATE", cert_der);
     let state_bytes = ca::state_bytes(state)?;
     let key_path = out.join(key_name);
-    fsio::write_new(&key_path, key_bytes, *key_mode, force)?;
+    tx.create(&key_path, key_bytes.to_vec(), *key_mode);
     entry.file(&key_path, key_bytes);
     let mut outputs = vec![
         (ca::CERT_FILE, cert_pem.into_bytes(), MODE_PUBLIC),
@@ -797,8 +841,8 @@ fn write_ca_dir(
     }
     for (name, contents, mode) in outputs {
         let path = out.join(name);
-        fsio::write_new(&path, &contents, mode, force)?;
         entry.file(&path, &contents);
+        tx.create(&path, contents, mode);
     }
     Ok(())
 }
@@ -823,7 +867,9 @@ fn check_ca_dir_on_disk(
     verify::ca_extensions(&dir.cert_der)
 }
 
+/// Stages the new certificate in the issuer's `state.json` and log.
 fn record_issued(
+    tx: &mut Transaction,
     issuer: &CaDir,
     summary: &CertSummary,
     command: &str,
@@ -836,13 +882,25 @@ fn record_issued(
         not_after: summary.not_after.clone(),
         command: command.to_owned(),
     });
-    let bytes = issuer.save_state(&state)?;
+    let bytes = ca::state_bytes(&state)?;
+    let path = issuer.dir.join(ca::STATE_FILE);
     let mut issuer_entry = LogEntry::new(command);
     issuer_entry.certificates = entry.certificates.clone();
     issuer_entry.files = entry.files.clone();
     issuer_entry.details = entry.details.clone();
-    issuer_entry.file(&issuer.dir.join(ca::STATE_FILE), &bytes);
-    record::commit(&issuer.dir, &issuer_entry)
+    issuer_entry.file(&path, &bytes);
+    tx.replace(&path, bytes, MODE_SECRET);
+    record::stage(tx, &issuer.dir, &issuer_entry)
+}
+
+/// Finishes what interrupted commands left in `dirs` (see [`crate::journal`]); the sentences
+/// saying what was done become warnings of this command.
+pub fn recover(dirs: &[&Path]) -> Result<Vec<String>> {
+    let mut notes = Vec::new();
+    for d in dirs {
+        notes.extend(journal::recover(d)?);
+    }
+    Ok(notes)
 }
 
 fn warning_details(

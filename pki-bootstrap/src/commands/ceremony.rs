@@ -3,15 +3,28 @@
 
 use std::process::ExitCode;
 
-use anyhow::Result;
-use pki_bootstrap::ceremony;
+use anyhow::{Result, bail};
 use pki_bootstrap::secret::Passphrase;
+use pki_bootstrap::{ceremony, journal};
 
 use super::{offline_check, print_outcome};
 use crate::cli::CeremonyArgs;
 
 pub(crate) fn run(a: &CeremonyArgs) -> Result<ExitCode> {
     let config = ceremony::load(&a.config)?;
+    if a.dry_run {
+        if let Some(what) = journal::pending(&a.out) {
+            bail!(
+                "{}: {what}; a real run (or `pki-bootstrap recover {}`) finishes it first",
+                a.out.display(),
+                a.out.display()
+            );
+        }
+    } else {
+        for note in journal::recover(&a.out)? {
+            eprintln!("note: {note}");
+        }
+    }
     let plan = ceremony::plan(&config, &a.config, &a.out, a.safety.force)?;
     if a.dry_run {
         print!("{}", ceremony::describe(&config, &plan));

@@ -4,6 +4,7 @@
 mod ceremony;
 mod crl;
 mod intermediate;
+mod recover;
 mod root;
 mod server_cert;
 mod sign_csr;
@@ -30,6 +31,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::SignCsr(a) => sign_csr::run(&a),
         Command::Crl(a) => crl::run(&a),
         Command::Verify(a) => verify::run(&a),
+        Command::Recover(a) => recover::run(&a),
         Command::Ceremony(a) => ceremony::run(&a),
     }
 }

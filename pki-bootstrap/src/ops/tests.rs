@@ -21,6 +21,7 @@ fn make_root(dir: &Path, name: &str, path_len: Option<u8>) -> PathBuf {
         path_len,
         protection: KeyProtection::Plaintext,
         force: false,
+        shares: None,
     })
     .unwrap();
     out
