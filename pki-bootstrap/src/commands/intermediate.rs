@@ -5,11 +5,12 @@ use std::process::ExitCode;
 use anyhow::Result;
 use pki_bootstrap::ops::{self, IntermediateOptions};
 
-use super::{display, new_key_protection, offline_check, print_outcome, signer};
+use super::{display, new_key_protection, offline_check, print_outcome, recover_first, signer};
 use crate::cli::IntermediateArgs;
 
 pub(crate) fn run(a: &IntermediateArgs) -> Result<ExitCode> {
     offline_check(&a.safety.offline)?;
+    recover_first(&[&a.out, &a.signer.ca])?;
     let signer = signer(&a.signer)?;
     let protection = new_key_protection(
         &a.key,

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use pki_bootstrap::ca::CaDir;
 use pki_bootstrap::hsm::KeyUri;
-use pki_bootstrap::ops::{KeyProtection, Outcome, Signer};
+use pki_bootstrap::ops::{self, KeyProtection, Outcome, Signer};
 use pki_bootstrap::secret::Passphrase;
 use pki_bootstrap::{custody, offline};
 
@@ -34,6 +34,15 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Recover(a) => recover::run(&a),
         Command::Ceremony(a) => ceremony::run(&a),
     }
+}
+
+/// Finishes what interrupted commands left in `dirs` before this command reads them, and says
+/// on stderr what was done (even when the command then fails).
+fn recover_first(dirs: &[&Path]) -> Result<()> {
+    for note in ops::recover(dirs)? {
+        eprintln!("note: {note}");
+    }
+    Ok(())
 }
 
 /// Warns (or refuses with --require-offline) when the machine is online.

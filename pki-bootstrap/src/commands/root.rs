@@ -6,11 +6,14 @@ use anyhow::Result;
 use pki_bootstrap::custody;
 use pki_bootstrap::ops::{self, KeyProtection, RootOptions};
 
-use super::{display, new_key_protection, offline_check, print_outcome};
+use super::{display, new_key_protection, offline_check, print_outcome, recover_first};
 use crate::cli::RootArgs;
 
 pub(crate) fn run(a: &RootArgs) -> Result<ExitCode> {
     offline_check(&a.safety.offline)?;
+    let mut dirs = vec![a.out.as_path()];
+    dirs.extend(a.shares_dir.as_deref());
+    recover_first(&dirs)?;
     // Quorum custody: the passphrase is random, kept only to split it once the key exists.
     let shares = a.split_passphrase.zip(a.shares_dir.clone());
     let protection = match &shares {

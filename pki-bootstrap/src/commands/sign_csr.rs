@@ -5,11 +5,13 @@ use std::process::ExitCode;
 use anyhow::Result;
 use pki_bootstrap::ops::{self, SignCsrOptions};
 
-use super::{display, offline_check, print_outcome, signer};
+use super::{display, offline_check, print_outcome, recover_first, signer};
 use crate::cli::SignCsrArgs;
 
 pub(crate) fn run(a: &SignCsrArgs) -> Result<ExitCode> {
     offline_check(&a.safety.offline)?;
+    let out_dir = a.out.parent().filter(|p| !p.as_os_str().is_empty());
+    recover_first(&[&a.signer.ca, out_dir.unwrap_or(std::path::Path::new("."))])?;
     let days = a.days.unwrap_or(a.profile.default_days());
     let outcome = ops::sign_csr(&SignCsrOptions {
         signer: signer(&a.signer)?,
