@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::csr::Profile;
 use crate::defaults::{INTERMEDIATE_DAYS, LEAF_DAYS, ROOT_DAYS};
+use crate::extensions::{ExtensionSpec, Extensions, NameConstraints};
 use crate::fsio::{self, MODE_PUBLIC};
 use crate::journal::Transaction;
 use crate::keys::KeyType;
@@ -54,6 +55,9 @@ pub struct CaSpec {
     pub days: Option<u32>,
     /// pathLenConstraint (absent: none for a root, 0 for an intermediate unless `unlimited`).
     pub path_len: Option<u8>,
+    /// CRL/AIA URLs, policies, name constraints (intermediates only).
+    #[serde(default)]
+    pub extensions: ExtensionSpec,
 }
 
 /// One listener certificate.
@@ -76,6 +80,9 @@ pub struct ServerSpec {
     pub key_type: Option<KeyType>,
     /// Validity in days.
     pub days: Option<u32>,
+    /// CRL/AIA URLs, policies.
+    #[serde(default)]
+    pub extensions: ExtensionSpec,
 }
 
 /// One CSR to sign.
@@ -94,6 +101,9 @@ pub struct CsrSpec {
     pub days: Option<u32>,
     /// pathLenConstraint for the intermediate profile (default 0).
     pub path_len: Option<u8>,
+    /// CRL/AIA URLs, policies, name constraints (intermediate profile only).
+    #[serde(default)]
+    pub extensions: ExtensionSpec,
 }
 
 /// Reads and parses a ceremony file.
@@ -123,6 +133,8 @@ pub enum Step {
         days: u32,
         /// Path length.
         path_len: Option<u8>,
+        /// Extra extensions.
+        extensions: Extensions,
     },
     /// A server certificate.
     Server {
@@ -136,6 +148,8 @@ pub enum Step {
         key_type: KeyType,
         /// Days.
         days: u32,
+        /// Extra extensions.
+        extensions: Extensions,
     },
     /// A CSR.
     Csr {
@@ -151,6 +165,8 @@ pub enum Step {
         days: u32,
         /// Path length.
         path_len: Option<u8>,
+        /// Extra extensions.
+        extensions: Extensions,
     },
 }
 
@@ -169,6 +185,8 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
         |msg: String| Error::Invalid(format!("ceremony file {}: {msg}", config_path.display()));
     // name -> (dir, days, path_len, subject)
     let mut cas: BTreeMap<&str, (PathBuf, u32, Option<u8>, &str)> = BTreeMap::new();
+    // name -> the name constraints of that CA and every CA above it
+    let mut constraints: BTreeMap<&str, Vec<NameConstraints>> = BTreeMap::new();
     let mut steps = Vec::new();
     let mut files = Vec::new();
     let base = config_path.parent().unwrap_or(Path::new("."));
@@ -230,6 +248,18 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
         if issuer.is_some() {
             files.push(dir.join(crate::ca::CHAIN_FILE));
         }
+        let extensions = ca
+            .extensions
+            .check(&format!("CA `{}`", ca.name), ca.issuer.is_some())
+            .map_err(|e| bad(e.to_string()))?;
+        let mut chain = ca
+            .issuer
+            .as_deref()
+            .and_then(|i| constraints.get(i))
+            .cloned()
+            .unwrap_or_default();
+        chain.extend(extensions.constraints.clone());
+        constraints.insert(&ca.name, chain);
         cas.insert(&ca.name, (dir.clone(), days, path_len, &ca.subject));
         steps.push(Step::Ca {
             index,
@@ -238,6 +268,7 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
             key_type,
             days,
             path_len,
+            extensions,
         });
     }
     for (index, s) in config.servers.iter().enumerate() {
@@ -261,6 +292,17 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
         if let Some(subject) = &s.subject {
             dn::parse(subject)?;
         }
+        let extensions = s
+            .extensions
+            .check(&format!("server `{}`", s.name), false)
+            .map_err(|e| bad(e.to_string()))?;
+        let names = crate::extensions::server_names(&s.dns, &s.ip);
+        let above = constraints
+            .get(s.issuer.as_str())
+            .cloned()
+            .unwrap_or_default();
+        crate::extensions::check_names(&names, &above)
+            .map_err(|e| bad(format!("server `{}`: {e}", s.name)))?;
         let days = s.days.unwrap_or(LEAF_DAYS);
         fits_days(isubject, *idays, &s.name, days, config.truncate_validity)?;
         let dir = out.join(&s.name);
@@ -271,6 +313,7 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
             issuer: idir.clone(),
             key_type: s.key_type.unwrap_or(KeyType::P256),
             days,
+            extensions,
         });
     }
     for (index, c) in config.csrs.iter().enumerate() {
@@ -316,6 +359,13 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
                 c.out.display()
             )));
         }
+        let extensions = c
+            .extensions
+            .check(
+                &format!("csr `{}`", c.csr.display()),
+                c.profile == Profile::Intermediate,
+            )
+            .map_err(|e| bad(e.to_string()))?;
         files.push(out_file.clone());
         steps.push(Step::Csr {
             index,
@@ -324,6 +374,7 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
             issuer: idir.clone(),
             days,
             path_len,
+            extensions,
         });
     }
     fsio::ensure_absent(files.iter().map(PathBuf::as_path), force)?;
@@ -389,6 +440,7 @@ pub fn describe(config: &Config, plan: &Plan) -> String {
                 key_type,
                 days,
                 path_len,
+                extensions,
             } => {
                 let ca = &config.cas[*index];
                 let kind = if issuer.is_some() {
@@ -399,12 +451,13 @@ pub fn describe(config: &Config, plan: &Plan) -> String {
                 let pl = path_len.map_or("none".to_string(), |p| p.to_string());
                 let _ = writeln!(
                     s,
-                    "- create {kind} \"{}\" in {} ({key_type}, {days} days, pathlen {pl}{})",
+                    "- create {kind} \"{}\" in {} ({key_type}, {days} days, pathlen {pl}{}{})",
                     ca.subject,
                     dir.display(),
                     issuer
                         .as_ref()
-                        .map_or(String::new(), |i| format!(", signed by {}", i.display()))
+                        .map_or(String::new(), |i| format!(", signed by {}", i.display())),
+                    extensions.summary()
                 );
             }
             Step::Server {
@@ -413,17 +466,19 @@ pub fn describe(config: &Config, plan: &Plan) -> String {
                 issuer,
                 key_type,
                 days,
+                extensions,
             } => {
                 let sv = &config.servers[*index];
                 let ips: Vec<String> = sv.ip.iter().map(ToString::to_string).collect();
                 let _ = writeln!(
                     s,
                     "- create server certificate in {} (dns [{}], ip [{}], {key_type}, {days} days, \
-                     serverAuth+clientAuth, signed by {})",
+                     serverAuth+clientAuth, signed by {}{})",
                     dir.display(),
                     sv.dns.join(", "),
                     ips.join(", "),
-                    issuer.display()
+                    issuer.display(),
+                    extensions.summary()
                 );
             }
             Step::Csr {
@@ -432,15 +487,17 @@ pub fn describe(config: &Config, plan: &Plan) -> String {
                 out,
                 issuer,
                 days,
+                extensions,
                 ..
             } => {
                 let c = &config.csrs[*index];
                 let _ = writeln!(
                     s,
-                    "- sign {} with profile {} ({days} days, signed by {}) into {}",
+                    "- sign {} with profile {} ({days} days, signed by {}{}) into {}",
                     csr.display(),
                     c.profile,
                     issuer.display(),
+                    extensions.summary(),
                     out.display()
                 );
             }
@@ -541,6 +598,7 @@ fn run_steps(
                 key_type,
                 days,
                 path_len,
+                extensions,
             } => {
                 let ca = &config.cas[*index];
                 let pass = known.get(dir).cloned().ok_or_else(|| {
@@ -556,6 +614,7 @@ fn run_steps(
                         protection: KeyProtection::encrypted(pass),
                         force,
                         shares: None,
+                        extensions: extensions.clone(),
                     })?,
                     Some(idir) => ops::intermediate(&ops::IntermediateOptions {
                         signer: signer_for(idir, known, passphrase)?,
@@ -567,6 +626,7 @@ fn run_steps(
                         protection: KeyProtection::encrypted(pass),
                         force,
                         truncate_validity: config.truncate_validity,
+                        extensions: extensions.clone(),
                     })?,
                 };
                 progress(&format!("CA {}", ca.name), &outcome);
@@ -578,6 +638,7 @@ fn run_steps(
                 issuer,
                 key_type,
                 days,
+                extensions,
             } => {
                 let sv = &config.servers[*index];
                 let outcome = ops::server_cert(&ops::ServerOptions {
@@ -590,6 +651,7 @@ fn run_steps(
                     days: *days,
                     force,
                     truncate_validity: config.truncate_validity,
+                    extensions: extensions.clone(),
                 })?;
                 progress(&format!("server {}", sv.name), &outcome);
                 made.extend(outcome.certificates.iter().cloned());
@@ -601,6 +663,7 @@ fn run_steps(
                 issuer,
                 days,
                 path_len,
+                extensions,
             } => {
                 let c = &config.csrs[*index];
                 let outcome = ops::sign_csr(&ops::SignCsrOptions {
@@ -612,6 +675,7 @@ fn run_steps(
                     path_len: *path_len,
                     force,
                     truncate_validity: config.truncate_validity,
+                    extensions: extensions.clone(),
                 })?;
                 progress(&format!("CSR {}", c.csr.display()), &outcome);
                 made.extend(outcome.certificates.iter().cloned());

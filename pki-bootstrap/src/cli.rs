@@ -108,6 +108,45 @@ pub(crate) struct NewKeyArgs {
     pub(crate) pin_file: Option<PathBuf>,
 }
 
+/// Extensions beyond what the profile fixes.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Extensions")]
+pub(crate) struct ExtensionArgs {
+    /// CRL distribution point URL, http:// (repeatable).
+    #[arg(long = "crl-url", value_name = "URL")]
+    pub(crate) crl_urls: Vec<String>,
+    /// OCSP responder URL for authority information access, http:// (repeatable).
+    #[arg(long = "ocsp-url", value_name = "URL")]
+    pub(crate) ocsp_urls: Vec<String>,
+    /// Where the issuer's certificate can be fetched (authority information access), http://.
+    #[arg(long = "ca-issuers-url", value_name = "URL")]
+    pub(crate) ca_issuers_urls: Vec<String>,
+    /// Certificate policy OID, e.g. 1.3.6.1.4.1.99999.1.1 or anyPolicy (repeatable).
+    #[arg(long = "policy", value_name = "OID")]
+    pub(crate) policies: Vec<String>,
+    /// Name constraint on a new intermediate CA, permitted subtree: dns:example.com,
+    /// dns:.example.com, ip:10.0.0.0/8, email:example.com, uri:.example.com (repeatable).
+    #[arg(long = "permit", value_name = "KIND:VALUE")]
+    pub(crate) permitted: Vec<String>,
+    /// Name constraint on a new intermediate CA, excluded subtree (same syntax; repeatable).
+    #[arg(long = "exclude", value_name = "KIND:VALUE")]
+    pub(crate) excluded: Vec<String>,
+}
+
+impl ExtensionArgs {
+    /// The flags as the ceremony file would give them.
+    pub(crate) fn spec(&self) -> pki_bootstrap::extensions::ExtensionSpec {
+        pki_bootstrap::extensions::ExtensionSpec {
+            crl_urls: self.crl_urls.clone(),
+            ocsp_urls: self.ocsp_urls.clone(),
+            ca_issuers_urls: self.ca_issuers_urls.clone(),
+            policies: self.policies.clone(),
+            permitted: self.permitted.clone(),
+            excluded: self.excluded.clone(),
+        }
+    }
+}
+
 /// The signing CA.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Issuer")]
@@ -181,6 +220,8 @@ pub(crate) struct RootArgs {
     #[command(flatten)]
     pub(crate) key: NewKeyArgs,
     #[command(flatten)]
+    pub(crate) ext: ExtensionArgs,
+    #[command(flatten)]
     pub(crate) safety: SafetyArgs,
 }
 
@@ -214,6 +255,8 @@ pub(crate) struct IntermediateArgs {
     #[command(flatten)]
     pub(crate) key: NewKeyArgs,
     #[command(flatten)]
+    pub(crate) ext: ExtensionArgs,
+    #[command(flatten)]
     pub(crate) safety: SafetyArgs,
 }
 
@@ -243,6 +286,8 @@ pub(crate) struct ServerCertArgs {
     #[arg(long)]
     pub(crate) truncate_validity: bool,
     #[command(flatten)]
+    pub(crate) ext: ExtensionArgs,
+    #[command(flatten)]
     pub(crate) safety: SafetyArgs,
 }
 
@@ -268,6 +313,8 @@ pub(crate) struct SignCsrArgs {
     /// Shorten the validity to the issuer's (with a warning) instead of refusing.
     #[arg(long)]
     pub(crate) truncate_validity: bool,
+    #[command(flatten)]
+    pub(crate) ext: ExtensionArgs,
     #[command(flatten)]
     pub(crate) safety: SafetyArgs,
 }

@@ -14,6 +14,7 @@ pub mod custody;
 pub mod defaults;
 pub mod dn;
 mod error;
+pub mod extensions;
 pub mod fsio;
 pub mod hsm;
 pub mod journal;

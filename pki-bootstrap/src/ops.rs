@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 use crate::ca::{self, CaDir, CaKey, Issued, Revoked, State};
 use crate::csr::{self, Profile};
 use crate::custody::{self, Split};
+use crate::extensions::{self, Extensions, Name};
 use crate::fsio::{self, MODE_PUBLIC, MODE_SECRET};
 use crate::hsm::{HsmKey, KeyUri};
 use crate::journal::{self, Transaction};
@@ -87,6 +88,8 @@ pub struct RootOptions {
     /// Quorum custody: split the (encrypted) key's passphrase K-of-N into share files in this
     /// directory, placed together with the key.
     pub shares: Option<(Split, PathBuf)>,
+    /// Extra extensions (policies, URLs; name constraints are refused on a root).
+    pub extensions: Extensions,
 }
 
 /// Creates a self-signed root CA directory.
@@ -102,7 +105,15 @@ pub fn root(opts: &RootOptions) -> Result<Outcome> {
 
     let (kp, key_file) = new_ca_key(opts.key_type, &opts.protection)?;
     let (not_before, not_after) = validity(opts.days)?;
+    if opts.extensions.constraints.is_some() {
+        return Err(Error::Invalid(
+            "name constraints belong on an intermediate CA: RFC 5280 path validation ignores \
+             them on a self-signed root"
+                .into(),
+        ));
+    }
     let mut params = ca_params(subject, opts.path_len, not_before, not_after)?;
+    opts.extensions.apply(&mut params);
     params.use_authority_key_identifier_extension = false;
     let cert = params
         .self_signed(&kp)
@@ -209,6 +220,8 @@ pub struct IntermediateOptions {
     pub force: bool,
     /// Shorten the validity to the issuer's instead of refusing.
     pub truncate_validity: bool,
+    /// Extra extensions (CRL/AIA URLs, policies, name constraints).
+    pub extensions: Extensions,
 }
 
 /// Creates an offline intermediate CA directory signed by another CA directory.
@@ -232,7 +245,8 @@ pub fn intermediate(opts: &IntermediateOptions) -> Result<Outcome> {
     let issuer = issuer_dir.issuer(&issuer_key)?;
 
     let (kp, key_file) = new_ca_key(opts.key_type, &opts.protection)?;
-    let params = ca_params(subject, opts.path_len, not_before, not_after)?;
+    let mut params = ca_params(subject, opts.path_len, not_before, not_after)?;
+    opts.extensions.apply(&mut params);
     let cert = params
         .signed_by(&kp, &issuer)
         .map_err(Error::rcgen("signing the intermediate"))?;
@@ -293,6 +307,8 @@ pub struct ServerOptions {
     pub force: bool,
     /// Shorten the validity to the issuer's instead of refusing.
     pub truncate_validity: bool,
+    /// Extra extensions (CRL/AIA URLs, policies).
+    pub extensions: Extensions,
 }
 
 /// The files `server-cert` writes.
@@ -322,6 +338,9 @@ pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
     let subject = dn::parse(&subject_text)?;
     let issuer_dir = CaDir::open(&opts.signer.ca)?;
     let issuer_info = issuer_dir.info()?;
+    let names = extensions::server_names(&opts.dns, &opts.ip);
+    check_against_issuer(&issuer_dir, &names)
+        .map_err(|e| Error::Lint(format!("refusing the server certificate: {e}")))?;
     let (not_before, mut not_after) = validity(opts.days)?;
     warnings.extend(lint::fit_validity(
         &issuer_info,
@@ -349,7 +368,7 @@ pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
         opts.key_type,
         KeyType::Rsa2048 | KeyType::Rsa3072 | KeyType::Rsa4096
     );
-    let params = leaf_params(
+    let mut params = leaf_params(
         subject,
         sans,
         Profile::Server,
@@ -357,6 +376,7 @@ pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
         not_before,
         not_after,
     )?;
+    opts.extensions.apply(&mut params);
     let cert = params
         .signed_by(&kp, &issuer)
         .map_err(Error::rcgen("signing the server certificate"))?;
@@ -439,6 +459,8 @@ pub struct SignCsrOptions {
     pub force: bool,
     /// Shorten the validity to the issuer's instead of refusing.
     pub truncate_validity: bool,
+    /// Extra extensions (CRL/AIA URLs, policies; name constraints under `intermediate`).
+    pub extensions: Extensions,
 }
 
 /// Signs a CSR under a fixed profile.
@@ -457,6 +479,23 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
     let is_ca = opts.profile == Profile::Intermediate;
     if is_ca {
         lint::check_path_len(&issuer_info, &checked.subject_text, opts.path_len)?;
+    } else {
+        if opts.extensions.constraints.is_some() {
+            return Err(Error::Invalid(format!(
+                "name constraints belong on a CA certificate; the {} profile cannot carry them",
+                opts.profile
+            )));
+        }
+        let cn = checked.subject.iter().find_map(|(t, v)| match (t, v) {
+            (DnType::CommonName, rcgen::DnValue::Utf8String(s)) => Some(s.clone()),
+            (DnType::CommonName, rcgen::DnValue::PrintableString(s)) => Some(s.as_str().to_owned()),
+            _ => None,
+        });
+        let names = extensions::leaf_names(&checked.sans, cn.as_deref());
+        check_against_issuer(&issuer_dir, &names).map_err(|reason| Error::CsrRefused {
+            path: opts.csr.clone(),
+            reason,
+        })?;
     }
     let (not_before, mut not_after) = validity(opts.days)?;
     let mut warnings = checked.ignored.clone();
@@ -470,13 +509,14 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
     fsio::ensure_absent([opts.out.as_path()], opts.force)?;
 
     let issuer_key = opts.signer.key(&issuer_dir)?;
-    let der = issue_from_csr(
+    let der = issue_from_csr_with(
         &checked,
         opts.profile,
         &issuer_dir.cert_der,
         &issuer_key,
         (not_before, not_after),
         opts.path_len,
+        &opts.extensions,
     )?;
     let above = issuer_dir.self_and_chain();
     verify::chain(&der, &above, issuer_dir.root_der())?;
@@ -532,12 +572,33 @@ pub fn issue_from_csr<K: rcgen::SigningKey>(
     (not_before, not_after): (OffsetDateTime, OffsetDateTime),
     path_len: Option<u8>,
 ) -> Result<Vec<u8>> {
+    issue_from_csr_with(
+        checked,
+        profile,
+        issuer_cert_der,
+        issuer_key,
+        (not_before, not_after),
+        path_len,
+        &Extensions::default(),
+    )
+}
+
+/// [`issue_from_csr`] with extra extensions (URLs, policies, name constraints).
+pub fn issue_from_csr_with<K: rcgen::SigningKey>(
+    checked: &csr::CheckedCsr,
+    profile: Profile,
+    issuer_cert_der: &[u8],
+    issuer_key: &K,
+    (not_before, not_after): (OffsetDateTime, OffsetDateTime),
+    path_len: Option<u8>,
+    extensions: &Extensions,
+) -> Result<Vec<u8>> {
     let issuer = rcgen::Issuer::from_ca_cert_der(&issuer_cert_der.to_vec().into(), issuer_key)
         .map_err(Error::rcgen("reading the issuer certificate"))?;
     let public_key = rcgen::SubjectPublicKeyInfo::from_der(&checked.spki_der)
         .map_err(Error::rcgen("reading the CSR's public key"))?;
     let is_ca = profile == Profile::Intermediate;
-    let params = if is_ca {
+    let mut params = if is_ca {
         ca_params(checked.subject.clone(), path_len, not_before, not_after)?
     } else {
         leaf_params(
@@ -549,6 +610,7 @@ pub fn issue_from_csr<K: rcgen::SigningKey>(
             not_after,
         )?
     };
+    extensions.apply(&mut params);
     let cert = params
         .signed_by(&public_key, &issuer)
         .map_err(Error::rcgen("signing the CSR"))?;
@@ -891,6 +953,14 @@ fn record_issued(
     issuer_entry.file(&path, &bytes);
     tx.replace(&path, bytes, MODE_SECRET);
     record::stage(tx, &issuer.dir, &issuer_entry)
+}
+
+/// Refuses `names` that fall outside the name constraints of the issuer or any CA above it.
+fn check_against_issuer(issuer: &CaDir, names: &[Name]) -> Result<(), String> {
+    let chain = issuer.self_and_chain();
+    let refs: Vec<&[u8]> = chain.iter().map(Vec::as_slice).collect();
+    let constraints = extensions::constraints_of(&refs).map_err(|e| e.to_string())?;
+    extensions::check_names(names, &constraints)
 }
 
 /// Finishes what interrupted commands left in `dirs` (see [`crate::journal`]); the sentences

@@ -37,6 +37,7 @@ fn ca() -> &'static Ca {
             protection: pki_bootstrap::ops::KeyProtection::Plaintext,
             force: true,
             shares: None,
+            extensions: Default::default(),
         })
         .expect("fuzz root");
         let ca = pki_bootstrap::ca::CaDir::open(&dir).expect("open fuzz root");

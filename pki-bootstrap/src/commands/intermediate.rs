@@ -17,6 +17,10 @@ pub(crate) fn run(a: &IntermediateArgs) -> Result<ExitCode> {
         &format!("new intermediate CA key in {}", display(&a.out)),
     )?;
     let outcome = ops::intermediate(&IntermediateOptions {
+        extensions: a
+            .ext
+            .spec()
+            .check(&format!("intermediate {}", a.out.display()), true)?,
         signer,
         out: a.out.clone(),
         subject: a.subject.clone(),

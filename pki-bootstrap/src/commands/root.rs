@@ -29,6 +29,7 @@ pub(crate) fn run(a: &RootArgs) -> Result<ExitCode> {
         protection,
         force: a.safety.force,
         shares: shares.clone(),
+        extensions: a.ext.spec().check("the root", false)?,
     })?;
     if let Some((split, dir)) = &shares {
         outcome.warnings.push(format!(

@@ -13,6 +13,10 @@ pub(crate) fn run(a: &ServerCertArgs) -> Result<ExitCode> {
     offline_check(&a.safety.offline)?;
     recover_first(&[&a.out, &a.signer.ca])?;
     let outcome = ops::server_cert(&ServerOptions {
+        extensions: a
+            .ext
+            .spec()
+            .check(&format!("server certificate {}", a.out.display()), false)?,
         signer: signer(&a.signer)?,
         out: a.out.clone(),
         dns: a.dns.clone(),

@@ -14,6 +14,10 @@ pub(crate) fn run(a: &SignCsrArgs) -> Result<ExitCode> {
     recover_first(&[&a.signer.ca, out_dir.unwrap_or(std::path::Path::new("."))])?;
     let days = a.days.unwrap_or(a.profile.default_days());
     let outcome = ops::sign_csr(&SignCsrOptions {
+        extensions: a.ext.spec().check(
+            &format!("CSR {}", a.csr.display()),
+            a.profile == pki_bootstrap::csr::Profile::Intermediate,
+        )?,
         signer: signer(&a.signer)?,
         csr: a.csr.clone(),
         profile: a.profile,
