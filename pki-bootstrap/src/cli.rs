@@ -25,6 +25,7 @@ Examples:
   pki-bootstrap intermediate --ca root --out int --subject 'CN=Example Offline Intermediate'
   pki-bootstrap server-cert --ca int --out openbao-tls --dns localhost --ip 127.0.0.1
   pki-bootstrap sign-csr --ca root --csr pki_int.csr --profile intermediate --out pki_int.pem
+  pki-bootstrap cross-sign --ca root --cert new-root/ca.pem --out new-root-cross.pem
   pki-bootstrap crl --ca root --revoke 3a:0f:... --reason key-compromise --next-update 30d
   pki-bootstrap verify root int openbao-tls
   pki-bootstrap recover root
@@ -66,6 +67,8 @@ pub(crate) enum Command {
     ServerCert(ServerCertArgs),
     /// Sign a CSR (e.g. from a PKI mount) under a fixed profile.
     SignCsr(SignCsrArgs),
+    /// Cross-sign an existing CA certificate (same subject, key and key identifier).
+    CrossSign(CrossSignArgs),
     /// Revoke serials and write the CA's signed CRL.
     Crl(CrlArgs),
     /// Check chains, key pairs, extensions, CRLs and SHA256SUMS; one PASS/FAIL line per check.
@@ -310,6 +313,39 @@ pub(crate) struct SignCsrArgs {
     /// pathLenConstraint for the intermediate profile.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub(crate) path_len: u8,
+    /// Shorten the validity to the issuer's (with a warning) instead of refusing.
+    #[arg(long)]
+    pub(crate) truncate_validity: bool,
+    #[command(flatten)]
+    pub(crate) ext: ExtensionArgs,
+    #[command(flatten)]
+    pub(crate) safety: SafetyArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CrossSignArgs {
+    #[command(flatten)]
+    pub(crate) signer: SignerArgs,
+    /// The existing CA certificate to cross-sign (PEM or DER; e.g. another root's ca.pem).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cert: PathBuf,
+    /// Output PEM: the cross-certificate, then the issuing chain up to and including the root.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    /// Validity in days.
+    #[arg(long, default_value_t = defaults::INTERMEDIATE_DAYS)]
+    pub(crate) days: u32,
+    /// pathLenConstraint of the cross-certificate.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        conflicts_with = "unlimited_path_len"
+    )]
+    pub(crate) path_len: u8,
+    /// No pathLenConstraint on the cross-certificate.
+    #[arg(long)]
+    pub(crate) unlimited_path_len: bool,
     /// Shorten the validity to the issuer's (with a warning) instead of refusing.
     #[arg(long)]
     pub(crate) truncate_validity: bool,

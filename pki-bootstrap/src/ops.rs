@@ -627,6 +627,184 @@ fn expect_for(profile: Profile, path_len: Option<u8>) -> Expect {
     }
 }
 
+/// `cross-sign`.
+#[derive(Debug)]
+pub struct CrossSignOptions {
+    /// Issuer.
+    pub signer: Signer,
+    /// The existing CA certificate (PEM or DER; the first certificate in the file).
+    pub cert: PathBuf,
+    /// Output PEM: the cross-certificate, then the issuing chain up to and including the root.
+    pub out: PathBuf,
+    /// Validity in days.
+    pub days: u32,
+    /// pathLenConstraint of the cross-certificate (None: unlimited).
+    pub path_len: Option<u8>,
+    /// Replace an existing output.
+    pub force: bool,
+    /// Shorten the validity to the issuer's instead of refusing.
+    pub truncate_validity: bool,
+    /// Extra extensions (URLs, policies, name constraints).
+    pub extensions: Extensions,
+}
+
+/// Cross-signs an existing CA: a new CA certificate, issued by this CA, with the existing
+/// certificate's subject (same attributes and string types) and public key, and its subject key
+/// identifier, so certificates the existing CA issued chain through either. The existing CA's
+/// key is not needed.
+pub fn cross_sign(opts: &CrossSignOptions) -> Result<Outcome> {
+    use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
+    let out_dir = opts
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut warnings = recover(&[&opts.signer.ca, out_dir])?;
+    let existing = ca::read_certs(&opts.cert)?;
+    let der = existing
+        .first()
+        .ok_or_else(|| Error::Invalid(format!("{} holds no certificate", opts.cert.display())))?;
+    let refused = |why: String| {
+        Error::Invalid(format!(
+            "refusing to cross-sign {}: {why}",
+            opts.cert.display()
+        ))
+    };
+    let (_, cert) = X509Certificate::from_der(der)
+        .map_err(|e| refused(format!("it does not parse as a certificate: {e}")))?;
+    let info = CertInfo::from_der(der)?;
+    if !info.is_ca || !info.key_cert_sign {
+        return Err(refused(
+            "it is not a CA certificate (basicConstraints CA:TRUE with keyCertSign)".into(),
+        ));
+    }
+    let ski = cert
+        .extensions()
+        .iter()
+        .find_map(|e| match e.parsed_extension() {
+            ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0.to_vec()),
+            _ => None,
+        })
+        .ok_or_else(|| refused("it has no subjectKeyIdentifier to keep".into()))?;
+    let subject = subject_as_encoded(cert.subject()).map_err(refused)?;
+    let spki = cert.public_key().raw.to_vec();
+
+    let issuer_dir = CaDir::open(&opts.signer.ca)?;
+    let issuer_info = issuer_dir.info()?;
+    if issuer_dir.cert_der.as_slice() == der.as_slice() || ski == ski_of(&issuer_dir.cert_der)? {
+        return Err(refused("it is the issuing CA itself".into()));
+    }
+    lint::check_path_len(&issuer_info, &info.subject, opts.path_len)?;
+    let (not_before, mut not_after) = validity(opts.days)?;
+    warnings.extend(lint::fit_validity(
+        &issuer_info,
+        &info.subject,
+        &mut not_after,
+        opts.truncate_validity,
+    )?);
+    fsio::ensure_absent([opts.out.as_path()], opts.force)?;
+
+    let issuer_key = opts.signer.key(&issuer_dir)?;
+    let issuer = issuer_dir.issuer(&issuer_key)?;
+    let public_key = rcgen::SubjectPublicKeyInfo::from_der(&spki)
+        .map_err(Error::rcgen("reading the existing CA's public key"))?;
+    let mut params = ca_params(subject, opts.path_len, not_before, not_after)?;
+    params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(ski.clone());
+    opts.extensions.apply(&mut params);
+    let built = params
+        .signed_by(&public_key, &issuer)
+        .map_err(Error::rcgen("signing the cross-certificate"))?;
+    let new_der = built.der().to_vec();
+    lint::check_built(&new_der, Expect::Ca(opts.path_len))?;
+    let (_, new_cert) = X509Certificate::from_der(&new_der)
+        .map_err(|e| Error::Verify(format!("the cross-certificate does not parse: {e}")))?;
+    if new_cert.subject().as_raw() != cert.subject().as_raw()
+        || ski_of(&new_der)? != ski
+        || new_cert.public_key().raw != spki.as_slice()
+    {
+        return Err(Error::Verify(
+            "the cross-certificate does not keep the existing subject, key and key identifier"
+                .into(),
+        ));
+    }
+    let above = issuer_dir.self_and_chain();
+    verify::chain(&new_der, &above, issuer_dir.root_der())?;
+
+    let mut bundle = vec![new_der.clone()];
+    bundle.extend(above.iter().cloned());
+    let pem = ca::pem_of(&bundle);
+    let summary = CertSummary::from_der(&new_der)?;
+    let mut entry = LogEntry::new("cross-sign");
+    entry.details.insert(
+        "cross_signed_sha256".into(),
+        CertSummary::from_der(der)?.sha256_fingerprint.into(),
+    );
+    entry.details.extend(warning_details(&warnings));
+    entry.file(&opts.out, pem.as_bytes());
+    entry.certificates.push(summary.clone());
+    let mut tx = Transaction::new("cross-sign", &issuer_dir.dir, opts.force);
+    tx.create(&opts.out, pem.into_bytes(), MODE_PUBLIC);
+    record_issued(&mut tx, &issuer_dir, &summary, "cross-sign", &entry)?;
+    tx.commit(|| {
+        let written = ca::read_certs(&opts.out)?;
+        let leaf = written
+            .first()
+            .ok_or_else(|| Error::Verify(format!("{} holds no certificate", opts.out.display())))?;
+        verify::chain(leaf, &written[1..], issuer_dir.root_der())?;
+        lint::check_built(leaf, Expect::Ca(opts.path_len)).map(drop)
+    })?;
+    Ok(Outcome {
+        certificates: vec![summary],
+        files: vec![opts.out.clone()],
+        warnings,
+    })
+}
+
+/// An existing subject as rcgen values with the same attribute types and string types, so the
+/// re-encoded name is byte-for-byte the original.
+fn subject_as_encoded(
+    name: &x509_parser::x509::X509Name<'_>,
+) -> std::result::Result<DistinguishedName, String> {
+    use rcgen::DnValue;
+    use x509_parser::der_parser::asn1_rs::Tag;
+    let mut dn = DistinguishedName::new();
+    for rdn in name.iter() {
+        if rdn.iter().count() != 1 {
+            return Err("its subject has a multi-valued RDN, which cannot be kept exactly".into());
+        }
+        for attr in rdn.iter() {
+            let oid: Vec<u64> = attr
+                .attr_type()
+                .iter()
+                .ok_or_else(|| "its subject has an attribute type that is too large".to_string())?
+                .collect();
+            let ty = DnType::from_oid(&oid);
+            let text = attr
+                .as_str()
+                .map_err(|_| "its subject has a value that is not a string".to_string())?
+                .to_owned();
+            let value = match attr.attr_value().tag() {
+                Tag::PrintableString => DnValue::PrintableString(
+                    text.try_into()
+                        .map_err(|_| "its subject has an invalid PrintableString".to_string())?,
+                ),
+                Tag::Ia5String => DnValue::Ia5String(
+                    text.try_into()
+                        .map_err(|_| "its subject has an invalid IA5String".to_string())?,
+                ),
+                Tag::Utf8String => DnValue::Utf8String(text),
+                other => {
+                    return Err(format!(
+                        "its subject uses string type {other:?}, which cannot be kept exactly"
+                    ));
+                }
+            };
+            dn.push(ty, value);
+        }
+    }
+    Ok(dn)
+}
+
 /// `crl`.
 #[derive(Debug)]
 pub struct CrlOptions {

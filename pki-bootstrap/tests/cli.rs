@@ -1063,3 +1063,87 @@ fn an_interrupted_command_is_undone_by_the_next_one_which_says_so() {
         "root: nothing to recover\n"
     );
 }
+
+#[test]
+fn cross_signed_new_root_chains_its_leaves_to_the_old_root() {
+    let s = Scratch::new();
+    s.root("old", "p256", &["--path-len", "2"]);
+    s.ok(&[
+        "root",
+        "--out",
+        "new",
+        "--subject",
+        "CN=New Root,O=Example,C=NL",
+        "--key-type",
+        "p384",
+        "--path-len",
+        "1",
+        "--passphrase-file",
+        "pass",
+    ]);
+    s.server("new", "tls", "p256");
+    let cross = [
+        "cross-sign",
+        "--ca",
+        "old",
+        "--ca-passphrase-file",
+        "pass",
+        "--cert",
+        "new/ca.pem",
+        "--out",
+        "cross.pem",
+        "--path-len",
+        "1",
+    ];
+    s.ok(&cross);
+    // Subject and key identifier kept; issued by the old root; recorded in the old root's state.
+    let field = |file: &str, what: &str| {
+        let (ok, text) = common::openssl(
+            s.dir.path(),
+            &[
+                "x509",
+                "-in",
+                file,
+                "-noout",
+                what,
+                "-ext",
+                "subjectKeyIdentifier",
+            ],
+        );
+        assert!(ok, "{text}");
+        text
+    };
+    assert_eq!(
+        field("cross.pem", "-subject"),
+        field("new/ca.pem", "-subject")
+    );
+    assert!(field("cross.pem", "-issuer").contains("issuer=CN = Test Root"));
+    let state = std::fs::read_to_string(s.path("old/state.json")).unwrap();
+    assert!(state.contains("\"command\": \"cross-sign\""), "{state}");
+    // A leaf of the new root verifies with only the old root as trust anchor.
+    let (ok, text) = common::openssl(
+        s.dir.path(),
+        &[
+            "verify",
+            "-x509_strict",
+            "-CAfile",
+            "old/ca.pem",
+            "-untrusted",
+            "cross.pem",
+            "tls/tls.crt",
+        ],
+    );
+    assert!(ok, "{text}");
+    // Only CA certificates are cross-signed.
+    let mut leaf = cross;
+    leaf[6] = "tls/tls.crt";
+    leaf[8] = "leaf-cross.pem";
+    let out = s.cmd().args(leaf).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        last_stderr_line(&out),
+        "pki-bootstrap: refusing to cross-sign tls/tls.crt: it is not a CA certificate \
+         (basicConstraints CA:TRUE with keyCertSign)"
+    );
+    assert!(!s.path("leaf-cross.pem").exists());
+}

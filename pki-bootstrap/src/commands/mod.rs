@@ -3,6 +3,7 @@
 
 mod ceremony;
 mod crl;
+mod cross_sign;
 mod intermediate;
 mod recover;
 mod root;
@@ -29,6 +30,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Intermediate(a) => intermediate::run(&a),
         Command::ServerCert(a) => server_cert::run(&a),
         Command::SignCsr(a) => sign_csr::run(&a),
+        Command::CrossSign(a) => cross_sign::run(&a),
         Command::Crl(a) => crl::run(&a),
         Command::Verify(a) => verify::run(&a),
         Command::Recover(a) => recover::run(&a),
