@@ -14,6 +14,7 @@ use crate::csr::Profile;
 use crate::defaults::{INTERMEDIATE_DAYS, LEAF_DAYS, ROOT_DAYS};
 use crate::extensions::{ExtensionSpec, Extensions, NameConstraints};
 use crate::fsio::{self, MODE_PUBLIC};
+use crate::hsm::KeyUri;
 use crate::journal::Transaction;
 use crate::keys::KeyType;
 use crate::ops::{self, KeyProtection, Outcome, Signer};
@@ -28,6 +29,8 @@ pub struct Config {
     /// Shorten children to their issuer's validity instead of refusing.
     #[serde(default)]
     pub truncate_validity: bool,
+    /// The PKCS#11 module for CAs with a `key_uri` (`--pkcs11-module` overrides it).
+    pub pkcs11_module: Option<PathBuf>,
     /// CAs, in creation order; the first without `issuer` is a root.
     #[serde(default, rename = "ca")]
     pub cas: Vec<CaSpec>,
@@ -55,6 +58,8 @@ pub struct CaSpec {
     pub days: Option<u32>,
     /// pathLenConstraint (absent: none for a root, 0 for an intermediate unless `unlimited`).
     pub path_len: Option<u8>,
+    /// Generate the key on a PKCS#11 token: `pkcs11:token=LABEL;object=LABEL` (p256/p384).
+    pub key_uri: Option<String>,
     /// CRL/AIA URLs, policies, name constraints (intermediates only).
     #[serde(default)]
     pub extensions: ExtensionSpec,
@@ -135,6 +140,8 @@ pub enum Step {
         path_len: Option<u8>,
         /// Extra extensions.
         extensions: Extensions,
+        /// The key's place on a token, when it is generated there.
+        key_uri: Option<KeyUri>,
     },
     /// A server certificate.
     Server {
@@ -207,6 +214,7 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
         }
     };
     let mut dirs_used: Vec<String> = Vec::new();
+    let mut token_cas: Vec<&str> = Vec::new();
     for (index, ca) in config.cas.iter().enumerate() {
         check_name(&ca.name)?;
         if dirs_used.contains(&ca.name) {
@@ -238,11 +246,21 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
                 (Some(idir.clone()), days, path_len)
             }
         };
-        for f in [
-            crate::ca::CERT_FILE,
-            crate::ca::KEY_FILE,
-            crate::ca::STATE_FILE,
-        ] {
+        let key_uri = ca
+            .key_uri
+            .as_deref()
+            .map(|u| token_key(config, ca, u, &token_cas))
+            .transpose()
+            .map_err(|e| bad(e.to_string()))?;
+        if key_uri.is_some() {
+            token_cas.push(ca.name.as_str());
+        }
+        let key_file = if key_uri.is_some() {
+            crate::ca::KEY_URI_FILE
+        } else {
+            crate::ca::KEY_FILE
+        };
+        for f in [crate::ca::CERT_FILE, key_file, crate::ca::STATE_FILE] {
             files.push(dir.join(f));
         }
         if issuer.is_some() {
@@ -269,6 +287,7 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
             days,
             path_len,
             extensions,
+            key_uri,
         });
     }
     for (index, s) in config.servers.iter().enumerate() {
@@ -381,6 +400,32 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
     Ok(Plan { steps, files })
 }
 
+/// Checks a `[[ca]]`'s `key_uri`: a module to load it from, an EC key type the token makes, and
+/// an issuer whose key is not on a token too (one token session per process).
+fn token_key(config: &Config, ca: &CaSpec, uri: &str, token_cas: &[&str]) -> Result<KeyUri> {
+    let uri = KeyUri::parse(uri)?;
+    let name = &ca.name;
+    if config.pkcs11_module.is_none() {
+        return Err(Error::Invalid(format!(
+            "CA `{name}` has a key_uri but no PKCS#11 module is given: set pkcs11_module in the \
+             ceremony file or pass --pkcs11-module"
+        )));
+    }
+    if !matches!(ca.key_type, None | Some(KeyType::P256 | KeyType::P384)) {
+        return Err(Error::Invalid(format!(
+            "CA `{name}`: a key on a token is p256 or p384"
+        )));
+    }
+    if let Some(issuer) = ca.issuer.as_deref().filter(|i| token_cas.contains(i)) {
+        return Err(Error::Invalid(format!(
+            "CA `{name}` and its issuer `{issuer}` both have their key on a token, which needs \
+             two token sessions in one process (not supported yet): run `{name}` as its own \
+             `pki-bootstrap intermediate --key-uri ...` after the ceremony"
+        )));
+    }
+    Ok(uri)
+}
+
 /// True for a relative path made only of ordinary names (`a/b.pem`, not `../x`, `/x` or `.`), so
 /// joining it to `--out` stays inside `--out`.
 fn stays_inside(path: &Path) -> bool {
@@ -441,6 +486,7 @@ pub fn describe(config: &Config, plan: &Plan) -> String {
                 days,
                 path_len,
                 extensions,
+                key_uri,
             } => {
                 let ca = &config.cas[*index];
                 let kind = if issuer.is_some() {
@@ -449,6 +495,10 @@ pub fn describe(config: &Config, plan: &Plan) -> String {
                     "root CA"
                 };
                 let pl = path_len.map_or("none".to_string(), |p| p.to_string());
+                let key_type = match key_uri {
+                    Some(u) => format!("{key_type} on token \"{}\" as \"{}\"", u.token, u.object),
+                    None => key_type.to_string(),
+                };
                 let _ = writeln!(
                     s,
                     "- create {kind} \"{}\" in {} ({key_type}, {days} days, pathlen {pl}{}{})",
@@ -518,15 +568,34 @@ pub fn run(
     out: &Path,
     plan: &Plan,
     force: bool,
-    passphrase: &mut dyn FnMut(&str, bool) -> Result<Passphrase>,
+    secrets: Secrets<'_>,
     progress: &mut dyn FnMut(&str, &Outcome),
 ) -> Result<()> {
-    let mut known: BTreeMap<PathBuf, Passphrase> = BTreeMap::new();
+    let Secrets { passphrase, pin } = secrets;
+    let mut known: BTreeMap<PathBuf, Secret> = BTreeMap::new();
+    let mut token_pins: BTreeMap<String, Passphrase> = BTreeMap::new();
     for step in &plan.steps {
-        if let Step::Ca { index, dir, .. } = step {
+        if let Step::Ca {
+            index,
+            dir,
+            key_uri,
+            ..
+        } = step
+        {
             let ca = &config.cas[*index];
-            let pass = passphrase(&format!("new CA {} ({})", ca.name, ca.subject), true)?;
-            known.insert(dir.clone(), pass);
+            let secret = match key_uri {
+                Some(uri) => {
+                    if !token_pins.contains_key(&uri.token) {
+                        token_pins.insert(uri.token.clone(), pin(&uri.token)?);
+                    }
+                    Secret::Pin(token_pins[&uri.token].clone())
+                }
+                None => Secret::Passphrase(passphrase(
+                    &format!("new CA {} ({})", ca.name, ca.subject),
+                    true,
+                )?),
+            };
+            known.insert(dir.clone(), secret);
         }
     }
     // The whole ceremony is one transaction: interrupted or failed, it is undone entirely (the
@@ -584,7 +653,7 @@ fn run_steps(
     config: &Config,
     plan: &Plan,
     force: bool,
-    known: &mut BTreeMap<PathBuf, Passphrase>,
+    known: &mut BTreeMap<PathBuf, Secret>,
     passphrase: &mut dyn FnMut(&str, bool) -> Result<Passphrase>,
     progress: &mut dyn FnMut(&str, &Outcome),
 ) -> Result<Vec<record::CertSummary>> {
@@ -599,11 +668,24 @@ fn run_steps(
                 days,
                 path_len,
                 extensions,
+                key_uri,
             } => {
                 let ca = &config.cas[*index];
-                let pass = known.get(dir).cloned().ok_or_else(|| {
+                let secret = known.get(dir).cloned().ok_or_else(|| {
                     Error::Invalid(format!("no passphrase was collected for {}", dir.display()))
                 })?;
+                let protection = || match (&secret, key_uri, &config.pkcs11_module) {
+                    (Secret::Pin(pin), Some(uri), Some(module)) => Ok(KeyProtection::Hsm {
+                        uri: uri.clone(),
+                        module: module.clone(),
+                        pin: pin.clone(),
+                    }),
+                    (Secret::Passphrase(p), None, _) => Ok(KeyProtection::encrypted(p.clone())),
+                    _ => Err(Error::Invalid(format!(
+                        "CA `{}`: its key protection was not collected",
+                        ca.name
+                    ))),
+                };
                 let outcome = match issuer {
                     None => ops::root(&ops::RootOptions {
                         out: dir.clone(),
@@ -611,7 +693,7 @@ fn run_steps(
                         key_type: *key_type,
                         days: *days,
                         path_len: *path_len,
-                        protection: KeyProtection::encrypted(pass),
+                        protection: protection()?,
                         force,
                         shares: None,
                         extensions: extensions.clone(),
@@ -623,7 +705,7 @@ fn run_steps(
                         key_type: *key_type,
                         days: *days,
                         path_len: *path_len,
-                        protection: KeyProtection::encrypted(pass),
+                        protection: protection()?,
                         force,
                         truncate_validity: config.truncate_validity,
                         extensions: extensions.clone(),
@@ -685,20 +767,44 @@ fn run_steps(
     Ok(made)
 }
 
+/// How the ceremony obtains secrets (all before the first key is generated).
+pub struct Secrets<'a> {
+    /// A passphrase: (what it is for, whether it is for a new key and must be confirmed).
+    pub passphrase: &'a mut dyn FnMut(&str, bool) -> Result<Passphrase>,
+    /// The user PIN of the token with this label.
+    pub pin: &'a mut dyn FnMut(&str) -> Result<Passphrase>,
+}
+
+/// What unlocks a CA's key in this ceremony.
+#[derive(Clone, Debug)]
+enum Secret {
+    /// The passphrase of its encrypted `ca.key`.
+    Passphrase(Passphrase),
+    /// The PIN of the token its key is on.
+    Pin(Passphrase),
+}
+
 fn signer_for(
     dir: &Path,
-    known: &mut BTreeMap<PathBuf, Passphrase>,
+    known: &mut BTreeMap<PathBuf, Secret>,
     passphrase: &mut dyn FnMut(&str, bool) -> Result<Passphrase>,
 ) -> Result<Signer> {
-    let pass = match known.get(dir) {
-        Some(p) => p.clone(),
+    let secret = match known.get(dir) {
+        Some(s) => s.clone(),
         None => {
-            let p = passphrase(&dir.display().to_string(), false)?;
-            known.insert(dir.to_path_buf(), p.clone());
-            p
+            let s = Secret::Passphrase(passphrase(&dir.display().to_string(), false)?);
+            known.insert(dir.to_path_buf(), s.clone());
+            s
         }
     };
-    Ok(Signer::with_passphrase(dir.to_path_buf(), Some(pass)))
+    Ok(match secret {
+        Secret::Passphrase(p) => Signer::with_passphrase(dir.to_path_buf(), Some(p)),
+        Secret::Pin(pin) => Signer {
+            ca: dir.to_path_buf(),
+            pin: Some(pin),
+            ..Signer::default()
+        },
+    })
 }
 
 #[cfg(test)]
@@ -784,7 +890,10 @@ out = "{csr_out}"
             &out,
             &plan,
             false,
-            &mut passphrase,
+            Secrets {
+                passphrase: &mut passphrase,
+                pin: &mut |_| Err(Error::Passphrase("no token".into())),
+            },
             &mut |_, _| {},
         )
         .unwrap_err();

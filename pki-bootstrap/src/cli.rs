@@ -406,6 +406,12 @@ pub(crate) struct CeremonyArgs {
     /// One passphrase file for every CA key (default: prompt per CA).
     #[arg(long, value_name = "FILE", env = ENV_PASSPHRASE_FILE)]
     pub(crate) passphrase_file: Option<PathBuf>,
+    /// The PKCS#11 module for CAs with a key_uri (overrides pkcs11_module in the file).
+    #[arg(long, value_name = "PATH", env = ENV_PKCS11_MODULE)]
+    pub(crate) pkcs11_module: Option<PathBuf>,
+    /// The user PIN of every token a key_uri names (first line; default: prompt per token).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) pin_file: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) safety: SafetyArgs,
 }

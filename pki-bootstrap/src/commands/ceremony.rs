@@ -11,7 +11,10 @@ use super::{offline_check, print_outcome};
 use crate::cli::CeremonyArgs;
 
 pub(crate) fn run(a: &CeremonyArgs) -> Result<ExitCode> {
-    let config = ceremony::load(&a.config)?;
+    let mut config = ceremony::load(&a.config)?;
+    if a.pkcs11_module.is_some() {
+        config.pkcs11_module.clone_from(&a.pkcs11_module);
+    }
     if a.dry_run {
         if let Some(what) = journal::pending(&a.out) {
             bail!(
@@ -43,6 +46,15 @@ pub(crate) fn run(a: &CeremonyArgs) -> Result<ExitCode> {
         Some(p) => Ok(p.clone()),
         None => Passphrase::prompt(what, new),
     };
+    let pin_file = a
+        .pin_file
+        .as_deref()
+        .map(Passphrase::from_file)
+        .transpose()?;
+    let mut pin = |token: &str| match &pin_file {
+        Some(p) => Ok(p.clone()),
+        None => Passphrase::prompt(&format!("PIN of token \"{token}\""), false),
+    };
     let mut progress = |title: &str, outcome: &pki_bootstrap::ops::Outcome| {
         print_outcome(&format!("Ceremony step: {title}"), outcome);
     };
@@ -52,7 +64,10 @@ pub(crate) fn run(a: &CeremonyArgs) -> Result<ExitCode> {
         &a.out,
         &plan,
         a.safety.force,
-        &mut passphrase,
+        ceremony::Secrets {
+            passphrase: &mut passphrase,
+            pin: &mut pin,
+        },
         &mut progress,
     )?;
     println!(
