@@ -111,6 +111,35 @@ pub(crate) struct NewKeyArgs {
     pub(crate) pin_file: Option<PathBuf>,
 }
 
+/// Validity and path length of a CA certificate signed by another CA.
+#[derive(Debug, Args)]
+pub(crate) struct ChildCaArgs {
+    /// Validity in days.
+    #[arg(long, default_value_t = defaults::INTERMEDIATE_DAYS)]
+    pub(crate) days: u32,
+    /// pathLenConstraint of the new CA certificate.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        conflicts_with = "unlimited_path_len"
+    )]
+    pub(crate) path_len: u8,
+    /// No pathLenConstraint on the new CA certificate.
+    #[arg(long)]
+    pub(crate) unlimited_path_len: bool,
+    /// Shorten the validity to the issuer's (with a warning) instead of refusing.
+    #[arg(long)]
+    pub(crate) truncate_validity: bool,
+}
+
+impl ChildCaArgs {
+    /// The pathLenConstraint asked for (None: unlimited).
+    pub(crate) fn path_len(&self) -> Option<u8> {
+        (!self.unlimited_path_len).then_some(self.path_len)
+    }
+}
+
 /// Extensions beyond what the profile fixes.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Extensions")]
@@ -238,23 +267,8 @@ pub(crate) struct IntermediateArgs {
     /// Subject, e.g. 'CN=Example Offline Intermediate,O=Example'.
     #[arg(long, value_name = "DN")]
     pub(crate) subject: String,
-    /// Validity in days.
-    #[arg(long, default_value_t = defaults::INTERMEDIATE_DAYS)]
-    pub(crate) days: u32,
-    /// pathLenConstraint of the new CA.
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 0,
-        conflicts_with = "unlimited_path_len"
-    )]
-    pub(crate) path_len: u8,
-    /// No pathLenConstraint on the new CA.
-    #[arg(long)]
-    pub(crate) unlimited_path_len: bool,
-    /// Shorten the validity to the issuer's (with a warning) instead of refusing.
-    #[arg(long)]
-    pub(crate) truncate_validity: bool,
+    #[command(flatten)]
+    pub(crate) ca_cert: ChildCaArgs,
     #[command(flatten)]
     pub(crate) key: NewKeyArgs,
     #[command(flatten)]
@@ -332,23 +346,8 @@ pub(crate) struct CrossSignArgs {
     /// Output PEM: the cross-certificate, then the issuing chain up to and including the root.
     #[arg(long, value_name = "FILE")]
     pub(crate) out: PathBuf,
-    /// Validity in days.
-    #[arg(long, default_value_t = defaults::INTERMEDIATE_DAYS)]
-    pub(crate) days: u32,
-    /// pathLenConstraint of the cross-certificate.
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 0,
-        conflicts_with = "unlimited_path_len"
-    )]
-    pub(crate) path_len: u8,
-    /// No pathLenConstraint on the cross-certificate.
-    #[arg(long)]
-    pub(crate) unlimited_path_len: bool,
-    /// Shorten the validity to the issuer's (with a warning) instead of refusing.
-    #[arg(long)]
-    pub(crate) truncate_validity: bool,
+    #[command(flatten)]
+    pub(crate) ca_cert: ChildCaArgs,
     #[command(flatten)]
     pub(crate) ext: ExtensionArgs,
     #[command(flatten)]

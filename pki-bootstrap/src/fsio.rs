@@ -172,6 +172,11 @@ fn write_unnamed(path: &Path, contents: &[u8], mode: u32, force: bool) -> Result
     }
 }
 
+/// The directory `path` is in (`.` for a bare file name).
+pub fn parent_dir(path: &Path) -> &Path {
+    parent(path)
+}
+
 fn parent(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

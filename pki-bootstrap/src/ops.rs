@@ -465,11 +465,7 @@ pub struct SignCsrOptions {
 
 /// Signs a CSR under a fixed profile.
 pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
-    let out_dir = opts
-        .out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let out_dir = fsio::parent_dir(&opts.out);
     let mut recovered = recover(&[&opts.signer.ca, out_dir])?;
     let bytes = std::fs::read(&opts.csr)
         .map_err(Error::io(format!("reading CSR {}", opts.csr.display())))?;
@@ -521,11 +517,6 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
     let above = issuer_dir.self_and_chain();
     verify::chain(&der, &above, issuer_dir.root_der())?;
 
-    let mut bundle = vec![der.clone()];
-    bundle.extend(above.iter().cloned());
-    let pem = ca::pem_of(&bundle);
-
-    let summary = CertSummary::from_der(&der)?;
     let mut entry = LogEntry::new("sign-csr");
     entry
         .details
@@ -538,27 +529,53 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
         record::hex(&openssl::sha::sha256(&bytes)).into(),
     );
     entry.details.extend(warning_details(&warnings));
-    entry.file(&opts.out, pem.as_bytes());
-    entry.certificates.push(summary.clone());
-    // One transaction whose journal is in the issuer's directory: an issuer directory that
-    // cannot be written stops the command before the certificate is placed, and a crash leaves
-    // the certificate recorded and written, or neither.
-    let mut tx = Transaction::new("sign-csr", &issuer_dir.dir, opts.force);
-    tx.create(&opts.out, pem.into_bytes(), MODE_PUBLIC);
-    record_issued(&mut tx, &issuer_dir, &summary, "sign-csr", &entry)?;
-    tx.commit(|| {
-        let written = ca::read_certs(&opts.out)?;
-        let leaf = written
-            .first()
-            .ok_or_else(|| Error::Verify(format!("{} holds no certificate", opts.out.display())))?;
-        verify::chain(leaf, &written[1..], issuer_dir.root_der())?;
-        lint::check_built(leaf, expect_for(opts.profile, opts.path_len)).map(drop)
-    })?;
+    let summary = deliver(
+        &issuer_dir,
+        &der,
+        &opts.out,
+        opts.force,
+        expect_for(opts.profile, opts.path_len),
+        entry,
+    )?;
     Ok(Outcome {
         certificates: vec![summary],
         files: vec![opts.out.clone()],
         warnings,
     })
+}
+
+/// Writes a certificate signed by `issuer` to `out` (followed by the issuer's chain up to and
+/// including the root) and records it in the issuer's state and log, in one transaction whose
+/// journal is in the issuer's directory: an issuer directory that cannot be written stops the
+/// command before the certificate is placed, and a crash leaves the certificate recorded and
+/// written, or neither. What lands is verified with OpenSSL and linted again.
+fn deliver(
+    issuer: &CaDir,
+    der: &[u8],
+    out: &Path,
+    force: bool,
+    expect: Expect,
+    mut entry: LogEntry,
+) -> Result<CertSummary> {
+    let mut bundle = vec![der.to_vec()];
+    bundle.extend(issuer.self_and_chain());
+    let pem = ca::pem_of(&bundle);
+    let summary = CertSummary::from_der(der)?;
+    entry.file(out, pem.as_bytes());
+    entry.certificates.push(summary.clone());
+    let command = entry.command.clone();
+    let mut tx = Transaction::new(&command, &issuer.dir, force);
+    tx.create(out, pem.into_bytes(), MODE_PUBLIC);
+    record_issued(&mut tx, issuer, &summary, &command, &entry)?;
+    tx.commit(|| {
+        let written = ca::read_certs(out)?;
+        let leaf = written
+            .first()
+            .ok_or_else(|| Error::Verify(format!("{} holds no certificate", out.display())))?;
+        verify::chain(leaf, &written[1..], issuer.root_der())?;
+        lint::check_built(leaf, expect).map(drop)
+    })?;
+    Ok(summary)
 }
 
 /// The signing step of `sign-csr` on its own (no files): builds the certificate the profile
@@ -654,11 +671,7 @@ pub struct CrossSignOptions {
 /// key is not needed.
 pub fn cross_sign(opts: &CrossSignOptions) -> Result<Outcome> {
     use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
-    let out_dir = opts
-        .out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let out_dir = fsio::parent_dir(&opts.out);
     let mut warnings = recover(&[&opts.signer.ca, out_dir])?;
     let existing = ca::read_certs(&opts.cert)?;
     let der = existing
@@ -730,29 +743,20 @@ pub fn cross_sign(opts: &CrossSignOptions) -> Result<Outcome> {
     let above = issuer_dir.self_and_chain();
     verify::chain(&new_der, &above, issuer_dir.root_der())?;
 
-    let mut bundle = vec![new_der.clone()];
-    bundle.extend(above.iter().cloned());
-    let pem = ca::pem_of(&bundle);
-    let summary = CertSummary::from_der(&new_der)?;
     let mut entry = LogEntry::new("cross-sign");
     entry.details.insert(
         "cross_signed_sha256".into(),
         CertSummary::from_der(der)?.sha256_fingerprint.into(),
     );
     entry.details.extend(warning_details(&warnings));
-    entry.file(&opts.out, pem.as_bytes());
-    entry.certificates.push(summary.clone());
-    let mut tx = Transaction::new("cross-sign", &issuer_dir.dir, opts.force);
-    tx.create(&opts.out, pem.into_bytes(), MODE_PUBLIC);
-    record_issued(&mut tx, &issuer_dir, &summary, "cross-sign", &entry)?;
-    tx.commit(|| {
-        let written = ca::read_certs(&opts.out)?;
-        let leaf = written
-            .first()
-            .ok_or_else(|| Error::Verify(format!("{} holds no certificate", opts.out.display())))?;
-        verify::chain(leaf, &written[1..], issuer_dir.root_der())?;
-        lint::check_built(leaf, Expect::Ca(opts.path_len)).map(drop)
-    })?;
+    let summary = deliver(
+        &issuer_dir,
+        &new_der,
+        &opts.out,
+        opts.force,
+        Expect::Ca(opts.path_len),
+        entry,
+    )?;
     Ok(Outcome {
         certificates: vec![summary],
         files: vec![opts.out.clone()],

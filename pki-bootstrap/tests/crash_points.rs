@@ -423,26 +423,17 @@ fn template(base: &Path) -> PathBuf {
     std::fs::write(t.join("pass"), format!("{PASS}\n")).unwrap();
     let o = run(&t, &ceremony_args("ca"), None, None);
     assert!(o.status.success(), "{}", text(&o));
-    let o = Command::new("openssl")
-        .args([
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
+    common::make_csr(
+        &t,
+        "req.csr",
+        "ec",
+        &[
             "-pkeyopt",
             "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "req.key",
             "-subj",
             "/CN=Example Issuing CA",
-            "-out",
-            "req.csr",
-        ])
-        .current_dir(&t)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", text(&o));
+        ],
+    );
     t
 }
 

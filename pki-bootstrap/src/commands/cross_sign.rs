@@ -11,16 +11,15 @@ use crate::cli::CrossSignArgs;
 
 pub(crate) fn run(a: &CrossSignArgs) -> Result<ExitCode> {
     offline_check(&a.safety.offline)?;
-    let out_dir = a.out.parent().filter(|p| !p.as_os_str().is_empty());
-    recover_first(&[&a.signer.ca, out_dir.unwrap_or(std::path::Path::new("."))])?;
+    recover_first(&[&a.signer.ca, pki_bootstrap::fsio::parent_dir(&a.out)])?;
     let outcome = ops::cross_sign(&CrossSignOptions {
         signer: signer(&a.signer)?,
         cert: a.cert.clone(),
         out: a.out.clone(),
-        days: a.days,
-        path_len: (!a.unlimited_path_len).then_some(a.path_len),
+        days: a.ca_cert.days,
+        path_len: a.ca_cert.path_len(),
         force: a.safety.force,
-        truncate_validity: a.truncate_validity,
+        truncate_validity: a.ca_cert.truncate_validity,
         extensions: a
             .ext
             .spec()

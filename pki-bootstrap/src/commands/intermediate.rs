@@ -25,11 +25,11 @@ pub(crate) fn run(a: &IntermediateArgs) -> Result<ExitCode> {
         out: a.out.clone(),
         subject: a.subject.clone(),
         key_type: a.key.key_type,
-        days: a.days,
-        path_len: (!a.unlimited_path_len).then_some(a.path_len),
+        days: a.ca_cert.days,
+        path_len: a.ca_cert.path_len(),
         protection,
         force: a.safety.force,
-        truncate_validity: a.truncate_validity,
+        truncate_validity: a.ca_cert.truncate_validity,
     })?;
     print_outcome(
         &format!("Created intermediate CA in {}", display(&a.out)),

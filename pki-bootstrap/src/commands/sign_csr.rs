@@ -10,8 +10,7 @@ use crate::cli::SignCsrArgs;
 
 pub(crate) fn run(a: &SignCsrArgs) -> Result<ExitCode> {
     offline_check(&a.safety.offline)?;
-    let out_dir = a.out.parent().filter(|p| !p.as_os_str().is_empty());
-    recover_first(&[&a.signer.ca, out_dir.unwrap_or(std::path::Path::new("."))])?;
+    recover_first(&[&a.signer.ca, pki_bootstrap::fsio::parent_dir(&a.out)])?;
     let days = a.days.unwrap_or(a.profile.default_days());
     let outcome = ops::sign_csr(&SignCsrOptions {
         extensions: a.ext.spec().check(
