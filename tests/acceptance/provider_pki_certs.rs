@@ -455,6 +455,47 @@ fn a_renewal_window_not_shorter_than_the_ttl_is_refused_or_shortened() {
     e.bao_ok(&["secrets", "disable", &mount]);
 }
 
+#[test]
+fn bad_key_and_usage_inputs_fail_at_plan_naming_the_attribute() {
+    let e = env();
+    let mount = unique_name("pki-badin");
+    pki_with_root(&mount);
+    let tf = provider_terraform_at(&e.addr, &e.token);
+    for (extra, attribute, hint) in [
+        ("key_type = \"ecdsa\"", "key_type", "\"ec\""),
+        ("key_type = \"ec\"\n  key_bits = 2048", "key_bits", "384"),
+        (
+            "ext_key_usage = [\"ServerAuthentication\"]",
+            "ext_key_usage",
+            "\"ServerAuth\"",
+        ),
+        (
+            "key_usage = [\"Signing\"]",
+            "key_usage",
+            "\"DigitalSignature\"",
+        ),
+        ("signature_bits = 1024", "signature_bits", "512"),
+    ] {
+        tf.write_config(&provider_config(&format!(
+            "resource \"vaultpki_pki_role\" \"r\" {{\n  mount = \"{mount}\"\n  name  = \"bad\"\n  {extra}\n}}\n"
+        )));
+        let out = tf.run(&["plan", "-no-color", "-input=false"]);
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{extra}: the plan passed");
+        assert!(
+            text.contains("with vaultpki_pki_role.r,")
+                && text.contains(attribute)
+                && text.contains(hint),
+            "{extra}: {text}"
+        );
+    }
+    assert!(
+        bao_read(&format!("{mount}/roles/bad")).is_none(),
+        "a role was created"
+    );
+    e.bao_ok(&["secrets", "disable", &mount]);
+}
+
 /// The lowercase hex SHA-256 of a file in the working directory, by the `sha256sum` CLI (a
 /// second implementation of what Terraform's `sha256()` computed).
 fn sha256_file(tf: &Terraform, name: &str) -> String {

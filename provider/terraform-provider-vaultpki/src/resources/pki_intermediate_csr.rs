@@ -16,6 +16,7 @@ use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema, Value}
 use crate::api::{Api, Write, required_str};
 use crate::diagnostics;
 use crate::issuers::{rename_key, validate_key_ref};
+use crate::validation;
 
 /// The resource type.
 pub(crate) struct PkiIntermediateCsr;
@@ -64,7 +65,9 @@ impl Resource for PkiIntermediateCsr {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        validate_key_ref(config, "uses an existing key")
+        let mut diags = validate_key_ref(config, "uses an existing key");
+        diags.extend(validation::key(config, false));
+        diags
     }
 
     async fn create(

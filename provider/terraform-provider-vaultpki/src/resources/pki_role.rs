@@ -11,6 +11,7 @@ use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 use crate::api::{Api, Write};
 use crate::diagnostics;
 use crate::fields::{self, Field, Kind, field, openbao_field};
+use crate::validation;
 
 /// The resource type.
 pub(crate) struct PkiRole;
@@ -233,6 +234,26 @@ impl Resource for PkiRole {
 
     fn type_name(&self) -> &str {
         "vaultpki_pki_role"
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = validation::key(config, true);
+        diags.extend(validation::number_in(
+            config,
+            "signature_bits",
+            &validation::SIGNATURE_BITS,
+        ));
+        diags.extend(validation::names_in(
+            config,
+            "key_usage",
+            &validation::KEY_USAGES,
+        ));
+        diags.extend(validation::names_in(
+            config,
+            "ext_key_usage",
+            &validation::EXT_KEY_USAGES,
+        ));
+        diags
     }
 
     fn schema(&self) -> Schema {

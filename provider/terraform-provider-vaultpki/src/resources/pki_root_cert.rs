@@ -21,6 +21,7 @@ use crate::diagnostics;
 use crate::functions::describe_pem;
 use crate::issuers::{issuer_left_on_server, rename_issuer, rename_key, validate_key_ref};
 use crate::paths::{issuer_path, split_issuer_id};
+use crate::validation;
 
 /// The resource type.
 pub(crate) struct PkiRootCert;
@@ -88,7 +89,9 @@ impl Resource for PkiRootCert {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        validate_key_ref(config, "signs with an existing key")
+        let mut diags = validate_key_ref(config, "signs with an existing key");
+        diags.extend(validation::key(config, false));
+        diags
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
