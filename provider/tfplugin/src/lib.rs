@@ -130,6 +130,7 @@ mod diag;
 mod flatmap;
 pub mod log;
 pub mod msgpack;
+mod planning;
 mod provider;
 mod schema;
 mod ser;
