@@ -205,7 +205,7 @@ impl Value {
     /// attributes the type does not declare are dropped, as stored state may still carry
     /// attributes a provider has since removed.
     pub fn from_json(json: &Json, ty: &Type) -> Result<Self, ValueError> {
-        from_typed_json(json, ty, "")
+        from_typed_json(json, ty)
     }
 
     /// Decodes JSON bytes (see [`Value::from_json`]).
@@ -388,22 +388,11 @@ fn unknown_marker() -> Json {
     Json::Object(map)
 }
 
-fn mismatch(path: &str, ty: &Type) -> ValueError {
-    ValueError::Mismatch {
-        path: path.to_owned(),
-        expected: ty.to_json().to_string(),
-    }
-}
-
-fn child(path: &str, step: &str) -> String {
-    if path.is_empty() {
-        step.to_owned()
-    } else {
-        format!("{path}.{step}")
-    }
-}
-
-fn from_typed_json(json: &Json, ty: &Type, path: &str) -> Result<Value, ValueError> {
+/// Decodes Terraform's JSON for a value of type `ty`. Error paths are built only when decoding
+/// fails (see [`msgpack::within`]): a state of a wide resource is decoded on every command, so
+/// the happy path allocates nothing for them.
+fn from_typed_json(json: &Json, ty: &Type) -> Result<Value, ValueError> {
+    use crate::msgpack::{mismatch, within, within_index};
     if json.is_null() {
         return Ok(Value::Null);
     }
@@ -413,7 +402,7 @@ fn from_typed_json(json: &Json, ty: &Type, path: &str) -> Result<Value, ValueErr
         (Type::String, Json::Number(n)) => Ok(Value::String(n.to_string())),
         (Type::String, Json::Bool(b)) => Ok(Value::String(b.to_string())),
         (Type::Number, Json::Number(n)) => Ok(Value::Number(n.clone())),
-        (Type::Number, Json::String(s)) => parse_number(s).ok_or_else(|| mismatch(path, ty)),
+        (Type::Number, Json::String(s)) => parse_number(s).ok_or_else(|| mismatch(ty)),
         (Type::Bool, Json::Bool(b)) => Ok(Value::Bool(*b)),
         (Type::Bool, Json::String(s)) if s == "true" || s == "false" => {
             Ok(Value::Bool(s == "true"))
@@ -421,19 +410,19 @@ fn from_typed_json(json: &Json, ty: &Type, path: &str) -> Result<Value, ValueErr
         (Type::List(elem) | Type::Set(elem), Json::Array(items)) => items
             .iter()
             .enumerate()
-            .map(|(i, item)| from_typed_json(item, elem, &child(path, &i.to_string())))
+            .map(|(i, item)| from_typed_json(item, elem).map_err(within_index(i)))
             .collect::<Result<_, _>>()
             .map(Value::List),
         (Type::Tuple(elems), Json::Array(items)) if elems.len() == items.len() => items
             .iter()
             .zip(elems)
             .enumerate()
-            .map(|(i, (item, elem))| from_typed_json(item, elem, &child(path, &i.to_string())))
+            .map(|(i, (item, elem))| from_typed_json(item, elem).map_err(within_index(i)))
             .collect::<Result<_, _>>()
             .map(Value::List),
         (Type::Map(elem), Json::Object(map)) => map
             .iter()
-            .map(|(k, v)| Ok((k.clone(), from_typed_json(v, elem, &child(path, k))?)))
+            .map(|(k, v)| Ok((k.clone(), from_typed_json(v, elem).map_err(within(k))?)))
             .collect::<Result<_, ValueError>>()
             .map(Value::Map),
         (Type::Object(attrs), Json::Object(map)) => attrs
@@ -442,17 +431,17 @@ fn from_typed_json(json: &Json, ty: &Type, path: &str) -> Result<Value, ValueErr
                 let v = map.get(name).unwrap_or(&Json::Null);
                 Ok((
                     name.clone(),
-                    from_typed_json(v, attr_ty, &child(path, name))?,
+                    from_typed_json(v, attr_ty).map_err(within(name))?,
                 ))
             })
             .collect::<Result<_, ValueError>>()
             .map(Value::Map),
         (Type::Dynamic, Json::Object(map)) if map.contains_key("type") => {
             let inner_ty = Type::from_json(&map["type"])?;
-            from_typed_json(map.get("value").unwrap_or(&Json::Null), &inner_ty, path)
+            from_typed_json(map.get("value").unwrap_or(&Json::Null), &inner_ty)
         }
         (Type::Dynamic, other) => Ok(Value::from_bridge_json(other.clone())),
-        _ => Err(mismatch(path, ty)),
+        _ => Err(mismatch(ty)),
     }
 }
 
