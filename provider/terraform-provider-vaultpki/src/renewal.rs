@@ -39,17 +39,19 @@ pub(crate) fn renewal_reason(config: &Value, prior: &Value, now: i64) -> Option<
     (now.saturating_add(min) >= expiration).then_some("inside the renewal window")
 }
 
+/// An object value from `(attribute, value)` pairs, for the unit tests of the certificate types.
+#[cfg(test)]
+pub(crate) fn value(pairs: &[(&str, Value)]) -> Value {
+    let mut v = Value::Null;
+    for (k, x) in pairs {
+        v.set_attr(*k, x.clone());
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn value(pairs: &[(&str, Value)]) -> Value {
-        let mut v = Value::Null;
-        for (k, x) in pairs {
-            v.set_attr(*k, x.clone());
-        }
-        v
-    }
 
     #[test]
     fn renewal_uses_the_configured_window_and_not_after() {
