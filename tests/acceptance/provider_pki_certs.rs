@@ -191,7 +191,7 @@ fn pki_cert_lifecycle_renewal_and_revocation() {
 
     // Outside the renewal window nothing changes; widening the window in the configuration
     // puts the certificate inside it in the same run.
-    tf.write_config(&cert_config(&mount, 7200));
+    tf.write_config(&cert_config(&mount, 3599));
     let plan = tf.plan();
     assert_eq!(
         planned_changes(&plan),
@@ -337,7 +337,7 @@ fn pki_sign_lifecycle() {
     tf.assert_plan_empty();
 
     // Inside the configured renewal window: replaced, and the old one revoked.
-    tf.write_config(&sign_config(&mount, 7200));
+    tf.write_config(&sign_config(&mount, 3599));
     assert_eq!(
         planned_changes(&tf.plan()),
         [(
@@ -411,6 +411,46 @@ fn a_ttl_capped_by_the_role_is_a_warning() {
     );
     assert!(text.contains("The server warned"), "{text}");
     assert!(text.to_lowercase().contains("ttl"), "{text}");
+    tf.destroy();
+    e.bao_ok(&["secrets", "disable", &mount]);
+}
+
+#[test]
+fn a_renewal_window_not_shorter_than_the_ttl_is_refused_or_shortened() {
+    let e = env();
+    let mount = unique_name("pki-window");
+    pki_with_root(&mount);
+    let config = |min: &str| {
+        provider_config(&format!(
+            "resource \"vaultpki_pki_cert\" \"c\" {{\n  mount       = \"{mount}\"\n  role        = \"web\"\n  common_name = \"short.svc.example.test\"\n  ttl         = \"1h\"\n  auto_renew  = true\n{min}}}\n"
+        ))
+    };
+    // A configured window as long as the TTL could never converge: refused at plan, naming the
+    // attribute, nothing created.
+    let tf = provider_terraform_at(&e.addr, &e.token);
+    tf.write_config(&config("  min_seconds_remaining = 3600\n"));
+    let out = tf.run(&["plan", "-no-color", "-input=false"]);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the plan passed");
+    assert!(
+        text.contains("min_seconds_remaining") && text.contains("not smaller than the TTL"),
+        "{text}"
+    );
+    assert!(
+        bao_list(&format!("{mount}/certs")).len() <= 1,
+        "a certificate was issued"
+    );
+    // The default window (7 days) on a 1-hour certificate: a warning, and it converges (it
+    // used to be replaced by every plan).
+    tf.write_config(&config(""));
+    let out = tf.apply();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Default renewal window shortened"), "{text}");
+    tf.assert_plan_empty();
     tf.destroy();
     e.bao_ok(&["secrets", "disable", &mount]);
 }

@@ -290,6 +290,14 @@ pub(crate) async fn revoke(api: &Api, mount: &str, serial: &str) -> Result<(), D
     .map(|_| ())
 }
 
+/// NotAfter − NotBefore of a PEM certificate, in seconds.
+pub(crate) fn lifetime(pem: &str) -> Result<i64, String> {
+    let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
+    let cert = block.parse_x509().map_err(|e| e.to_string())?;
+    let validity = cert.validity();
+    Ok(validity.not_after.timestamp() - validity.not_before.timestamp())
+}
+
 /// NotAfter of a PEM certificate, in Unix seconds.
 pub(crate) fn not_after(pem: &str) -> Result<i64, String> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
@@ -450,7 +458,7 @@ pub(crate) mod attributes {
             ),
             Attribute::number(
                 "min_seconds_remaining",
-                "The renewal window in seconds (default 604800, seven days).",
+                "The renewal window in seconds (default 604800, seven days; for a certificate whose lifetime is not longer than that, a third of its lifetime, with a plan-time warning). Must be smaller than `ttl`: a window as long as the TTL would replace the certificate on every plan, so it is refused at plan time.",
             ),
             Attribute::bool(
                 "revoke",

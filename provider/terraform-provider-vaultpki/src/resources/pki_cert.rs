@@ -22,7 +22,7 @@ use crate::issuance::{
     read_cert, revoke_on_destroy,
 };
 use crate::paths::{cert_path, parse_cert_id};
-use crate::renewal::plan_renewal;
+use crate::renewal::{plan_renewal, validate_window};
 
 /// The resource type.
 pub(crate) struct PkiCert;
@@ -90,13 +90,7 @@ impl Resource for PkiCert {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        match config.attr("min_seconds_remaining").as_i64() {
-            Some(n) if n < 0 => diagnostics::invalid_attribute(
-                "min_seconds_remaining",
-                "min_seconds_remaining must not be negative.",
-            ),
-            _ => Diagnostics::new(),
-        }
+        validate_window(config)
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
-use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
+use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
 use crate::api::Api;
 use crate::diagnostics;
@@ -13,7 +13,7 @@ use crate::issuance::{
     OUTPUTS, Outputs, Pem, Request, attributes, is_revoked, issue, read_cert, revoke_on_destroy,
 };
 use crate::paths::cert_path;
-use crate::renewal::plan_renewal;
+use crate::renewal::{plan_renewal, validate_window};
 
 /// The resource type.
 pub(crate) struct PkiSign;
@@ -63,6 +63,10 @@ impl Resource for PkiSign {
         let schema = attributes::add(schema, kept, attributes::certificate());
         attributes::add(schema, kept, attributes::serial_and_expiration())
             .attribute(kept(attributes::revoked()))
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate_window(config)
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
