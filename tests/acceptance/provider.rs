@@ -11,7 +11,7 @@ use crate::provider_pki_certs::cert_config;
 use serde_json::Value;
 use vaultpki_tests::bao::{accessor_lookup, pki_with_root, policy_text, write_stdin};
 use vaultpki_tests::{
-    ExtraServer, ExtraServerOptions, TestEnv, env, planned_changes, provider_config,
+    ExtraServer, ExtraServerOptions, Terraform, TestEnv, env, planned_changes, provider_config,
     provider_terraform, provider_terraform_at, unique_name,
 };
 
@@ -482,7 +482,106 @@ resource "vaultpki_approle_secret_id" "s" {{
     env().bao_ok(&["auth", "disable", &mount]);
 }
 
-// ---- benchmark (not a timed test: it prints figures; run with `-- --ignored --nocapture`)
+// ---- benchmark (not a timed test: it prints figures). `scripts/bench` runs it on release
+// binaries; by hand: `cargo build --release -p terraform-provider-vaultpki && cargo test --release
+// -p vaultpki-tests --test acceptance -- --ignored --nocapture provider::bench_500_pki_roles`.
+
+const N_BENCH: usize = 500;
+
+/// Provider CPU per resource (ms) the last time this benchmark ran before the current code:
+/// apply, refresh plan, destroy, and when (release build, this machine).
+const PREVIOUS_CPU_MS: (f64, f64, f64, &str) = (0.88, 0.42, 1.22, "2026-12-05");
+
+/// Wall and CPU seconds of one terraform command (terraform and the providers it started).
+#[derive(Clone, Copy, Default)]
+struct Phase {
+    wall_s: f64,
+    cpu_s: f64,
+}
+
+/// CPU seconds of this process's reaped children (`cutime` + `cstime` of `/proc/self/stat`):
+/// terraform and, as terraform waits for them, the provider processes it started.
+fn children_cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(13) + ticks(14)) / 100.0
+}
+
+/// Runs terraform `args` (with `-parallelism=10`), requiring exit code 0.
+fn phase(tf: &Terraform, args: &[&str]) -> (Phase, String) {
+    let mut all = args.to_vec();
+    all.extend(["-input=false", "-no-color", "-parallelism=10"]);
+    let cpu = children_cpu_s();
+    let started = std::time::Instant::now();
+    let out = tf.run(&all);
+    let wall_s = started.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "terraform {args:?} (a refresh plan must be empty):\n{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cpu_s = children_cpu_s() - cpu;
+    (Phase { wall_s, cpu_s }, stdout)
+}
+
+/// Plan lines per created resource, then apply, refresh plan (which must be empty) and destroy;
+/// `after` runs untimed after each of the three with its index (0 apply, 1 plan, 2 destroy).
+fn lifecycle(tf: &Terraform, mut after: impl FnMut(usize, &Terraform)) -> (f64, [Phase; 3]) {
+    let (_, plan) = phase(tf, &["plan"]);
+    let lines = plan.lines().count() as f64 / N_BENCH as f64;
+    after(usize::MAX, tf);
+    let mut phases = [Phase::default(); 3];
+    let steps: [&[&str]; 3] = [
+        &["apply", "-auto-approve"],
+        &["plan", "-detailed-exitcode"],
+        &["destroy", "-auto-approve"],
+    ];
+    for (i, args) in steps.into_iter().enumerate() {
+        phases[i] = phase(tf, args).0;
+        after(i, tf);
+    }
+    (lines, phases)
+}
+
+/// An HCL expression for a JSON value from the state (`${` and `%{` escaped in strings).
+fn hcl(v: &Value) -> String {
+    match v {
+        Value::String(s) => serde_json::to_string(s)
+            .unwrap_or_default()
+            .replace("${", "$${")
+            .replace("%{", "%%{"),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(hcl).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `N_BENCH` `terraform_data` whose `input` has `attributes` (`name` made unique per index).
+fn terraform_data_config(attributes: &serde_json::Map<String, Value>) -> String {
+    let mut body = String::new();
+    for (k, v) in attributes {
+        let value = if k == "name" {
+            "\"tf-${count.index}\"".to_owned()
+        } else {
+            hcl(v)
+        };
+        body.push_str(&format!("    {k} = {value}\n"));
+    }
+    format!(
+        "resource \"terraform_data\" \"r\" {{\n  count = {N_BENCH}\n  input = {{\n{body}  }}\n}}\n"
+    )
+}
 
 /// `(processes, total CPU ms, max peak RSS KiB)` of the provider processes that appended to
 /// `path` (see the provider's `stats` module), then empties it for the next phase.
@@ -508,9 +607,9 @@ fn provider_stats(path: &std::path::Path) -> (usize, u64, u64) {
 }
 
 #[test]
-#[ignore = "benchmark: prints figures, takes about a minute; run with --ignored --nocapture"]
+#[ignore = "benchmark: prints figures, takes a few minutes; run with scripts/bench"]
 fn bench_500_pki_roles() {
-    const N: usize = 500;
+    const N: usize = N_BENCH;
     let mount = unique_name("pki-bench");
     env().bao_ok(&["secrets", "enable", &format!("-path={mount}"), "pki"]);
     let stats = tempfile::NamedTempFile::new().expect("a stats file");
@@ -530,32 +629,60 @@ fn bench_500_pki_roles() {
 }}
 "#
     )));
-    let _ = std::fs::remove_file(&stats_path);
 
-    let started = std::time::Instant::now();
-    tf.run_ok(&[
-        "apply",
-        "-input=false",
-        "-no-color",
-        "-auto-approve",
-        "-parallelism=10",
-    ]);
-    let apply_s = started.elapsed().as_secs_f64();
-    let (apply_procs, apply_cpu, apply_rss) = provider_stats(&stats_path);
+    // The provider: per phase, the statistics its processes appended (the untimed state read
+    // after apply starts one too, and is dropped).
+    let mut stats_by_phase = [(0usize, 0u64, 0u64); 3];
+    let mut role = serde_json::Map::new();
+    let (ours_lines, ours) = lifecycle(&tf, |i, tf| {
+        if let Some(slot) = stats_by_phase.get_mut(i) {
+            *slot = provider_stats(&stats_path);
+        }
+        if i == 0 {
+            role = tf
+                .resource("vaultpki_pki_role.r[0]")
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+        }
+        let _ = provider_stats(&stats_path);
+    });
+    assert!(
+        stats_by_phase.iter().all(|s| s.0 > 0),
+        "the provider wrote no statistics"
+    );
+    assert!(role.len() > 6, "the role's state: {role:?}");
+    env().bao_ok(&["secrets", "disable", &mount]);
 
-    let started = std::time::Instant::now();
-    let out = tf.run(&[
-        "plan",
-        "-input=false",
-        "-no-color",
-        "-parallelism=10",
-        "-detailed-exitcode",
-    ]);
-    let plan_s = started.elapsed().as_secs_f64();
-    assert_eq!(out.status.code(), Some(0), "the refresh plan is not empty");
-    let (plan_procs, plan_cpu, plan_rss) = provider_stats(&stats_path);
+    // Terraform's floor: terraform_data as wide as the role's state (the same values), and
+    // with the six attributes the configuration and the ID make.
+    let wide_tf = Terraform::new();
+    wide_tf.init();
+    wide_tf.write_config(&terraform_data_config(&role));
+    let (wide_lines, wide) = lifecycle(&wide_tf, |_, _| {});
+    let narrow: serde_json::Map<String, Value> = role
+        .iter()
+        .filter(|(k, _)| {
+            [
+                "id",
+                "mount",
+                "name",
+                "allowed_domains",
+                "allow_subdomains",
+                "max_ttl",
+            ]
+            .contains(&k.as_str())
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let narrow_tf = Terraform::new();
+    narrow_tf.write_config(&terraform_data_config(&narrow));
+    narrow_tf.init();
+    let (narrow_lines, narrow_phases) = lifecycle(&narrow_tf, |_, _| {});
 
-    // The baseline: the same 500 writes and 500 reads straight over HTTP, 10 workers.
+    // The server's floor: the same writes, reads and deletes straight over HTTP, 10 workers.
+    let direct_mount = unique_name("pki-bench-direct");
+    env().bao_ok(&["secrets", "enable", &format!("-path={direct_mount}"), "pki"]);
     let code = format!(
         r#"
 import json, os, threading, time
@@ -569,49 +696,78 @@ def session():
         local.s.headers["X-Vault-Token"] = token
     return local.s
 body = {{"allowed_domains": ["svc.example.test"], "allow_subdomains": True, "max_ttl": 3600}}
-def write(i):
-    session().post(f"{{addr}}/v1/{mount}/roles/direct-{{i}}", json=body).raise_for_status()
-def read(i):
-    session().get(f"{{addr}}/v1/{mount}/roles/direct-{{i}}").raise_for_status()
+url = f"{{addr}}/v1/{direct_mount}/roles/direct-{{{{}}}}"
+def write(i): session().post(url.format(i), json=body).raise_for_status()
+def read(i): session().get(url.format(i)).raise_for_status()
+def delete(i): session().delete(url.format(i)).raise_for_status()
+out = {{}}
 with ThreadPoolExecutor(10) as ex:
-    t = time.monotonic(); list(ex.map(write, range({N}))); w = time.monotonic() - t
-    t = time.monotonic(); list(ex.map(read, range({N}))); r = time.monotonic() - t
-print(json.dumps({{"write_s": w, "read_s": r}}))
+    for name, f in (("write", write), ("read", read), ("delete", delete)):
+        t = time.monotonic(); list(ex.map(f, range({N}))); out[name] = time.monotonic() - t
+print(json.dumps(out))
 "#
     );
     let out = env().python(&code);
+    env().bao_ok(&["secrets", "disable", &direct_mount]);
     let direct: Value = serde_json::from_slice(&out.stdout).expect("the baseline prints JSON");
-    let write_s = direct["write_s"].as_f64().expect("write_s");
-    let read_s = direct["read_s"].as_f64().expect("read_s");
+    let http = ["write", "read", "delete"].map(|k| direct[k].as_f64().unwrap_or(f64::NAN));
 
-    let per_op = |cpu: u64| cpu as f64 / N as f64;
-    println!("bench: {N} vaultpki_pki_role, terraform -parallelism=10, OpenBao on loopback");
+    let width = role.len();
     println!(
-        "  apply        terraform {apply_s:7.2} s | direct HTTP {N} writes (10 workers) {write_s:6.2} s | ratio {:5.1}x",
-        apply_s / write_s
+        "bench: {N} vaultpki_pki_role ({width} attributes), terraform -parallelism=10, OpenBao on \
+         loopback{}",
+        if cfg!(debug_assertions) {
+            ", DEBUG BUILD: run scripts/bench for release figures"
+        } else {
+            ", release build"
+        }
     );
     println!(
-        "  refresh plan terraform {plan_s:7.2} s | direct HTTP {N} reads  (10 workers) {read_s:6.2} s | ratio {:5.1}x",
-        plan_s / read_s
+        "  {:<13} {:>17} | {:>26} | {:>26} | {:>22}",
+        "wall s (ratio)",
+        "vaultpki_pki_role",
+        format!("terraform_data {width} attrs"),
+        "terraform_data 6 attrs",
+        "raw HTTP, 10 workers"
+    );
+    type Measure = fn(&Phase) -> f64;
+    let measures: [(&str, Measure); 2] = [("", |p| p.wall_s), ("CPU ", |p| p.cpu_s)];
+    for (label, measure) in measures {
+        for (i, name) in ["apply", "refresh plan", "destroy"].iter().enumerate() {
+            let ours = measure(&ours[i]);
+            let cell = |floor: f64| format!("{floor:7.2} s ({:4.2}x)", ours / floor);
+            let http = if label.is_empty() {
+                cell(http[i])
+            } else {
+                "(terraform + providers)".to_owned()
+            };
+            println!(
+                "  {:<13} {ours:>15.2} s | {:>26} | {:>26} | {http:>22}",
+                format!("{label}{name}"),
+                cell(measure(&wide[i])),
+                cell(measure(&narrow_phases[i])),
+            );
+        }
+    }
+    println!(
+        "  plan lines per created resource: {ours_lines:.1} (goal <= 15) | terraform_data {width} \
+         attrs {wide_lines:.1} | 6 attrs {narrow_lines:.1}"
+    );
+    let per_op = |ms: u64| ms as f64 / N as f64;
+    let (prev_apply, prev_plan, prev_destroy, prev_when) = PREVIOUS_CPU_MS;
+    println!(
+        "  provider CPU per resource: apply {:.3} ms (previous {prev_apply} ms, target < 1 ms), \
+         refresh plan {:.3} ms (previous {prev_plan} ms, target < 0.5 ms), destroy {:.3} ms \
+         (previous {prev_destroy} ms); previous: {prev_when}",
+        per_op(stats_by_phase[0].1),
+        per_op(stats_by_phase[1].1),
+        per_op(stats_by_phase[2].1),
     );
     println!(
-        "  provider CPU apply {apply_cpu} ms over {apply_procs} processes = {:.3} ms/resource; plan {plan_cpu} ms over {plan_procs} = {:.3} ms/resource (target < 1 ms)",
-        per_op(apply_cpu),
-        per_op(plan_cpu)
+        "  provider processes apply/plan/destroy {}/{}/{}, peak RSS {:.1} MiB (target < 30 MiB)",
+        stats_by_phase[0].0,
+        stats_by_phase[1].0,
+        stats_by_phase[2].0,
+        stats_by_phase.iter().map(|s| s.2).max().unwrap_or(0) as f64 / 1024.0,
     );
-    println!(
-        "  provider peak RSS apply {:.1} MiB, plan {:.1} MiB (target < 30 MiB)",
-        apply_rss as f64 / 1024.0,
-        plan_rss as f64 / 1024.0
-    );
-    assert!(apply_procs > 0, "the provider wrote no statistics");
-
-    tf.run_ok(&[
-        "destroy",
-        "-input=false",
-        "-no-color",
-        "-auto-approve",
-        "-parallelism=10",
-    ]);
-    env().bao_ok(&["secrets", "disable", &mount]);
 }

@@ -107,7 +107,7 @@ impl Api {
         Ok(self
             .read_raw(action, path)
             .await?
-            .map(|body| body.get("data").cloned().unwrap_or(Json::Null)))
+            .map(|mut body| body.get_mut("data").map_or(Json::Null, Json::take)))
     }
 
     /// `GET <path>`: the whole answer, `None` on 404.

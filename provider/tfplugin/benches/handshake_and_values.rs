@@ -7,8 +7,8 @@
 //!    untyped Value alone, beside the same struct through `serde_json` and `rmp-serde` in the
 //!    same run.
 //!
-//! Run with the shared dev profile (no separate release build of the workspace):
-//! `cargo build -p tfplugin --examples && cargo bench -p tfplugin --profile dev`
+//! Run on release binaries with `scripts/bench tfplugin` (or by hand:
+//! `cargo build --release -p tfplugin --examples && cargo bench -p tfplugin`).
 
 use std::hint::black_box;
 use std::io::{BufRead, BufReader};
@@ -84,6 +84,11 @@ model! {
     a45: String = "2030-01-01T00:00:00Z".into(), a46: i64 = 9, a47: bool = true,
     a48: Option<i64> = None, a49: String = "last".into(),
 }
+
+/// Start -> handshake medians the last time this ran (before: 40-50 ms with AutoMTLS, when
+/// aws-lc seeded its generator from CPU jitter at every start).
+const PREVIOUS_AUTOMTLS: &str = "3.7 ms (2026-12-05, dev profile)";
+const PREVIOUS_PLAIN: &str = "1.6 ms (2026-12-05, dev profile)";
 
 fn per_call(iterations: u32, mut f: impl FnMut()) -> Duration {
     for _ in 0..iterations / 10 {
@@ -182,9 +187,9 @@ fn main() -> ExitCode {
             .collect(),
     );
     println!("process start -> first stdout line (median of {RUNS})");
-    // The figures before AutoMTLS took its randomness from ring (issue 16), on the same machines.
-    println!("  provider handshake (AutoMTLS)  {handshake:>10.2?}   last: 40-50 ms");
-    println!("  provider handshake (plain TCP) {plain:>10.2?}   last: 5 ms");
+    // The figures this benchmark printed last, on the same machines: AutoMTLS and plain.
+    println!("  provider handshake (AutoMTLS)  {handshake:>10.2?}   previous: {PREVIOUS_AUTOMTLS}");
+    println!("  provider handshake (plain TCP) {plain:>10.2?}   previous: {PREVIOUS_PLAIN}");
     println!(
         "  echo (baseline)                {echo:>10.2?}   ratio {:.1}x",
         handshake.as_secs_f64() / echo.as_secs_f64()

@@ -10,8 +10,20 @@ use serde::de::value::{Error, MapAccessDeserializer};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde::forward_to_deserialize_any;
 
+use serde::de::DeserializeOwned;
+
 use crate::Value;
+use crate::error::ValueError;
 use crate::value::UNKNOWN_MARKER;
+
+/// Deserialises a [`Value`] into a Rust value (a model struct). An unknown value only fits a
+/// [`Maybe`]; anywhere else it is an error. Null attributes are left out rather than passed as
+/// null, so a null fits `Option<T>`, [`Maybe<T>`] and any `#[serde(default)]` field, and a null
+/// in a required field reads "missing field `name`". (The one cost: a null element of a map
+/// disappears rather than arriving as `None`.)
+pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, ValueError> {
+    T::deserialize(ValueDeserializer(value)).map_err(|e| ValueError::Serde(e.to_string()))
+}
 
 /// Deserialises from a borrowed [`Value`].
 pub(crate) struct ValueDeserializer<'de>(pub(crate) &'de Value);

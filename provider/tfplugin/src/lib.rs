@@ -127,9 +127,11 @@ pub mod proto;
 
 mod de;
 mod diag;
+mod error;
 mod flatmap;
 pub mod log;
 pub mod msgpack;
+mod planning;
 mod provider;
 mod schema;
 mod ser;
@@ -139,7 +141,9 @@ mod tls;
 mod types;
 mod value;
 
+pub use de::from_value;
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+pub use error::ValueError;
 pub use provider::{
     AnyDataSource, AnyEphemeralResource, AnyFunction, AnyResource, ConfigureCtx, Ctx, DataSource,
     EphemeralResource, Function, FunctionError, MovedState, Parameter, Plan, Private, Provider,
@@ -149,7 +153,8 @@ pub use schema::{
     Attribute, AttributeKind, Block, IdentityAttribute, IdentitySchema, NestedBlock, Nesting,
     Schema,
 };
+pub use ser::to_value;
 pub use serve::{ServeError, ServeOptions, serve};
 pub use server::{MAX_MESSAGE_SIZE, ProviderService, provider_service};
 pub use types::Type;
-pub use value::{Maybe, Value, ValueError, from_value, to_value};
+pub use value::{Maybe, Value};

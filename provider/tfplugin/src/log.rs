@@ -14,7 +14,8 @@
 //! the structure of a line it cannot parse (it is then logged as raw text at debug), so the
 //! timestamp always has six fractional digits and ends in `Z`. Fields of the spans an event
 //! happens in are added to it: the server opens one span per RPC with `tf_rpc` and the type name
-//! (`tf_resource_type`, `tf_data_source_type`, `tf_ephemeral_resource_type`), the field names
+//! (`tf_resource_type`, `tf_data_source_type`, `tf_ephemeral_resource_type`, or
+//! `tf_function_name`), the field names
 //! Terraform's own SDKs use, so a user can grep one resource's lines.
 //!
 //! The level comes from the environment the host passes on: `TF_LOG_PROVIDER`, else `TF_LOG`

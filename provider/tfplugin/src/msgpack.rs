@@ -12,6 +12,7 @@ use rmp::Marker;
 use rmp::encode as enc;
 use serde_json::Number;
 
+use crate::error::{undeclared, within, within_index};
 use crate::value::parse_number;
 use crate::{Type, Value, ValueError};
 
@@ -39,49 +40,6 @@ fn write_err<E: std::fmt::Display>(e: E) -> ValueError {
     ValueError::Msgpack(e.to_string())
 }
 
-pub(crate) fn mismatch(ty: &Type) -> ValueError {
-    ValueError::Mismatch {
-        path: String::new(),
-        expected: ty.to_json().to_string(),
-    }
-}
-
-/// Prefixes an error's path with one step. Paths are only built on the error path, so the
-/// happy path allocates nothing for them.
-pub(crate) fn within(step: &str) -> impl FnOnce(ValueError) -> ValueError + '_ {
-    move |e| {
-        let join = |path: String| {
-            if path.is_empty() {
-                step.to_owned()
-            } else {
-                format!("{step}.{path}")
-            }
-        };
-        match e {
-            ValueError::Mismatch { path, expected } => ValueError::Mismatch {
-                path: join(path),
-                expected,
-            },
-            ValueError::UnexpectedAttribute { path, name } => ValueError::UnexpectedAttribute {
-                path: join(path),
-                name,
-            },
-            other => other,
-        }
-    }
-}
-
-pub(crate) fn within_index(i: usize) -> impl FnOnce(ValueError) -> ValueError {
-    move |e| within(&i.to_string())(e)
-}
-
-pub(crate) fn undeclared(name: &str) -> ValueError {
-    ValueError::UnexpectedAttribute {
-        path: String::new(),
-        name: name.to_owned(),
-    }
-}
-
 fn len_u32(len: usize) -> Result<u32, ValueError> {
     u32::try_from(len).map_err(|_| ValueError::Msgpack("collection too large".into()))
 }
@@ -106,7 +64,7 @@ pub(crate) fn encode_into(out: &mut Vec<u8>, value: &Value, ty: &Type) -> Result
         (Type::Number, Value::Number(n)) => write_number(out, n),
         (Type::Number, Value::String(s)) => match parse_number(s) {
             Some(Value::Number(n)) => write_number(out, &n),
-            _ => Err(mismatch(ty)),
+            _ => Err(ty.mismatch()),
         },
         (Type::Bool, Value::Bool(b)) => enc::write_bool(out, *b).map_err(write_err),
         (Type::List(elem) | Type::Set(elem), Value::List(items)) => {
@@ -157,7 +115,7 @@ pub(crate) fn encode_into(out: &mut Vec<u8>, value: &Value, ty: &Type) -> Result
             enc::write_bin(out, &inner.to_json_bytes()).map_err(write_err)?;
             encode_into(out, v, &inner)
         }
-        _ => Err(mismatch(ty)),
+        _ => Err(ty.mismatch()),
     }
 }
 
@@ -214,7 +172,7 @@ impl<'a> Reader<'a> {
 
     fn map_len(&mut self, marker: Marker, ty: &Type) -> Result<usize, ValueError> {
         if !matches!(marker, Marker::FixMap(_) | Marker::Map16 | Marker::Map32) {
-            return Err(mismatch(ty));
+            return Err(ty.mismatch());
         }
         self.len(marker)
     }
@@ -297,27 +255,27 @@ impl<'a> Reader<'a> {
                 Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
                     Ok(Value::String(self.string(marker)?))
                 }
-                _ => Err(mismatch(ty)),
+                _ => Err(ty.mismatch()),
             },
             Type::Number => match marker {
                 Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
                     // cty writes numbers that fit no native format as decimal strings.
                     let s = self.string(marker)?;
-                    parse_number(&s).ok_or_else(|| mismatch(ty))
+                    parse_number(&s).ok_or_else(|| ty.mismatch())
                 }
                 _ => self
                     .number(marker)?
                     .map(Value::Number)
-                    .ok_or_else(|| mismatch(ty)),
+                    .ok_or_else(|| ty.mismatch()),
             },
             Type::Bool => match marker {
                 Marker::True => Ok(Value::Bool(true)),
                 Marker::False => Ok(Value::Bool(false)),
-                _ => Err(mismatch(ty)),
+                _ => Err(ty.mismatch()),
             },
             Type::List(elem) | Type::Set(elem) => {
                 if !is_array(marker) {
-                    return Err(mismatch(ty));
+                    return Err(ty.mismatch());
                 }
                 let len = self.len(marker)?;
                 let mut items = Vec::with_capacity(len.min(4096));
@@ -328,7 +286,7 @@ impl<'a> Reader<'a> {
             }
             Type::Tuple(elems) => {
                 if !is_array(marker) || self.len(marker)? != elems.len() {
-                    return Err(mismatch(ty));
+                    return Err(ty.mismatch());
                 }
                 let len = elems.len();
                 let mut items = Vec::with_capacity(len);
@@ -377,7 +335,7 @@ impl<'a> Reader<'a> {
             }
             Type::Dynamic => {
                 if marker != Marker::FixArray(2) {
-                    return Err(mismatch(ty));
+                    return Err(ty.mismatch());
                 }
                 let ty_marker = Marker::from_u8(self.u8()?);
                 let len = self.len(ty_marker)?;

@@ -9,7 +9,15 @@ use serde::ser::{self, Impossible};
 use serde_json::Number;
 
 use crate::Value;
+use crate::error::ValueError;
 use crate::value::UNKNOWN_MARKER;
+
+/// Serialises a Rust value (a model struct) into a [`Value`].
+pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, ValueError> {
+    value
+        .serialize(ValueSerializer)
+        .map_err(|e| ValueError::Serde(e.to_string()))
+}
 
 /// Why a Rust value could not become a [`Value`].
 #[derive(Debug)]

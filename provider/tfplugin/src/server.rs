@@ -1,25 +1,27 @@
 //! The `tfplugin6.Provider` gRPC service: decodes each request with the right schema, calls the
-//! provider-author traits, and encodes the answer. Default planning (computed values unknown
-//! where they may change, write-only attributes kept out of plan and state, requires-replace
-//! from the schema) lives here too, so resources only describe themselves.
+//! provider-author traits, and encodes the answer. Every RPC runs in one envelope ([`envelope`]):
+//! its body runs in the RPC's span, and an error it returns becomes the diagnostics of the answer
+//! Terraform gets instead. Default planning lives in [`crate::planning`].
 //!
 //! RPCs of minors after 6.9 answer with a "not supported by this provider" diagnostic rather
 //! than gRPC UNIMPLEMENTED, which Terraform would report as a crash-like transport error.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::{Arc, RwLock};
 
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
+use crate::planning::{default_plan, fill_write_only, has_write_only_values, null_write_only};
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::ProviderServer;
 use crate::provider::{ErasedDataSource, ErasedEphemeral, ErasedResource};
-use crate::schema::{Attribute, AttributeKind, Block, IdentitySchema, Nesting};
+use crate::schema::IdentitySchema;
 use crate::{
-    AttributePath, ConfigureCtx, Ctx, Diagnostic, Diagnostics, Function, FunctionError, Plan,
-    Private, Provider, RawState, Schema, Type, Value, from_value, msgpack,
+    AttributePath, ConfigureCtx, Ctx, Diagnostic, Diagnostics, Function, FunctionError, Private,
+    Provider, RawState, Schema, Type, Value, from_value, msgpack,
 };
 
 /// The span an RPC that reaches provider code runs in. Its fields (`tf_rpc` and the type name)
@@ -55,17 +57,29 @@ impl<T> Typed<T> {
         let ty = schema.value_type();
         Self { item, schema, ty }
     }
+
+    /// Decodes a request's value with this schema's type (absent: null).
+    fn decode(&self, dv: Option<&pb::DynamicValue>, what: &str) -> Result<Value, Diagnostics> {
+        decode_dv(dv, &self.ty, what)
+    }
+
+    /// Encodes an answer's value with this schema's type.
+    fn encode(&self, value: &Value, what: &str) -> Result<pb::DynamicValue, Diagnostics> {
+        encode_dv(value, &self.ty, what)
+    }
 }
 
 type TypedResource<C> = Typed<Box<dyn ErasedResource<C>>>;
+type TypedDataSource<C> = Typed<Box<dyn ErasedDataSource<C>>>;
+type TypedEphemeral<C> = Typed<Box<dyn ErasedEphemeral<C>>>;
 
 /// The tonic service implementing `tfplugin6.Provider` for a [`Provider`].
 pub struct ProviderService<P: Provider> {
     provider: P,
     provider_schema: Typed<()>,
     resources: BTreeMap<String, TypedResource<P::Client>>,
-    data_sources: BTreeMap<String, Typed<Box<dyn ErasedDataSource<P::Client>>>>,
-    ephemerals: BTreeMap<String, Typed<Box<dyn ErasedEphemeral<P::Client>>>>,
+    data_sources: BTreeMap<String, TypedDataSource<P::Client>>,
+    ephemerals: BTreeMap<String, TypedEphemeral<P::Client>>,
     functions: BTreeMap<String, Box<dyn Function>>,
     identities: BTreeMap<String, (IdentitySchema, Type)>,
     client: RwLock<Option<Arc<P::Client>>>,
@@ -173,15 +187,52 @@ impl<P: Provider> ProviderService<P> {
         }))
     }
 
+    /// A resource state on its way to Terraform: write-only attributes nulled, encoded, and the
+    /// identity derived from it.
+    fn state_out(
+        &self,
+        r: &TypedResource<P::Client>,
+        type_name: &str,
+        mut state: Value,
+        what: &str,
+    ) -> Result<(pb::DynamicValue, Option<pb::ResourceIdentityData>), Diagnostics> {
+        null_write_only(&r.schema.block, &mut state);
+        Ok((
+            r.encode(&state, what)?,
+            self.identity_of(type_name, &state)?,
+        ))
+    }
+
+    /// The configured client, shared with the calls in flight (`None` before configure).
     fn client(&self) -> Option<Arc<P::Client>> {
         self.client.read().ok().and_then(|c| c.clone())
     }
 
-    fn resource(&self, type_name: &str) -> Result<&TypedResource<P::Client>, Diagnostics> {
-        self.resources
-            .get(type_name)
-            .ok_or_else(|| unknown_type("resource", type_name))
+    /// What a provider call receives: the client (if configured), the stop signal, and the
+    /// private state it starts from.
+    fn ctx<'c>(&self, client: &'c Option<Arc<P::Client>>, private: Private) -> Ctx<'c, P::Client> {
+        Ctx::new(client.as_deref(), self.stop.subscribe(), private)
     }
+
+    fn resource(&self, type_name: &str) -> Result<&TypedResource<P::Client>, Diagnostics> {
+        find(&self.resources, "resource", type_name)
+    }
+
+    fn data_source(&self, type_name: &str) -> Result<&TypedDataSource<P::Client>, Diagnostics> {
+        find(&self.data_sources, "data source", type_name)
+    }
+
+    fn ephemeral(&self, type_name: &str) -> Result<&TypedEphemeral<P::Client>, Diagnostics> {
+        find(&self.ephemerals, "ephemeral resource", type_name)
+    }
+}
+
+fn find<'a, T>(
+    types: &'a BTreeMap<String, T>,
+    kind: &str,
+    name: &str,
+) -> Result<&'a T, Diagnostics> {
+    types.get(name).ok_or_else(|| unknown_type(kind, name))
 }
 
 fn check_identity(
@@ -247,166 +298,77 @@ fn encode_dv(value: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, D
     })
 }
 
-/// Runs `f`, turning its error into the response's diagnostics.
-fn answer<T>(result: Result<T, Diagnostics>, on_error: impl FnOnce(Diagnostics) -> T) -> T {
-    result.unwrap_or_else(on_error)
+/// An RPC's answer as the envelope sees it: built in full by the body, or, when the body fails,
+/// a fallback answer that carries the failure.
+trait Answer<E = Diagnostics> {
+    /// This answer with `error` added (to the diagnostics it already has).
+    fn failed(self, error: E) -> Self;
 }
 
-/// Sets every write-only attribute (at any block depth of single/list blocks) to null.
-fn null_write_only(block: &Block, value: &mut Value) {
-    null_write_only_attributes(&block.attributes, value);
-    let Value::Map(map) = value else { return };
-    for b in &block.blocks {
-        if let Some(inner) = map.get_mut(&b.type_name) {
-            match (b.nesting, inner) {
-                (Nesting::Single | Nesting::Group, v) => null_write_only(&b.block, v),
-                (_, Value::List(items)) => {
-                    items.iter_mut().for_each(|v| null_write_only(&b.block, v));
-                }
-                (_, Value::Map(items)) => {
-                    items
-                        .values_mut()
-                        .for_each(|v| null_write_only(&b.block, v));
-                }
-                _ => {}
+macro_rules! answers_with_diagnostics {
+    ($($rpc:ident),* $(,)?) => {$(
+        impl Answer for pb::$rpc::Response {
+            fn failed(mut self, error: Diagnostics) -> Self {
+                self.diagnostics.extend(error.to_proto());
+                self
             }
         }
-    }
+    )*};
 }
 
-/// Sets write-only attributes to null, looking into nested attributes too.
-fn null_write_only_attributes(attributes: &[Attribute], value: &mut Value) {
-    let Value::Map(map) = value else { return };
-    for a in attributes {
-        if a.write_only {
-            map.insert(a.name.clone(), Value::Null);
-            continue;
-        }
-        let AttributeKind::Nested(nesting, inner) = &a.kind else {
-            continue;
-        };
-        match (nesting, map.get_mut(&a.name)) {
-            (Nesting::Single | Nesting::Group, Some(v)) => null_write_only_attributes(inner, v),
-            (_, Some(Value::List(items))) => items
-                .iter_mut()
-                .for_each(|v| null_write_only_attributes(inner, v)),
-            (_, Some(Value::Map(items))) => items
-                .values_mut()
-                .for_each(|v| null_write_only_attributes(inner, v)),
-            _ => {}
-        }
-    }
-}
+answers_with_diagnostics!(
+    validate_provider_config,
+    validate_resource_config,
+    validate_data_resource_config,
+    upgrade_resource_state,
+    upgrade_resource_identity,
+    configure_provider,
+    read_resource,
+    plan_resource_change,
+    apply_resource_change,
+    import_resource_state,
+    move_resource_state,
+    read_data_source,
+    validate_ephemeral_resource_config,
+    open_ephemeral_resource,
+    renew_ephemeral_resource,
+    close_ephemeral_resource,
+);
 
-/// Copies top-level write-only attribute values from the configuration into `value`.
-fn fill_write_only(block: &Block, config: &Value, value: &mut Value) {
-    for a in block.attributes.iter().filter(|a| a.write_only) {
-        value.set_attr(a.name.clone(), config.attr(&a.name).clone());
-    }
-}
-
-/// The default plan for a block: computed attributes that the configuration leaves null become
-/// unknown whenever anything changes (or keep their prior value if marked so).
-fn plan_block(block: &Block, config: &Value, prior: &Value, planned: &mut Value) {
-    if planned.is_null() || planned == &Value::Unknown {
-        return;
-    }
-    plan_attributes(&block.attributes, config, prior, planned);
-    for b in &block.blocks {
-        let (c, p) = (config.attr(&b.type_name), prior.attr(&b.type_name));
-        let Value::Map(map) = planned else { return };
-        let Some(inner) = map.get_mut(&b.type_name) else {
-            continue;
-        };
-        match (b.nesting, inner) {
-            (Nesting::Single | Nesting::Group, v) => plan_block(&b.block, c, p, v),
-            (Nesting::List, Value::List(items)) => {
-                for (i, v) in items.iter_mut().enumerate() {
-                    let ci = list_item(c, i);
-                    let pi = list_item(p, i);
-                    plan_block(&b.block, &ci, &pi, v);
-                }
-            }
-            _ => {}
+impl Answer<FunctionError> for pb::call_function::Response {
+    fn failed(self, error: FunctionError) -> Self {
+        Self {
+            result: None,
+            error: Some(pb::FunctionError {
+                text: error.text,
+                function_argument: error.argument,
+            }),
         }
     }
 }
 
-/// The attribute part of [`plan_block`], recursing into single and list nested attributes.
-fn plan_attributes(attributes: &[Attribute], config: &Value, prior: &Value, planned: &mut Value) {
-    if planned.is_null() || planned == &Value::Unknown {
-        return;
-    }
-    for a in attributes {
-        let c = config.attr(&a.name);
-        if a.computed && c.is_null() {
-            if a.use_state_for_unknown && !prior.is_null() {
-                planned.set_attr(a.name.clone(), prior.attr(&a.name).clone());
-            } else {
-                planned.set_attr(a.name.clone(), Value::Unknown);
-            }
-            continue;
-        }
-        let AttributeKind::Nested(nesting, inner) = &a.kind else {
-            continue;
-        };
-        let p = prior.attr(&a.name);
-        let Value::Map(map) = planned else { return };
-        match (nesting, map.get_mut(&a.name)) {
-            (Nesting::Single, Some(v)) => plan_attributes(inner, c, p, v),
-            (Nesting::List, Some(Value::List(items))) => {
-                for (i, v) in items.iter_mut().enumerate() {
-                    plan_attributes(inner, &list_item(c, i), &list_item(p, i), v);
-                }
-            }
-            _ => {}
-        }
-    }
+/// The one envelope of every RPC that reaches provider code: runs `body` inside the RPC's
+/// `span` (so provider log lines carry `tf_rpc` and the type name), and answers with what it
+/// built, or with `fallback` carrying its error. The fallback is what Terraform must keep when
+/// the call fails (e.g. the prior state of a failed update); most RPCs fall back to an answer
+/// holding only diagnostics.
+async fn envelope<A: Answer<E>, E>(
+    span: tracing::Span,
+    fallback: A,
+    body: impl Future<Output = Result<A, E>>,
+) -> Result<Response<A>, Status> {
+    let answer = match body.instrument(span).await {
+        Ok(answer) => answer,
+        Err(error) => fallback.failed(error),
+    };
+    Ok(Response::new(answer))
 }
 
-fn list_item(v: &Value, i: usize) -> Value {
-    match v {
-        Value::List(items) => items.get(i).cloned().unwrap_or(Value::Null),
-        _ => Value::Null,
-    }
-}
-
-/// Takes the decoded values by value: they move into the [`Plan`] rather than being copied.
-fn default_plan(schema: &Schema, config: Value, prior: Value, proposed: Value) -> Plan {
-    let mut planned = proposed;
-    null_write_only(&schema.block, &mut planned);
-    let mut requires_replace = Vec::new();
-    let unchanged = !prior.is_null() && planned == prior;
-    if !unchanged && !planned.is_null() {
-        plan_block(&schema.block, &config, &prior, &mut planned);
-        if !prior.is_null() {
-            for a in schema
-                .block
-                .attributes
-                .iter()
-                .filter(|a| a.requires_replace)
-            {
-                if planned.attr(&a.name) != prior.attr(&a.name) {
-                    requires_replace.push(AttributePath::root(a.name.clone()));
-                }
-            }
-        }
-    }
-    Plan {
-        config,
-        prior,
-        planned,
-        requires_replace,
-        private: Private::default(),
-    }
-}
-
-fn has_write_only_values(block: &Block, config: &Value) -> Option<String> {
-    block
-        .attributes
-        .iter()
-        .find(|a| a.write_only && !config.attr(&a.name).is_null())
-        .map(|a| a.name.clone())
+/// The warnings the provider gave before failing, then its error: what a failed call shows.
+fn warnings_then(ctx_diagnostics: Diagnostics, error: Diagnostics) -> Diagnostics {
+    let mut all = ctx_diagnostics;
+    all.extend(error);
+    all
 }
 
 fn function_to_proto(f: &dyn Function) -> pb::Function {
@@ -429,13 +391,6 @@ fn function_to_proto(f: &dyn Function) -> pb::Function {
         description: sig.description,
         description_kind: pb::StringKind::Markdown as i32,
         deprecation_message: String::new(),
-    }
-}
-
-fn function_error(e: FunctionError) -> pb::FunctionError {
-    pb::FunctionError {
-        text: e.text,
-        function_argument: e.argument,
     }
 }
 
@@ -529,18 +484,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_provider_config::Request>,
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
         let req = request.into_inner();
-        let diags = answer(
-            decode_dv(
-                req.config.as_ref(),
-                &self.provider_schema.ty,
-                "provider configuration",
-            )
-            .map(|config| self.provider.validate(&config)),
-            |d| d,
-        );
-        Ok(Response::new(pb::validate_provider_config::Response {
-            diagnostics: diags.to_proto(),
-        }))
+        envelope(
+            rpc_span!("ValidateProviderConfig"),
+            Default::default(),
+            async {
+                let config = self
+                    .provider_schema
+                    .decode(req.config.as_ref(), "provider configuration")?;
+                Ok(pb::validate_provider_config::Response {
+                    diagnostics: self.provider.validate(&config).to_proto(),
+                })
+            },
+        )
+        .await
     }
 
     async fn validate_resource_config(
@@ -548,14 +504,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_resource_config::Request>,
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let req = request.into_inner();
-        let write_only_allowed = req
-            .client_capabilities
-            .as_ref()
-            .is_some_and(|c| c.write_only_attributes_allowed);
-        let result = rpc_span!("ValidateResourceConfig", tf_resource_type = req.type_name.as_str()).in_scope(|| {
+        let span = rpc_span!(
+            "ValidateResourceConfig",
+            tf_resource_type = req.type_name.as_str()
+        );
+        envelope(span, Default::default(), async {
             let r = self.resource(&req.type_name)?;
-            let config = decode_dv(req.config.as_ref(), &r.ty, "resource configuration")?;
+            let config = r.decode(req.config.as_ref(), "resource configuration")?;
             let mut diags = r.item.validate(&config);
+            let write_only_allowed = req
+                .client_capabilities
+                .as_ref()
+                .is_some_and(|c| c.write_only_attributes_allowed);
             let write_only = has_write_only_values(&r.schema.block, &config);
             if let Some(name) = write_only.filter(|_| !write_only_allowed) {
                 diags.push(
@@ -566,11 +526,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     .at(AttributePath::root(name)),
                 );
             }
-            Ok(diags)
-        });
-        Ok(Response::new(pb::validate_resource_config::Response {
-            diagnostics: answer(result, |d| d).to_proto(),
-        }))
+            Ok(pb::validate_resource_config::Response {
+                diagnostics: diags.to_proto(),
+            })
+        })
+        .await
     }
 
     async fn validate_data_resource_config(
@@ -578,17 +538,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let req = request.into_inner();
-        let result = (|| {
-            let d = self
-                .data_sources
-                .get(&req.type_name)
-                .ok_or_else(|| unknown_type("data source", &req.type_name))?;
-            let config = decode_dv(req.config.as_ref(), &d.ty, "data source configuration")?;
-            Ok(d.item.validate(&config))
-        })();
-        Ok(Response::new(pb::validate_data_resource_config::Response {
-            diagnostics: answer(result, |d| d).to_proto(),
-        }))
+        let span = rpc_span!(
+            "ValidateDataResourceConfig",
+            tf_data_source_type = req.type_name.as_str()
+        );
+        envelope(span, Default::default(), async {
+            let d = self.data_source(&req.type_name)?;
+            let config = d.decode(req.config.as_ref(), "data source configuration")?;
+            Ok(pb::validate_data_resource_config::Response {
+                diagnostics: d.item.validate(&config).to_proto(),
+            })
+        })
+        .await
     }
 
     async fn upgrade_resource_state(
@@ -596,7 +557,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::upgrade_resource_state::Request>,
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         let req = request.into_inner();
-        let result = rpc_span!("UpgradeResourceState", tf_resource_type = req.type_name.as_str()).in_scope(|| {
+        let span = rpc_span!(
+            "UpgradeResourceState",
+            tf_resource_type = req.type_name.as_str()
+        );
+        envelope(span, Default::default(), async {
             let r = self.resource(&req.type_name)?;
             let raw_state = req.raw_state.unwrap_or_default();
             let raw = if raw_state.json.is_empty() {
@@ -620,18 +585,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .into());
             };
             null_write_only(&r.schema.block, &mut value);
-            encode_dv(&value, &r.ty, "upgraded state")
-        });
-        Ok(Response::new(match result {
-            Ok(state) => pb::upgrade_resource_state::Response {
-                upgraded_state: Some(state),
+            Ok(pb::upgrade_resource_state::Response {
+                upgraded_state: Some(r.encode(&value, "upgraded state")?),
                 diagnostics: Vec::new(),
-            },
-            Err(d) => pb::upgrade_resource_state::Response {
-                upgraded_state: None,
-                diagnostics: d.to_proto(),
-            },
-        }))
+            })
+        })
+        .await
     }
 
     async fn get_resource_identity_schemas(
@@ -653,7 +612,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::upgrade_resource_identity::Request>,
     ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
         let req = request.into_inner();
-        let result: Result<pb::ResourceIdentityData, Diagnostics> = (|| {
+        let span = rpc_span!(
+            "UpgradeResourceIdentity",
+            tf_resource_type = req.type_name.as_str()
+        );
+        envelope(span, Default::default(), async {
             let Some((schema, ty)) = self.identities.get(&req.type_name) else {
                 return Err(Diagnostic::error(
                     "Resource identity is not supported by this provider",
@@ -671,20 +634,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let raw = req.raw_identity.unwrap_or_default();
             let value = Value::from_json_bytes(&raw.json, ty)
                 .map_err(|e| value_error("stored identity", e))?;
-            Ok(pb::ResourceIdentityData {
-                identity_data: Some(encode_dv(&value, ty, "resource identity")?),
-            })
-        })();
-        Ok(Response::new(match result {
-            Ok(identity) => pb::upgrade_resource_identity::Response {
-                upgraded_identity: Some(identity),
+            Ok(pb::upgrade_resource_identity::Response {
+                upgraded_identity: Some(pb::ResourceIdentityData {
+                    identity_data: Some(encode_dv(&value, ty, "resource identity")?),
+                }),
                 diagnostics: Vec::new(),
-            },
-            Err(d) => pb::upgrade_resource_identity::Response {
-                upgraded_identity: None,
-                diagnostics: d.to_proto(),
-            },
-        }))
+            })
+        })
+        .await
     }
 
     async fn configure_provider(
@@ -692,49 +649,32 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::configure_provider::Request>,
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
         let req = request.into_inner();
-        let value = match decode_dv(
-            req.config.as_ref(),
-            &self.provider_schema.ty,
-            "provider configuration",
-        ) {
-            Ok(v) => v,
-            Err(d) => {
-                return Ok(Response::new(pb::configure_provider::Response {
-                    diagnostics: d.to_proto(),
-                }));
-            }
-        };
-        let mut ctx = ConfigureCtx {
-            terraform_version: req.terraform_version,
-            config_has_unknowns: value.has_unknowns(),
-            diagnostics: Diagnostics::new(),
-        };
-        let config = match from_value::<P::Config>(&value.unknowns_to_null()) {
-            Ok(c) => c,
-            Err(e) => {
-                return Ok(Response::new(pb::configure_provider::Response {
-                    diagnostics: value_error("provider configuration", e).to_proto(),
-                }));
-            }
-        };
-        let mut diags = match self
-            .provider
-            .configure(&mut ctx, config)
-            .instrument(rpc_span!("ConfigureProvider"))
-            .await
-        {
-            Ok(client) => {
-                if let Ok(mut slot) = self.client.write() {
-                    *slot = Some(Arc::new(client));
+        envelope(rpc_span!("ConfigureProvider"), Default::default(), async {
+            let value = self
+                .provider_schema
+                .decode(req.config.as_ref(), "provider configuration")?;
+            let config = from_value::<P::Config>(&value.unknowns_to_null())
+                .map_err(|e| value_error("provider configuration", e))?;
+            let mut ctx = ConfigureCtx {
+                terraform_version: req.terraform_version,
+                config_has_unknowns: value.has_unknowns(),
+                diagnostics: Diagnostics::new(),
+            };
+            let mut diags = match self.provider.configure(&mut ctx, config).await {
+                Ok(client) => {
+                    if let Ok(mut slot) = self.client.write() {
+                        *slot = Some(Arc::new(client));
+                    }
+                    Diagnostics::new()
                 }
-                Diagnostics::new()
-            }
-            Err(d) => d,
-        };
-        diags.extend(ctx.diagnostics);
-        Ok(Response::new(pb::configure_provider::Response {
-            diagnostics: diags.to_proto(),
-        }))
+                Err(d) => d,
+            };
+            diags.extend(ctx.diagnostics);
+            Ok(pb::configure_provider::Response {
+                diagnostics: diags.to_proto(),
+            })
+        })
+        .await
     }
 
     async fn read_resource(
@@ -743,47 +683,52 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let req = request.into_inner();
         let client = self.client();
-        let mut response = pb::read_resource::Response::default();
-        let result: Result<(), Diagnostics> = async {
+        let span = rpc_span!("ReadResource", tf_resource_type = req.type_name.as_str());
+        // A failed read leaves the resource as Terraform knows it.
+        let unchanged = pb::read_resource::Response {
+            new_state: req.current_state.clone(),
+            private: req.private.clone(),
+            new_identity: req.current_identity.clone(),
+            ..Default::default()
+        };
+        envelope(span, unchanged, async {
             let r = self.resource(&req.type_name)?;
-            let state = decode_dv(req.current_state.as_ref(), &r.ty, "current state")?;
+            let state = r.decode(req.current_state.as_ref(), "current state")?;
             if state.is_null() {
-                response.new_state = Some(encode_dv(&Value::Null, &r.ty, "new state")?);
-                return Ok(());
+                return Ok(pb::read_resource::Response {
+                    new_state: Some(r.encode(&Value::Null, "new state")?),
+                    ..Default::default()
+                });
             }
-            let mut ctx = Ctx::new(client.as_deref(), self.stop.subscribe(), Private::from_bytes(&req.private)?);
+            let mut ctx = self.ctx(&client, Private::from_bytes(&req.private)?);
             let read = r.item.read(&mut ctx, state).await;
             let mut diags = std::mem::take(&mut ctx.diagnostics);
-            match read {
-                Ok(Some(mut new_state)) => {
-                    null_write_only(&r.schema.block, &mut new_state);
-                    response.new_state = Some(encode_dv(&new_state, &r.ty, "new state")?);
-                    response.new_identity = self.identity_of(&req.type_name, &new_state)?;
-                    response.private = ctx.private.to_bytes();
-                }
-                Ok(None) => {
-                    diags.push(Diagnostic::warning(
-                        "Resource no longer exists",
-                        format!("The {} was not found on read, so it is removed from the state; the next plan will create it again.", req.type_name),
-                    ));
-                    response.new_state = Some(encode_dv(&Value::Null, &r.ty, "new state")?);
-                }
-                Err(d) => {
-                    diags.extend(d);
-                    response.new_state = req.current_state.clone();
-                    response.private = req.private.clone();
-                    response.new_identity = req.current_identity.clone();
-                }
-            }
-            response.diagnostics = diags.to_proto();
-            Ok(())
-        }
-        .instrument(rpc_span!("ReadResource", tf_resource_type = req.type_name.as_str()))
-        .await;
-        if let Err(d) = result {
-            response.diagnostics.extend(d.to_proto());
-        }
-        Ok(Response::new(response))
+            let new_state = match read {
+                Ok(new_state) => new_state,
+                Err(d) => return Err(warnings_then(diags, d)),
+            };
+            let Some(new_state) = new_state else {
+                diags.push(Diagnostic::warning(
+                    "Resource no longer exists",
+                    format!("The {} was not found on read, so it is removed from the state; the next plan will create it again.", req.type_name),
+                ));
+                return Ok(pb::read_resource::Response {
+                    new_state: Some(r.encode(&Value::Null, "new state")?),
+                    diagnostics: diags.to_proto(),
+                    ..Default::default()
+                });
+            };
+            let (new_state, new_identity) =
+                self.state_out(r, &req.type_name, new_state, "new state")?;
+            Ok(pb::read_resource::Response {
+                new_state: Some(new_state),
+                new_identity,
+                private: ctx.private.to_bytes(),
+                diagnostics: diags.to_proto(),
+                ..Default::default()
+            })
+        })
+        .await
     }
 
     async fn plan_resource_change(
@@ -791,15 +736,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let req = request.into_inner();
-        let result: Result<pb::plan_resource_change::Response, Diagnostics> = rpc_span!(
+        let span = rpc_span!(
             "PlanResourceChange",
             tf_resource_type = req.type_name.as_str()
-        )
-        .in_scope(|| {
+        );
+        envelope(span, Default::default(), async {
             let r = self.resource(&req.type_name)?;
-            let prior = decode_dv(req.prior_state.as_ref(), &r.ty, "prior state")?;
-            let proposed = decode_dv(req.proposed_new_state.as_ref(), &r.ty, "proposed state")?;
-            let config = decode_dv(req.config.as_ref(), &r.ty, "resource configuration")?;
+            let prior = r.decode(req.prior_state.as_ref(), "prior state")?;
+            let proposed = r.decode(req.proposed_new_state.as_ref(), "proposed state")?;
+            let config = r.decode(req.config.as_ref(), "resource configuration")?;
             let mut plan = default_plan(&r.schema, config, prior, proposed);
             plan.private = Private::from_bytes(&req.prior_private)?;
             let diags = if plan.is_destroy() {
@@ -809,7 +754,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             };
             null_write_only(&r.schema.block, &mut plan.planned);
             Ok(pb::plan_resource_change::Response {
-                planned_state: Some(encode_dv(&plan.planned, &r.ty, "planned state")?),
+                planned_state: Some(r.encode(&plan.planned, "planned state")?),
                 requires_replace: plan
                     .requires_replace
                     .iter()
@@ -820,13 +765,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 planned_identity: self.identity_of(&req.type_name, &plan.planned)?,
                 ..Default::default()
             })
-        });
-        Ok(Response::new(answer(result, |d| {
-            pb::plan_resource_change::Response {
-                diagnostics: d.to_proto(),
-                ..Default::default()
-            }
-        })))
+        })
+        .await
     }
 
     async fn apply_resource_change(
@@ -835,16 +775,23 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let req = request.into_inner();
         let client = self.client();
-        let mut response = pb::apply_resource_change::Response::default();
-        let result: Result<(), Diagnostics> = async {
+        let span = rpc_span!(
+            "ApplyResourceChange",
+            tf_resource_type = req.type_name.as_str()
+        );
+        // On failure Terraform keeps what we return: nothing for a failed create, the prior
+        // state for a failed update or delete.
+        let unchanged = pb::apply_resource_change::Response {
+            new_state: req.prior_state.clone(),
+            private: req.planned_private.clone(),
+            ..Default::default()
+        };
+        envelope(span, unchanged, async {
             let r = self.resource(&req.type_name)?;
-            let prior = decode_dv(req.prior_state.as_ref(), &r.ty, "prior state")?;
-            let planned = decode_dv(req.planned_state.as_ref(), &r.ty, "planned state")?;
-            let config = decode_dv(req.config.as_ref(), &r.ty, "resource configuration")?;
-            let mut ctx = Ctx::new(client.as_deref(), self.stop.subscribe(), Private::from_bytes(&req.planned_private)?);
-            // On failure Terraform keeps what we return: nothing for a failed create, the
-            // prior state for a failed update or delete.
-            response.new_state = req.prior_state.clone();
+            let prior = r.decode(req.prior_state.as_ref(), "prior state")?;
+            let planned = r.decode(req.planned_state.as_ref(), "planned state")?;
+            let config = r.decode(req.config.as_ref(), "resource configuration")?;
+            let mut ctx = self.ctx(&client, Private::from_bytes(&req.planned_private)?);
             let outcome = if planned.is_null() {
                 r.item.delete(&mut ctx, prior).await.map(|()| Value::Null)
             } else {
@@ -857,37 +804,32 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 }
             };
             let mut diags = std::mem::take(&mut ctx.diagnostics);
-            match outcome {
-                Ok(mut new_state) => {
-                    null_write_only(&r.schema.block, &mut new_state);
-                    if new_state.has_unknowns() {
-                        diags.push(Diagnostic::error(
-                            "Provider returned unknown values after apply",
-                            format!("The {} still has unknown values after apply. This is a bug in the provider.", req.type_name),
-                        ));
-                    }
-                    response.new_state = Some(encode_dv(&new_state, &r.ty, "new state")?);
-                    response.new_identity = self.identity_of(&req.type_name, &new_state)?;
-                    response.private = if new_state.is_null() {
-                        Vec::new()
-                    } else {
-                        ctx.private.to_bytes()
-                    };
-                }
-                Err(d) => {
-                    diags.extend(d);
-                    response.private = req.planned_private.clone();
-                }
+            let new_state = match outcome {
+                Ok(new_state) => new_state,
+                Err(d) => return Err(warnings_then(diags, d)),
+            };
+            if new_state.has_unknowns() {
+                diags.push(Diagnostic::error(
+                    "Provider returned unknown values after apply",
+                    format!("The {} still has unknown values after apply. This is a bug in the provider.", req.type_name),
+                ));
             }
-            response.diagnostics = diags.to_proto();
-            Ok(())
-        }
-        .instrument(rpc_span!("ApplyResourceChange", tf_resource_type = req.type_name.as_str()))
-        .await;
-        if let Err(d) = result {
-            response.diagnostics.extend(d.to_proto());
-        }
-        Ok(Response::new(response))
+            let private = if new_state.is_null() {
+                Vec::new()
+            } else {
+                ctx.private.to_bytes()
+            };
+            let (new_state, new_identity) =
+                self.state_out(r, &req.type_name, new_state, "new state")?;
+            Ok(pb::apply_resource_change::Response {
+                new_state: Some(new_state),
+                new_identity,
+                private,
+                diagnostics: diags.to_proto(),
+                ..Default::default()
+            })
+        })
+        .await
     }
 
     async fn import_resource_state(
@@ -896,15 +838,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
         let req = request.into_inner();
         let client = self.client();
-        let result: Result<pb::import_resource_state::Response, Diagnostics> = async {
+        let span = rpc_span!(
+            "ImportResourceState",
+            tf_resource_type = req.type_name.as_str()
+        );
+        envelope(span, Default::default(), async {
             let r = self.resource(&req.type_name)?;
-            let mut ctx = Ctx::new(client.as_deref(), self.stop.subscribe(), Private::default());
+            let mut ctx = self.ctx(&client, Private::default());
             let by_identity = req
                 .identity
                 .as_ref()
                 .and_then(|i| i.identity_data.as_ref())
                 .filter(|_| req.id.is_empty());
-            let mut state = match (by_identity, self.identities.get(&req.type_name)) {
+            let state = match (by_identity, self.identities.get(&req.type_name)) {
                 (Some(data), Some((schema, ty))) => {
                     // A state holding only the identifying attributes, for `read` to complete.
                     let identity = decode_dv(Some(data), ty, "resource identity")?;
@@ -931,29 +877,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 }
                 (None, _) => r.item.import(&mut ctx, &req.id).await?,
             };
-            null_write_only(&r.schema.block, &mut state);
+            let (state, identity) = self.state_out(r, &req.type_name, state, "imported state")?;
             Ok(pb::import_resource_state::Response {
                 imported_resources: vec![pb::import_resource_state::ImportedResource {
                     type_name: req.type_name.clone(),
-                    state: Some(encode_dv(&state, &r.ty, "imported state")?),
+                    state: Some(state),
                     private: ctx.private.to_bytes(),
-                    identity: self.identity_of(&req.type_name, &state)?,
+                    identity,
                 }],
                 diagnostics: ctx.diagnostics.to_proto(),
                 deferred: None,
             })
-        }
-        .instrument(rpc_span!(
-            "ImportResourceState",
-            tf_resource_type = req.type_name.as_str()
-        ))
-        .await;
-        Ok(Response::new(answer(result, |d| {
-            pb::import_resource_state::Response {
-                diagnostics: d.to_proto(),
-                ..Default::default()
-            }
-        })))
+        })
+        .await
     }
 
     async fn move_resource_state(
@@ -961,11 +897,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::move_resource_state::Request>,
     ) -> Result<Response<pb::move_resource_state::Response>, Status> {
         let req = request.into_inner();
-        let result: Result<pb::move_resource_state::Response, Diagnostics> = rpc_span!(
+        let span = rpc_span!(
             "MoveResourceState",
             tf_resource_type = req.target_type_name.as_str()
-        )
-        .in_scope(|| {
+        );
+        envelope(span, Default::default(), async {
             let r = self.resource(&req.target_type_name)?;
             let source = req.source_state.unwrap_or_default();
             let json: serde_json::Value = if source.json.is_empty() {
@@ -985,23 +921,17 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                         ),
                     )
                     .into()
-                })?;
-            let moved = moved?;
-            let mut state = moved.state;
-            null_write_only(&r.schema.block, &mut state);
+                })??;
+            let (state, identity) =
+                self.state_out(r, &req.target_type_name, moved.state, "moved state")?;
             Ok(pb::move_resource_state::Response {
-                target_state: Some(encode_dv(&state, &r.ty, "moved state")?),
+                target_state: Some(state),
                 diagnostics: moved.warnings.to_proto(),
                 target_private: req.source_private.clone(),
-                target_identity: self.identity_of(&req.target_type_name, &state)?,
+                target_identity: identity,
             })
-        });
-        Ok(Response::new(answer(result, |d| {
-            pb::move_resource_state::Response {
-                diagnostics: d.to_proto(),
-                ..Default::default()
-            }
-        })))
+        })
+        .await
     }
 
     async fn read_data_source(
@@ -1010,31 +940,22 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let req = request.into_inner();
         let client = self.client();
-        let result: Result<pb::read_data_source::Response, Diagnostics> = async {
-            let d = self
-                .data_sources
-                .get(&req.type_name)
-                .ok_or_else(|| unknown_type("data source", &req.type_name))?;
-            let config = decode_dv(req.config.as_ref(), &d.ty, "data source configuration")?;
-            let mut ctx = Ctx::new(client.as_deref(), self.stop.subscribe(), Private::default());
+        let span = rpc_span!(
+            "ReadDataSource",
+            tf_data_source_type = req.type_name.as_str()
+        );
+        envelope(span, Default::default(), async {
+            let d = self.data_source(&req.type_name)?;
+            let config = d.decode(req.config.as_ref(), "data source configuration")?;
+            let mut ctx = self.ctx(&client, Private::default());
             let state = d.item.read(&mut ctx, config).await?;
             Ok(pb::read_data_source::Response {
-                state: Some(encode_dv(&state, &d.ty, "data source state")?),
+                state: Some(d.encode(&state, "data source state")?),
                 diagnostics: ctx.diagnostics.to_proto(),
                 deferred: None,
             })
-        }
-        .instrument(rpc_span!(
-            "ReadDataSource",
-            tf_data_source_type = req.type_name.as_str()
-        ))
-        .await;
-        Ok(Response::new(answer(result, |d| {
-            pb::read_data_source::Response {
-                diagnostics: d.to_proto(),
-                ..Default::default()
-            }
-        })))
+        })
+        .await
     }
 
     async fn validate_ephemeral_resource_config(
@@ -1042,19 +963,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
         let req = request.into_inner();
-        let result = (|| {
-            let e = self
-                .ephemerals
-                .get(&req.type_name)
-                .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
-            let config = decode_dv(req.config.as_ref(), &e.ty, "ephemeral configuration")?;
-            Ok(e.item.validate(&config))
-        })();
-        Ok(Response::new(
-            pb::validate_ephemeral_resource_config::Response {
-                diagnostics: answer(result, |d| d).to_proto(),
-            },
-        ))
+        let span = rpc_span!(
+            "ValidateEphemeralResourceConfig",
+            tf_ephemeral_resource_type = req.type_name.as_str()
+        );
+        envelope(span, Default::default(), async {
+            let e = self.ephemeral(&req.type_name)?;
+            let config = e.decode(req.config.as_ref(), "ephemeral configuration")?;
+            Ok(pb::validate_ephemeral_resource_config::Response {
+                diagnostics: e.item.validate(&config).to_proto(),
+            })
+        })
+        .await
     }
 
     async fn open_ephemeral_resource(
@@ -1063,34 +983,25 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
         let req = request.into_inner();
         let client = self.client();
-        let result: Result<pb::open_ephemeral_resource::Response, Diagnostics> = async {
-            let e = self
-                .ephemerals
-                .get(&req.type_name)
-                .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
-            let config = decode_dv(req.config.as_ref(), &e.ty, "ephemeral configuration")?;
-            let mut ctx = Ctx::new(client.as_deref(), self.stop.subscribe(), Private::default());
+        let span = rpc_span!(
+            "OpenEphemeralResource",
+            tf_ephemeral_resource_type = req.type_name.as_str()
+        );
+        envelope(span, Default::default(), async {
+            let e = self.ephemeral(&req.type_name)?;
+            let config = e.decode(req.config.as_ref(), "ephemeral configuration")?;
+            let mut ctx = self.ctx(&client, Private::default());
             let result = e.item.open(&mut ctx, config).await?;
             let private = ctx.private.to_bytes();
             Ok(pb::open_ephemeral_resource::Response {
                 diagnostics: ctx.diagnostics.to_proto(),
                 renew_at: ctx.renew_at.and_then(timestamp),
-                result: Some(encode_dv(&result, &e.ty, "ephemeral result")?),
+                result: Some(e.encode(&result, "ephemeral result")?),
                 private: (!private.is_empty()).then_some(private),
                 deferred: None,
             })
-        }
-        .instrument(rpc_span!(
-            "OpenEphemeralResource",
-            tf_ephemeral_resource_type = req.type_name.as_str()
-        ))
-        .await;
-        Ok(Response::new(answer(result, |d| {
-            pb::open_ephemeral_resource::Response {
-                diagnostics: d.to_proto(),
-                ..Default::default()
-            }
-        })))
+        })
+        .await
     }
 
     async fn renew_ephemeral_resource(
@@ -1099,13 +1010,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
         let req = request.into_inner();
         let client = self.client();
-        let result: Result<pb::renew_ephemeral_resource::Response, Diagnostics> = async {
-            let e = self
-                .ephemerals
-                .get(&req.type_name)
-                .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
+        let span = rpc_span!(
+            "RenewEphemeralResource",
+            tf_ephemeral_resource_type = req.type_name.as_str()
+        );
+        envelope(span, Default::default(), async {
+            let e = self.ephemeral(&req.type_name)?;
             let private = Private::from_bytes(req.private.as_deref().unwrap_or_default())?;
-            let mut ctx = Ctx::new(client.as_deref(), self.stop.subscribe(), private);
+            let mut ctx = self.ctx(&client, private);
             e.item.renew(&mut ctx).await?;
             let private = ctx.private.to_bytes();
             Ok(pb::renew_ephemeral_resource::Response {
@@ -1113,18 +1025,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 renew_at: ctx.renew_at.and_then(timestamp),
                 private: (!private.is_empty()).then_some(private),
             })
-        }
-        .instrument(rpc_span!(
-            "RenewEphemeralResource",
-            tf_ephemeral_resource_type = req.type_name.as_str()
-        ))
-        .await;
-        Ok(Response::new(answer(result, |d| {
-            pb::renew_ephemeral_resource::Response {
-                diagnostics: d.to_proto(),
-                ..Default::default()
-            }
-        })))
+        })
+        .await
     }
 
     async fn close_ephemeral_resource(
@@ -1133,24 +1035,20 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
         let req = request.into_inner();
         let client = self.client();
-        let result: Result<Diagnostics, Diagnostics> = async {
-            let e = self
-                .ephemerals
-                .get(&req.type_name)
-                .ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
-            let private = Private::from_bytes(req.private.as_deref().unwrap_or_default())?;
-            let mut ctx = Ctx::new(client.as_deref(), self.stop.subscribe(), private);
-            e.item.close(&mut ctx).await?;
-            Ok(ctx.diagnostics)
-        }
-        .instrument(rpc_span!(
+        let span = rpc_span!(
             "CloseEphemeralResource",
             tf_ephemeral_resource_type = req.type_name.as_str()
-        ))
-        .await;
-        Ok(Response::new(pb::close_ephemeral_resource::Response {
-            diagnostics: answer(result, |d| d).to_proto(),
-        }))
+        );
+        envelope(span, Default::default(), async {
+            let e = self.ephemeral(&req.type_name)?;
+            let private = Private::from_bytes(req.private.as_deref().unwrap_or_default())?;
+            let mut ctx = self.ctx(&client, private);
+            e.item.close(&mut ctx).await?;
+            Ok(pb::close_ephemeral_resource::Response {
+                diagnostics: ctx.diagnostics.to_proto(),
+            })
+        })
+        .await
     }
 
     async fn get_functions(
@@ -1172,7 +1070,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::call_function::Request>,
     ) -> Result<Response<pb::call_function::Response>, Status> {
         let req = request.into_inner();
-        let result: Result<pb::DynamicValue, FunctionError> = (|| {
+        let span = rpc_span!("CallFunction", tf_function_name = req.name.as_str());
+        envelope(span, Default::default(), async {
             let f = self.functions.get(&req.name).ok_or_else(|| FunctionError {
                 text: format!("This provider has no function {:?}.", req.name),
                 argument: None,
@@ -1206,21 +1105,17 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 });
             }
             let value = f.call(args)?;
-            encode_dv(&value, &sig.returns, "function result").map_err(|d| FunctionError {
-                text: d.to_string(),
-                argument: None,
-            })
-        })();
-        Ok(Response::new(match result {
-            Ok(value) => pb::call_function::Response {
-                result: Some(value),
+            let result =
+                encode_dv(&value, &sig.returns, "function result").map_err(|d| FunctionError {
+                    text: d.to_string(),
+                    argument: None,
+                })?;
+            Ok(pb::call_function::Response {
+                result: Some(result),
                 error: None,
-            },
-            Err(e) => pb::call_function::Response {
-                result: None,
-                error: Some(function_error(e)),
-            },
-        }))
+            })
+        })
+        .await
     }
 
     async fn generate_resource_config(
@@ -1305,74 +1200,5 @@ fn capabilities() -> pb::ServerCapabilities {
         plan_destroy: false,
         get_provider_schema_optional: false,
         move_resource_state: true,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn computed_values_in_nested_attributes_are_planned_unknown() {
-        let schema = Schema::new("r")
-            .attribute(Attribute::string("name", "N").required())
-            .attribute(Attribute::nested(
-                "keys",
-                Nesting::List,
-                vec![
-                    Attribute::string("label", "L").required(),
-                    Attribute::string("fingerprint", "F").computed(),
-                ],
-                "K",
-            ));
-        let mut key = Value::Null;
-        key.set_attr("label", "a".into());
-        key.set_attr("fingerprint", Value::Null);
-        let mut config = Value::Null;
-        config.set_attr("name", "n".into());
-        config.set_attr("keys", Value::List(vec![key]));
-        let plan = default_plan(&schema, config.clone(), Value::Null, config);
-        let Value::List(keys) = plan.planned.attr("keys") else {
-            panic!("keys is a list")
-        };
-        assert_eq!(keys[0].attr("fingerprint"), &Value::Unknown);
-        assert_eq!(keys[0].attr("label"), &Value::from("a"));
-    }
-
-    #[test]
-    fn write_only_is_nulled_in_blocks_and_nested_attributes() {
-        let schema = Schema::new("r")
-            .attribute(Attribute::string("top", "T").write_only())
-            .attribute(Attribute::nested(
-                "creds",
-                Nesting::List,
-                vec![
-                    Attribute::string("user", "U"),
-                    Attribute::string("pass", "P").write_only(),
-                ],
-                "C",
-            ))
-            .block(crate::NestedBlock::new(
-                "b",
-                Nesting::Single,
-                Block::new("B").attribute(Attribute::string("key", "K").write_only()),
-            ));
-        let mut v = Value::Null;
-        v.set_attr("top", "x".into());
-        let mut cred = Value::Null;
-        cred.set_attr("user", "u".into());
-        cred.set_attr("pass", "p".into());
-        v.set_attr("creds", Value::List(vec![cred]));
-        let mut b = Value::Null;
-        b.set_attr("key", "k".into());
-        v.set_attr("b", b);
-        null_write_only(&schema.block, &mut v);
-        assert_eq!(v.attr("top"), &Value::Null);
-        let Value::List(creds) = v.attr("creds") else {
-            panic!("creds is a list")
-        };
-        assert_eq!(creds[0].attr("user"), &Value::from("u"));
-        assert_eq!(creds[0].attr("pass"), &Value::Null);
-        assert_eq!(v.attr("b").attr("key"), &Value::Null);
     }
 }

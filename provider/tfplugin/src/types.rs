@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value as Json, json};
 
-use crate::ValueError;
+use crate::error::ValueError;
 
 /// A cty type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +32,15 @@ pub enum Type {
 }
 
 impl Type {
+    /// The error for a value that does not have this type's shape (its path is added by
+    /// [`within`](crate::error::within) on the way out).
+    pub(crate) fn mismatch(&self) -> ValueError {
+        ValueError::Mismatch {
+            path: String::new(),
+            expected: self.to_json().to_string(),
+        }
+    }
+
     /// `list(elem)`.
     pub fn list(elem: Self) -> Self {
         Self::List(Box::new(elem))

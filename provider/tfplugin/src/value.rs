@@ -1,5 +1,5 @@
 //! Terraform values. [`Value`] is the untyped form every wire encoding decodes into; the serde
-//! bridge ([`to_value`], [`from_value`], [`Maybe`]) lets provider code work with plain Rust
+//! bridge ([`to_value`](crate::to_value), [`from_value`](crate::from_value), [`Maybe`]) lets provider code work with plain Rust
 //! structs instead: `Option<T>` for a nullable attribute, [`Maybe<T>`] where a value can also be
 //! unknown (plan time).
 //!
@@ -15,40 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Number, Value as Json};
 
 use crate::Type;
-
-/// Why a value could not be encoded or decoded.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ValueError {
-    /// The msgpack bytes end early or use a format this decoder does not accept.
-    #[error("malformed msgpack value: {0}")]
-    Msgpack(String),
-    /// The JSON bytes are not valid JSON.
-    #[error("malformed JSON value: {0}")]
-    Json(String),
-    /// A type constraint could not be parsed.
-    #[error("malformed type constraint: {0}")]
-    BadType(String),
-    /// The value does not have the shape its type requires.
-    #[error("value at {path} does not match its type: expected {expected}")]
-    Mismatch {
-        /// Where in the value (dotted path, empty for the root).
-        path: String,
-        /// The type that was expected there.
-        expected: String,
-    },
-    /// An object value has an attribute its type does not declare.
-    #[error("value at {path} has attribute {name:?}, which its schema does not declare")]
-    UnexpectedAttribute {
-        /// Where in the value.
-        path: String,
-        /// The undeclared attribute.
-        name: String,
-    },
-    /// Converting between a Rust type and a value failed (serde).
-    #[error("converting value: {0}")]
-    Serde(String),
-}
+use crate::error::{ValueError, within, within_index};
 
 /// An untyped Terraform value.
 #[derive(Clone, PartialEq, Default)]
@@ -205,7 +172,7 @@ impl Value {
     /// attributes the type does not declare are dropped, as stored state may still carry
     /// attributes a provider has since removed.
     pub fn from_json(json: &Json, ty: &Type) -> Result<Self, ValueError> {
-        from_typed_json(json, ty, "")
+        from_typed_json(json, ty)
     }
 
     /// Decodes JSON bytes (see [`Value::from_json`]).
@@ -259,23 +226,6 @@ impl From<i64> for Value {
     fn from(n: i64) -> Self {
         Self::Number(n.into())
     }
-}
-
-/// Serialises a Rust value (a model struct) into a [`Value`].
-pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, ValueError> {
-    value
-        .serialize(crate::ser::ValueSerializer)
-        .map_err(|e| ValueError::Serde(e.to_string()))
-}
-
-/// Deserialises a [`Value`] into a Rust value (a model struct). An unknown value only fits a
-/// [`Maybe`]; anywhere else it is an error. Null attributes are left out rather than passed as
-/// null, so a null fits `Option<T>`, [`Maybe<T>`] and any `#[serde(default)]` field, and a null
-/// in a required field reads "missing field `name`". (The one cost: a null element of a map
-/// disappears rather than arriving as `None`.)
-pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, ValueError> {
-    T::deserialize(crate::de::ValueDeserializer(value))
-        .map_err(|e| ValueError::Serde(e.to_string()))
 }
 
 /// A value that may be null or unknown: the field type for attributes whose value is computed at
@@ -341,7 +291,7 @@ impl<T: Serialize> Serialize for Maybe<T> {
 }
 
 /// Deserialises through `deserialize_option`, so that a missing field (a null attribute, which
-/// [`from_value`] leaves out) becomes [`Maybe::Null`] without `#[serde(default)]`.
+/// [`from_value`](crate::from_value) leaves out) becomes [`Maybe::Null`] without `#[serde(default)]`.
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Maybe<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_option(MaybeVisitor(std::marker::PhantomData))
@@ -388,22 +338,10 @@ fn unknown_marker() -> Json {
     Json::Object(map)
 }
 
-fn mismatch(path: &str, ty: &Type) -> ValueError {
-    ValueError::Mismatch {
-        path: path.to_owned(),
-        expected: ty.to_json().to_string(),
-    }
-}
-
-fn child(path: &str, step: &str) -> String {
-    if path.is_empty() {
-        step.to_owned()
-    } else {
-        format!("{path}.{step}")
-    }
-}
-
-fn from_typed_json(json: &Json, ty: &Type, path: &str) -> Result<Value, ValueError> {
+/// Decodes Terraform's JSON for a value of type `ty`. Error paths are built only when decoding
+/// fails (see [`within`](crate::error::within)): a state of a wide resource is decoded on every command, so
+/// the happy path allocates nothing for them.
+fn from_typed_json(json: &Json, ty: &Type) -> Result<Value, ValueError> {
     if json.is_null() {
         return Ok(Value::Null);
     }
@@ -413,7 +351,7 @@ fn from_typed_json(json: &Json, ty: &Type, path: &str) -> Result<Value, ValueErr
         (Type::String, Json::Number(n)) => Ok(Value::String(n.to_string())),
         (Type::String, Json::Bool(b)) => Ok(Value::String(b.to_string())),
         (Type::Number, Json::Number(n)) => Ok(Value::Number(n.clone())),
-        (Type::Number, Json::String(s)) => parse_number(s).ok_or_else(|| mismatch(path, ty)),
+        (Type::Number, Json::String(s)) => parse_number(s).ok_or_else(|| ty.mismatch()),
         (Type::Bool, Json::Bool(b)) => Ok(Value::Bool(*b)),
         (Type::Bool, Json::String(s)) if s == "true" || s == "false" => {
             Ok(Value::Bool(s == "true"))
@@ -421,19 +359,19 @@ fn from_typed_json(json: &Json, ty: &Type, path: &str) -> Result<Value, ValueErr
         (Type::List(elem) | Type::Set(elem), Json::Array(items)) => items
             .iter()
             .enumerate()
-            .map(|(i, item)| from_typed_json(item, elem, &child(path, &i.to_string())))
+            .map(|(i, item)| from_typed_json(item, elem).map_err(within_index(i)))
             .collect::<Result<_, _>>()
             .map(Value::List),
         (Type::Tuple(elems), Json::Array(items)) if elems.len() == items.len() => items
             .iter()
             .zip(elems)
             .enumerate()
-            .map(|(i, (item, elem))| from_typed_json(item, elem, &child(path, &i.to_string())))
+            .map(|(i, (item, elem))| from_typed_json(item, elem).map_err(within_index(i)))
             .collect::<Result<_, _>>()
             .map(Value::List),
         (Type::Map(elem), Json::Object(map)) => map
             .iter()
-            .map(|(k, v)| Ok((k.clone(), from_typed_json(v, elem, &child(path, k))?)))
+            .map(|(k, v)| Ok((k.clone(), from_typed_json(v, elem).map_err(within(k))?)))
             .collect::<Result<_, ValueError>>()
             .map(Value::Map),
         (Type::Object(attrs), Json::Object(map)) => attrs
@@ -442,17 +380,17 @@ fn from_typed_json(json: &Json, ty: &Type, path: &str) -> Result<Value, ValueErr
                 let v = map.get(name).unwrap_or(&Json::Null);
                 Ok((
                     name.clone(),
-                    from_typed_json(v, attr_ty, &child(path, name))?,
+                    from_typed_json(v, attr_ty).map_err(within(name))?,
                 ))
             })
             .collect::<Result<_, ValueError>>()
             .map(Value::Map),
         (Type::Dynamic, Json::Object(map)) if map.contains_key("type") => {
             let inner_ty = Type::from_json(&map["type"])?;
-            from_typed_json(map.get("value").unwrap_or(&Json::Null), &inner_ty, path)
+            from_typed_json(map.get("value").unwrap_or(&Json::Null), &inner_ty)
         }
         (Type::Dynamic, other) => Ok(Value::from_bridge_json(other.clone())),
-        _ => Err(mismatch(path, ty)),
+        _ => Err(ty.mismatch()),
     }
 }
 
@@ -472,6 +410,7 @@ pub(crate) fn parse_number(s: &str) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{from_value, to_value};
 
     #[derive(Serialize, Deserialize, Debug, PartialEq)]
     struct Model {

@@ -347,7 +347,15 @@ async fn write_and_read(api: &Api, plan: PkiRoleState) -> Result<PkiRoleState, D
     fields::check_flavour(FIELDS, &plan.fields, flavour, &address)?;
     let action = format!("write the PKI role {path}");
     let body = Json::Object(fields::body(FIELDS, &plan.fields));
-    api.write(&action, &path, &body, Write::SetsState).await?;
+    let answer = api.write(&action, &path, &body, Write::SetsState).await?;
+    // OpenBao and Vault answer a role write with the role as a read would return it: use that
+    // rather than a second request (a server that answers without it is read back).
+    if let Some(data) = answer
+        .and_then(|mut a| a.get_mut("data").map(Json::take))
+        .filter(Json::is_object)
+    {
+        return Ok(from_data(plan, path, &data));
+    }
     fetch(api, plan).await?.ok_or_else(|| {
         diagnostics::unexpected_response(&action, &path, "the role is gone right after writing it")
     })
@@ -361,12 +369,18 @@ async fn fetch(api: &Api, state: PkiRoleState) -> Result<Option<PkiRoleState>, D
     else {
         return Ok(None);
     };
-    Ok(Some(PkiRoleState {
+    Ok(Some(from_data(state, path, &data)))
+}
+
+/// The state from the server's role object `data`, keeping `prior`'s spelling where it means
+/// the same.
+fn from_data(prior: PkiRoleState, path: String, data: &Json) -> PkiRoleState {
+    PkiRoleState {
         id: Some(path),
-        fields: fields::from_server(FIELDS, &data, &state.fields),
-        mount: state.mount,
-        name: state.name,
-    }))
+        fields: fields::from_server(FIELDS, data, &prior.fields),
+        mount: prior.mount,
+        name: prior.name,
+    }
 }
 
 #[cfg(test)]
