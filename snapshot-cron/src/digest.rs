@@ -59,6 +59,17 @@ pub fn composite_sha256(parts: &[[u8; 32]]) -> String {
     )
 }
 
+/// Whether a composite checksum we computed matches one a store reports. AWS S3 shows the
+/// part count (`…=-3`); some S3-compatible stores (moto's `HeadObject`) leave it out, and then
+/// only the hash is compared.
+pub fn same_composite(computed: &str, reported: &str) -> bool {
+    let (hash, count) = computed.split_once('-').unwrap_or((computed, ""));
+    match reported.split_once('-') {
+        Some((r_hash, r_count)) => r_hash == hash && r_count == count,
+        None => reported == hash,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +86,11 @@ mod tests {
             base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&joined))
         );
         assert_eq!(composite_sha256(&parts), expected);
+        let hash = expected.trim_end_matches("-2");
+        assert!(same_composite(&expected, &expected));
+        assert!(same_composite(&expected, hash));
+        assert!(!same_composite(&expected, &format!("{hash}-3")));
+        assert!(!same_composite(&expected, "AAAA-2"));
     }
 
     #[test]

@@ -142,7 +142,7 @@ async fn fetch_verified(
     if let Some(composite) = &recorded.composite {
         let actual = digest::composite_sha256(&file.part_sha256);
         summary.checksum_sha256 = Some(actual.clone());
-        if actual != composite.checksum {
+        if !digest::same_composite(&actual, &composite.checksum) {
             return Err(mismatch(
                 "the composite SHA-256 of its parts",
                 &actual,

@@ -111,7 +111,8 @@ pub struct Recorded {
 /// A composite SHA-256 (see [`crate::digest::composite_sha256`]) and its part size.
 #[derive(Debug, Clone)]
 pub struct Composite {
-    /// As the store shows it: base64, `-`, number of parts.
+    /// As the store shows it: base64, then `-` and the number of parts (AWS; some
+    /// S3-compatible stores leave the count out).
     pub checksum: String,
     /// Bytes per part (the last may be shorter).
     pub part_size: u64,

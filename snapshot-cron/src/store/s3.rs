@@ -419,7 +419,7 @@ impl Store for S3Store {
             .and_then(|v| v.parse::<u64>().ok())
             .filter(|&n| n > 0);
         let composite = match (head.checksum_sha256, part_size) {
-            (Some(checksum), Some(part_size)) if checksum.contains('-') => Some(Composite {
+            (Some(checksum), Some(part_size)) => Some(Composite {
                 checksum,
                 part_size,
             }),
