@@ -1409,3 +1409,82 @@ fn a_snapshot_corrupted_or_cut_off_mid_stream_leaves_no_object_and_no_open_uploa
         );
     }
 }
+
+#[test]
+fn jwt_auth_login_with_a_service_account_style_token_takes_a_snapshot() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let prefix = unique_name("snap-jwt");
+    let mount = unique_name("jwt");
+    let role = unique_name("snap");
+    // A signing key standing in for a cluster's service-account issuer, and a token shaped like
+    // a projected one (audience vault, subject system:serviceaccount:<ns>:<name>).
+    let public = home.path().join("issuer.pub.pem");
+    let jwt_file = home.path().join("token");
+    env.python(&format!(
+        "import base64, json, time\n\
+         from cryptography.hazmat.primitives import hashes, serialization\n\
+         from cryptography.hazmat.primitives.asymmetric import rsa, padding\n\
+         k = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n\
+         open('{public}', 'wb').write(k.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))\n\
+         b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b'=').decode()\n\
+         now = int(time.time())\n\
+         claims = {{'iss': 'https://kubernetes.default.svc', 'aud': ['vault'], 'sub': 'system:serviceaccount:vault-backup:snapshot-cron', 'iat': now, 'nbf': now, 'exp': now + 600}}\n\
+         signing = b64(json.dumps({{'alg': 'RS256', 'typ': 'JWT'}}).encode()) + '.' + b64(json.dumps(claims).encode())\n\
+         sig = k.sign(signing.encode(), padding.PKCS1v15(), hashes.SHA256())\n\
+         open('{jwt}', 'w').write(signing + '.' + b64(sig))",
+        public = public.display(),
+        jwt = jwt_file.display(),
+    ));
+    let policy = home.path().join("policy.hcl");
+    std::fs::write(
+        &policy,
+        "path \"sys/storage/raft/snapshot\" {\n  capabilities = [\"read\"]\n}\n",
+    )
+    .unwrap();
+    env.bao_ok(&["auth", "enable", "-path", &mount, "jwt"]);
+    env.bao_ok(&[
+        "write",
+        &format!("auth/{mount}/config"),
+        &format!("jwt_validation_pubkeys=@{}", public.display()),
+    ]);
+    env.bao_ok(&["policy", "write", &role, policy.to_str().unwrap()]);
+    env.bao_ok(&[
+        "write",
+        &format!("auth/{mount}/role/{role}"),
+        "role_type=jwt",
+        "bound_audiences=vault",
+        "user_claim=sub",
+        "bound_subject=system:serviceaccount:vault-backup:snapshot-cron",
+        &format!("token_policies={role}"),
+        "token_ttl=10m",
+    ]);
+    let job = || {
+        let mut c = cron(env, &env.addr, "", home.path());
+        c.env_remove("VAULT_TOKEN")
+            .env("SNAPSHOT_CRON_K8S_ROLE", &role)
+            .env("SNAPSHOT_CRON_K8S_MOUNT", &mount)
+            .env("SNAPSHOT_CRON_K8S_JWT_FILE", &jwt_file)
+            .args(["run", "--prefix", &prefix]);
+        c
+    };
+    let out = output(&mut job());
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{all}");
+    let jwt = std::fs::read_to_string(&jwt_file).unwrap();
+    assert!(!all.contains(jwt.trim()), "the JWT was printed");
+    assert_eq!(keys_under(env, &prefix).len(), 1);
+
+    // A token for another service account is refused by the server's role.
+    env.bao_ok(&[
+        "write",
+        &format!("auth/{mount}/role/{role}"),
+        "role_type=jwt",
+        "bound_audiences=vault",
+        "user_claim=sub",
+        "bound_subject=system:serviceaccount:vault-backup:someone-else",
+        &format!("token_policies={role}"),
+    ]);
+    let line = run_fails(&mut job(), 4, "login failed");
+    assert!(!line.contains(jwt.trim()));
+}
