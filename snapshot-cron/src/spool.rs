@@ -1,8 +1,8 @@
-//! The spool: the temporary file a snapshot is written to on its way between the server and the
-//! bucket (or the bucket and the server, for a restore). Writing hashes in the same pass (the
-//! whole file and every upload part), so the upload needs no second read for checksums; the file
-//! is fsynced before anyone reads it, and deleted when the [`Downloaded`] value is dropped, so a
-//! failed run leaves nothing behind.
+//! The spool: the temporary file a snapshot passes through on its way between the server and the
+//! bucket ([`SpoolWriter`]: parts hashed as they arrive, uploaded from the file while the rest
+//! still arrives, then freed), or the bucket and the server for a restore ([`TempSink`]: hashed
+//! whole and per part in one pass, fsynced before it is read). Either file is deleted when
+//! dropped, so a failed run leaves nothing behind.
 
 use std::io::{BufWriter, Write as _};
 use std::path::Path;
