@@ -95,6 +95,9 @@ ensure_test_tools() {
   command -v kubectl >/dev/null || ensure_system_packages kubernetes-client
   ensure_system_packages prometheus-pushgateway prometheus
   ensure_lego
+  # strace: pki-bootstrap's crash test kills the ceremony at every file-placing system call
+  # (strace --inject).
+  ensure_system_packages strace
 }
 
 # lego (Debian's package), the ACME client the quickstart and the ACME tests use.
