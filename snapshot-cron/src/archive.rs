@@ -124,15 +124,38 @@ pub fn verify_file(path: &Path) -> Result<SnapshotReport, VerifyError> {
     verify_reader(file)
 }
 
+/// Where a snapshot sits in the Raft log, from its `meta.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotId {
+    /// Raft index.
+    pub index: u64,
+    /// Raft term.
+    pub term: u64,
+}
+
 /// Verifies a snapshot read from `input` (a file or any byte stream).
 pub fn verify_reader(input: impl Read) -> Result<SnapshotReport, VerifyError> {
+    verify_reader_reporting(input, |_| {})
+}
+
+/// Verifies a snapshot read from `input`, calling `on_meta` as soon as `meta.json` (the first
+/// member) has been parsed, long before the rest is verified: a streaming upload needs the
+/// Raft index for the object key when its first part is ready. Nothing is vouched for until
+/// this returns `Ok`.
+pub fn verify_reader_reporting(
+    input: impl Read,
+    on_meta: impl FnOnce(SnapshotId),
+) -> Result<SnapshotReport, VerifyError> {
     let mut compressed = Counting::new(BufReader::with_capacity(256 * 1024, input));
     if compressed.fill_buf_len().map_err(corrupt)? == 0 {
         return Err(VerifyError::Empty);
     }
     let gz = flate2::bufread::GzDecoder::new(&mut compressed);
     let mut tar_stream = Counting::new(gz);
-    let mut found = Found::default();
+    let mut found = Found {
+        on_meta: Some(Box::new(on_meta)),
+        ..Found::default()
+    };
     {
         let mut archive = tar::Archive::new(&mut tar_stream);
         let entries = archive.entries().map_err(corrupt)?;
@@ -156,7 +179,8 @@ pub fn verify_reader(input: impl Read) -> Result<SnapshotReport, VerifyError> {
 }
 
 #[derive(Default)]
-struct Found {
+struct Found<'a> {
+    on_meta: Option<Box<dyn FnOnce(SnapshotId) + 'a>>,
     meta: Option<(Meta, u64, String)>,
     state: Option<StateScan>,
     sums: Option<BTreeMap<String, String>>,
@@ -181,7 +205,7 @@ struct StateScan {
     prefixes: BTreeMap<String, u64>,
 }
 
-impl Found {
+impl Found<'_> {
     fn member(&mut self, name: &str, entry: impl Read) -> Result<(), VerifyError> {
         match name {
             META_JSON => {
@@ -194,6 +218,12 @@ impl Found {
                         member: META_JSON,
                         reason: e.to_string(),
                     })?;
+                if let Some(report) = self.on_meta.take() {
+                    report(SnapshotId {
+                        index: meta.index,
+                        term: meta.term,
+                    });
+                }
                 self.meta = Some((meta, bytes.len() as u64, sha256_hex(&bytes)));
             }
             STATE_BIN => {

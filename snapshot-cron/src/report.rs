@@ -37,9 +37,13 @@ pub struct Summary {
     /// Snapshot size.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
-    /// SHA-256 of the snapshot file, hex.
+    /// SHA-256 of the snapshot file, hex (`restore`, computed from the download).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// Composite SHA-256 of the upload parts as S3 records it (`ChecksumSHA256`, base64 and
+    /// `-<parts>`), for `run` and for a `restore` of an object that has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum_sha256: Option<String>,
     /// Raft index.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<u64>,

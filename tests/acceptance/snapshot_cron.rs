@@ -197,15 +197,17 @@ fn run_uploads_a_kms_encrypted_verified_object_with_metadata_and_checksum() {
         h["ChecksumSHA256"].as_str().is_some_and(|c| !c.is_empty()),
         "{h}"
     );
+    // The object's integrity is the composite SHA-256 of the parts S3 checked.
+    assert_eq!(
+        h["ChecksumSHA256"].as_str().map(strip_count),
+        s["checksum_sha256"].as_str().map(strip_count),
+        "{h}"
+    );
     let meta = &h["Metadata"];
-    assert_eq!(meta["sha256"], s["sha256"]);
+    assert_eq!(meta["part-size"], (16 * 1024 * 1024).to_string());
     assert_eq!(meta["raft-index"], s["index"].to_string());
     assert_eq!(meta["raft-term"], s["term"].to_string());
     assert_eq!(meta["server-version"], s["server_version"]);
-    assert!(
-        meta["snapshot-duration-seconds"].as_str().is_some(),
-        "{meta}"
-    );
     assert!(open_uploads(env, &prefix).is_empty());
 
     // A second implementation reads what we uploaded: Python's gzip/tarfile/hashlib.
@@ -223,8 +225,8 @@ fn run_uploads_a_kms_encrypted_verified_object_with_metadata_and_checksum() {
     ));
     assert_eq!(text(&check.stdout).trim(), s["index"].to_string());
     assert_eq!(
-        hex_sha256(&file),
-        s["sha256"].as_str().unwrap(),
+        composite_sha256(env, &file, 16 * 1024 * 1024),
+        s["checksum_sha256"].as_str().unwrap(),
         "object differs from what the job hashed"
     );
 
@@ -235,18 +237,45 @@ fn run_uploads_a_kms_encrypted_verified_object_with_metadata_and_checksum() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let listed: Value = serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
     assert_eq!(listed["key"], key);
-    assert_eq!(listed["sha256"], s["sha256"]);
+    assert_eq!(
+        listed["sha256"].as_str().map(strip_count),
+        s["checksum_sha256"].as_str().map(strip_count)
+    );
     assert_eq!(listed["index"], s["index"]);
     assert_eq!(listed["size"], s["bytes"]);
 }
 
-fn hex_sha256(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().unwrap();
-    text(&out.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
+/// The composite SHA-256 S3 records for a multipart upload with SHA-256 part checksums,
+/// computed by Python's hashlib from the file: base64(SHA-256(part digests)) `-` part count.
+fn composite_sha256(env: &TestEnv, path: &Path, part_size: u64) -> String {
+    let out = env.python(&format!(
+        "import hashlib, base64\n\
+         data = open('{}', 'rb').read()\n\
+         parts = [hashlib.sha256(data[i:i + {part_size}]).digest() for i in range(0, len(data), {part_size})]\n\
+         print(base64.b64encode(hashlib.sha256(b''.join(parts)).digest()).decode() + '-' + str(len(parts)))",
+        path.display()
+    ));
+    text(&out.stdout).trim().to_owned()
+}
+
+/// A composite checksum without its `-<parts>` suffix (moto's `HeadObject` leaves it out).
+fn strip_count(checksum: &str) -> &str {
+    checksum.split('-').next().unwrap_or(checksum)
+}
+
+/// Fills a server's new KV mount `fill` with `entries` values of 384 KiB of random bytes
+/// (stored encrypted, so each adds about 512 KiB of incompressible snapshot).
+fn fill(env: &TestEnv, addr: &str, token: &str, entries: usize) {
+    env.python(&format!(
+        "import base64, os, requests, concurrent.futures\n\
+         a, h = '{addr}', {{'X-Vault-Token': '{token}'}}\n\
+         requests.post(a + '/v1/sys/mounts/fill', json={{'type': 'kv'}}, headers=h).raise_for_status()\n\
+         def put(i):\n\
+         \x20   v = base64.b64encode(os.urandom(384 * 1024)).decode()\n\
+         \x20   requests.put(f'{{a}}/v1/fill/e{{i}}', json={{'v': v}}, headers=h).raise_for_status()\n\
+         with concurrent.futures.ThreadPoolExecutor(8) as p:\n\
+         \x20   list(p.map(put, range({entries})))"
+    ));
 }
 
 #[test]
@@ -292,7 +321,7 @@ fn restore_into_a_fresh_server_brings_the_data_back() {
             .args(["restore", "--prefix", &prefix, "--latest", "--force"]),
     );
     assert_eq!(r["key"], s["key"]);
-    assert_eq!(r["sha256"], s["sha256"]);
+    assert_eq!(r["checksum_sha256"], s["checksum_sha256"]);
 
     // The restored server is sealed with the source's keys; unseal it with those and read the
     // data back with the source's token.
@@ -521,7 +550,7 @@ fn server_dying_mid_stream_uploads_nothing() {
     run_fails(
         cron(env, &proxy.addr, &env.token, home.path()).args(["run", "--prefix", &prefix]),
         4,
-        "nothing was uploaded",
+        "nothing was stored",
     );
     assert!(keys_under(env, &prefix).is_empty());
     assert!(open_uploads(env, &prefix).is_empty());
@@ -713,17 +742,7 @@ fn server_killed_while_the_snapshot_streams_uploads_nothing() {
     let server = ExtraServer::start(ExtraServerOptions::default());
     let target = server.env();
     // Enough incompressible data that the snapshot takes a moment to stream.
-    env.python(&format!(
-        "import base64, os, requests, concurrent.futures\n\
-         a, h = '{}', {{'X-Vault-Token': '{}'}}\n\
-         requests.post(a + '/v1/sys/mounts/fill', json={{'type': 'kv'}}, headers=h).raise_for_status()\n\
-         def put(i):\n\
-         \x20   v = base64.b64encode(os.urandom(384 * 1024)).decode()\n\
-         \x20   requests.put(f'{{a}}/v1/fill/e{{i}}', json={{'v': v}}, headers=h).raise_for_status()\n\
-         with concurrent.futures.ThreadPoolExecutor(8) as p:\n\
-         \x20   list(p.map(put, range(256)))",
-        target.addr, target.token
-    ));
+    fill(env, &target.addr, &target.token, 256);
     let pids: Value =
         serde_json::from_str(&std::fs::read_to_string(target.state_dir.join("pids.json")).unwrap())
             .unwrap();
@@ -770,7 +789,7 @@ fn server_killed_while_the_snapshot_streams_uploads_nothing() {
     let out = child.wait_with_output().unwrap();
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
-    assert!(stderr.contains("nothing was uploaded"), "{stderr}");
+    assert!(stderr.contains("nothing was stored"), "{stderr}");
     assert!(keys_under(env, &prefix).is_empty());
     assert!(open_uploads(env, &prefix).is_empty());
     // The temporary file is gone too.
@@ -1250,4 +1269,222 @@ fn systemd_unit_verifies_and_runs_in_its_own_directories_as_a_non_root_user() {
         "ExecStopPost does not publish {}",
         published.display()
     );
+}
+
+const MIB: usize = 1024 * 1024;
+
+/// Parts uploaded so far to the open multipart uploads under `prefix/`.
+fn open_upload_parts(env: &TestEnv, prefix: &str) -> u64 {
+    let v = py_json(
+        env,
+        &format!(
+            "r = s3.list_multipart_uploads(Bucket=B, Prefix='{prefix}/')\n\
+             n = sum(len(s3.list_parts(Bucket=B, Key=u['Key'], UploadId=u['UploadId']).get('Parts', [])) for u in r.get('Uploads', []))\n\
+             print(json.dumps(n))"
+        ),
+    );
+    v.as_u64().unwrap()
+}
+
+#[test]
+fn parts_go_up_while_the_snapshot_still_streams_and_sigterm_aborts_them() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let spool = tempfile::tempdir().unwrap();
+    let server = ExtraServer::start(ExtraServerOptions::default());
+    let target = server.env();
+    // About 24 MiB of snapshot: five 5 MiB parts.
+    fill(env, &target.addr, &target.token, 48);
+
+    // The server pauses after 13 MiB of the snapshot: by then two parts are complete, and they
+    // must be in the bucket's open upload while the rest of the snapshot has not arrived.
+    let paused = Proxy::start(
+        &target.addr,
+        Fault::FreezeResponseAfter(13 * MIB, Duration::from_secs(20)),
+    );
+    let prefix = unique_name("snap-overlap");
+    let child = cron(env, &paused.addr, &target.token, home.path())
+        .env("SNAPSHOT_CRON_TEMP_DIR", spool.path())
+        .env("SNAPSHOT_CRON_PART_SIZE_MIB", "5")
+        .args(["run", "--prefix", &prefix])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if paused.tripped() && open_upload_parts(env, &prefix) >= 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no parts were uploaded while the snapshot was still streaming (paused: {})",
+            paused.tripped()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        keys_under(env, &prefix).is_empty(),
+        "an object before the snapshot ended"
+    );
+
+    // SIGTERM in the middle: the upload with its parts is aborted, the spool removed.
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(9), "{stderr}");
+    assert_eq!(summary(&out)["stage"], "interrupted");
+    assert!(stderr.contains("aborted the multipart upload"), "{stderr}");
+    assert!(
+        open_uploads(env, &prefix).is_empty(),
+        "multipart upload left open"
+    );
+    assert!(keys_under(env, &prefix).is_empty());
+    assert_eq!(
+        std::fs::read_dir(spool.path()).unwrap().count(),
+        0,
+        "temp file left"
+    );
+
+    // Undisturbed, the same snapshot becomes an object of five parts whose composite checksum
+    // Python recomputes from the downloaded bytes.
+    let s = run_ok(
+        cron(env, &target.addr, &target.token, home.path())
+            .env("SNAPSHOT_CRON_PART_SIZE_MIB", "5")
+            .args(["run", "--prefix", &prefix]),
+    );
+    let checksum = s["checksum_sha256"].as_str().unwrap();
+    assert!(checksum.ends_with("-5"), "{s}");
+    let file = home.path().join("parts.snap");
+    download(env, s["key"].as_str().unwrap(), &file);
+    assert_eq!(composite_sha256(env, &file, 5 * MIB as u64), checksum);
+    assert_eq!(
+        head(env, s["key"].as_str().unwrap())["ChecksumSHA256"]
+            .as_str()
+            .map(strip_count),
+        Some(strip_count(checksum))
+    );
+}
+
+#[test]
+fn a_snapshot_corrupted_or_cut_off_mid_stream_leaves_no_object_and_no_open_upload() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let server = ExtraServer::start(ExtraServerOptions::default());
+    let target = server.env();
+    fill(env, &target.addr, &target.token, 48);
+    for (fault, code, needle) in [
+        (
+            Fault::FlipBodyByteAt(12 * MIB as u64),
+            5,
+            "failed verification",
+        ),
+        (Fault::CutResponseAfter(12 * MIB), 4, "broke off"),
+    ] {
+        let bao = Proxy::start(&target.addr, fault);
+        let s3 = Proxy::start(&env.aws_endpoint, Fault::Pass);
+        let prefix = unique_name("snap-midstream");
+        run_fails(
+            cron(env, &bao.addr, &target.token, home.path())
+                .env("SNAPSHOT_CRON_S3_ENDPOINT", &s3.addr)
+                .env("SNAPSHOT_CRON_KMS_ENDPOINT", &env.aws_endpoint)
+                .env("SNAPSHOT_CRON_PART_SIZE_MIB", "5")
+                .args(["run", "--prefix", &prefix]),
+            code,
+            needle,
+        );
+        assert!(bao.tripped() || code == 4, "{fault:?} never applied");
+        assert!(
+            s3.parts_seen() >= 1,
+            "{fault:?}: no part went up before the fault; the upload did not stream"
+        );
+        assert!(keys_under(env, &prefix).is_empty(), "{fault:?}: an object");
+        assert!(
+            open_uploads(env, &prefix).is_empty(),
+            "{fault:?}: multipart upload left open"
+        );
+    }
+}
+
+#[test]
+fn jwt_auth_login_with_a_service_account_style_token_takes_a_snapshot() {
+    let env = env();
+    let home = tempfile::tempdir().unwrap();
+    let prefix = unique_name("snap-jwt");
+    let mount = unique_name("jwt");
+    let role = unique_name("snap");
+    // A signing key standing in for a cluster's service-account issuer, and a token shaped like
+    // a projected one (audience vault, subject system:serviceaccount:<ns>:<name>).
+    let public = home.path().join("issuer.pub.pem");
+    let jwt_file = home.path().join("token");
+    env.python(&format!(
+        "import base64, json, time\n\
+         from cryptography.hazmat.primitives import hashes, serialization\n\
+         from cryptography.hazmat.primitives.asymmetric import rsa, padding\n\
+         k = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n\
+         open('{public}', 'wb').write(k.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))\n\
+         b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b'=').decode()\n\
+         now = int(time.time())\n\
+         claims = {{'iss': 'https://kubernetes.default.svc', 'aud': ['vault'], 'sub': 'system:serviceaccount:vault-backup:snapshot-cron', 'iat': now, 'nbf': now, 'exp': now + 600}}\n\
+         signing = b64(json.dumps({{'alg': 'RS256', 'typ': 'JWT'}}).encode()) + '.' + b64(json.dumps(claims).encode())\n\
+         sig = k.sign(signing.encode(), padding.PKCS1v15(), hashes.SHA256())\n\
+         open('{jwt}', 'w').write(signing + '.' + b64(sig))",
+        public = public.display(),
+        jwt = jwt_file.display(),
+    ));
+    let policy = home.path().join("policy.hcl");
+    std::fs::write(
+        &policy,
+        "path \"sys/storage/raft/snapshot\" {\n  capabilities = [\"read\"]\n}\n",
+    )
+    .unwrap();
+    env.bao_ok(&["auth", "enable", "-path", &mount, "jwt"]);
+    env.bao_ok(&[
+        "write",
+        &format!("auth/{mount}/config"),
+        &format!("jwt_validation_pubkeys=@{}", public.display()),
+    ]);
+    env.bao_ok(&["policy", "write", &role, policy.to_str().unwrap()]);
+    env.bao_ok(&[
+        "write",
+        &format!("auth/{mount}/role/{role}"),
+        "role_type=jwt",
+        "bound_audiences=vault",
+        "user_claim=sub",
+        "bound_subject=system:serviceaccount:vault-backup:snapshot-cron",
+        &format!("token_policies={role}"),
+        "token_ttl=10m",
+    ]);
+    let job = || {
+        let mut c = cron(env, &env.addr, "", home.path());
+        c.env_remove("VAULT_TOKEN")
+            .env("SNAPSHOT_CRON_K8S_ROLE", &role)
+            .env("SNAPSHOT_CRON_K8S_MOUNT", &mount)
+            .env("SNAPSHOT_CRON_K8S_JWT_FILE", &jwt_file)
+            .args(["run", "--prefix", &prefix]);
+        c
+    };
+    let out = output(&mut job());
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{all}");
+    let jwt = std::fs::read_to_string(&jwt_file).unwrap();
+    assert!(!all.contains(jwt.trim()), "the JWT was printed");
+    assert_eq!(keys_under(env, &prefix).len(), 1);
+
+    // A token for another service account is refused by the server's role.
+    env.bao_ok(&[
+        "write",
+        &format!("auth/{mount}/role/{role}"),
+        "role_type=jwt",
+        "bound_audiences=vault",
+        "user_claim=sub",
+        "bound_subject=system:serviceaccount:vault-backup:someone-else",
+        &format!("token_policies={role}"),
+    ]);
+    let line = run_fails(&mut job(), 4, "login failed");
+    assert!(!line.contains(jwt.trim()));
 }

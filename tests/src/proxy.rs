@@ -1,11 +1,12 @@
 //! A fault-injecting TCP proxy for acceptance tests: it sits between a binary and a real server
-//! (OpenBao, moto) and cuts a response after a number of bytes or takes the endpoint away for a
-//! while, so tests can show what a user sees when a server dies mid-stream or S3 goes away
-//! mid-upload, without mocking either side.
+//! (OpenBao, moto) and cuts a response after a number of bytes, pauses it, flips a body byte, or
+//! takes the endpoint away for a while (and counts the part uploads it passes), so tests can show
+//! what a user sees when a server dies mid-stream or S3 goes away mid-upload, without mocking
+//! either side.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,7 @@ pub struct Proxy {
     pub addr: String,
     stop: Arc<AtomicBool>,
     tripped: Arc<AtomicBool>,
+    parts: Arc<AtomicUsize>,
 }
 
 /// What the proxy does to the traffic it passes.
@@ -29,6 +31,14 @@ pub enum Fault {
     /// On the first multipart `UploadPart` request, stop passing bytes in either direction on
     /// every connection, old and new, for this long (an S3 endpoint that hangs), then resume.
     FreezeOnUploadPart(Duration),
+    /// Once this many response bytes have passed on a connection, stop passing its response
+    /// for this long (a server that pauses mid-stream), then resume.
+    FreezeResponseAfter(usize, Duration),
+    /// Flip the lowest bit of the response body byte at this offset (HTTP framing, chunked or
+    /// not, is left intact): a snapshot corrupted in transit.
+    FlipBodyByteAt(u64),
+    /// Pass everything untouched (to count part uploads, see [`Proxy::parts_seen`]).
+    Pass,
 }
 
 impl Proxy {
@@ -54,6 +64,8 @@ impl Proxy {
         let conns: Arc<Mutex<Vec<TcpStream>>> = Arc::new(Mutex::new(Vec::new()));
         let stop2 = Arc::clone(&stop);
         let tripped_flag = Arc::clone(&tripped);
+        let parts = Arc::new(AtomicUsize::new(0));
+        let parts_seen = Arc::clone(&parts);
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 if stop2.load(Ordering::SeqCst) {
@@ -90,6 +102,7 @@ impl Proxy {
                 );
                 let (frozen_in, frozen_out) =
                     (Arc::clone(&frozen_until), Arc::clone(&frozen_until));
+                let (parts_in, tripped_out) = (Arc::clone(&parts_seen), Arc::clone(&tripped));
                 std::thread::spawn(move || {
                     let mut buf = vec![0u8; 64 * 1024];
                     loop {
@@ -97,6 +110,9 @@ impl Proxy {
                             Ok(0) | Err(_) => break,
                             Ok(n) => n,
                         };
+                        if is_upload_part(&buf[..n]) {
+                            parts_in.fetch_add(1, Ordering::SeqCst);
+                        }
                         if let Fault::OutageOnUploadPart(d) = fault
                             && first_upload_part(&buf[..n], &tripped)
                         {
@@ -124,6 +140,7 @@ impl Proxy {
                 std::thread::spawn(move || {
                     let mut buf = vec![0u8; 1024];
                     let mut total = 0usize;
+                    let mut body = BodyTracker::default();
                     loop {
                         let n = match s_in.read(&mut buf) {
                             Ok(0) | Err(_) => break,
@@ -136,6 +153,21 @@ impl Proxy {
                             let _ = c_out.shutdown(Shutdown::Both);
                             let _ = s_in.shutdown(Shutdown::Both);
                             return;
+                        }
+                        if let Fault::FreezeResponseAfter(limit, d) = fault
+                            && total < limit
+                            && total + n >= limit
+                        {
+                            tripped_out.store(true, Ordering::SeqCst);
+                            std::thread::sleep(d);
+                        }
+                        if let Fault::FlipBodyByteAt(at) = fault {
+                            for b in &mut buf[..n] {
+                                if body.step(*b) == Some(at) {
+                                    *b ^= 0x01;
+                                    tripped_out.store(true, Ordering::SeqCst);
+                                }
+                            }
                         }
                         total += n;
                         wait_while_frozen(&frozen_out);
@@ -151,21 +183,122 @@ impl Proxy {
             addr,
             stop,
             tripped: tripped_flag,
+            parts,
         }
     }
 
-    /// Whether the fault has been triggered (the first `UploadPart` was seen).
+    /// Whether the fault has been triggered (the first `UploadPart` was seen, the response
+    /// froze, the byte was flipped).
     pub fn tripped(&self) -> bool {
         self.tripped.load(Ordering::SeqCst)
+    }
+
+    /// How many multipart `UploadPart` requests have passed so far.
+    pub fn parts_seen(&self) -> usize {
+        self.parts.load(Ordering::SeqCst)
+    }
+}
+
+/// Follows HTTP/1.1 response framing byte by byte (headers, `Content-Length` or chunked
+/// bodies, keep-alive), to tell body bytes and their offset from framing.
+#[derive(Default)]
+struct BodyTracker {
+    state: BodyState,
+    line: Vec<u8>,
+    chunked: bool,
+    length: u64,
+    offset: u64,
+}
+
+#[derive(Default, Clone, Copy)]
+enum BodyState {
+    #[default]
+    Headers,
+    ChunkSize,
+    ChunkData(u64),
+    ChunkEnd(u8),
+    Trailer,
+    Fixed(u64),
+}
+
+impl BodyTracker {
+    /// Feeds one response byte; returns its body offset if it is a body byte.
+    fn step(&mut self, b: u8) -> Option<u64> {
+        match self.state {
+            BodyState::Headers | BodyState::ChunkSize | BodyState::Trailer => {
+                if b != b'\n' {
+                    self.line.push(b);
+                    return None;
+                }
+                let line = String::from_utf8_lossy(&self.line)
+                    .trim_end_matches('\r')
+                    .to_ascii_lowercase();
+                self.line.clear();
+                self.state = match self.state {
+                    BodyState::Headers if line.is_empty() => {
+                        self.offset = 0;
+                        let state = if self.chunked {
+                            BodyState::ChunkSize
+                        } else if self.length > 0 {
+                            BodyState::Fixed(self.length)
+                        } else {
+                            BodyState::Headers
+                        };
+                        (self.chunked, self.length) = (false, 0);
+                        state
+                    }
+                    BodyState::Headers => {
+                        if let Some(v) = line.strip_prefix("transfer-encoding:") {
+                            self.chunked = v.contains("chunked");
+                        } else if let Some(v) = line.strip_prefix("content-length:") {
+                            self.length = v.trim().parse().unwrap_or(0);
+                        }
+                        BodyState::Headers
+                    }
+                    BodyState::ChunkSize => {
+                        let size = line.split(';').next().unwrap_or("").trim();
+                        match u64::from_str_radix(size, 16).unwrap_or(0) {
+                            0 => BodyState::Trailer,
+                            n => BodyState::ChunkData(n),
+                        }
+                    }
+                    _ if line.is_empty() => BodyState::Headers,
+                    other => other,
+                };
+                None
+            }
+            BodyState::ChunkData(left) | BodyState::Fixed(left) => {
+                let at = self.offset;
+                self.offset += 1;
+                self.state = match (self.state, left) {
+                    (BodyState::ChunkData(_), 1) => BodyState::ChunkEnd(2),
+                    (BodyState::ChunkData(_), n) => BodyState::ChunkData(n - 1),
+                    (_, 1) => BodyState::Headers,
+                    (_, n) => BodyState::Fixed(n - 1),
+                };
+                Some(at)
+            }
+            BodyState::ChunkEnd(left) => {
+                self.state = if left == 1 {
+                    BodyState::ChunkSize
+                } else {
+                    BodyState::ChunkEnd(left - 1)
+                };
+                None
+            }
+        }
     }
 }
 
 /// Whether `chunk` starts the first multipart `UploadPart` request seen (and marks it seen).
 fn first_upload_part(chunk: &[u8], tripped: &AtomicBool) -> bool {
+    is_upload_part(chunk) && !tripped.swap(true, Ordering::SeqCst)
+}
+
+/// Whether `chunk` starts a multipart `UploadPart` request.
+fn is_upload_part(chunk: &[u8]) -> bool {
     let chunk = String::from_utf8_lossy(chunk);
-    chunk.contains("PUT /")
-        && chunk.contains("partNumber=")
-        && !tripped.swap(true, Ordering::SeqCst)
+    chunk.contains("PUT /") && chunk.contains("partNumber=")
 }
 
 fn wait_while_frozen(frozen: &Mutex<Option<Instant>>) {

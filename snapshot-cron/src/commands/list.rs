@@ -1,5 +1,6 @@
-//! `snapshot-cron list`: our snapshots in the bucket, newest first, with size, age, SHA-256
-//! (from the object metadata) and Raft index.
+//! `snapshot-cron list`: our snapshots in the bucket, newest first, with size, age, Raft index
+//! and the recorded SHA-256 (the composite of the parts, or the whole-file hash of objects
+//! written before uploads streamed).
 
 use crate::cli::ListArgs;
 use crate::exit::{Failure, Stage, StageExt as _};
@@ -17,7 +18,11 @@ pub async fn list(args: &ListArgs) -> Result<(), Failure> {
         );
     }
     for o in objects {
-        let sha256 = store.recorded_sha256(&o.key).await.stage(Stage::Storage)?;
+        let sha256 = store
+            .recorded_checksum(&o.key)
+            .await
+            .stage(Stage::Storage)?
+            .display();
         let listed = Listed {
             key: o.key,
             size: o.size,

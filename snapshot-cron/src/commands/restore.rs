@@ -1,5 +1,6 @@
 //! `snapshot-cron restore`: download a snapshot, check it against the SHA-256 recorded at upload
-//! (an object without one is refused unless `--allow-unverified`) and verify the archive, with or
+//! (the composite of the part checksums S3 verified, or for older objects the whole-file hash
+//! in the metadata; an object without either is refused unless `--allow-unverified`) and verify the archive, with or
 //! without `--force`; then restore it on the active node and confirm that it took effect.
 //! `--latest` takes the newest object that passes these checks.
 //! A restore sent to a standby is acknowledged and silently dropped (and seals the standby), so
@@ -16,6 +17,7 @@ use vaultpki_client::HealthState;
 use crate::archive;
 use crate::cli::RestoreArgs;
 use crate::connect;
+use crate::digest;
 use crate::exit::{Failure, Stage, StageExt as _};
 use crate::report::Summary;
 use crate::spool::{self, Downloaded};
@@ -107,36 +109,52 @@ async fn fetch_verified(
     temp_dir: &Path,
     summary: &mut Summary,
 ) -> Result<Downloaded, Failure> {
-    let recorded = store.recorded_sha256(key).await.stage(Stage::Storage)?;
-    if recorded.is_none() && !allow_unverified {
+    let recorded = store.recorded_checksum(key).await.stage(Stage::Storage)?;
+    if recorded.is_empty() && !allow_unverified {
         return Err(Failure::new(
             Stage::Verify,
             format!(
-                "{key} has no SHA-256 recorded at upload (metadata {}), so it cannot be checked against what was uploaded; not restoring. Pass --allow-unverified to restore it anyway, accepting that an altered or damaged snapshot may be restored",
-                meta::SHA256
+                "{key} has no SHA-256 recorded at upload (neither metadata {} nor a SHA-256 part checksum with metadata {}), so it cannot be checked against what was uploaded; not restoring. Pass --allow-unverified to restore it anyway, accepting that an altered or damaged snapshot may be restored",
+                meta::SHA256,
+                meta::PART_SIZE
             ),
         ));
     }
-    let file = store.download(key, temp_dir).await.stage(Stage::Storage)?;
+    let part_size = recorded.composite.as_ref().map(|c| c.part_size);
+    let file = store
+        .download(key, temp_dir, part_size)
+        .await
+        .stage(Stage::Storage)?;
     let sha256 = hex::encode(file.sha256);
     summary.bytes = Some(file.bytes);
     summary.sha256 = Some(sha256.clone());
-    match &recorded {
-        Some(expected) if !expected.eq_ignore_ascii_case(&sha256) => {
-            return Err(Failure::new(
-                Stage::Verify,
-                format!(
-                    "{key}: SHA-256 is {sha256} but the upload recorded {expected}; not restoring"
-                ),
+    let mismatch = |what: &str, actual: &str, expected: &str| {
+        Failure::new(
+            Stage::Verify,
+            format!("{key}: {what} is {actual} but the upload recorded {expected}; not restoring"),
+        )
+    };
+    if let Some(expected) = &recorded.sha256
+        && !expected.eq_ignore_ascii_case(&sha256)
+    {
+        return Err(mismatch("SHA-256", &sha256, expected));
+    }
+    if let Some(composite) = &recorded.composite {
+        let actual = digest::composite_sha256(&file.part_sha256);
+        summary.checksum_sha256 = Some(actual.clone());
+        if !digest::same_composite(&actual, &composite.checksum) {
+            return Err(mismatch(
+                "the composite SHA-256 of its parts",
+                &actual,
+                &composite.checksum,
             ));
         }
-        Some(_) => {}
-        None => {
-            warn!(
-                key,
-                "restoring without a recorded SHA-256 (--allow-unverified): only the archive's own checksums are checked"
-            );
-        }
+    }
+    if recorded.is_empty() {
+        warn!(
+            key,
+            "restoring without a recorded SHA-256 (--allow-unverified): only the archive's own checksums are checked"
+        );
     }
     let path = file.file.path().to_path_buf();
     let report = tokio::task::spawn_blocking(move || archive::verify_file(&path))

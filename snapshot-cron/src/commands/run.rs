@@ -1,6 +1,6 @@
 //! `snapshot-cron run`: check the settings, log in, preflight (KMS key, bucket), find the active
-//! node, stream the snapshot to a temp file, verify it, upload it with SSE-KMS, apply retention,
-//! report. Retention only runs after a verified upload succeeded, so a failing run can never
+//! node, stream the snapshot into an SSE-KMS multipart upload while verifying it (the object is
+//! only made once it verified), apply retention, report. Retention only runs after a verified upload succeeded, so a failing run can never
 //! delete anything. SIGTERM/SIGINT stop the stages, abort the upload and still report.
 
 use std::collections::HashMap;
@@ -11,14 +11,14 @@ use anyhow::Context as _;
 use tracing::info;
 use vaultpki_client::{Client, ServerInfo};
 
-use crate::archive::SnapshotReport;
+use crate::archive::SnapshotId;
 use crate::cli::RunArgs;
 use crate::connect;
 use crate::exit::{Failure, Stage, StageExt as _};
 use crate::keys;
 use crate::report::{self, Summary};
 use crate::signals::Signals;
-use crate::spool::{self, Downloaded};
+use crate::spool;
 use crate::store::{self, S3Store, Store, meta};
 use crate::take;
 
@@ -82,8 +82,7 @@ async fn stages(
         .preflight(settings.kms_key_id)
         .await
         .stage(Stage::Storage)?;
-    let taken = take_verified(client, settings, summary).await?;
-    let key = upload(store, taken, args, settings, summary).await?;
+    let key = take_and_store(client, store, args, settings, summary).await?;
     apply_retention(store, args, settings, &key, summary).await
 }
 
@@ -128,21 +127,15 @@ impl<'a> Settings<'a> {
     }
 }
 
-/// A snapshot in the spool that passed verification, with where it came from.
-struct Taken {
-    snapshot: Downloaded,
-    report: SnapshotReport,
-    info: ServerInfo,
-    seconds: f64,
-}
-
-/// Finds the active node and streams its snapshot into the spool, verifying it on the way.
-async fn take_verified(
+/// Finds the active node and streams its snapshot into the store, verifying it on the way;
+/// returns the new key.
+async fn take_and_store(
     client: &Client,
+    store: &impl Store,
+    args: &RunArgs,
     settings: &Settings<'_>,
     summary: &mut Summary,
-) -> Result<Taken, Failure> {
-    let started = Instant::now();
+) -> Result<String, Failure> {
     let mut active = client
         .active_node()
         .await
@@ -153,80 +146,52 @@ async fn take_verified(
     summary.server_version = Some(info.version.clone());
     active.set_request_timeout(settings.stall);
     info!(leader = active.address(), version = %info.version, "taking snapshot from the active node");
-    let (snapshot, verdict) = take::download_snapshot(
-        &active,
-        &settings.temp_dir,
-        settings.part_size,
-        settings.stall,
-    )
-    .await
-    .stage(Stage::Server)?;
-    summary.bytes = Some(snapshot.bytes);
-    summary.sha256 = Some(hex::encode(snapshot.sha256));
-    let report = verdict
-        .context("the snapshot failed verification and was not uploaded")
-        .stage(Stage::Verify)?;
+    let plan = take::Plan {
+        dir: &settings.temp_dir,
+        part_size: settings.part_size,
+        stall: settings.stall,
+        concurrency: args.upload_concurrency as usize,
+        kms_key_id: settings.kms_key_id,
+    };
+    let object = |id: SnapshotId| {
+        let key = keys::snapshot_key(store.prefix(), SystemTime::now(), id.index);
+        (key, object_metadata(id, &info, settings.part_size))
+    };
+    let streamed = take::stream_snapshot(&active, store, &plan, object).await?;
+    let take::Streamed {
+        bytes,
+        checksum_sha256,
+        report,
+        uploaded,
+    } = streamed;
+    summary.bytes = Some(bytes);
+    summary.checksum_sha256 = Some(checksum_sha256);
     summary.index = Some(report.index);
     summary.term = Some(report.term);
-    info!(
-        index = report.index,
-        term = report.term,
-        bytes = snapshot.bytes,
-        entries = report.entries,
-        "snapshot verified"
-    );
-    Ok(Taken {
-        snapshot,
-        report,
-        info,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    summary.key = Some(uploaded.key.clone());
+    info!(key = %uploaded.key, "uploaded");
+    Ok(uploaded.key)
 }
 
-/// Uploads the verified snapshot with its metadata; returns the new key. The spool file is
-/// deleted as soon as the upload is over.
-async fn upload(
-    store: &impl Store,
-    taken: Taken,
-    args: &RunArgs,
-    settings: &Settings<'_>,
-    summary: &mut Summary,
-) -> Result<String, Failure> {
-    let Taken {
-        snapshot,
-        report,
-        info,
-        seconds,
-    } = taken;
-    let key = keys::snapshot_key(store.prefix(), SystemTime::now(), report.index);
-    let metadata = HashMap::from([
-        (meta::SHA256.to_owned(), hex::encode(snapshot.sha256)),
-        (meta::RAFT_INDEX.to_owned(), report.index.to_string()),
-        (meta::RAFT_TERM.to_owned(), report.term.to_string()),
-        (meta::SERVER_VERSION.to_owned(), info.version),
+/// The metadata stored with a snapshot object. The whole-file SHA-256 is not among them: the
+/// upload begins before the snapshot has fully arrived; the object's integrity is the
+/// composite SHA-256 of its parts that S3 checks and records, and `part-size` says how to
+/// recompute it.
+fn object_metadata(id: SnapshotId, info: &ServerInfo, part_size: u64) -> HashMap<String, String> {
+    HashMap::from([
+        (meta::PART_SIZE.to_owned(), part_size.to_string()),
+        (meta::RAFT_INDEX.to_owned(), id.index.to_string()),
+        (meta::RAFT_TERM.to_owned(), id.term.to_string()),
+        (meta::SERVER_VERSION.to_owned(), info.version.clone()),
         (
             meta::SERVER_FLAVOUR.to_owned(),
             info.flavour.as_str().to_owned(),
         ),
-        (meta::DURATION.to_owned(), format!("{seconds:.3}")),
         (
             meta::CREATED_BY.to_owned(),
             concat!("snapshot-cron/", env!("CARGO_PKG_VERSION")).to_owned(),
         ),
-    ]);
-    let uploaded = store
-        .upload(
-            &key,
-            &snapshot,
-            settings.kms_key_id,
-            metadata,
-            args.upload_concurrency as usize,
-        )
-        .await
-        .stage(Stage::Storage)?;
-    summary.key = Some(uploaded.key.clone());
-    info!(key = %uploaded.key, "uploaded");
-    Ok(uploaded.key)
+    ])
 }
 
 /// Deletes what retention selects; only ever called after a verified upload succeeded.

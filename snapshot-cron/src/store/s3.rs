@@ -1,6 +1,7 @@
 //! The S3 store ([`S3Store`]): the checks before an upload (credentials resolve, the KMS key
 //! exists and is enabled, the bucket exists), the multipart upload with SSE-KMS and per-part
-//! SHA-256 checksums the server verifies, the check after it (HEAD shows aws:kms with our key and
+//! SHA-256 checksums the server verifies (begun, fed part by part while the snapshot arrives,
+//! completed or aborted), the check after it (HEAD shows aws:kms with our key and
 //! the full size), listing our objects with pagination, deleting, and downloading for a restore.
 //! Every S3 and KMS call has an attempt timeout, so a frozen endpoint is a bounded failure. Any
 //! failure after the multipart upload was created aborts it, retrying the abort for a while, and
@@ -20,14 +21,13 @@ use aws_sdk_s3::types::{
     ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart, ServerSideEncryption,
 };
 use base64::Engine as _;
-use tokio::task::JoinSet;
 use tracing::{info, warn};
 
-use super::{Store, Uploaded, meta};
+use super::{Composite, PartDone, PartUpload, Recorded, Store, Uploaded, meta};
 use crate::cli::StoreArgs;
 use crate::keys::{self, SnapshotObject};
 use crate::progress::Progress;
-use crate::spool::{Downloaded, TempSink};
+use crate::spool::{Downloaded, PartSpec, TempSink};
 
 /// S3 + KMS clients for one bucket and prefix.
 pub struct S3Store {
@@ -168,83 +168,6 @@ impl S3Store {
         }
     }
 
-    async fn upload_parts_and_complete(
-        &self,
-        key: &str,
-        upload_id: &str,
-        snapshot: &Downloaded,
-        concurrency: usize,
-    ) -> anyhow::Result<Uploaded> {
-        let path = snapshot.file.path().to_path_buf();
-        let part_count = snapshot.part_sha256.len();
-        let mut tasks: JoinSet<anyhow::Result<CompletedPart>> = JoinSet::new();
-        let mut completed = Vec::with_capacity(part_count);
-        let mut next = 0usize;
-        let mut progress = Progress::new("uploading snapshot");
-        let mut sent_bytes = 0u64;
-        while next < part_count || !tasks.is_empty() {
-            while next < part_count && tasks.len() < concurrency.max(1) {
-                let number = i32::try_from(next + 1).context("too many parts")?;
-                let offset = next as u64 * snapshot.part_size;
-                let length = snapshot.part_size.min(snapshot.bytes - offset);
-                let checksum =
-                    base64::engine::general_purpose::STANDARD.encode(snapshot.part_sha256[next]);
-                let s3 = self.s3.clone();
-                let (bucket, key, upload_id, path) = (
-                    self.bucket.clone(),
-                    key.to_owned(),
-                    upload_id.to_owned(),
-                    path.clone(),
-                );
-                tasks.spawn(async move {
-                    upload_part(
-                        &s3, &bucket, &key, &upload_id, &path, number, offset, length, checksum,
-                    )
-                    .await
-                });
-                next += 1;
-            }
-            let Some(joined) = tasks.join_next().await else {
-                break;
-            };
-            let part = match joined {
-                Ok(Ok(part)) => part,
-                Ok(Err(e)) => {
-                    tasks.abort_all();
-                    return Err(e);
-                }
-                Err(e) => {
-                    tasks.abort_all();
-                    bail!("a part upload task failed: {e}");
-                }
-            };
-            sent_bytes += snapshot.part_size;
-            progress.update(sent_bytes.min(snapshot.bytes));
-            completed.push(part);
-        }
-        progress.done(snapshot.bytes);
-        completed.sort_by_key(|p| p.part_number);
-        let done = self
-            .s3
-            .complete_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .upload_id(upload_id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(completed))
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| anyhow!("completing the multipart upload of {key}: {}", describe(&e)))?;
-        Ok(Uploaded {
-            key: key.to_owned(),
-            etag: done.e_tag.unwrap_or_default(),
-            checksum_sha256: done.checksum_sha256,
-        })
-    }
-
     async fn check_uploaded(&self, key: &str, bytes: u64, kms_key_id: &str) -> anyhow::Result<()> {
         let head = self
             .s3
@@ -317,6 +240,8 @@ impl S3Store {
 }
 
 impl Store for S3Store {
+    type Upload = S3Upload;
+
     /// The bucket.
     fn bucket(&self) -> &str {
         &self.bucket
@@ -333,16 +258,14 @@ impl Store for S3Store {
         self.check_bucket().await
     }
 
-    /// Uploads the snapshot as a multipart upload with SSE-KMS and per-part SHA-256 checksums,
-    /// then checks the object with HEAD. Aborts the upload on any failure.
-    async fn upload(
+    /// Creates the multipart upload with SSE-KMS, the key id, SHA-256 part checksums and the
+    /// metadata, and remembers it for [`S3Store::abort_open_upload`].
+    async fn begin_upload(
         &self,
         key: &str,
-        snapshot: &Downloaded,
         kms_key_id: &str,
         metadata: HashMap<String, String>,
-        concurrency: usize,
-    ) -> anyhow::Result<Uploaded> {
+    ) -> anyhow::Result<S3Upload> {
         let created = self
             .s3
             .create_multipart_upload()
@@ -360,31 +283,81 @@ impl Store for S3Store {
             .upload_id
             .ok_or_else(|| anyhow!("S3 returned no upload id for {key}"))?;
         self.set_open_upload(Some((key.to_owned(), upload_id.clone())));
-        let result = match self
-            .upload_parts_and_complete(key, &upload_id, snapshot, concurrency)
-            .await
-        {
-            Ok(done) => {
-                if let Err(e) = self.check_uploaded(key, snapshot.bytes, kms_key_id).await {
-                    // An object that is not what we meant to store must not count as a backup.
-                    let _ = self
-                        .s3
-                        .delete_object()
-                        .bucket(&self.bucket)
-                        .key(key)
-                        .send()
-                        .await;
-                    return Err(e);
-                }
-                Ok(done)
-            }
+        info!(key, "started the multipart upload");
+        Ok(S3Upload {
+            s3: self.s3.clone(),
+            bucket: self.bucket.clone(),
+            key: key.to_owned(),
+            upload_id,
+        })
+    }
+
+    /// Completes the upload, then checks the object with HEAD; an object that is not what we
+    /// meant to store is deleted, and a failed completion aborts the upload.
+    async fn complete_upload(
+        &self,
+        upload: &S3Upload,
+        mut parts: Vec<PartDone>,
+        bytes: u64,
+        kms_key_id: &str,
+    ) -> anyhow::Result<Uploaded> {
+        let key = upload.key.as_str();
+        parts.sort_by_key(|p| p.number);
+        let completed = parts
+            .iter()
+            .map(|p| {
+                Ok(CompletedPart::builder()
+                    .part_number(i32::try_from(p.number).context("too many parts")?)
+                    .set_e_tag(p.etag.clone())
+                    .checksum_sha256(base64::engine::general_purpose::STANDARD.encode(p.sha256))
+                    .build())
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let done = self
+            .s3
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(&upload.upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(completed))
+                    .build(),
+            )
+            .send()
+            .await;
+        let done = match done {
+            Ok(done) => done,
             Err(e) => {
-                self.abort(key, &upload_id, ABORT_BUDGET).await;
-                Err(e)
+                let error = anyhow!("completing the multipart upload of {key}: {}", describe(&e));
+                self.abort_upload(upload).await;
+                return Err(error);
             }
         };
         self.set_open_upload(None);
-        result
+        if let Err(e) = self.check_uploaded(key, bytes, kms_key_id).await {
+            // An object that is not what we meant to store must not count as a backup.
+            let _ = self
+                .s3
+                .delete_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .send()
+                .await;
+            return Err(e);
+        }
+        Ok(Uploaded {
+            key: key.to_owned(),
+            etag: done.e_tag.unwrap_or_default(),
+            checksum_sha256: done.checksum_sha256,
+        })
+    }
+
+    /// Aborts the upload, retrying for a while.
+    async fn abort_upload(&self, upload: &S3Upload) {
+        self.set_open_upload(None);
+        self.abort(&upload.key, &upload.upload_id, ABORT_BUDGET)
+            .await;
     }
 
     /// Our snapshot objects under the prefix (others are ignored), newest first.
@@ -428,17 +401,34 @@ impl Store for S3Store {
         Ok(out)
     }
 
-    /// The SHA-256 recorded in an object's metadata.
-    async fn recorded_sha256(&self, key: &str) -> anyhow::Result<Option<String>> {
+    /// The SHA-256 in an object's metadata, and the composite checksum S3 keeps for it with
+    /// the part size from the metadata.
+    async fn recorded_checksum(&self, key: &str) -> anyhow::Result<Recorded> {
         let head = self
             .s3
             .head_object()
             .bucket(&self.bucket)
             .key(key)
+            .checksum_mode(ChecksumMode::Enabled)
             .send()
             .await
             .map_err(|e| anyhow!("reading the metadata of {key}: {}", describe(&e)))?;
-        Ok(head.metadata.and_then(|m| m.get(meta::SHA256).cloned()))
+        let metadata = head.metadata.unwrap_or_default();
+        let part_size = metadata
+            .get(meta::PART_SIZE)
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|&n| n > 0);
+        let composite = match (head.checksum_sha256, part_size) {
+            (Some(checksum), Some(part_size)) => Some(Composite {
+                checksum,
+                part_size,
+            }),
+            _ => None,
+        };
+        Ok(Recorded {
+            sha256: metadata.get(meta::SHA256).cloned(),
+            composite,
+        })
     }
 
     /// Deletes one object.
@@ -454,7 +444,12 @@ impl Store for S3Store {
     }
 
     /// Downloads an object into a temporary file in `dir`, hashing it on the way.
-    async fn download(&self, key: &str, dir: &Path) -> anyhow::Result<Downloaded> {
+    async fn download(
+        &self,
+        key: &str,
+        dir: &Path,
+        part_size: Option<u64>,
+    ) -> anyhow::Result<Downloaded> {
         let out = self
             .s3
             .get_object()
@@ -473,7 +468,7 @@ impl Store for S3Store {
                 }
             })?;
         let mut body = out.body;
-        let mut sink = TempSink::create(dir, ".restore-", u64::MAX)?;
+        let mut sink = TempSink::create(dir, ".restore-", part_size.unwrap_or(u64::MAX))?;
         let mut progress = Progress::new("downloading snapshot");
         loop {
             let next = tokio::time::timeout(self.stall, body.try_next())
@@ -495,49 +490,68 @@ impl Store for S3Store {
     }
 }
 
-#[allow(clippy::too_many_arguments)] // one part's coordinates; a struct would only rename them
-async fn upload_part(
-    s3: &aws_sdk_s3::Client,
-    bucket: &str,
-    key: &str,
-    upload_id: &str,
-    path: &Path,
-    number: i32,
-    offset: u64,
-    length: u64,
-    checksum: String,
-) -> anyhow::Result<CompletedPart> {
-    // The body streams from the file (no part-sized buffer) and can be re-read for retries.
-    let body = ByteStream::read_from()
-        .path(path)
-        .buffer_size(256 * 1024)
-        .offset(offset)
-        .length(Length::Exact(length))
-        .build()
-        .await
-        .with_context(|| format!("reading part {number} of the snapshot file"))?;
-    let out = s3
-        .upload_part()
-        .bucket(bucket)
-        .key(key)
-        .upload_id(upload_id)
-        .part_number(number)
-        .content_length(i64::try_from(length).context("part too large")?)
-        .checksum_algorithm(ChecksumAlgorithm::Sha256)
-        .checksum_sha256(&checksum)
-        .body(body)
-        .customize()
-        // The part's SHA-256 travels in x-amz-checksum-sha256 and S3 verifies it; signing the
-        // payload as well would hash every byte a third time for no added integrity.
-        .disable_payload_signing()
-        .send()
-        .await
-        .map_err(|e| anyhow!("uploading part {number} of {key}: {}", describe(&e)))?;
-    Ok(CompletedPart::builder()
-        .part_number(number)
-        .set_e_tag(out.e_tag)
-        .checksum_sha256(checksum)
-        .build())
+/// A multipart upload in progress: what a part upload needs, cloned into its task.
+#[derive(Clone)]
+pub struct S3Upload {
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    key: String,
+    upload_id: String,
+}
+
+impl PartUpload for S3Upload {
+    fn put_part(
+        &self,
+        file: &Path,
+        part: PartSpec,
+    ) -> impl Future<Output = anyhow::Result<PartDone>> + Send + 'static {
+        let (upload, file) = (self.clone(), file.to_path_buf());
+        async move { upload.upload_part(&file, part).await }
+    }
+}
+
+impl S3Upload {
+    async fn upload_part(&self, file: &Path, part: PartSpec) -> anyhow::Result<PartDone> {
+        let PartSpec {
+            number,
+            offset,
+            length,
+            sha256,
+        } = part;
+        let key = &self.key;
+        // The body streams from the file (no part-sized buffer) and can be re-read for retries.
+        let body = ByteStream::read_from()
+            .path(file)
+            .buffer_size(256 * 1024)
+            .offset(offset)
+            .length(Length::Exact(length))
+            .build()
+            .await
+            .with_context(|| format!("reading part {number} of the snapshot file"))?;
+        let out = self
+            .s3
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(&self.upload_id)
+            .part_number(i32::try_from(number).context("too many parts")?)
+            .content_length(i64::try_from(length).context("part too large")?)
+            .checksum_algorithm(ChecksumAlgorithm::Sha256)
+            .checksum_sha256(base64::engine::general_purpose::STANDARD.encode(sha256))
+            .body(body)
+            .customize()
+            // The part's SHA-256 travels in x-amz-checksum-sha256 and S3 verifies it; signing the
+            // payload as well would hash every byte a second time for no added integrity.
+            .disable_payload_signing()
+            .send()
+            .await
+            .map_err(|e| anyhow!("uploading part {number} of {key}: {}", describe(&e)))?;
+        Ok(PartDone {
+            number,
+            etag: out.e_tag,
+            sha256,
+        })
+    }
 }
 
 const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or give the job a role (IRSA / EKS Pod Identity / instance profile)";
