@@ -218,22 +218,24 @@ pub fn replace_file(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<(
 fn write_temp(t: &Target, contents: &[u8]) -> anyhow::Result<PathBuf> {
     let tmp = temp_name(&t.path)?;
     let ctx = || format!("writing the new {}", t.path.display());
-    if t.kind == Kind::PrivKey {
-        if let Some(file) = unnamed(parent(&t.path)).with_context(ctx)? {
-            fill(&file, t, contents).with_context(ctx)?;
-            let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
-            // Through /proc/self/fd, linkat needs no privilege (AT_EMPTY_PATH would).
-            rustix::fs::linkat(
-                rustix::fs::CWD,
-                proc_path.as_str(),
-                rustix::fs::CWD,
-                &tmp,
-                rustix::fs::AtFlags::SYMLINK_FOLLOW,
-            )
-            .map_err(std::io::Error::from)
-            .with_context(ctx)?;
-            return Ok(tmp);
-        }
+    let unnamed_file = match t.kind {
+        Kind::PrivKey => unnamed(parent(&t.path)).with_context(ctx)?,
+        _ => None,
+    };
+    if let Some(file) = unnamed_file {
+        fill(&file, t, contents).with_context(ctx)?;
+        let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
+        // Through /proc/self/fd, linkat needs no privilege (AT_EMPTY_PATH would).
+        rustix::fs::linkat(
+            rustix::fs::CWD,
+            proc_path.as_str(),
+            rustix::fs::CWD,
+            &tmp,
+            rustix::fs::AtFlags::SYMLINK_FOLLOW,
+        )
+        .map_err(std::io::Error::from)
+        .with_context(ctx)?;
+        return Ok(tmp);
     }
     let file = OpenOptions::new()
         .write(true)

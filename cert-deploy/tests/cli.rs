@@ -18,7 +18,7 @@ fn config(dir: &std::path::Path, service: &str) -> std::path::PathBuf {
         d = dir.display()
     );
     let path = dir.join("certs.yaml");
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, text).expect("write the configuration");
     path
 }
 

@@ -45,13 +45,11 @@ pub async fn run(args: &RunArgs, mode: Mode) -> Result<(), Failure> {
     let result = run_inner(args, mode, &mut summary).await;
     summary.conclude(&result, started.elapsed().as_secs_f64());
     summary.print();
-    if mode == Mode::Deploy {
-        if let Some(path) = &args.metrics_file {
-            let now = unix_now();
-            let text = report::render_metrics(&summary, now, report::previous_success(path));
-            if let Err(e) = deploy::replace_file(path, text.as_bytes(), 0o644) {
-                warn!(error = %format!("{e:#}"), "could not write the metrics file");
-            }
+    if let (Mode::Deploy, Some(path)) = (mode, &args.metrics_file) {
+        let now = unix_now();
+        let text = report::render_metrics(&summary, now, report::previous_success(path));
+        if let Err(e) = deploy::replace_file(path, text.as_bytes(), 0o644) {
+            warn!(error = %format!("{e:#}"), "could not write the metrics file");
         }
     }
     result
