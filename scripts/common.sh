@@ -95,16 +95,18 @@ ensure_test_tools() {
   command -v kubectl >/dev/null || ensure_system_packages kubernetes-client
   ensure_system_packages prometheus-pushgateway prometheus
   ensure_lego
+  # strace: pki-bootstrap's crash test kills the ceremony at every file-placing system call
+  # (strace --inject).
+  ensure_system_packages strace
   ensure_cert_deploy_tools
 }
 
 # cert-deploy's acceptance tests and the quickstart run Debian's nginx as a plain process on a
-# loopback port (its own config and -p prefix), and strace kills cert-deploy mid-deploy. Debian's
+# loopback port (its own config and -p prefix); strace (above) kills cert-deploy mid-deploy. Debian's
 # postinst starts the system nginx on port 80, which the ACME tests and the quickstart need for
 # HTTP-01: when this installs nginx, the system service is stopped and disabled right after, so
 # nothing keeps port 80.
 ensure_cert_deploy_tools() {
-  command -v strace >/dev/null || ensure_system_packages strace
   command -v nginx >/dev/null && return 0
   ensure_system_packages nginx
   local sudo=""

@@ -119,11 +119,27 @@ module "snapshots" {
   create_secret_id = true
 }
 
+# A role of its own for certificates Terraform manages: `issue` makes the key in the server, so
+# the role names the key type (the cert-manager role accepts any type, for CSRs).
+resource "vaultpki_pki_role" "app" {
+  count = local.signed ? 1 : 0
+
+  mount            = module.intermediate.mount_path
+  name             = "app"
+  allowed_domains  = [var.domain]
+  allow_subdomains = true
+  max_ttl          = 2592000
+  key_type         = "ec"
+  key_bits         = 256
+
+  depends_on = [module.intermediate]
+}
+
 resource "vaultpki_pki_cert" "app" {
   count = local.signed ? 1 : 0
 
   mount                 = module.intermediate.mount_path
-  role                  = module.cert_manager[0].role_name
+  role                  = vaultpki_pki_role.app[0].name
   common_name           = "app.${var.domain}"
   ttl                   = "24h"
   auto_renew            = true

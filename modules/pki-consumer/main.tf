@@ -1,6 +1,10 @@
 # What a consumer such as cert-manager needs from a PKI mount: one role, a policy that allows
-# sign and issue on that role and nothing else, and an AppRole (with one secret ID) whose tokens
-# carry that policy.
+# `sign` on that role and nothing else (`issue`, where the server makes the key, only when
+# allow_issue is set), and an AppRole (with one secret ID) whose tokens carry that policy.
+#
+# The defaults admit cert-manager's own request: its Vault issuer calls `<mount>/sign/<role>`
+# with a CSR for the Certificate's key (RSA-2048 when the Certificate has no privateKey block),
+# `ttl` from its `duration` (90 days by default) and `exclude_cn_from_sans`.
 
 locals {
   policy_name       = coalesce(var.policy_name, replace("${var.pki_mount}-${var.role_name}", "/", "-"))
@@ -18,7 +22,8 @@ resource "vaultpki_pki_role" "this" {
   max_ttl          = var.max_ttl_seconds
   key_type         = var.key_type
   key_bits         = var.key_bits
-  ext_key_usage    = ["ServerAuth"]
+  server_flag      = var.server_flag
+  client_flag      = var.client_flag
 }
 
 data "vaultpki_policy_document" "this" {
@@ -26,9 +31,12 @@ data "vaultpki_policy_document" "this" {
     path         = "${var.pki_mount}/sign/${vaultpki_pki_role.this.name}"
     capabilities = ["create", "update"]
   }
-  rule {
-    path         = "${var.pki_mount}/issue/${vaultpki_pki_role.this.name}"
-    capabilities = ["create", "update"]
+  dynamic "rule" {
+    for_each = var.allow_issue ? [1] : []
+    content {
+      path         = "${var.pki_mount}/issue/${vaultpki_pki_role.this.name}"
+      capabilities = ["create", "update"]
+    }
   }
 }
 

@@ -36,9 +36,9 @@ variable "allow_subdomains" {
 }
 
 variable "max_ttl_seconds" {
-  description = "Maximum TTL of issued certificates in seconds."
+  description = "Maximum TTL of issued certificates in seconds. The default, 90 days, admits cert-manager's default Certificate duration (2160h); the mount's max_lease_ttl and the issuer's own expiry cap it too."
   type        = number
-  default     = 2592000
+  default     = 7776000
 
   validation {
     condition     = var.max_ttl_seconds > 0
@@ -47,20 +47,47 @@ variable "max_ttl_seconds" {
 }
 
 variable "key_type" {
-  description = "Key type of issued certificates: \"ec\", \"rsa\", \"ed25519\" or \"any\"."
+  description = "Key type the role accepts in CSRs (and makes, with allow_issue): \"any\" (the default: cert-manager's default key is RSA-2048, an ECDSA key is common too), \"rsa\", \"ec\" or \"ed25519\"."
   type        = string
-  default     = "ec"
+  default     = "any"
 
   validation {
     condition     = contains(["ec", "rsa", "ed25519", "any"], var.key_type)
-    error_message = "key_type must be \"ec\", \"rsa\", \"ed25519\" or \"any\"."
+    error_message = "key_type must be \"any\", \"rsa\", \"ec\" or \"ed25519\"."
   }
 }
 
 variable "key_bits" {
-  description = "Key size (RSA) or curve size (EC); 0 picks the type's default."
+  description = "Minimum key size: RSA 2048, 3072, 4096 or 8192; EC curve 224, 256, 384 or 521; 0 for the type's default (the only value with \"any\" and \"ed25519\")."
   type        = number
-  default     = 256
+  default     = 0
+
+  validation {
+    condition = (
+      var.key_bits == 0 ||
+      (var.key_type == "rsa" && contains([2048, 3072, 4096, 8192], var.key_bits)) ||
+      (var.key_type == "ec" && contains([224, 256, 384, 521], var.key_bits))
+    )
+    error_message = "key_bits must be 0, or with key_type \"rsa\" one of 2048, 3072, 4096, 8192, or with key_type \"ec\" one of 224, 256, 384, 521."
+  }
+}
+
+variable "server_flag" {
+  description = "Issued certificates may be used by TLS servers (extended key usage serverAuth)."
+  type        = bool
+  default     = true
+}
+
+variable "client_flag" {
+  description = "Issued certificates may be used by TLS clients (extended key usage clientAuth), for mTLS."
+  type        = bool
+  default     = false
+}
+
+variable "allow_issue" {
+  description = "Also allow `<mount>/issue/<role>`, where the server generates the private key and returns it. cert-manager never calls it (it sends a CSR to `sign`), so it is off by default."
+  type        = bool
+  default     = false
 }
 
 variable "policy_name" {

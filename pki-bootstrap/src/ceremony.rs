@@ -12,7 +12,10 @@ use serde::Deserialize;
 
 use crate::csr::Profile;
 use crate::defaults::{INTERMEDIATE_DAYS, LEAF_DAYS, ROOT_DAYS};
+use crate::extensions::{ExtensionSpec, Extensions, NameConstraints};
 use crate::fsio::{self, MODE_PUBLIC};
+use crate::hsm::KeyUri;
+use crate::journal::Transaction;
 use crate::keys::KeyType;
 use crate::ops::{self, KeyProtection, Outcome, Signer};
 use crate::record::{self, LogEntry};
@@ -26,6 +29,8 @@ pub struct Config {
     /// Shorten children to their issuer's validity instead of refusing.
     #[serde(default)]
     pub truncate_validity: bool,
+    /// The PKCS#11 module for CAs with a `key_uri` (`--pkcs11-module` overrides it).
+    pub pkcs11_module: Option<PathBuf>,
     /// CAs, in creation order; the first without `issuer` is a root.
     #[serde(default, rename = "ca")]
     pub cas: Vec<CaSpec>,
@@ -53,6 +58,11 @@ pub struct CaSpec {
     pub days: Option<u32>,
     /// pathLenConstraint (absent: none for a root, 0 for an intermediate unless `unlimited`).
     pub path_len: Option<u8>,
+    /// Generate the key on a PKCS#11 token: `pkcs11:token=LABEL;object=LABEL` (p256/p384).
+    pub key_uri: Option<String>,
+    /// CRL/AIA URLs, policies, name constraints (intermediates only).
+    #[serde(default)]
+    pub extensions: ExtensionSpec,
 }
 
 /// One listener certificate.
@@ -75,6 +85,9 @@ pub struct ServerSpec {
     pub key_type: Option<KeyType>,
     /// Validity in days.
     pub days: Option<u32>,
+    /// CRL/AIA URLs, policies.
+    #[serde(default)]
+    pub extensions: ExtensionSpec,
 }
 
 /// One CSR to sign.
@@ -93,6 +106,9 @@ pub struct CsrSpec {
     pub days: Option<u32>,
     /// pathLenConstraint for the intermediate profile (default 0).
     pub path_len: Option<u8>,
+    /// CRL/AIA URLs, policies, name constraints (intermediate profile only).
+    #[serde(default)]
+    pub extensions: ExtensionSpec,
 }
 
 /// Reads and parses a ceremony file.
@@ -122,6 +138,10 @@ pub enum Step {
         days: u32,
         /// Path length.
         path_len: Option<u8>,
+        /// Extra extensions.
+        extensions: Extensions,
+        /// The key's place on a token, when it is generated there.
+        key_uri: Option<KeyUri>,
     },
     /// A server certificate.
     Server {
@@ -135,6 +155,8 @@ pub enum Step {
         key_type: KeyType,
         /// Days.
         days: u32,
+        /// Extra extensions.
+        extensions: Extensions,
     },
     /// A CSR.
     Csr {
@@ -150,6 +172,8 @@ pub enum Step {
         days: u32,
         /// Path length.
         path_len: Option<u8>,
+        /// Extra extensions.
+        extensions: Extensions,
     },
 }
 
@@ -168,6 +192,8 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
         |msg: String| Error::Invalid(format!("ceremony file {}: {msg}", config_path.display()));
     // name -> (dir, days, path_len, subject)
     let mut cas: BTreeMap<&str, (PathBuf, u32, Option<u8>, &str)> = BTreeMap::new();
+    // name -> the name constraints of that CA and every CA above it
+    let mut constraints: BTreeMap<&str, Vec<NameConstraints>> = BTreeMap::new();
     let mut steps = Vec::new();
     let mut files = Vec::new();
     let base = config_path.parent().unwrap_or(Path::new("."));
@@ -188,6 +214,7 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
         }
     };
     let mut dirs_used: Vec<String> = Vec::new();
+    let mut token_cas: Vec<&str> = Vec::new();
     for (index, ca) in config.cas.iter().enumerate() {
         check_name(&ca.name)?;
         if dirs_used.contains(&ca.name) {
@@ -219,16 +246,38 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
                 (Some(idir.clone()), days, path_len)
             }
         };
-        for f in [
-            crate::ca::CERT_FILE,
-            crate::ca::KEY_FILE,
-            crate::ca::STATE_FILE,
-        ] {
+        let key_uri = ca
+            .key_uri
+            .as_deref()
+            .map(|u| token_key(config, ca, u, &token_cas))
+            .transpose()
+            .map_err(|e| bad(e.to_string()))?;
+        if key_uri.is_some() {
+            token_cas.push(ca.name.as_str());
+        }
+        let key_file = if key_uri.is_some() {
+            crate::ca::KEY_URI_FILE
+        } else {
+            crate::ca::KEY_FILE
+        };
+        for f in [crate::ca::CERT_FILE, key_file, crate::ca::STATE_FILE] {
             files.push(dir.join(f));
         }
         if issuer.is_some() {
             files.push(dir.join(crate::ca::CHAIN_FILE));
         }
+        let extensions = ca
+            .extensions
+            .check(&format!("CA `{}`", ca.name), ca.issuer.is_some())
+            .map_err(|e| bad(e.to_string()))?;
+        let mut chain = ca
+            .issuer
+            .as_deref()
+            .and_then(|i| constraints.get(i))
+            .cloned()
+            .unwrap_or_default();
+        chain.extend(extensions.constraints.clone());
+        constraints.insert(&ca.name, chain);
         cas.insert(&ca.name, (dir.clone(), days, path_len, &ca.subject));
         steps.push(Step::Ca {
             index,
@@ -237,6 +286,8 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
             key_type,
             days,
             path_len,
+            extensions,
+            key_uri,
         });
     }
     for (index, s) in config.servers.iter().enumerate() {
@@ -260,6 +311,17 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
         if let Some(subject) = &s.subject {
             dn::parse(subject)?;
         }
+        let extensions = s
+            .extensions
+            .check(&format!("server `{}`", s.name), false)
+            .map_err(|e| bad(e.to_string()))?;
+        let names = crate::extensions::server_names(&s.dns, &s.ip);
+        let above = constraints
+            .get(s.issuer.as_str())
+            .cloned()
+            .unwrap_or_default();
+        crate::extensions::check_names(&names, &above)
+            .map_err(|e| bad(format!("server `{}`: {e}", s.name)))?;
         let days = s.days.unwrap_or(LEAF_DAYS);
         fits_days(isubject, *idays, &s.name, days, config.truncate_validity)?;
         let dir = out.join(&s.name);
@@ -270,6 +332,7 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
             issuer: idir.clone(),
             key_type: s.key_type.unwrap_or(KeyType::P256),
             days,
+            extensions,
         });
     }
     for (index, c) in config.csrs.iter().enumerate() {
@@ -315,6 +378,13 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
                 c.out.display()
             )));
         }
+        let extensions = c
+            .extensions
+            .check(
+                &format!("csr `{}`", c.csr.display()),
+                c.profile == Profile::Intermediate,
+            )
+            .map_err(|e| bad(e.to_string()))?;
         files.push(out_file.clone());
         steps.push(Step::Csr {
             index,
@@ -323,10 +393,37 @@ pub fn plan(config: &Config, config_path: &Path, out: &Path, force: bool) -> Res
             issuer: idir.clone(),
             days,
             path_len,
+            extensions,
         });
     }
     fsio::ensure_absent(files.iter().map(PathBuf::as_path), force)?;
     Ok(Plan { steps, files })
+}
+
+/// Checks a `[[ca]]`'s `key_uri`: a module to load it from, an EC key type the token makes, and
+/// an issuer whose key is not on a token too (one token session per process).
+fn token_key(config: &Config, ca: &CaSpec, uri: &str, token_cas: &[&str]) -> Result<KeyUri> {
+    let uri = KeyUri::parse(uri)?;
+    let name = &ca.name;
+    if config.pkcs11_module.is_none() {
+        return Err(Error::Invalid(format!(
+            "CA `{name}` has a key_uri but no PKCS#11 module is given: set pkcs11_module in the \
+             ceremony file or pass --pkcs11-module"
+        )));
+    }
+    if !matches!(ca.key_type, None | Some(KeyType::P256 | KeyType::P384)) {
+        return Err(Error::Invalid(format!(
+            "CA `{name}`: a key on a token is p256 or p384"
+        )));
+    }
+    if let Some(issuer) = ca.issuer.as_deref().filter(|i| token_cas.contains(i)) {
+        return Err(Error::Invalid(format!(
+            "CA `{name}` and its issuer `{issuer}` both have their key on a token, which needs \
+             two token sessions in one process (not supported yet): run `{name}` as its own \
+             `pki-bootstrap intermediate --key-uri ...` after the ceremony"
+        )));
+    }
+    Ok(uri)
 }
 
 /// True for a relative path made only of ordinary names (`a/b.pem`, not `../x`, `/x` or `.`), so
@@ -388,6 +485,8 @@ pub fn describe(config: &Config, plan: &Plan) -> String {
                 key_type,
                 days,
                 path_len,
+                extensions,
+                key_uri,
             } => {
                 let ca = &config.cas[*index];
                 let kind = if issuer.is_some() {
@@ -396,14 +495,19 @@ pub fn describe(config: &Config, plan: &Plan) -> String {
                     "root CA"
                 };
                 let pl = path_len.map_or("none".to_string(), |p| p.to_string());
+                let key_type = match key_uri {
+                    Some(u) => format!("{key_type} on token \"{}\" as \"{}\"", u.token, u.object),
+                    None => key_type.to_string(),
+                };
                 let _ = writeln!(
                     s,
-                    "- create {kind} \"{}\" in {} ({key_type}, {days} days, pathlen {pl}{})",
+                    "- create {kind} \"{}\" in {} ({key_type}, {days} days, pathlen {pl}{}{})",
                     ca.subject,
                     dir.display(),
                     issuer
                         .as_ref()
-                        .map_or(String::new(), |i| format!(", signed by {}", i.display()))
+                        .map_or(String::new(), |i| format!(", signed by {}", i.display())),
+                    extensions.summary()
                 );
             }
             Step::Server {
@@ -412,17 +516,19 @@ pub fn describe(config: &Config, plan: &Plan) -> String {
                 issuer,
                 key_type,
                 days,
+                extensions,
             } => {
                 let sv = &config.servers[*index];
                 let ips: Vec<String> = sv.ip.iter().map(ToString::to_string).collect();
                 let _ = writeln!(
                     s,
                     "- create server certificate in {} (dns [{}], ip [{}], {key_type}, {days} days, \
-                     serverAuth+clientAuth, signed by {})",
+                     serverAuth+clientAuth, signed by {}{})",
                     dir.display(),
                     sv.dns.join(", "),
                     ips.join(", "),
-                    issuer.display()
+                    issuer.display(),
+                    extensions.summary()
                 );
             }
             Step::Csr {
@@ -431,15 +537,17 @@ pub fn describe(config: &Config, plan: &Plan) -> String {
                 out,
                 issuer,
                 days,
+                extensions,
                 ..
             } => {
                 let c = &config.csrs[*index];
                 let _ = writeln!(
                     s,
-                    "- sign {} with profile {} ({days} days, signed by {}) into {}",
+                    "- sign {} with profile {} ({days} days, signed by {}{}) into {}",
                     csr.display(),
                     c.profile,
                     issuer.display(),
+                    extensions.summary(),
                     out.display()
                 );
             }
@@ -460,112 +568,67 @@ pub fn run(
     out: &Path,
     plan: &Plan,
     force: bool,
-    passphrase: &mut dyn FnMut(&str, bool) -> Result<Passphrase>,
+    secrets: Secrets<'_>,
     progress: &mut dyn FnMut(&str, &Outcome),
 ) -> Result<()> {
-    let mut known: BTreeMap<PathBuf, Passphrase> = BTreeMap::new();
+    let Secrets { passphrase, pin } = secrets;
+    let mut known: BTreeMap<PathBuf, Secret> = BTreeMap::new();
+    let mut token_pins: BTreeMap<String, Passphrase> = BTreeMap::new();
     for step in &plan.steps {
-        if let Step::Ca { index, dir, .. } = step {
+        if let Step::Ca {
+            index,
+            dir,
+            key_uri,
+            ..
+        } = step
+        {
             let ca = &config.cas[*index];
-            let pass = passphrase(&format!("new CA {} ({})", ca.name, ca.subject), true)?;
-            known.insert(dir.clone(), pass);
+            let secret = match key_uri {
+                Some(uri) => {
+                    if !token_pins.contains_key(&uri.token) {
+                        token_pins.insert(uri.token.clone(), pin(&uri.token)?);
+                    }
+                    Secret::Pin(token_pins[&uri.token].clone())
+                }
+                None => Secret::Passphrase(passphrase(
+                    &format!("new CA {} ({})", ca.name, ca.subject),
+                    true,
+                )?),
+            };
+            known.insert(dir.clone(), secret);
         }
     }
-    fsio::create_dir(out)?;
-    // Every certificate made, for the top-level log entry the team carries out of the room.
-    let mut made = Vec::new();
+    // The whole ceremony is one transaction: interrupted or failed, it is undone entirely (the
+    // next run says so), so the tree is either as before or complete.
+    let mut tx = Transaction::new("ceremony", out, force);
     for step in &plan.steps {
         match step {
-            Step::Ca {
-                index,
-                dir,
-                issuer,
-                key_type,
-                days,
-                path_len,
-            } => {
-                let ca = &config.cas[*index];
-                let pass = known.get(dir).cloned().ok_or_else(|| {
-                    Error::Invalid(format!("no passphrase was collected for {}", dir.display()))
-                })?;
-                let outcome = match issuer {
-                    None => ops::root(&ops::RootOptions {
-                        out: dir.clone(),
-                        subject: ca.subject.clone(),
-                        key_type: *key_type,
-                        days: *days,
-                        path_len: *path_len,
-                        protection: KeyProtection::encrypted(pass),
-                        force,
-                    })?,
-                    Some(idir) => ops::intermediate(&ops::IntermediateOptions {
-                        signer: signer_for(idir, &mut known, passphrase)?,
-                        out: dir.clone(),
-                        subject: ca.subject.clone(),
-                        key_type: *key_type,
-                        days: *days,
-                        path_len: *path_len,
-                        protection: KeyProtection::encrypted(pass),
-                        force,
-                        truncate_validity: config.truncate_validity,
-                    })?,
-                };
-                progress(&format!("CA {}", ca.name), &outcome);
-                made.extend(outcome.certificates.iter().cloned());
+            Step::Ca { dir, .. } | Step::Server { dir, .. } => {
+                tx.reserve_dir(dir);
+                tx.reserve_file(&dir.join(record::LOG_FILE));
+                tx.reserve_file(&dir.join(record::SUMS_FILE));
             }
-            Step::Server {
-                index,
-                dir,
-                issuer,
-                key_type,
-                days,
-            } => {
-                let sv = &config.servers[*index];
-                let outcome = ops::server_cert(&ops::ServerOptions {
-                    signer: signer_for(issuer, &mut known, passphrase)?,
-                    out: dir.clone(),
-                    dns: sv.dns.clone(),
-                    ip: sv.ip.clone(),
-                    subject: sv.subject.clone(),
-                    key_type: *key_type,
-                    days: *days,
-                    force,
-                    truncate_validity: config.truncate_validity,
-                })?;
-                progress(&format!("server {}", sv.name), &outcome);
-                made.extend(outcome.certificates.iter().cloned());
-            }
-            Step::Csr {
-                index,
-                csr,
-                out: out_file,
-                issuer,
-                days,
-                path_len,
-            } => {
-                let c = &config.csrs[*index];
-                let outcome = ops::sign_csr(&ops::SignCsrOptions {
-                    signer: signer_for(issuer, &mut known, passphrase)?,
-                    csr: csr.clone(),
-                    profile: c.profile,
-                    out: out_file.clone(),
-                    days: *days,
-                    path_len: *path_len,
-                    force,
-                    truncate_validity: config.truncate_validity,
-                })?;
-                progress(&format!("CSR {}", c.csr.display()), &outcome);
-                made.extend(outcome.certificates.iter().cloned());
-            }
+            Step::Csr { .. } => {}
         }
     }
+    for f in &plan.files {
+        tx.reserve_file(f);
+    }
+    tx.begin()?;
+    let made = match run_steps(config, plan, force, &mut known, passphrase, progress) {
+        Ok(made) => made,
+        Err(e) => return Err(tx.fail(e)),
+    };
     // The reviewed file itself goes into the record.
     let text = std::fs::read(config_path).map_err(Error::io(format!(
         "reading ceremony file {}",
         config_path.display()
-    )))?;
+    )));
+    let text = match text {
+        Ok(t) => t,
+        Err(e) => return Err(tx.fail(e)),
+    };
     let copy = out.join("ceremony.toml");
-    fsio::write_new(&copy, &text, MODE_PUBLIC, force)?;
     let mut entry = LogEntry::new("ceremony");
     entry
         .details
@@ -577,23 +640,171 @@ pub fn run(
             entry.file(f, &bytes);
         }
     }
-    record::commit_tree(out, &entry)
+    tx.create(&copy, text, MODE_PUBLIC);
+    if let Err(e) = record::stage_tree(&mut tx, out, &entry) {
+        return Err(tx.fail(e));
+    }
+    tx.commit(|| Ok(()))
+}
+
+/// The ceremony's steps in order; returns every certificate made, for the top-level log entry
+/// the team carries out of the room.
+fn run_steps(
+    config: &Config,
+    plan: &Plan,
+    force: bool,
+    known: &mut BTreeMap<PathBuf, Secret>,
+    passphrase: &mut dyn FnMut(&str, bool) -> Result<Passphrase>,
+    progress: &mut dyn FnMut(&str, &Outcome),
+) -> Result<Vec<record::CertSummary>> {
+    let mut made = Vec::new();
+    for step in &plan.steps {
+        match step {
+            Step::Ca {
+                index,
+                dir,
+                issuer,
+                key_type,
+                days,
+                path_len,
+                extensions,
+                key_uri,
+            } => {
+                let ca = &config.cas[*index];
+                let secret = known.get(dir).cloned().ok_or_else(|| {
+                    Error::Invalid(format!("no passphrase was collected for {}", dir.display()))
+                })?;
+                let protection = || match (&secret, key_uri, &config.pkcs11_module) {
+                    (Secret::Pin(pin), Some(uri), Some(module)) => Ok(KeyProtection::Hsm {
+                        uri: uri.clone(),
+                        module: module.clone(),
+                        pin: pin.clone(),
+                    }),
+                    (Secret::Passphrase(p), None, _) => Ok(KeyProtection::encrypted(p.clone())),
+                    _ => Err(Error::Invalid(format!(
+                        "CA `{}`: its key protection was not collected",
+                        ca.name
+                    ))),
+                };
+                let outcome = match issuer {
+                    None => ops::root(&ops::RootOptions {
+                        out: dir.clone(),
+                        subject: ca.subject.clone(),
+                        key_type: *key_type,
+                        days: *days,
+                        path_len: *path_len,
+                        protection: protection()?,
+                        force,
+                        shares: None,
+                        extensions: extensions.clone(),
+                    })?,
+                    Some(idir) => ops::intermediate(&ops::IntermediateOptions {
+                        signer: signer_for(idir, known, passphrase)?,
+                        out: dir.clone(),
+                        subject: ca.subject.clone(),
+                        key_type: *key_type,
+                        days: *days,
+                        path_len: *path_len,
+                        protection: protection()?,
+                        force,
+                        truncate_validity: config.truncate_validity,
+                        extensions: extensions.clone(),
+                    })?,
+                };
+                progress(&format!("CA {}", ca.name), &outcome);
+                made.extend(outcome.certificates.iter().cloned());
+            }
+            Step::Server {
+                index,
+                dir,
+                issuer,
+                key_type,
+                days,
+                extensions,
+            } => {
+                let sv = &config.servers[*index];
+                let outcome = ops::server_cert(&ops::ServerOptions {
+                    signer: signer_for(issuer, known, passphrase)?,
+                    out: dir.clone(),
+                    dns: sv.dns.clone(),
+                    ip: sv.ip.clone(),
+                    subject: sv.subject.clone(),
+                    key_type: *key_type,
+                    days: *days,
+                    force,
+                    truncate_validity: config.truncate_validity,
+                    extensions: extensions.clone(),
+                })?;
+                progress(&format!("server {}", sv.name), &outcome);
+                made.extend(outcome.certificates.iter().cloned());
+            }
+            Step::Csr {
+                index,
+                csr,
+                out: out_file,
+                issuer,
+                days,
+                path_len,
+                extensions,
+            } => {
+                let c = &config.csrs[*index];
+                let outcome = ops::sign_csr(&ops::SignCsrOptions {
+                    signer: signer_for(issuer, known, passphrase)?,
+                    csr: csr.clone(),
+                    profile: c.profile,
+                    out: out_file.clone(),
+                    days: *days,
+                    path_len: *path_len,
+                    force,
+                    truncate_validity: config.truncate_validity,
+                    extensions: extensions.clone(),
+                })?;
+                progress(&format!("CSR {}", c.csr.display()), &outcome);
+                made.extend(outcome.certificates.iter().cloned());
+            }
+        }
+    }
+    Ok(made)
+}
+
+/// How the ceremony obtains secrets (all before the first key is generated).
+pub struct Secrets<'a> {
+    /// A passphrase: (what it is for, whether it is for a new key and must be confirmed).
+    pub passphrase: &'a mut dyn FnMut(&str, bool) -> Result<Passphrase>,
+    /// The user PIN of the token with this label.
+    pub pin: &'a mut dyn FnMut(&str) -> Result<Passphrase>,
+}
+
+/// What unlocks a CA's key in this ceremony.
+#[derive(Clone, Debug)]
+enum Secret {
+    /// The passphrase of its encrypted `ca.key`.
+    Passphrase(Passphrase),
+    /// The PIN of the token its key is on.
+    Pin(Passphrase),
 }
 
 fn signer_for(
     dir: &Path,
-    known: &mut BTreeMap<PathBuf, Passphrase>,
+    known: &mut BTreeMap<PathBuf, Secret>,
     passphrase: &mut dyn FnMut(&str, bool) -> Result<Passphrase>,
 ) -> Result<Signer> {
-    let pass = match known.get(dir) {
-        Some(p) => p.clone(),
+    let secret = match known.get(dir) {
+        Some(s) => s.clone(),
         None => {
-            let p = passphrase(&dir.display().to_string(), false)?;
-            known.insert(dir.to_path_buf(), p.clone());
-            p
+            let s = Secret::Passphrase(passphrase(&dir.display().to_string(), false)?);
+            known.insert(dir.to_path_buf(), s.clone());
+            s
         }
     };
-    Ok(Signer::with_passphrase(dir.to_path_buf(), Some(pass)))
+    Ok(match secret {
+        Secret::Passphrase(p) => Signer::with_passphrase(dir.to_path_buf(), Some(p)),
+        Secret::Pin(pin) => Signer {
+            ca: dir.to_path_buf(),
+            pin: Some(pin),
+            ..Signer::default()
+        },
+    })
 }
 
 #[cfg(test)]
@@ -679,7 +890,10 @@ out = "{csr_out}"
             &out,
             &plan,
             false,
-            &mut passphrase,
+            Secrets {
+                passphrase: &mut passphrase,
+                pin: &mut |_| Err(Error::Passphrase("no token".into())),
+            },
             &mut |_, _| {},
         )
         .unwrap_err();

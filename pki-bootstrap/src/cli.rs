@@ -25,8 +25,10 @@ Examples:
   pki-bootstrap intermediate --ca root --out int --subject 'CN=Example Offline Intermediate'
   pki-bootstrap server-cert --ca int --out openbao-tls --dns localhost --ip 127.0.0.1
   pki-bootstrap sign-csr --ca root --csr pki_int.csr --profile intermediate --out pki_int.pem
+  pki-bootstrap cross-sign --ca root --cert new-root/ca.pem --out new-root-cross.pem
   pki-bootstrap crl --ca root --revoke 3a:0f:... --reason key-compromise --next-update 30d
   pki-bootstrap verify root int openbao-tls
+  pki-bootstrap recover root
   pki-bootstrap ceremony --config examples/ceremony/ceremony.toml --out ceremony --dry-run
 
 Exit codes: 0 success, 1 failure, 2 usage error, 3 verify found a failing check.";
@@ -65,12 +67,16 @@ pub(crate) enum Command {
     ServerCert(ServerCertArgs),
     /// Sign a CSR (e.g. from a PKI mount) under a fixed profile.
     SignCsr(SignCsrArgs),
+    /// Cross-sign an existing CA certificate (same subject, key and key identifier).
+    CrossSign(CrossSignArgs),
     /// Revoke serials and write the CA's signed CRL.
     Crl(CrlArgs),
     /// Check chains, key pairs, extensions, CRLs and SHA256SUMS; one PASS/FAIL line per check.
     Verify(VerifyArgs),
     /// Run a whole hierarchy from one reviewed TOML file.
     Ceremony(CeremonyArgs),
+    /// Complete or undo what an interrupted command left in a directory, and say which.
+    Recover(RecoverArgs),
 }
 
 /// How a new CA key is protected.
@@ -103,6 +109,74 @@ pub(crate) struct NewKeyArgs {
     /// Read the token's user PIN from the first line of FILE instead of prompting.
     #[arg(long, value_name = "FILE", requires = "key_uri")]
     pub(crate) pin_file: Option<PathBuf>,
+}
+
+/// Validity and path length of a CA certificate signed by another CA.
+#[derive(Debug, Args)]
+pub(crate) struct ChildCaArgs {
+    /// Validity in days.
+    #[arg(long, default_value_t = defaults::INTERMEDIATE_DAYS)]
+    pub(crate) days: u32,
+    /// pathLenConstraint of the new CA certificate.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        conflicts_with = "unlimited_path_len"
+    )]
+    pub(crate) path_len: u8,
+    /// No pathLenConstraint on the new CA certificate.
+    #[arg(long)]
+    pub(crate) unlimited_path_len: bool,
+    /// Shorten the validity to the issuer's (with a warning) instead of refusing.
+    #[arg(long)]
+    pub(crate) truncate_validity: bool,
+}
+
+impl ChildCaArgs {
+    /// The pathLenConstraint asked for (None: unlimited).
+    pub(crate) fn path_len(&self) -> Option<u8> {
+        (!self.unlimited_path_len).then_some(self.path_len)
+    }
+}
+
+/// Extensions beyond what the profile fixes.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Extensions")]
+pub(crate) struct ExtensionArgs {
+    /// CRL distribution point URL, http:// (repeatable).
+    #[arg(long = "crl-url", value_name = "URL")]
+    pub(crate) crl_urls: Vec<String>,
+    /// OCSP responder URL for authority information access, http:// (repeatable).
+    #[arg(long = "ocsp-url", value_name = "URL")]
+    pub(crate) ocsp_urls: Vec<String>,
+    /// Where the issuer's certificate can be fetched (authority information access), http://.
+    #[arg(long = "ca-issuers-url", value_name = "URL")]
+    pub(crate) ca_issuers_urls: Vec<String>,
+    /// Certificate policy OID, e.g. 1.3.6.1.4.1.99999.1.1 or anyPolicy (repeatable).
+    #[arg(long = "policy", value_name = "OID")]
+    pub(crate) policies: Vec<String>,
+    /// Name constraint on a new intermediate CA, permitted subtree: dns:example.com,
+    /// dns:.example.com, ip:10.0.0.0/8, email:example.com, uri:.example.com (repeatable).
+    #[arg(long = "permit", value_name = "KIND:VALUE")]
+    pub(crate) permitted: Vec<String>,
+    /// Name constraint on a new intermediate CA, excluded subtree (same syntax; repeatable).
+    #[arg(long = "exclude", value_name = "KIND:VALUE")]
+    pub(crate) excluded: Vec<String>,
+}
+
+impl ExtensionArgs {
+    /// The flags as the ceremony file would give them.
+    pub(crate) fn spec(&self) -> pki_bootstrap::extensions::ExtensionSpec {
+        pki_bootstrap::extensions::ExtensionSpec {
+            crl_urls: self.crl_urls.clone(),
+            ocsp_urls: self.ocsp_urls.clone(),
+            ca_issuers_urls: self.ca_issuers_urls.clone(),
+            policies: self.policies.clone(),
+            permitted: self.permitted.clone(),
+            excluded: self.excluded.clone(),
+        }
+    }
 }
 
 /// The signing CA.
@@ -178,6 +252,8 @@ pub(crate) struct RootArgs {
     #[command(flatten)]
     pub(crate) key: NewKeyArgs,
     #[command(flatten)]
+    pub(crate) ext: ExtensionArgs,
+    #[command(flatten)]
     pub(crate) safety: SafetyArgs,
 }
 
@@ -191,25 +267,12 @@ pub(crate) struct IntermediateArgs {
     /// Subject, e.g. 'CN=Example Offline Intermediate,O=Example'.
     #[arg(long, value_name = "DN")]
     pub(crate) subject: String,
-    /// Validity in days.
-    #[arg(long, default_value_t = defaults::INTERMEDIATE_DAYS)]
-    pub(crate) days: u32,
-    /// pathLenConstraint of the new CA.
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 0,
-        conflicts_with = "unlimited_path_len"
-    )]
-    pub(crate) path_len: u8,
-    /// No pathLenConstraint on the new CA.
-    #[arg(long)]
-    pub(crate) unlimited_path_len: bool,
-    /// Shorten the validity to the issuer's (with a warning) instead of refusing.
-    #[arg(long)]
-    pub(crate) truncate_validity: bool,
+    #[command(flatten)]
+    pub(crate) ca_cert: ChildCaArgs,
     #[command(flatten)]
     pub(crate) key: NewKeyArgs,
+    #[command(flatten)]
+    pub(crate) ext: ExtensionArgs,
     #[command(flatten)]
     pub(crate) safety: SafetyArgs,
 }
@@ -240,6 +303,8 @@ pub(crate) struct ServerCertArgs {
     #[arg(long)]
     pub(crate) truncate_validity: bool,
     #[command(flatten)]
+    pub(crate) ext: ExtensionArgs,
+    #[command(flatten)]
     pub(crate) safety: SafetyArgs,
 }
 
@@ -265,6 +330,26 @@ pub(crate) struct SignCsrArgs {
     /// Shorten the validity to the issuer's (with a warning) instead of refusing.
     #[arg(long)]
     pub(crate) truncate_validity: bool,
+    #[command(flatten)]
+    pub(crate) ext: ExtensionArgs,
+    #[command(flatten)]
+    pub(crate) safety: SafetyArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CrossSignArgs {
+    #[command(flatten)]
+    pub(crate) signer: SignerArgs,
+    /// The existing CA certificate to cross-sign (PEM or DER; e.g. another root's ca.pem).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cert: PathBuf,
+    /// Output PEM: the cross-certificate, then the issuing chain up to and including the root.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    #[command(flatten)]
+    pub(crate) ca_cert: ChildCaArgs,
+    #[command(flatten)]
+    pub(crate) ext: ExtensionArgs,
     #[command(flatten)]
     pub(crate) safety: SafetyArgs,
 }
@@ -300,6 +385,13 @@ pub(crate) struct VerifyArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct RecoverArgs {
+    /// CA, server-cert or ceremony directories (any directory a command wrote).
+    #[arg(required = true, value_name = "DIR")]
+    pub(crate) dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct CeremonyArgs {
     /// The reviewed ceremony file (TOML).
     #[arg(long, value_name = "FILE")]
@@ -313,6 +405,12 @@ pub(crate) struct CeremonyArgs {
     /// One passphrase file for every CA key (default: prompt per CA).
     #[arg(long, value_name = "FILE", env = ENV_PASSPHRASE_FILE)]
     pub(crate) passphrase_file: Option<PathBuf>,
+    /// The PKCS#11 module for CAs with a key_uri (overrides pkcs11_module in the file).
+    #[arg(long, value_name = "PATH", env = ENV_PKCS11_MODULE)]
+    pub(crate) pkcs11_module: Option<PathBuf>,
+    /// The user PIN of every token a key_uri names (first line; default: prompt per token).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) pin_file: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) safety: SafetyArgs,
 }

@@ -11,7 +11,6 @@ use std::str::FromStr;
 
 use zeroize::Zeroizing;
 
-use crate::fsio::{self, MODE_SECRET};
 use crate::record::{colon_hex, hex};
 use crate::secret::Passphrase;
 use crate::{Error, Result};
@@ -70,17 +69,18 @@ pub fn share_paths(dir: &Path, split: Split) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Splits `passphrase` and writes one share file per custodian (mode 0600).
-pub fn write_shares(
+/// Splits `passphrase` into the contents of one share file per custodian (written mode 0600,
+/// together with the key, by `root`).
+pub fn share_files(
     dir: &Path,
     split: Split,
     passphrase: &Passphrase,
     key: &str,
-) -> Result<Vec<PathBuf>> {
-    fsio::create_dir(dir)?;
+) -> Result<Vec<(PathBuf, Zeroizing<String>)>> {
     let dealer = blahaj::Sharks(split.threshold).dealer(passphrase.as_bytes());
     let paths = share_paths(dir, split);
-    for (share, path) in dealer.zip(&paths) {
+    let mut files = Vec::new();
+    for (share, path) in dealer.zip(paths) {
         let bytes = Zeroizing::new(Vec::from(&share));
         let index = bytes.first().copied().unwrap_or(0);
         let body = Zeroizing::new(hex(&bytes[1..]));
@@ -95,9 +95,9 @@ pub fn write_shares(
             body.as_str(),
             tag(index, split, key, &body)
         ));
-        fsio::write_new(path, text.as_bytes(), MODE_SECRET, false)?;
+        files.push((path, text));
     }
-    Ok(paths)
+    Ok(files)
 }
 
 /// Rebuilds the passphrase of the key whose fingerprint is `key` from share files.
@@ -228,7 +228,11 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let split: Split = "3-of-5".parse().unwrap();
         let pass = new_passphrase().unwrap();
-        let paths = write_shares(tmp.path(), split, &pass, "AA:BB").unwrap();
+        let mut paths = Vec::new();
+        for (path, text) in share_files(tmp.path(), split, &pass, "AA:BB").unwrap() {
+            std::fs::write(&path, text.as_bytes()).unwrap();
+            paths.push(path);
+        }
         for triple in [[0, 1, 2], [4, 2, 0], [1, 3, 4]] {
             let chosen: Vec<PathBuf> = triple.iter().map(|i| paths[*i].clone()).collect();
             assert_eq!(

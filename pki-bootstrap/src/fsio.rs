@@ -82,19 +82,6 @@ pub fn replace(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
     sync_dir(path)
 }
 
-/// Removes temporary files an interrupted earlier run left in `dir` (they never hold a complete
-/// output under its final name, but may hold key material).
-pub fn remove_stale_temps(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().contains(TMP_MARKER) {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
-}
-
 /// True for names [`write_new`] uses while writing.
 pub fn is_temp_name(name: &str) -> bool {
     name.contains(TMP_MARKER)
@@ -183,6 +170,11 @@ fn write_unnamed(path: &Path, contents: &[u8], mode: u32, force: bool) -> Result
             source: e.into(),
         }),
     }
+}
+
+/// The directory `path` is in (`.` for a bare file name).
+pub fn parent_dir(path: &Path) -> &Path {
+    parent(path)
 }
 
 fn parent(path: &Path) -> &Path {

@@ -26,6 +26,24 @@ use crate::{Error, Result};
 /// PBKDF2-HMAC-SHA256 iterations for CA keys (the OWASP 2023 figure for PBKDF2-SHA256).
 pub const PBKDF2_ITERATIONS: u32 = 600_000;
 
+/// Debug builds only: lowers the PBKDF2 cost of new CA keys so crash tests that run the ceremony
+/// hundreds of times stay fast. Release builds ignore it.
+pub const ENV_TEST_PBKDF2_ITERATIONS: &str = "PKI_BOOTSTRAP_TEST_PBKDF2_ITERATIONS";
+
+/// The PBKDF2 cost for new CA keys: [`PBKDF2_ITERATIONS`], except in a debug build with
+/// [`ENV_TEST_PBKDF2_ITERATIONS`] set.
+pub fn pbkdf2_iterations() -> u32 {
+    if cfg!(debug_assertions)
+        && let Some(n) = std::env::var(ENV_TEST_PBKDF2_ITERATIONS)
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|n| *n >= 1)
+    {
+        return n;
+    }
+    PBKDF2_ITERATIONS
+}
+
 /// A key algorithm and size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 pub enum KeyType {

@@ -13,9 +13,12 @@ use time::OffsetDateTime;
 
 use crate::ca::{self, CaDir, CaKey, Issued, Revoked, State};
 use crate::csr::{self, Profile};
+use crate::custody::{self, Split};
+use crate::extensions::{self, Extensions, Name};
 use crate::fsio::{self, MODE_PUBLIC, MODE_SECRET};
 use crate::hsm::{HsmKey, KeyUri};
-use crate::keys::{KeyType, PBKDF2_ITERATIONS, PrivateKey};
+use crate::journal::{self, Transaction};
+use crate::keys::{KeyType, PrivateKey};
 use crate::lint::{self, CertInfo, Expect};
 use crate::record::{self, CertSummary, LogEntry};
 use crate::secret::Passphrase;
@@ -49,7 +52,7 @@ impl KeyProtection {
     pub fn encrypted(passphrase: Passphrase) -> Self {
         Self::Encrypted {
             passphrase,
-            iterations: PBKDF2_ITERATIONS,
+            iterations: crate::keys::pbkdf2_iterations(),
         }
     }
 }
@@ -82,17 +85,35 @@ pub struct RootOptions {
     pub protection: KeyProtection,
     /// Replace existing outputs.
     pub force: bool,
+    /// Quorum custody: split the (encrypted) key's passphrase K-of-N into share files in this
+    /// directory, placed together with the key.
+    pub shares: Option<(Split, PathBuf)>,
+    /// Extra extensions (policies, URLs; name constraints are refused on a root).
+    pub extensions: Extensions,
 }
 
 /// Creates a self-signed root CA directory.
 pub fn root(opts: &RootOptions) -> Result<Outcome> {
+    let mut warnings = recover(&[&opts.out])?;
     let subject = dn::parse(&opts.subject)?;
-    let files = ca_files(&opts.out, &opts.protection);
+    let mut files = ca_files(&opts.out, &opts.protection).to_vec();
+    if let Some((split, dir)) = &opts.shares {
+        warnings.extend(recover(&[dir.as_path()])?);
+        files.extend(custody::share_paths(dir, *split));
+    }
     fsio::ensure_absent(files.iter().map(PathBuf::as_path), opts.force)?;
 
     let (kp, key_file) = new_ca_key(opts.key_type, &opts.protection)?;
     let (not_before, not_after) = validity(opts.days)?;
+    if opts.extensions.constraints.is_some() {
+        return Err(Error::Invalid(
+            "name constraints belong on an intermediate CA: RFC 5280 path validation ignores \
+             them on a self-signed root"
+                .into(),
+        ));
+    }
     let mut params = ca_params(subject, opts.path_len, not_before, not_after)?;
+    opts.extensions.apply(&mut params);
     params.use_authority_key_identifier_extension = false;
     let cert = params
         .self_signed(&kp)
@@ -105,19 +126,41 @@ pub fn root(opts: &RootOptions) -> Result<Outcome> {
     entry
         .details
         .insert("key_type".into(), opts.key_type.name().into());
-    let state = State::default();
-    write_ca_dir(
-        &opts.out, &der, &key_file, None, &state, opts.force, &mut entry,
-    )?;
-    check_ca_dir_on_disk(&opts.out, &opts.protection, opts.path_len)?;
-
     let summary = CertSummary::from_der(&der)?;
     entry.certificates.push(summary.clone());
-    record::commit(&opts.out, &entry)?;
+    let mut tx = Transaction::new("root", &opts.out, opts.force);
+    stage_ca_dir(
+        &mut tx,
+        &opts.out,
+        &der,
+        &key_file,
+        None,
+        &State::default(),
+        &mut entry,
+    )?;
+    if let Some((split, dir)) = &opts.shares {
+        // The shares are placed with the key: a root whose passphrase was never split out
+        // cannot be left behind.
+        let KeyProtection::Encrypted { passphrase, .. } = &opts.protection else {
+            return Err(Error::Invalid(
+                "quorum custody needs an encrypted key (not --no-encrypt or a token)".into(),
+            ));
+        };
+        let key = custody::key_fingerprint(&der)?;
+        for (path, text) in custody::share_files(dir, *split, passphrase, &key)? {
+            tx.create(&path, text.as_bytes().to_vec(), MODE_SECRET);
+        }
+        entry
+            .details
+            .insert("custody".into(), split.to_string().into());
+    }
+    record::stage(&mut tx, &opts.out, &entry)?;
+    tx.commit(|| check_ca_dir_on_disk(&opts.out, &opts.protection, opts.path_len))?;
+    warnings.extend(plaintext_warning(&opts.protection, &opts.out));
     Ok(Outcome {
         certificates: vec![summary],
-        files: files.to_vec(),
-        warnings: plaintext_warning(&opts.protection, &opts.out),
+        files,
+        warnings,
     })
 }
 
@@ -144,12 +187,10 @@ impl Signer {
         }
     }
 
-    /// The signing key, after the directory's record has been checked ([`CaDir::check_record`])
-    /// and the leftovers of an interrupted command removed.
+    /// The signing key, after the directory's record has been checked ([`CaDir::check_record`]).
+    /// Callers have run [`recover`] on the directory first.
     fn key(&self, dir: &CaDir) -> Result<CaKey> {
         dir.check_record()?;
-        // Temporaries an interrupted earlier command left in the issuer's directory go now.
-        fsio::remove_stale_temps(&dir.dir);
         dir.signing_key(
             self.passphrase.as_ref(),
             self.pin.as_ref(),
@@ -179,16 +220,18 @@ pub struct IntermediateOptions {
     pub force: bool,
     /// Shorten the validity to the issuer's instead of refusing.
     pub truncate_validity: bool,
+    /// Extra extensions (CRL/AIA URLs, policies, name constraints).
+    pub extensions: Extensions,
 }
 
 /// Creates an offline intermediate CA directory signed by another CA directory.
 pub fn intermediate(opts: &IntermediateOptions) -> Result<Outcome> {
+    let mut warnings = recover(&[&opts.out, &opts.signer.ca])?;
     let subject = dn::parse(&opts.subject)?;
     let issuer_dir = CaDir::open(&opts.signer.ca)?;
     let issuer_info = issuer_dir.info()?;
     lint::check_path_len(&issuer_info, &opts.subject, opts.path_len)?;
     let (not_before, mut not_after) = validity(opts.days)?;
-    let mut warnings = Vec::new();
     warnings.extend(lint::fit_validity(
         &issuer_info,
         &opts.subject,
@@ -202,7 +245,8 @@ pub fn intermediate(opts: &IntermediateOptions) -> Result<Outcome> {
     let issuer = issuer_dir.issuer(&issuer_key)?;
 
     let (kp, key_file) = new_ca_key(opts.key_type, &opts.protection)?;
-    let params = ca_params(subject, opts.path_len, not_before, not_after)?;
+    let mut params = ca_params(subject, opts.path_len, not_before, not_after)?;
+    opts.extensions.apply(&mut params);
     let cert = params
         .signed_by(&kp, &issuer)
         .map_err(Error::rcgen("signing the intermediate"))?;
@@ -219,22 +263,21 @@ pub fn intermediate(opts: &IntermediateOptions) -> Result<Outcome> {
         .details
         .insert("issuer".into(), issuer_info.subject.clone().into());
     entry.details.extend(warning_details(&warnings));
-    let state = State::default();
-    write_ca_dir(
+    let summary = CertSummary::from_der(&der)?;
+    entry.certificates.push(summary.clone());
+    let mut tx = Transaction::new("intermediate", &opts.out, opts.force);
+    stage_ca_dir(
+        &mut tx,
         &opts.out,
         &der,
         &key_file,
         Some(&above),
-        &state,
-        opts.force,
+        &State::default(),
         &mut entry,
     )?;
-    check_ca_dir_on_disk(&opts.out, &opts.protection, opts.path_len)?;
-
-    let summary = CertSummary::from_der(&der)?;
-    entry.certificates.push(summary.clone());
-    record::commit(&opts.out, &entry)?;
-    record_issued(&issuer_dir, &summary, "intermediate", &entry)?;
+    record::stage(&mut tx, &opts.out, &entry)?;
+    record_issued(&mut tx, &issuer_dir, &summary, "intermediate", &entry)?;
+    tx.commit(|| check_ca_dir_on_disk(&opts.out, &opts.protection, opts.path_len))?;
     warnings.extend(plaintext_warning(&opts.protection, &opts.out));
     Ok(Outcome {
         certificates: vec![summary],
@@ -264,6 +307,8 @@ pub struct ServerOptions {
     pub force: bool,
     /// Shorten the validity to the issuer's instead of refusing.
     pub truncate_validity: bool,
+    /// Extra extensions (CRL/AIA URLs, policies).
+    pub extensions: Extensions,
 }
 
 /// The files `server-cert` writes.
@@ -271,6 +316,7 @@ pub const SERVER_FILES: [&str; 3] = ["tls.crt", "tls.key", "ca.crt"];
 
 /// Creates the OpenBao/Vault listener certificate.
 pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
+    let mut warnings = recover(&[&opts.out, &opts.signer.ca])?;
     if opts.dns.is_empty() && opts.ip.is_empty() {
         return Err(Error::Invalid(
             "a server certificate needs at least one --dns or --ip".into(),
@@ -292,8 +338,10 @@ pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
     let subject = dn::parse(&subject_text)?;
     let issuer_dir = CaDir::open(&opts.signer.ca)?;
     let issuer_info = issuer_dir.info()?;
+    let names = extensions::server_names(&opts.dns, &opts.ip);
+    check_against_issuer(&issuer_dir, &names)
+        .map_err(|e| Error::Lint(format!("refusing the server certificate: {e}")))?;
     let (not_before, mut not_after) = validity(opts.days)?;
-    let mut warnings = Vec::new();
     warnings.extend(lint::fit_validity(
         &issuer_info,
         &subject_text,
@@ -320,7 +368,7 @@ pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
         opts.key_type,
         KeyType::Rsa2048 | KeyType::Rsa3072 | KeyType::Rsa4096
     );
-    let params = leaf_params(
+    let mut params = leaf_params(
         subject,
         sans,
         Profile::Server,
@@ -328,6 +376,7 @@ pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
         not_before,
         not_after,
     )?;
+    opts.extensions.apply(&mut params);
     let cert = params
         .signed_by(&kp, &issuer)
         .map_err(Error::rcgen("signing the server certificate"))?;
@@ -351,35 +400,35 @@ pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
         .details
         .insert("key_type".into(), opts.key_type.name().into());
     entry.details.extend(warning_details(&warnings));
-    fsio::create_dir(&opts.out)?;
-    fsio::remove_stale_temps(&opts.out);
+    let mut tx = Transaction::new("server-cert", &opts.out, opts.force);
     for (name, contents, mode) in [
         ("tls.key", tls_key.as_slice(), MODE_SECRET),
         ("tls.crt", tls_crt.as_bytes(), MODE_PUBLIC),
         ("ca.crt", ca_crt.as_bytes(), MODE_PUBLIC),
     ] {
         let path = opts.out.join(name);
-        fsio::write_new(&path, contents, mode, opts.force)?;
+        tx.create(&path, contents.to_vec(), mode);
         entry.file(&path, contents);
     }
-    let on_disk = verify::paths(std::slice::from_ref(&opts.out), None);
-    if let Some(failed) = on_disk
-        .iter()
-        .find(|c| !c.ok && !c.name.starts_with("manifest"))
-    {
-        return Err(Error::Verify(failed.to_string()));
-    }
-    let tls_crt_path = opts.out.join("tls.crt");
-    let written = ca::read_certs(&tls_crt_path)?;
-    let leaf = written
-        .first()
-        .ok_or_else(|| Error::Verify(format!("{} holds no certificate", tls_crt_path.display())))?;
-    lint::check_built(leaf, Expect::Leaf)?;
-
     let summary = CertSummary::from_der(&der)?;
     entry.certificates.push(summary.clone());
-    record::commit(&opts.out, &entry)?;
-    record_issued(&issuer_dir, &summary, "server-cert", &entry)?;
+    record::stage(&mut tx, &opts.out, &entry)?;
+    record_issued(&mut tx, &issuer_dir, &summary, "server-cert", &entry)?;
+    tx.commit(|| {
+        let on_disk = verify::paths(std::slice::from_ref(&opts.out), None);
+        if let Some(failed) = on_disk
+            .iter()
+            .find(|c| !c.ok && !c.name.starts_with("manifest") && !c.name.starts_with("record"))
+        {
+            return Err(Error::Verify(failed.to_string()));
+        }
+        let tls_crt_path = opts.out.join("tls.crt");
+        let written = ca::read_certs(&tls_crt_path)?;
+        let leaf = written.first().ok_or_else(|| {
+            Error::Verify(format!("{} holds no certificate", tls_crt_path.display()))
+        })?;
+        lint::check_built(leaf, Expect::Leaf).map(drop)
+    })?;
     warnings.push(format!(
         "{} is NOT encrypted: the server reads it at start-up. Keep it mode 0600 and never commit it",
         opts.out.join("tls.key").display()
@@ -410,10 +459,14 @@ pub struct SignCsrOptions {
     pub force: bool,
     /// Shorten the validity to the issuer's instead of refusing.
     pub truncate_validity: bool,
+    /// Extra extensions (CRL/AIA URLs, policies; name constraints under `intermediate`).
+    pub extensions: Extensions,
 }
 
 /// Signs a CSR under a fixed profile.
 pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
+    let out_dir = fsio::parent_dir(&opts.out);
+    let mut recovered = recover(&[&opts.signer.ca, out_dir])?;
     let bytes = std::fs::read(&opts.csr)
         .map_err(Error::io(format!("reading CSR {}", opts.csr.display())))?;
     let checked = csr::check(&bytes, &opts.csr, opts.profile)?;
@@ -422,9 +475,27 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
     let is_ca = opts.profile == Profile::Intermediate;
     if is_ca {
         lint::check_path_len(&issuer_info, &checked.subject_text, opts.path_len)?;
+    } else {
+        if opts.extensions.constraints.is_some() {
+            return Err(Error::Invalid(format!(
+                "name constraints belong on a CA certificate; the {} profile cannot carry them",
+                opts.profile
+            )));
+        }
+        let cn = checked.subject.iter().find_map(|(t, v)| match (t, v) {
+            (DnType::CommonName, rcgen::DnValue::Utf8String(s)) => Some(s.clone()),
+            (DnType::CommonName, rcgen::DnValue::PrintableString(s)) => Some(s.as_str().to_owned()),
+            _ => None,
+        });
+        let names = extensions::leaf_names(&checked.sans, cn.as_deref());
+        check_against_issuer(&issuer_dir, &names).map_err(|reason| Error::CsrRefused {
+            path: opts.csr.clone(),
+            reason,
+        })?;
     }
     let (not_before, mut not_after) = validity(opts.days)?;
     let mut warnings = checked.ignored.clone();
+    warnings.append(&mut recovered);
     warnings.extend(lint::fit_validity(
         &issuer_info,
         &checked.subject_text,
@@ -434,22 +505,18 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
     fsio::ensure_absent([opts.out.as_path()], opts.force)?;
 
     let issuer_key = opts.signer.key(&issuer_dir)?;
-    let der = issue_from_csr(
+    let der = issue_from_csr_with(
         &checked,
         opts.profile,
         &issuer_dir.cert_der,
         &issuer_key,
         (not_before, not_after),
         opts.path_len,
+        &opts.extensions,
     )?;
     let above = issuer_dir.self_and_chain();
     verify::chain(&der, &above, issuer_dir.root_der())?;
 
-    let mut bundle = vec![der.clone()];
-    bundle.extend(above.iter().cloned());
-    let pem = ca::pem_of(&bundle);
-
-    let summary = CertSummary::from_der(&der)?;
     let mut entry = LogEntry::new("sign-csr");
     entry
         .details
@@ -462,26 +529,53 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
         record::hex(&openssl::sha::sha256(&bytes)).into(),
     );
     entry.details.extend(warning_details(&warnings));
-    entry.file(&opts.out, pem.as_bytes());
-    entry.certificates.push(summary.clone());
-    // Recorded in the issuer's state and log before the certificate leaves: an issuer directory
-    // that cannot be written stops the command with no certificate outside the record.
-    record_issued(&issuer_dir, &summary, "sign-csr", &entry)?;
-    if let Some(dir) = opts.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fsio::create_dir(dir)?;
-    }
-    fsio::write_new(&opts.out, pem.as_bytes(), MODE_PUBLIC, opts.force)?;
-    let written = ca::read_certs(&opts.out)?;
-    let leaf = written
-        .first()
-        .ok_or_else(|| Error::Verify(format!("{} holds no certificate", opts.out.display())))?;
-    verify::chain(leaf, &written[1..], issuer_dir.root_der())?;
-    lint::check_built(leaf, expect_for(opts.profile, opts.path_len))?;
+    let summary = deliver(
+        &issuer_dir,
+        &der,
+        &opts.out,
+        opts.force,
+        expect_for(opts.profile, opts.path_len),
+        entry,
+    )?;
     Ok(Outcome {
         certificates: vec![summary],
         files: vec![opts.out.clone()],
         warnings,
     })
+}
+
+/// Writes a certificate signed by `issuer` to `out` (followed by the issuer's chain up to and
+/// including the root) and records it in the issuer's state and log, in one transaction whose
+/// journal is in the issuer's directory: an issuer directory that cannot be written stops the
+/// command before the certificate is placed, and a crash leaves the certificate recorded and
+/// written, or neither. What lands is verified with OpenSSL and linted again.
+fn deliver(
+    issuer: &CaDir,
+    der: &[u8],
+    out: &Path,
+    force: bool,
+    expect: Expect,
+    mut entry: LogEntry,
+) -> Result<CertSummary> {
+    let mut bundle = vec![der.to_vec()];
+    bundle.extend(issuer.self_and_chain());
+    let pem = ca::pem_of(&bundle);
+    let summary = CertSummary::from_der(der)?;
+    entry.file(out, pem.as_bytes());
+    entry.certificates.push(summary.clone());
+    let command = entry.command.clone();
+    let mut tx = Transaction::new(&command, &issuer.dir, force);
+    tx.create(out, pem.into_bytes(), MODE_PUBLIC);
+    record_issued(&mut tx, issuer, &summary, &command, &entry)?;
+    tx.commit(|| {
+        let written = ca::read_certs(out)?;
+        let leaf = written
+            .first()
+            .ok_or_else(|| Error::Verify(format!("{} holds no certificate", out.display())))?;
+        verify::chain(leaf, &written[1..], issuer.root_der())?;
+        lint::check_built(leaf, expect).map(drop)
+    })?;
+    Ok(summary)
 }
 
 /// The signing step of `sign-csr` on its own (no files): builds the certificate the profile
@@ -495,12 +589,33 @@ pub fn issue_from_csr<K: rcgen::SigningKey>(
     (not_before, not_after): (OffsetDateTime, OffsetDateTime),
     path_len: Option<u8>,
 ) -> Result<Vec<u8>> {
+    issue_from_csr_with(
+        checked,
+        profile,
+        issuer_cert_der,
+        issuer_key,
+        (not_before, not_after),
+        path_len,
+        &Extensions::default(),
+    )
+}
+
+/// [`issue_from_csr`] with extra extensions (URLs, policies, name constraints).
+pub fn issue_from_csr_with<K: rcgen::SigningKey>(
+    checked: &csr::CheckedCsr,
+    profile: Profile,
+    issuer_cert_der: &[u8],
+    issuer_key: &K,
+    (not_before, not_after): (OffsetDateTime, OffsetDateTime),
+    path_len: Option<u8>,
+    extensions: &Extensions,
+) -> Result<Vec<u8>> {
     let issuer = rcgen::Issuer::from_ca_cert_der(&issuer_cert_der.to_vec().into(), issuer_key)
         .map_err(Error::rcgen("reading the issuer certificate"))?;
     let public_key = rcgen::SubjectPublicKeyInfo::from_der(&checked.spki_der)
         .map_err(Error::rcgen("reading the CSR's public key"))?;
     let is_ca = profile == Profile::Intermediate;
-    let params = if is_ca {
+    let mut params = if is_ca {
         ca_params(checked.subject.clone(), path_len, not_before, not_after)?
     } else {
         leaf_params(
@@ -512,6 +627,7 @@ pub fn issue_from_csr<K: rcgen::SigningKey>(
             not_after,
         )?
     };
+    extensions.apply(&mut params);
     let cert = params
         .signed_by(&public_key, &issuer)
         .map_err(Error::rcgen("signing the CSR"))?;
@@ -528,6 +644,171 @@ fn expect_for(profile: Profile, path_len: Option<u8>) -> Expect {
     }
 }
 
+/// `cross-sign`.
+#[derive(Debug)]
+pub struct CrossSignOptions {
+    /// Issuer.
+    pub signer: Signer,
+    /// The existing CA certificate (PEM or DER; the first certificate in the file).
+    pub cert: PathBuf,
+    /// Output PEM: the cross-certificate, then the issuing chain up to and including the root.
+    pub out: PathBuf,
+    /// Validity in days.
+    pub days: u32,
+    /// pathLenConstraint of the cross-certificate (None: unlimited).
+    pub path_len: Option<u8>,
+    /// Replace an existing output.
+    pub force: bool,
+    /// Shorten the validity to the issuer's instead of refusing.
+    pub truncate_validity: bool,
+    /// Extra extensions (URLs, policies, name constraints).
+    pub extensions: Extensions,
+}
+
+/// Cross-signs an existing CA: a new CA certificate, issued by this CA, with the existing
+/// certificate's subject (same attributes and string types) and public key, and its subject key
+/// identifier, so certificates the existing CA issued chain through either. The existing CA's
+/// key is not needed.
+pub fn cross_sign(opts: &CrossSignOptions) -> Result<Outcome> {
+    use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
+    let out_dir = fsio::parent_dir(&opts.out);
+    let mut warnings = recover(&[&opts.signer.ca, out_dir])?;
+    let existing = ca::read_certs(&opts.cert)?;
+    let der = existing
+        .first()
+        .ok_or_else(|| Error::Invalid(format!("{} holds no certificate", opts.cert.display())))?;
+    let refused = |why: String| {
+        Error::Invalid(format!(
+            "refusing to cross-sign {}: {why}",
+            opts.cert.display()
+        ))
+    };
+    let (_, cert) = X509Certificate::from_der(der)
+        .map_err(|e| refused(format!("it does not parse as a certificate: {e}")))?;
+    let info = CertInfo::from_der(der)?;
+    if !info.is_ca || !info.key_cert_sign {
+        return Err(refused(
+            "it is not a CA certificate (basicConstraints CA:TRUE with keyCertSign)".into(),
+        ));
+    }
+    let ski = cert
+        .extensions()
+        .iter()
+        .find_map(|e| match e.parsed_extension() {
+            ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0.to_vec()),
+            _ => None,
+        })
+        .ok_or_else(|| refused("it has no subjectKeyIdentifier to keep".into()))?;
+    let subject = subject_as_encoded(cert.subject()).map_err(refused)?;
+    let spki = cert.public_key().raw.to_vec();
+
+    let issuer_dir = CaDir::open(&opts.signer.ca)?;
+    let issuer_info = issuer_dir.info()?;
+    if issuer_dir.cert_der.as_slice() == der.as_slice() || ski == ski_of(&issuer_dir.cert_der)? {
+        return Err(refused("it is the issuing CA itself".into()));
+    }
+    lint::check_path_len(&issuer_info, &info.subject, opts.path_len)?;
+    let (not_before, mut not_after) = validity(opts.days)?;
+    warnings.extend(lint::fit_validity(
+        &issuer_info,
+        &info.subject,
+        &mut not_after,
+        opts.truncate_validity,
+    )?);
+    fsio::ensure_absent([opts.out.as_path()], opts.force)?;
+
+    let issuer_key = opts.signer.key(&issuer_dir)?;
+    let issuer = issuer_dir.issuer(&issuer_key)?;
+    let public_key = rcgen::SubjectPublicKeyInfo::from_der(&spki)
+        .map_err(Error::rcgen("reading the existing CA's public key"))?;
+    let mut params = ca_params(subject, opts.path_len, not_before, not_after)?;
+    params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(ski.clone());
+    opts.extensions.apply(&mut params);
+    let built = params
+        .signed_by(&public_key, &issuer)
+        .map_err(Error::rcgen("signing the cross-certificate"))?;
+    let new_der = built.der().to_vec();
+    lint::check_built(&new_der, Expect::Ca(opts.path_len))?;
+    let (_, new_cert) = X509Certificate::from_der(&new_der)
+        .map_err(|e| Error::Verify(format!("the cross-certificate does not parse: {e}")))?;
+    if new_cert.subject().as_raw() != cert.subject().as_raw()
+        || ski_of(&new_der)? != ski
+        || new_cert.public_key().raw != spki.as_slice()
+    {
+        return Err(Error::Verify(
+            "the cross-certificate does not keep the existing subject, key and key identifier"
+                .into(),
+        ));
+    }
+    let above = issuer_dir.self_and_chain();
+    verify::chain(&new_der, &above, issuer_dir.root_der())?;
+
+    let mut entry = LogEntry::new("cross-sign");
+    entry.details.insert(
+        "cross_signed_sha256".into(),
+        CertSummary::from_der(der)?.sha256_fingerprint.into(),
+    );
+    entry.details.extend(warning_details(&warnings));
+    let summary = deliver(
+        &issuer_dir,
+        &new_der,
+        &opts.out,
+        opts.force,
+        Expect::Ca(opts.path_len),
+        entry,
+    )?;
+    Ok(Outcome {
+        certificates: vec![summary],
+        files: vec![opts.out.clone()],
+        warnings,
+    })
+}
+
+/// An existing subject as rcgen values with the same attribute types and string types, so the
+/// re-encoded name is byte-for-byte the original.
+fn subject_as_encoded(
+    name: &x509_parser::x509::X509Name<'_>,
+) -> std::result::Result<DistinguishedName, String> {
+    use rcgen::DnValue;
+    use x509_parser::der_parser::asn1_rs::Tag;
+    let mut dn = DistinguishedName::new();
+    for rdn in name.iter() {
+        if rdn.iter().count() != 1 {
+            return Err("its subject has a multi-valued RDN, which cannot be kept exactly".into());
+        }
+        for attr in rdn.iter() {
+            let oid: Vec<u64> = attr
+                .attr_type()
+                .iter()
+                .ok_or_else(|| "its subject has an attribute type that is too large".to_string())?
+                .collect();
+            let ty = DnType::from_oid(&oid);
+            let text = attr
+                .as_str()
+                .map_err(|_| "its subject has a value that is not a string".to_string())?
+                .to_owned();
+            let value = match attr.attr_value().tag() {
+                Tag::PrintableString => DnValue::PrintableString(
+                    text.try_into()
+                        .map_err(|_| "its subject has an invalid PrintableString".to_string())?,
+                ),
+                Tag::Ia5String => DnValue::Ia5String(
+                    text.try_into()
+                        .map_err(|_| "its subject has an invalid IA5String".to_string())?,
+                ),
+                Tag::Utf8String => DnValue::Utf8String(text),
+                other => {
+                    return Err(format!(
+                        "its subject uses string type {other:?}, which cannot be kept exactly"
+                    ));
+                }
+            };
+            dn.push(ty, value);
+        }
+    }
+    Ok(dn)
+}
+
 /// `crl`.
 #[derive(Debug)]
 pub struct CrlOptions {
@@ -541,10 +822,10 @@ pub struct CrlOptions {
 
 /// Writes the CA's CRL (`crl.pem`, and `crl-<number>.pem` kept for the record).
 pub fn crl(opts: &CrlOptions) -> Result<(Outcome, u64)> {
+    let mut warnings = recover(&[&opts.signer.ca])?;
     let dir = CaDir::open(&opts.signer.ca)?;
     let info = dir.info()?;
     let mut state = dir.state()?;
-    let mut warnings = Vec::new();
     let now = now_seconds()?;
     let now_text = record::now_rfc3339();
     let mut newly = Vec::new();
@@ -586,19 +867,19 @@ pub fn crl(opts: &CrlOptions) -> Result<(Outcome, u64)> {
     let pem = crl.pem().map_err(Error::rcgen("encoding the CRL"))?;
     verify::crl(pem.as_bytes(), &dir.cert_der)?;
 
-    // The number is consumed before the CRL is written: a crash may skip a number, never reuse one.
-    let state_bytes = dir.save_state(&state)?;
+    // The state (with the number), the numbered CRL, the latest CRL and the record change
+    // together: a crash leaves the CRL published and recorded, or neither.
+    let state_bytes = ca::state_bytes(&state)?;
     let numbered = dir.dir.join(format!("crl-{:04}.pem", state.crl_number));
-    fsio::write_new(&numbered, pem.as_bytes(), MODE_PUBLIC, false)?;
     let latest = dir.dir.join(ca::CRL_FILE);
-    fsio::replace(&latest, pem.as_bytes(), MODE_PUBLIC)?;
-    let on_disk =
-        std::fs::read(&latest).map_err(Error::io(format!("reading {}", latest.display())))?;
-    verify::crl(&on_disk, &dir.cert_der)?;
-    let on_disk_der = openssl::x509::X509Crl::from_pem(&on_disk)
-        .and_then(|c| c.to_der())
-        .map_err(Error::ssl(format!("reading {}", latest.display())))?;
-    lint::check_crl(&on_disk_der)?;
+    let mut tx = Transaction::new("crl", &dir.dir, false);
+    tx.replace(
+        &dir.dir.join(ca::STATE_FILE),
+        state_bytes.clone(),
+        MODE_SECRET,
+    );
+    tx.create(&numbered, pem.clone().into_bytes(), MODE_PUBLIC);
+    tx.replace(&latest, pem.clone().into_bytes(), MODE_PUBLIC);
 
     let mut entry = LogEntry::new("crl");
     entry
@@ -614,7 +895,16 @@ pub fn crl(opts: &CrlOptions) -> Result<(Outcome, u64)> {
     entry.file(&dir.dir.join(ca::STATE_FILE), &state_bytes);
     entry.file(&numbered, pem.as_bytes());
     entry.file(&latest, pem.as_bytes());
-    record::commit(&dir.dir, &entry)?;
+    record::stage(&mut tx, &dir.dir, &entry)?;
+    tx.commit(|| {
+        let on_disk =
+            std::fs::read(&latest).map_err(Error::io(format!("reading {}", latest.display())))?;
+        verify::crl(&on_disk, &dir.cert_der)?;
+        let on_disk_der = openssl::x509::X509Crl::from_pem(&on_disk)
+            .and_then(|c| c.to_der())
+            .map_err(Error::ssl(format!("reading {}", latest.display())))?;
+        lint::check_crl(&on_disk_der)
+    })?;
     Ok((
         Outcome {
             certificates: Vec::new(),
@@ -772,21 +1062,19 @@ fn plaintext_warning(protection: &KeyProtection, out: &Path) -> Vec<String> {
     }
 }
 
-fn write_ca_dir(
+fn stage_ca_dir(
+    tx: &mut Transaction,
     out: &Path,
     cert_der: &[u8],
     (key_name, key_bytes, key_mode): &KeyFile,
     chain: Option<&[Vec<u8>]>,
     state: &State,
-    force: bool,
     entry: &mut LogEntry,
 ) -> Result<()> {
-    fsio::create_dir(out)?;
-    fsio::remove_stale_temps(out);
     let cert_pem = ca::pem_block("CERTIFICATE", cert_der);
     let state_bytes = ca::state_bytes(state)?;
     let key_path = out.join(key_name);
-    fsio::write_new(&key_path, key_bytes, *key_mode, force)?;
+    tx.create(&key_path, key_bytes.to_vec(), *key_mode);
     entry.file(&key_path, key_bytes);
     let mut outputs = vec![
         (ca::CERT_FILE, cert_pem.into_bytes(), MODE_PUBLIC),
@@ -797,8 +1085,8 @@ fn write_ca_dir(
     }
     for (name, contents, mode) in outputs {
         let path = out.join(name);
-        fsio::write_new(&path, &contents, mode, force)?;
         entry.file(&path, &contents);
+        tx.create(&path, contents, mode);
     }
     Ok(())
 }
@@ -823,7 +1111,9 @@ fn check_ca_dir_on_disk(
     verify::ca_extensions(&dir.cert_der)
 }
 
+/// Stages the new certificate in the issuer's `state.json` and log.
 fn record_issued(
+    tx: &mut Transaction,
     issuer: &CaDir,
     summary: &CertSummary,
     command: &str,
@@ -836,13 +1126,33 @@ fn record_issued(
         not_after: summary.not_after.clone(),
         command: command.to_owned(),
     });
-    let bytes = issuer.save_state(&state)?;
+    let bytes = ca::state_bytes(&state)?;
+    let path = issuer.dir.join(ca::STATE_FILE);
     let mut issuer_entry = LogEntry::new(command);
     issuer_entry.certificates = entry.certificates.clone();
     issuer_entry.files = entry.files.clone();
     issuer_entry.details = entry.details.clone();
-    issuer_entry.file(&issuer.dir.join(ca::STATE_FILE), &bytes);
-    record::commit(&issuer.dir, &issuer_entry)
+    issuer_entry.file(&path, &bytes);
+    tx.replace(&path, bytes, MODE_SECRET);
+    record::stage(tx, &issuer.dir, &issuer_entry)
+}
+
+/// Refuses `names` that fall outside the name constraints of the issuer or any CA above it.
+fn check_against_issuer(issuer: &CaDir, names: &[Name]) -> Result<(), String> {
+    let chain = issuer.self_and_chain();
+    let refs: Vec<&[u8]> = chain.iter().map(Vec::as_slice).collect();
+    let constraints = extensions::constraints_of(&refs).map_err(|e| e.to_string())?;
+    extensions::check_names(names, &constraints)
+}
+
+/// Finishes what interrupted commands left in `dirs` (see [`crate::journal`]); the sentences
+/// saying what was done become warnings of this command.
+pub fn recover(dirs: &[&Path]) -> Result<Vec<String>> {
+    let mut notes = Vec::new();
+    for d in dirs {
+        notes.extend(journal::recover(d)?);
+    }
+    Ok(notes)
 }
 
 fn warning_details(

@@ -1,6 +1,7 @@
 //! The ceremony record: one JSON line per command in `ceremony-log.jsonl` (UTC time, tool
 //! version, command, certificates with subject/serial/fingerprint, SHA-256 of every file written)
-//! and a `SHA256SUMS` that `sha256sum -c` accepts, rewritten after every command. Also the
+//! and a `SHA256SUMS` that `sha256sum -c` accepts, rewritten after every command (both staged in
+//! the command's [`Transaction`], so they change together with the files they describe). Also the
 //! one-paragraph certificate summary witnesses read out aloud.
 
 use std::collections::BTreeMap;
@@ -10,7 +11,8 @@ use std::path::Path;
 use serde::Serialize;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::fsio::{self, MODE_PUBLIC};
+use crate::fsio::MODE_PUBLIC;
+use crate::journal::{self, Transaction};
 use crate::{Error, Result};
 
 /// Name of the append-only log in every directory we write.
@@ -94,19 +96,39 @@ impl LogEntry {
     }
 }
 
-/// Appends `entry` to `dir/ceremony-log.jsonl` (rewritten through a temp file, so a crash keeps
-/// the old log intact) and rewrites `dir/SHA256SUMS`.
-pub fn commit(dir: &Path, entry: &LogEntry) -> Result<()> {
+/// Stages, in `tx`, `entry` appended to `dir/ceremony-log.jsonl` and `dir/SHA256SUMS` over
+/// the directory as the transaction will leave it; for a CA directory made by `ceremony`, also
+/// the ceremony directory's manifest lines for it.
+pub fn stage(tx: &mut Transaction, dir: &Path, entry: &LogEntry) -> Result<()> {
+    stage_log(tx, dir, entry)?;
+    let map = hashes_after(tx, dir, "", false)?;
+    tx.replace(&dir.join(SUMS_FILE), sums_text(&map), MODE_PUBLIC);
+    stage_parent_manifest(tx, dir)
+}
+
+/// Like [`stage`], but the manifest covers every file below `dir` with relative paths, so one
+/// `sha256sum -c SHA256SUMS` at the top of a ceremony directory checks everything in it.
+pub fn stage_tree(tx: &mut Transaction, dir: &Path, entry: &LogEntry) -> Result<()> {
+    stage_log(tx, dir, entry)?;
+    let map = hashes_after(tx, dir, "", true)?;
+    tx.replace(&dir.join(SUMS_FILE), sums_text(&map), MODE_PUBLIC);
+    Ok(())
+}
+
+fn stage_log(tx: &mut Transaction, dir: &Path, entry: &LogEntry) -> Result<()> {
     let log = dir.join(LOG_FILE);
-    let mut contents = match std::fs::read(&log) {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => {
-            return Err(Error::Io {
-                context: format!("reading {}", log.display()),
-                source: e,
-            });
-        }
+    let mut contents = match tx.staged(&log) {
+        Some(staged) => staged.to_vec(),
+        None => match std::fs::read(&log) {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => {
+                return Err(Error::Io {
+                    context: format!("reading {}", log.display()),
+                    source: e,
+                });
+            }
+        },
     };
     if !contents.is_empty() && !contents.ends_with(b"\n") {
         contents.push(b'\n');
@@ -115,21 +137,24 @@ pub fn commit(dir: &Path, entry: &LogEntry) -> Result<()> {
         .map_err(|e| Error::Invalid(format!("serialising the log entry: {e}")))?;
     contents.extend_from_slice(line.as_bytes());
     contents.push(b'\n');
-    fsio::replace(&log, &contents, MODE_PUBLIC)?;
-    rewrite_sums(dir)?;
-    refresh_parent_manifest(dir)
+    tx.replace(&log, contents, MODE_PUBLIC);
+    Ok(())
 }
 
 /// A CA directory made by `ceremony` is also listed in the ceremony directory's tree manifest.
 /// After a later command on it (`crl`, `sign-csr`), refresh the lines for this directory's
 /// files there, so `sha256sum -c SHA256SUMS` at the top still holds. Only this directory's
 /// lines change: a file changed elsewhere in the tree still fails the check.
-fn refresh_parent_manifest(dir: &Path) -> Result<()> {
+fn stage_parent_manifest(tx: &mut Transaction, dir: &Path) -> Result<()> {
     let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
         return Ok(());
     };
     let sums = parent.join(SUMS_FILE);
-    let text = match std::fs::read_to_string(&sums) {
+    let on_disk = match tx.staged(&sums) {
+        Some(staged) => Ok(String::from_utf8_lossy(staged).into_owned()),
+        None => std::fs::read_to_string(&sums),
+    };
+    let text = match on_disk {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => {
@@ -147,36 +172,40 @@ fn refresh_parent_manifest(dir: &Path) -> Result<()> {
     let mut map: BTreeMap<String, String> = entries
         .into_iter()
         .filter(|(_, file)| !file.starts_with(&prefix))
-        .map(|(digest, file)| (file.to_owned(), digest.to_owned()))
+        .map(|(file_digest, file)| (file.to_owned(), file_digest.to_owned()))
         .collect();
-    hash_into(dir, &prefix, true, &mut map)?;
-    let mut out = String::new();
-    for (file, digest) in map {
-        let _ = writeln!(out, "{digest}  {file}");
-    }
-    fsio::replace(&sums, out.as_bytes(), MODE_PUBLIC)
+    map.extend(hashes_after(tx, dir, &prefix, true)?);
+    tx.replace(&sums, sums_text(&map), MODE_PUBLIC);
+    Ok(())
 }
 
-/// Rewrites `dir/SHA256SUMS` over every regular file in `dir` except itself and temp files.
-pub fn rewrite_sums(dir: &Path) -> Result<()> {
-    let mut out = String::new();
-    for (name, digest) in hash_dir(dir)? {
-        let _ = writeln!(out, "{digest}  {name}");
-    }
-    fsio::replace(&dir.join(SUMS_FILE), out.as_bytes(), MODE_PUBLIC)
-}
-
-/// Like [`commit`], but the manifest covers every file below `dir` with relative paths, so one
-/// `sha256sum -c SHA256SUMS` at the top of a ceremony directory checks everything in it.
-pub fn commit_tree(dir: &Path, entry: &LogEntry) -> Result<()> {
-    commit(dir, entry)?;
+/// SHA-256 of the files below `dir` as they will be once `tx` commits (names prefixed with
+/// `prefix`; `dir`'s own SHA256SUMS only when `prefix` is not empty).
+fn hashes_after(
+    tx: &Transaction,
+    dir: &Path,
+    prefix: &str,
+    recurse: bool,
+) -> Result<BTreeMap<String, String>> {
     let mut map = BTreeMap::new();
-    hash_into(dir, "", true, &mut map)?;
+    if dir.is_dir() {
+        hash_into(dir, prefix, recurse, &mut map)?;
+    }
+    for (rel, bytes) in tx.staged_under(dir) {
+        if (!recurse && rel.contains('/')) || (prefix.is_empty() && rel == SUMS_FILE) {
+            continue;
+        }
+        map.insert(format!("{prefix}{rel}"), hex(&openssl::sha::sha256(bytes)));
+    }
+    Ok(map)
+}
+
+fn sums_text(map: &BTreeMap<String, String>) -> Vec<u8> {
     let mut out = String::new();
     for (name, digest) in map {
         let _ = writeln!(out, "{digest}  {name}");
     }
-    fsio::replace(&dir.join(SUMS_FILE), out.as_bytes(), MODE_PUBLIC)
+    out.into_bytes()
 }
 
 /// SHA-256 of every regular file in `dir` (sorted by name), excluding `SHA256SUMS` and temps.
@@ -203,7 +232,7 @@ fn hash_into(
             continue;
         }
         let is_file = kind.is_some_and(|t| t.is_file());
-        if !is_file || (prefix.is_empty() && name == SUMS_FILE) || fsio::is_temp_name(&name) {
+        if !is_file || (prefix.is_empty() && name == SUMS_FILE) || journal::is_internal(&name) {
             continue;
         }
         let data = std::fs::read(entry.path())

@@ -118,6 +118,17 @@ fn push(checks: &mut Vec<Check>, name: String, r: Result<()>) {
 
 fn check_dir(dir: &Path, passphrase: Option<&Passphrase>, checks: &mut Vec<Check>) {
     let d = dir.display();
+    // Only a failure is a line: an interrupted command's journal or temporaries.
+    if let Some(what) = crate::journal::pending(dir) {
+        checks.push(Check {
+            name: format!("record {d}"),
+            ok: false,
+            detail: format!(
+                "{what}; run `pki-bootstrap recover {d}` (or the next command on it), which \
+                 completes or undoes it and says which"
+            ),
+        });
+    }
     let sums = dir.join(SUMS_FILE);
     if sums.is_file() {
         push(

@@ -817,3 +817,333 @@ fn quorum_custody_any_three_of_five_shares_sign_two_do_not() {
     );
     assert!(!s.path("other/crl.pem").exists());
 }
+
+#[test]
+fn names_outside_an_intermediates_constraints_are_refused_before_signing() {
+    let s = Scratch::new();
+    s.root("root", "p256", &["--path-len", "1"]);
+    s.intermediate(
+        "root",
+        "int",
+        "p256",
+        &[
+            "--permit",
+            "dns:example.com",
+            "--permit",
+            "ip:10.0.0.0/8",
+            "--exclude",
+            "dns:secret.example.com",
+            "--crl-url",
+            "http://pki.example.com/root.crl",
+            "--policy",
+            "1.3.6.1.4.1.99999.1",
+        ],
+    );
+    let sign = |csr: &str, profile: &str, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "sign-csr",
+            "--ca",
+            "int",
+            "--ca-passphrase-file",
+            "pass",
+            "--csr",
+            csr,
+            "--profile",
+            profile,
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        s.cmd().args(&args).output().unwrap()
+    };
+    for (name, san, why) in [
+        (
+            "other.csr",
+            "DNS:www.example.org",
+            "dns:www.example.org is outside the issuing CA's permitted names (dns:example.com)",
+        ),
+        (
+            "secret.csr",
+            "DNS:db.secret.example.com",
+            "dns:db.secret.example.com falls in the excluded subtree dns:secret.example.com of \
+             an issuing CA's name constraints",
+        ),
+        (
+            "ip.csr",
+            "IP:192.168.1.1",
+            "ip:192.168.1.1/32 is outside the issuing CA's permitted names (ip:10.0.0.0/8)",
+        ),
+    ] {
+        make_csr(
+            s.dir.path(),
+            name,
+            "ec",
+            &[
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-subj",
+                "/CN=leaf",
+                "-addext",
+                &format!("subjectAltName={san}"),
+            ],
+        );
+        let out = sign(name, "server", "leaf.pem", &[]);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            last_stderr_line(&out),
+            format!("pki-bootstrap: refusing to sign CSR {name}: {why}")
+        );
+        assert!(!s.path("leaf.pem").exists());
+    }
+    // Inside the constraints it signs, with the extra extensions asked for.
+    make_csr(
+        s.dir.path(),
+        "ok.csr",
+        "ec",
+        &[
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-subj",
+            "/CN=www.example.com",
+            "-addext",
+            "subjectAltName=DNS:www.example.com,IP:10.1.2.3",
+        ],
+    );
+    let out = sign(
+        "ok.csr",
+        "server",
+        "leaf.pem",
+        &[
+            "--crl-url",
+            "http://pki.example.com/int.crl",
+            "--ocsp-url",
+            "http://ocsp.example.com",
+        ],
+    );
+    assert!(out.status.success(), "{}", last_stderr_line(&out));
+    let (ok, text) = common::openssl(
+        s.dir.path(),
+        &["x509", "-in", "leaf.pem", "-noout", "-text"],
+    );
+    assert!(ok);
+    assert!(
+        text.contains("URI:http://pki.example.com/int.crl"),
+        "{text}"
+    );
+    assert!(
+        text.contains("OCSP - URI:http://ocsp.example.com"),
+        "{text}"
+    );
+    // Name constraints belong on CAs only.
+    let out = sign(
+        "ok.csr",
+        "server",
+        "leaf2.pem",
+        &["--permit", "dns:example.com"],
+    );
+    assert_eq!(
+        last_stderr_line(&out),
+        "pki-bootstrap: CSR ok.csr: name constraints (permitted/excluded) belong on an \
+         intermediate CA certificate: a leaf cannot carry them, and RFC 5280 path validation \
+         ignores them on a self-signed root"
+    );
+    let out = sign(
+        "ok.csr",
+        "server",
+        "leaf2.pem",
+        &["--crl-url", "ldap://x/y"],
+    );
+    assert!(
+        last_stderr_line(&out).contains("URL `ldap://x/y` must start with http://"),
+        "{}",
+        last_stderr_line(&out)
+    );
+}
+
+#[test]
+fn a_ceremony_file_whose_server_falls_outside_its_issuers_constraints_is_refused_up_front() {
+    let s = Scratch::new();
+    std::fs::write(
+        s.path("c.toml"),
+        r#"
+[[ca]]
+name = "root"
+subject = "CN=Root"
+path_len = 1
+
+[[ca]]
+name = "int"
+issuer = "root"
+subject = "CN=Int"
+extensions = { permitted = ["dns:example.com"] }
+
+[[server]]
+name = "tls"
+issuer = "int"
+dns = ["vault.example.org"]
+"#,
+    )
+    .unwrap();
+    let out = s
+        .cmd()
+        .args([
+            "ceremony",
+            "--config",
+            "c.toml",
+            "--out",
+            "out",
+            "--dry-run",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        last_stderr_line(&out),
+        "pki-bootstrap: ceremony file c.toml: server `tls`: dns:vault.example.org is outside \
+         the issuing CA's permitted names (dns:example.com)"
+    );
+    assert!(!s.path("out").exists());
+}
+
+#[test]
+fn an_interrupted_command_is_undone_by_the_next_one_which_says_so() {
+    let s = Scratch::new();
+    s.root("root", "p256", &[]);
+    let before: Vec<u8> = std::fs::read(s.path("root/state.json")).unwrap();
+    // What a crash of `crl` between placing state.json and its commit point leaves: a pending
+    // journal, the replaced state.json's undo link, the new state.json.
+    let id = "00112233aabbccdd";
+    std::fs::hard_link(
+        s.path("root/state.json"),
+        s.path(&format!("root/.state.json.pki-bootstrap-undo.{id}")),
+    )
+    .unwrap();
+    std::fs::write(s.path("root/.crl.pem.pki-bootstrap-tmp.a1b2c3"), b"half").unwrap();
+    std::fs::remove_file(s.path("root/state.json")).unwrap();
+    std::fs::write(s.path("root/state.json"), b"{\"crl_number\": 7}").unwrap();
+    std::fs::write(
+        s.path(&format!("root/.pki-bootstrap-journal.{id}.json")),
+        format!(
+            "{{\"id\":\"{id}\",\"command\":\"crl\",\"started\":\"2026-01-01T00:00:00Z\",\
+             \"files\":[{{\"path\":\"state.json\",\"undo\":\".state.json.pki-bootstrap-undo.{id}\"}}]}}"
+        ),
+    )
+    .unwrap();
+    let out = s.cmd().args(["verify", "root"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(
+            "FAIL record root: the `crl` started 2026-01-01T00:00:00Z was interrupted before it \
+             completed; run `pki-bootstrap recover root`"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = s.cmd().args(["recover", "root"]).output().unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(
+            "the `crl` started 2026-01-01T00:00:00Z was interrupted before it completed \
+             and has been undone (0 file(s) it had placed removed, 1 restored)"
+        ),
+        "{said}"
+    );
+    assert_eq!(std::fs::read(s.path("root/state.json")).unwrap(), before);
+    let names: Vec<String> = std::fs::read_dir(s.path("root"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+    s.ok(&["verify", "root"]);
+    let out = s.cmd().args(["recover", "root"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "root: nothing to recover\n"
+    );
+}
+
+#[test]
+fn cross_signed_new_root_chains_its_leaves_to_the_old_root() {
+    let s = Scratch::new();
+    s.root("old", "p256", &["--path-len", "2"]);
+    s.ok(&[
+        "root",
+        "--out",
+        "new",
+        "--subject",
+        "CN=New Root,O=Example,C=NL",
+        "--key-type",
+        "p384",
+        "--path-len",
+        "1",
+        "--passphrase-file",
+        "pass",
+    ]);
+    s.server("new", "tls", "p256");
+    let cross = [
+        "cross-sign",
+        "--ca",
+        "old",
+        "--ca-passphrase-file",
+        "pass",
+        "--cert",
+        "new/ca.pem",
+        "--out",
+        "cross.pem",
+        "--path-len",
+        "1",
+    ];
+    s.ok(&cross);
+    // Subject and key identifier kept; issued by the old root; recorded in the old root's state.
+    let field = |file: &str, what: &str| {
+        let (ok, text) = common::openssl(
+            s.dir.path(),
+            &[
+                "x509",
+                "-in",
+                file,
+                "-noout",
+                what,
+                "-ext",
+                "subjectKeyIdentifier",
+            ],
+        );
+        assert!(ok, "{text}");
+        text
+    };
+    assert_eq!(
+        field("cross.pem", "-subject"),
+        field("new/ca.pem", "-subject")
+    );
+    assert!(field("cross.pem", "-issuer").contains("issuer=CN = Test Root"));
+    let state = std::fs::read_to_string(s.path("old/state.json")).unwrap();
+    assert!(state.contains("\"command\": \"cross-sign\""), "{state}");
+    // A leaf of the new root verifies with only the old root as trust anchor.
+    let (ok, text) = common::openssl(
+        s.dir.path(),
+        &[
+            "verify",
+            "-x509_strict",
+            "-CAfile",
+            "old/ca.pem",
+            "-untrusted",
+            "cross.pem",
+            "tls/tls.crt",
+        ],
+    );
+    assert!(ok, "{text}");
+    // Only CA certificates are cross-signed.
+    let mut leaf = cross;
+    leaf[6] = "tls/tls.crt";
+    leaf[8] = "leaf-cross.pem";
+    let out = s.cmd().args(leaf).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        last_stderr_line(&out),
+        "pki-bootstrap: refusing to cross-sign tls/tls.crt: it is not a CA certificate \
+         (basicConstraints CA:TRUE with keyCertSign)"
+    );
+    assert!(!s.path("leaf-cross.pem").exists());
+}

@@ -75,7 +75,7 @@ fn check_tree(dir: &Path) -> usize {
             found += check_tree(&path);
             continue;
         }
-        if pki_bootstrap::fsio::is_temp_name(&name) {
+        if pki_bootstrap::journal::is_internal(&name) {
             // Never under a final name, removed by the next run, and never key material: keys
             // go through an unnamed O_TMPFILE.
             let bytes = std::fs::read(&path).unwrap_or_default();

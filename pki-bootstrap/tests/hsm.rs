@@ -327,3 +327,130 @@ fn token_keys_are_sensitive_and_not_extractable() {
     assert!(attrs.contains(&Attribute::Extractable(false)), "{attrs:?}");
     assert!(attrs.contains(&Attribute::Token(true)), "{attrs:?}");
 }
+
+#[test]
+fn ceremony_file_puts_the_root_key_on_the_token() {
+    let s = Scratch::new();
+    let conf = token(&s);
+    let module = module().display().to_string();
+    common::make_csr(
+        s.dir.path(),
+        "mount.csr",
+        "ec",
+        &[
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-subj",
+            "/CN=Mount Intermediate",
+        ],
+    );
+    std::fs::write(
+        s.path("c.toml"),
+        r#"
+[[ca]]
+name = "root"
+subject = "CN=Token Root,O=Example,C=NL"
+key_uri = "pkcs11:token=ceremony;object=ceremony-root"
+path_len = 1
+
+[[ca]]
+name = "intermediate"
+issuer = "root"
+subject = "CN=Soft Intermediate,O=Example,C=NL"
+
+[[server]]
+name = "tls"
+issuer = "intermediate"
+dns = ["localhost"]
+
+[[csr]]
+csr = "mount.csr"
+issuer = "root"
+profile = "intermediate"
+out = "mount.pem"
+"#,
+    )
+    .unwrap();
+    let args = |dry: bool| {
+        let mut v = vec![
+            "ceremony",
+            "--config",
+            "c.toml",
+            "--out",
+            "out",
+            "--passphrase-file",
+            "pass",
+            "--pin-file",
+            "pin",
+            "--pkcs11-module",
+            module.as_str(),
+        ];
+        if dry {
+            v.push("--dry-run");
+        }
+        v
+    };
+    let out = run(&s, &conf, &args(true));
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains("(p384 on token \"ceremony\" as \"ceremony-root\", 7300 days"),
+        "{plan}"
+    );
+    assert!(plan.contains("out/root/ca.key-uri"), "{plan}");
+    let out = run(&s, &conf, &args(false));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !s.path("out/root/ca.key").exists(),
+        "the key never leaves the token"
+    );
+    assert!(s.path("out/root/ca.key-uri").is_file());
+    let out = run(
+        &s,
+        &conf,
+        &[
+            "verify",
+            "out",
+            "out/mount.pem",
+            "--passphrase-file",
+            "pass",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let (ok, text) = openssl(
+        s.dir.path(),
+        &[
+            "verify",
+            "-CAfile",
+            "out/root/ca.pem",
+            "-untrusted",
+            "out/intermediate/ca.pem",
+            "out/tls/tls.crt",
+        ],
+    );
+    assert!(ok, "{text}");
+
+    // Both a CA and its issuer on a token is refused before anything happens.
+    let both = std::fs::read_to_string(s.path("c.toml")).unwrap().replace(
+        "subject = \"CN=Soft Intermediate,O=Example,C=NL\"",
+        "subject = \"CN=Soft Intermediate,O=Example,C=NL\"\nkey_uri = \"pkcs11:token=ceremony;object=int\"",
+    );
+    std::fs::write(s.path("c.toml"), both).unwrap();
+    let mut a = args(true);
+    a[4] = "out2";
+    let out = run(&s, &conf, &a);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        last_line(&out)
+            .contains("CA `intermediate` and its issuer `root` both have their key on a token"),
+        "{}",
+        last_line(&out)
+    );
+}

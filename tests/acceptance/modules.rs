@@ -2,7 +2,8 @@
 //! under `examples/modules/` applied through the real `terraform` against the shared OpenBao
 //! node, the result checked through the server's API, a second plan required empty, then
 //! destroyed. pki-intermediate runs both phases with the CSR signed offline by the `openssl` CLI;
-//! pki-consumer is checked by logging in with its AppRole and issuing with that token.
+//! pki-consumer is checked by replaying cert-manager's Vault issuer against it, request by
+//! request, and by the requests its token must be denied.
 
 use std::path::Path;
 
@@ -182,7 +183,7 @@ fn pki_intermediate_two_phases_signed_offline() {
 }
 
 #[test]
-fn pki_consumer_approle_can_issue_and_nothing_else() {
+fn pki_consumer_admits_cert_managers_own_request_and_nothing_else() {
     let mount = unique_name("mod-cons");
     let approle = unique_name("mod-approle");
     let tf = example(
@@ -207,71 +208,128 @@ fn pki_consumer_approle_can_issue_and_nothing_else() {
         "{rules}"
     );
     assert!(
-        rules.contains(&format!("{mount}/issue/cert-manager")),
-        "{rules}"
+        !rules.contains(&format!("{mount}/issue/cert-manager")),
+        "issue is opt-in: {rules}"
     );
     let approle_role = bao_read(&format!("auth/{approle}/role/cert-manager")).expect("the AppRole");
     assert_eq!(approle_role["token_policies"], json!([policy_name]));
 
-    // Log in as cert-manager would.
+    // cert-manager's Vault issuer, replayed request by request: the health check, the AppRole
+    // login, then `sign` with the parameters it sends (all strings; `ttl` is the Certificate's
+    // default duration, 90 days, as Go prints it), for its default RSA-2048 key and for P-256.
     let role_id = tf.output("role_id");
     let secret_id = tf.output("secret_id");
-    let login = env().bao_json(&[
-        "write",
-        "-format=json",
+    let work = tempfile::tempdir().expect("a temporary directory");
+    let (status, _) = http(work.path(), "GET", "sys/health", None, None);
+    assert_eq!(status, 200, "sys/health");
+    let (status, login) = http(
+        work.path(),
+        "POST",
         &format!("auth/{approle}/login"),
-        &format!("role_id={}", role_id.as_str().expect("role_id")),
-        &format!("secret_id={}", secret_id.as_str().expect("secret_id")),
-    ]);
+        None,
+        Some(&json!({ "role_id": role_id, "secret_id": secret_id })),
+    );
+    assert_eq!(status, 200, "AppRole login: {login}");
     let token = login["auth"]["client_token"]
         .as_str()
         .expect("a client token")
         .to_owned();
-    let issued = env()
-        .bao_at(
-            &env().addr,
-            &token,
-            &[
-                "write",
-                "-format=json",
-                &format!("{mount}/issue/cert-manager"),
-                "common_name=app.example.test",
-                "ttl=10m",
-            ],
-        )
-        .output()
-        .expect("bao runs");
-    assert!(
-        issued.status.success(),
-        "the AppRole token cannot issue: {}",
-        String::from_utf8_lossy(&issued.stderr)
-    );
-    let issued: Value = serde_json::from_slice(&issued.stdout).expect("JSON");
-    assert!(
-        issued["data"]["certificate"]
+    let chain_pem = tf.output("issuing_ca_chain");
+    std::fs::write(
+        work.path().join("chain.pem"),
+        chain_pem.as_str().expect("the chain"),
+    )
+    .expect("write chain.pem");
+    let mut csrs = Vec::new();
+    for (key, newkey) in [("rsa", "rsa:2048"), ("p256", "ec")] {
+        let mut args = vec!["req", "-new", "-nodes", "-newkey", newkey];
+        if key == "p256" {
+            args.extend(["-pkeyopt", "ec_paramgen_curve:P-256"]);
+        }
+        let keyfile = format!("{key}.key");
+        args.extend([
+            "-keyout",
+            &keyfile,
+            "-subj",
+            "/CN=app.example.test",
+            "-addext",
+            "subjectAltName=DNS:app.example.test,DNS:www.example.test",
+        ]);
+        let csr = openssl(work.path(), &args);
+        let (status, signed) = http(
+            work.path(),
+            "POST",
+            &format!("{mount}/sign/cert-manager"),
+            Some(&token),
+            Some(&json!({
+                "common_name": "app.example.test",
+                "alt_names": "app.example.test,www.example.test",
+                "ip_sans": "",
+                "uri_sans": "",
+                "ttl": "2160h0m0s",
+                "csr": csr,
+                "exclude_cn_from_sans": "true",
+            })),
+        );
+        assert_eq!(status, 200, "cert-manager's sign request ({key}): {signed}");
+        csrs.push(csr);
+        let cert = signed["data"]["certificate"]
             .as_str()
-            .is_some_and(|c| c.contains("BEGIN CERTIFICATE"))
-    );
-    let mounts = env()
-        .bao_at(&env().addr, &token, &["read", "sys/mounts"])
-        .output()
-        .expect("bao runs");
-    assert!(
-        !mounts.status.success(),
-        "the AppRole token can read sys/mounts"
-    );
-    let other_role = env()
-        .bao_at(
-            &env().addr,
-            &token,
-            &["read", &format!("{mount}/roles/cert-manager")],
-        )
-        .output()
-        .expect("bao runs");
-    assert!(
-        !other_role.status.success(),
-        "the AppRole token can read the role"
-    );
+            .expect("a certificate");
+        let pem = format!("{key}.pem");
+        std::fs::write(work.path().join(&pem), cert).expect("write the certificate");
+        let verified = openssl(work.path(), &["verify", "-CAfile", "chain.pem", &pem]);
+        assert!(verified.contains(": OK"), "{verified}");
+        // The 90-day duration is honoured, not cut to a shorter role maximum.
+        let dates = openssl(
+            work.path(),
+            &["x509", "-in", &pem, "-noout", "-startdate", "-enddate"],
+        );
+        let seconds = validity_seconds(&dates);
+        assert!(
+            seconds >= 90 * 86_400 - 60,
+            "a {key} certificate valid for {seconds} s, not 90 days: {dates}"
+        );
+    }
+    // The same token may do nothing else: no `issue` (the key would pass through the server),
+    // no `sign-verbatim`, no `revoke`, no other role, no other part of the server.
+    env().bao_ok(&[
+        "write",
+        &format!("{mount}/roles/other"),
+        "allowed_domains=example.test",
+        "allow_subdomains=true",
+    ]);
+    let csr = &csrs[0];
+    let cert = std::fs::read_to_string(work.path().join("rsa.pem")).expect("a certificate");
+    for (method, path, body) in [
+        (
+            "POST",
+            format!("{mount}/issue/cert-manager"),
+            json!({ "common_name": "app.example.test" }),
+        ),
+        (
+            "POST",
+            format!("{mount}/sign-verbatim/cert-manager"),
+            json!({ "csr": csr }),
+        ),
+        ("POST", format!("{mount}/sign/other"), json!({ "csr": csr })),
+        (
+            "POST",
+            format!("{mount}/issue/other"),
+            json!({ "common_name": "app.example.test" }),
+        ),
+        (
+            "POST",
+            format!("{mount}/revoke"),
+            json!({ "certificate": cert }),
+        ),
+        ("GET", format!("{mount}/roles/cert-manager"), Value::Null),
+        ("GET", "sys/mounts".to_owned(), Value::Null),
+    ] {
+        let body = (!body.is_null()).then_some(&body);
+        let (status, answer) = http(work.path(), method, &path, Some(&token), body);
+        assert_eq!(status, 403, "{method} {path} was not denied: {answer}");
+    }
 
     // The chain output and the rendered manifest.
     let chain = tf.output("issuing_ca_chain");
@@ -334,4 +392,77 @@ fn snapshot_approle_example_applies() {
     tf.destroy();
     assert!(bao_read(&format!("auth/{approle}/role/{role_name}")).is_none());
     env().bao_ok(&["auth", "disable", &approle]);
+}
+
+/// A request to the shared node's HTTP API as a client of our own would send it (`curl`, with
+/// the token in `X-Vault-Token`): the status and the JSON answer (`null` when empty).
+fn http(
+    dir: &Path,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let url = format!("{}/v1/{path}", env().addr);
+    let header = token.map(|t| format!("X-Vault-Token: {t}"));
+    let mut args = vec![
+        "-sS",
+        "-X",
+        method,
+        "-o",
+        "answer.json",
+        "-w",
+        "%{http_code}",
+    ];
+    if let Some(h) = &header {
+        args.extend(["-H", h.as_str()]);
+    }
+    if let Some(body) = body {
+        std::fs::write(dir.join("request.json"), body.to_string()).expect("write the request");
+        args.extend([
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            "@request.json",
+        ]);
+    }
+    args.push(&url);
+    let out = std::process::Command::new("curl")
+        .args(&args)
+        .current_dir(dir)
+        .output()
+        .expect("run curl (install curl)");
+    assert!(
+        out.status.success(),
+        "curl {method} {path}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("an HTTP status");
+    let answer = std::fs::read(dir.join("answer.json")).unwrap_or_default();
+    (
+        status,
+        serde_json::from_slice(&answer).unwrap_or(Value::Null),
+    )
+}
+
+/// NotAfter − NotBefore, in seconds, from `openssl x509 -startdate -enddate` output.
+fn validity_seconds(dates: &str) -> i64 {
+    let field = |name: &str| {
+        let text = dates
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in {dates}"));
+        let out = std::process::Command::new("date")
+            .args(["-u", "-d", text, "+%s"])
+            .output()
+            .expect("date runs");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse::<i64>()
+            .expect("seconds")
+    };
+    field("notAfter=") - field("notBefore=")
 }

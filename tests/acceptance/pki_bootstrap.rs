@@ -39,6 +39,28 @@ fn openssl(dir: &Path, args: &[&str]) -> Output {
     )
 }
 
+/// A P-256 CSR made by `openssl req` in `dir` (its key in `<out>.key`), with `extra` arguments.
+fn ec_csr(dir: &Path, subject: &str, out: &str, extra: &[&str]) {
+    let key = format!("{out}.key");
+    let mut args = vec![
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        &key,
+        "-subj",
+        subject,
+        "-out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    openssl(dir, &args);
+}
+
 /// Runs the shipped example ceremony into a fresh directory; returns the directory.
 fn example_ceremony() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -252,7 +274,9 @@ fn pki_mount_intermediate_signed_offline_issues_leaves_that_chain_to_the_root() 
 }
 
 /// The second ceremony issue 17 asks pkilint to pass: an RSA-4096 root, a P-384 intermediate and
-/// `C=` in every subject, with a listener certificate and a `[[csr]]` signed in the same run.
+/// `C=` in every subject, with a listener certificate and a `[[csr]]` signed in the same run, and
+/// every extension the ceremony file can add: CRL distribution points, authority information
+/// access, certificate policies, and name constraints of all four kinds on the intermediate.
 const RSA_P384_CEREMONY: &str = r#"
 [[ca]]
 name = "root"
@@ -260,6 +284,7 @@ subject = "CN=Lint Root CA,O=Example,C=DE"
 key_type = "rsa4096"
 days = 7300
 path_len = 1
+extensions = { policies = ["1.3.6.1.4.1.99999.1"] }
 
 [[ca]]
 name = "intermediate"
@@ -269,18 +294,28 @@ key_type = "p384"
 days = 3650
 path_len = 0
 
+[ca.extensions]
+crl_urls = ["http://pki.example.test/root.crl"]
+ca_issuers_urls = ["http://pki.example.test/root.crt"]
+ocsp_urls = ["http://ocsp.example.test"]
+policies = ["1.3.6.1.4.1.99999.1.2"]
+permitted = ["dns:example.test", "ip:127.0.0.0/8", "email:.example.test", "uri:.example.test"]
+excluded = ["dns:secret.example.test", "ip:127.0.0.2/32"]
+
 [[server]]
 name = "tls"
 issuer = "intermediate"
 subject = "CN=vault.example.test,O=Example,C=DE"
 dns = ["vault.example.test"]
 ip = ["127.0.0.1"]
+extensions = { crl_urls = ["http://pki.example.test/intermediate.crl"], ca_issuers_urls = ["http://pki.example.test/intermediate.crt"], policies = ["1.3.6.1.4.1.99999.1.2"] }
 
 [[csr]]
 csr = "client.csr"
 issuer = "intermediate"
 profile = "client"
 out = "client.pem"
+extensions = { crl_urls = ["http://pki.example.test/intermediate.crl"], policies = ["1.3.6.1.4.1.99999.1.2"] }
 "#;
 
 /// The pkilint command-line tools from the project's `.venv` (scripts/testenv installs them from
@@ -471,24 +506,7 @@ fn pkilint_finds_no_error_in_the_example_ceremony_or_an_rsa_p384_ceremony() {
     let s = second.path();
     std::fs::write(s.join("pass"), format!("{PASS}\n")).expect("passphrase file");
     std::fs::write(s.join("ceremony.toml"), RSA_P384_CEREMONY).expect("ceremony file");
-    openssl(
-        s,
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "client.key",
-            "-subj",
-            "/CN=backup-agent/O=Example/C=DE",
-            "-out",
-            "client.csr",
-        ],
-    );
+    ec_csr(s, "/CN=backup-agent/O=Example/C=DE", "client.csr", &[]);
     pki_bootstrap(
         s,
         &[
@@ -519,6 +537,57 @@ fn pkilint_finds_no_error_in_the_example_ceremony_or_an_rsa_p384_ceremony() {
         s,
         &["crl", "--ca", "c/root", "--ca-passphrase-file", "pass"],
     );
+
+    // The intermediate's constraints are in the certificate as openssl reads it, and enforced:
+    // a CSR for a name they exclude is refused.
+    let text = openssl(
+        s,
+        &["x509", "-in", "c/intermediate/ca.pem", "-noout", "-text"],
+    );
+    let text = String::from_utf8_lossy(&text.stdout);
+    for expected in [
+        "X509v3 Name Constraints: critical",
+        "DNS:example.test",
+        "IP:127.0.0.0/255.0.0.0",
+        "URI:.example.test",
+        "CA Issuers - URI:http://pki.example.test/root.crt",
+        "Policy: 1.3.6.1.4.1.99999.1.2",
+        "URI:http://pki.example.test/root.crl",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    ec_csr(
+        s,
+        "/CN=db.secret.example.test/O=Example/C=DE",
+        "outside.csr",
+        &["-addext", "subjectAltName=DNS:db.secret.example.test"],
+    );
+    let refused = Command::new(bin_path("pki-bootstrap"))
+        .current_dir(s)
+        .args([
+            "sign-csr",
+            "--ca",
+            "c/intermediate",
+            "--ca-passphrase-file",
+            "pass",
+            "--csr",
+            "outside.csr",
+            "--profile",
+            "server",
+            "--out",
+            "outside.pem",
+        ])
+        .output()
+        .expect("pki-bootstrap");
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains(
+            "dns:db.secret.example.test falls in the excluded subtree dns:secret.example.test"
+        ),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(!s.join("outside.pem").exists());
 
     let mut failures = Vec::new();
     for dir in [d.join("c"), s.join("c")] {

@@ -13,6 +13,7 @@ mod bins;
 mod environment;
 pub mod guides;
 mod names;
+pub mod official;
 pub mod proxy;
 mod terraform;
 mod tools;

@@ -56,7 +56,6 @@ module "cert_manager" {
   pki_mount            = vaultpki_pki_root_cert.root.mount
   role_name            = "cert-manager"
   allowed_domains      = ["example.test"]
-  max_ttl_seconds      = 86400
   approle_mount        = var.approle_mount
   create_approle_mount = true
   vault_addr           = var.vault_addr

@@ -36,6 +36,8 @@ fn ca() -> &'static Ca {
             path_len: Some(1),
             protection: pki_bootstrap::ops::KeyProtection::Plaintext,
             force: true,
+            shares: None,
+            extensions: Default::default(),
         })
         .expect("fuzz root");
         let ca = pki_bootstrap::ca::CaDir::open(&dir).expect("open fuzz root");

@@ -3,15 +3,31 @@
 
 use std::process::ExitCode;
 
-use anyhow::Result;
-use pki_bootstrap::ceremony;
+use anyhow::{Result, bail};
 use pki_bootstrap::secret::Passphrase;
+use pki_bootstrap::{ceremony, journal};
 
 use super::{offline_check, print_outcome};
 use crate::cli::CeremonyArgs;
 
 pub(crate) fn run(a: &CeremonyArgs) -> Result<ExitCode> {
-    let config = ceremony::load(&a.config)?;
+    let mut config = ceremony::load(&a.config)?;
+    if a.pkcs11_module.is_some() {
+        config.pkcs11_module.clone_from(&a.pkcs11_module);
+    }
+    if a.dry_run {
+        if let Some(what) = journal::pending(&a.out) {
+            bail!(
+                "{}: {what}; a real run (or `pki-bootstrap recover {}`) finishes it first",
+                a.out.display(),
+                a.out.display()
+            );
+        }
+    } else {
+        for note in journal::recover(&a.out)? {
+            eprintln!("note: {note}");
+        }
+    }
     let plan = ceremony::plan(&config, &a.config, &a.out, a.safety.force)?;
     if a.dry_run {
         print!("{}", ceremony::describe(&config, &plan));
@@ -30,6 +46,15 @@ pub(crate) fn run(a: &CeremonyArgs) -> Result<ExitCode> {
         Some(p) => Ok(p.clone()),
         None => Passphrase::prompt(what, new),
     };
+    let pin_file = a
+        .pin_file
+        .as_deref()
+        .map(Passphrase::from_file)
+        .transpose()?;
+    let mut pin = |token: &str| match &pin_file {
+        Some(p) => Ok(p.clone()),
+        None => Passphrase::prompt(&format!("PIN of token \"{token}\""), false),
+    };
     let mut progress = |title: &str, outcome: &pki_bootstrap::ops::Outcome| {
         print_outcome(&format!("Ceremony step: {title}"), outcome);
     };
@@ -39,7 +64,10 @@ pub(crate) fn run(a: &CeremonyArgs) -> Result<ExitCode> {
         &a.out,
         &plan,
         a.safety.force,
-        &mut passphrase,
+        ceremony::Secrets {
+            passphrase: &mut passphrase,
+            pin: &mut pin,
+        },
         &mut progress,
     )?;
     println!(

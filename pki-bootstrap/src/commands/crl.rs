@@ -6,11 +6,12 @@ use anyhow::{Result, bail};
 use pki_bootstrap::crl::Reason;
 use pki_bootstrap::ops::{self, CrlOptions};
 
-use super::{display, offline_check, print_outcome, signer};
+use super::{display, offline_check, print_outcome, recover_first, signer};
 use crate::cli::CrlArgs;
 
 pub(crate) fn run(a: &CrlArgs) -> Result<ExitCode> {
     offline_check(&a.offline)?;
+    recover_first(&[&a.signer.ca])?;
     let reasons: Vec<Reason> = match a.reason.len() {
         0 => vec![Reason(rcgen::RevocationReason::Unspecified); a.revoke.len()],
         1 => vec![a.reason[0]; a.revoke.len()],

@@ -3,7 +3,9 @@
 
 mod ceremony;
 mod crl;
+mod cross_sign;
 mod intermediate;
+mod recover;
 mod root;
 mod server_cert;
 mod sign_csr;
@@ -15,7 +17,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use pki_bootstrap::ca::CaDir;
 use pki_bootstrap::hsm::KeyUri;
-use pki_bootstrap::ops::{KeyProtection, Outcome, Signer};
+use pki_bootstrap::ops::{self, KeyProtection, Outcome, Signer};
 use pki_bootstrap::secret::Passphrase;
 use pki_bootstrap::{custody, offline};
 
@@ -28,10 +30,21 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Intermediate(a) => intermediate::run(&a),
         Command::ServerCert(a) => server_cert::run(&a),
         Command::SignCsr(a) => sign_csr::run(&a),
+        Command::CrossSign(a) => cross_sign::run(&a),
         Command::Crl(a) => crl::run(&a),
         Command::Verify(a) => verify::run(&a),
+        Command::Recover(a) => recover::run(&a),
         Command::Ceremony(a) => ceremony::run(&a),
     }
+}
+
+/// Finishes what interrupted commands left in `dirs` before this command reads them, and says
+/// on stderr what was done (even when the command then fails).
+fn recover_first(dirs: &[&Path]) -> Result<()> {
+    for note in ops::recover(dirs)? {
+        eprintln!("note: {note}");
+    }
+    Ok(())
 }
 
 /// Warns (or refuses with --require-offline) when the machine is online.

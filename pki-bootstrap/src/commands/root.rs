@@ -2,33 +2,22 @@
 
 use std::process::ExitCode;
 
-use std::path::PathBuf;
-
 use anyhow::Result;
-use pki_bootstrap::ca::CaDir;
+use pki_bootstrap::custody;
 use pki_bootstrap::ops::{self, KeyProtection, RootOptions};
-use pki_bootstrap::{custody, fsio};
 
-use super::{display, new_key_protection, offline_check, print_outcome};
+use super::{display, new_key_protection, offline_check, print_outcome, recover_first};
 use crate::cli::RootArgs;
 
 pub(crate) fn run(a: &RootArgs) -> Result<ExitCode> {
     offline_check(&a.safety.offline)?;
+    let mut dirs = vec![a.out.as_path()];
+    dirs.extend(a.shares_dir.as_deref());
+    recover_first(&dirs)?;
     // Quorum custody: the passphrase is random, kept only to split it once the key exists.
-    let split = match (a.split_passphrase, &a.shares_dir) {
-        (Some(split), Some(dir)) => {
-            fsio::ensure_absent(
-                custody::share_paths(dir, split)
-                    .iter()
-                    .map(PathBuf::as_path),
-                false,
-            )?;
-            Some((split, dir, custody::new_passphrase()?))
-        }
-        _ => None,
-    };
-    let protection = match &split {
-        Some((_, _, pass)) => KeyProtection::encrypted(pass.clone()),
+    let shares = a.split_passphrase.zip(a.shares_dir.clone());
+    let protection = match &shares {
+        Some(_) => KeyProtection::encrypted(custody::new_passphrase()?),
         None => new_key_protection(&a.key, &format!("new root CA key in {}", display(&a.out)))?,
     };
     let mut outcome = ops::root(&RootOptions {
@@ -39,11 +28,10 @@ pub(crate) fn run(a: &RootArgs) -> Result<ExitCode> {
         path_len: a.path_len,
         protection,
         force: a.safety.force,
+        shares: shares.clone(),
+        extensions: a.ext.spec().check("the root", false)?,
     })?;
-    if let Some((split, dir, pass)) = &split {
-        let key = custody::key_fingerprint(&CaDir::open(&a.out)?.cert_der)?;
-        let shares = custody::write_shares(dir, *split, pass, &key)?;
-        outcome.files.extend(shares);
+    if let Some((split, dir)) = &shares {
         outcome.warnings.push(format!(
             "the key's passphrase exists only as {split} shares in {}: hand one to each \
              custodian and delete the rest from this machine; sign later with --ca-shares",

@@ -6,12 +6,17 @@ use std::process::ExitCode;
 use anyhow::Result;
 use pki_bootstrap::ops::{self, ServerOptions};
 
-use super::{display, offline_check, print_outcome, signer};
+use super::{display, offline_check, print_outcome, recover_first, signer};
 use crate::cli::ServerCertArgs;
 
 pub(crate) fn run(a: &ServerCertArgs) -> Result<ExitCode> {
     offline_check(&a.safety.offline)?;
+    recover_first(&[&a.out, &a.signer.ca])?;
     let outcome = ops::server_cert(&ServerOptions {
+        extensions: a
+            .ext
+            .spec()
+            .check(&format!("server certificate {}", a.out.display()), false)?,
         signer: signer(&a.signer)?,
         out: a.out.clone(),
         dns: a.dns.clone(),

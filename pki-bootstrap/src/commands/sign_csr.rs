@@ -5,13 +5,18 @@ use std::process::ExitCode;
 use anyhow::Result;
 use pki_bootstrap::ops::{self, SignCsrOptions};
 
-use super::{display, offline_check, print_outcome, signer};
+use super::{display, offline_check, print_outcome, recover_first, signer};
 use crate::cli::SignCsrArgs;
 
 pub(crate) fn run(a: &SignCsrArgs) -> Result<ExitCode> {
     offline_check(&a.safety.offline)?;
+    recover_first(&[&a.signer.ca, pki_bootstrap::fsio::parent_dir(&a.out)])?;
     let days = a.days.unwrap_or(a.profile.default_days());
     let outcome = ops::sign_csr(&SignCsrOptions {
+        extensions: a.ext.spec().check(
+            &format!("CSR {}", a.csr.display()),
+            a.profile == pki_bootstrap::csr::Profile::Intermediate,
+        )?,
         signer: signer(&a.signer)?,
         csr: a.csr.clone(),
         profile: a.profile,

@@ -21,6 +21,8 @@ fn make_root(dir: &Path, name: &str, path_len: Option<u8>) -> PathBuf {
         path_len,
         protection: KeyProtection::Plaintext,
         force: false,
+        shares: None,
+        extensions: Extensions::default(),
     })
     .unwrap();
     out
@@ -235,6 +237,7 @@ fn intermediate_under_pathlen_zero_is_refused_before_anything_is_written() {
         protection: KeyProtection::Plaintext,
         force: false,
         truncate_validity: false,
+        extensions: Extensions::default(),
     })
     .unwrap_err();
     assert!(matches!(err, Error::Lint(_)), "{err}");
@@ -255,6 +258,7 @@ fn intermediate_outliving_its_issuer_is_refused_or_truncated() {
         protection: KeyProtection::Plaintext,
         force: false,
         truncate_validity: truncate,
+        extensions: Extensions::default(),
     };
     assert!(matches!(
         intermediate(&opts("a", false)).unwrap_err(),

@@ -20,6 +20,7 @@ mod api;
 mod approle;
 mod diagnostics;
 pub mod docs;
+mod duration;
 mod fields;
 mod issuance;
 mod issuers;

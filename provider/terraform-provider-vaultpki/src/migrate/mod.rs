@@ -16,6 +16,7 @@ use serde_json::{Map, Value as Json};
 use tfplugin::{Diagnostic, Diagnostics, MovedState, Resource, Schema, Type, Value};
 
 use crate::diagnostics;
+use crate::duration::parse_seconds;
 
 mod approle_auth_backend_role;
 mod auth_backend;
@@ -228,32 +229,6 @@ fn coerce(v: &Json, ty: &Type) -> Option<Json> {
         _ => return None,
     };
     fits(&converted).then_some(converted)
-}
-
-/// Seconds from `"3600"`, `"3600s"`, `"90m"`, `"1h"` or `"2h30m"`; `None` for anything else.
-fn parse_seconds(s: &str) -> Option<i64> {
-    if let Ok(n) = s.parse::<i64>() {
-        return Some(n);
-    }
-    let mut total: i64 = 0;
-    let mut digits = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            _ => return None,
-        };
-        let n: i64 = digits.parse().ok()?;
-        total = total.checked_add(n.checked_mul(unit)?)?;
-        digits.clear();
-    }
-    digits.is_empty().then_some(total)
 }
 
 /// A string attribute of the source state that must be present and non-empty.

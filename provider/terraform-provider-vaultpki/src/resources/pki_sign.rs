@@ -5,15 +5,15 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
-use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
+use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
 use crate::api::Api;
 use crate::diagnostics;
 use crate::issuance::{
-    OUTPUTS, Pem, Request, attributes, is_revoked, issue, read_cert, revoke_on_destroy,
+    OUTPUTS, Outputs, Pem, Request, attributes, is_revoked, issue, read_cert, revoke_on_destroy,
 };
 use crate::paths::cert_path;
-use crate::renewal::plan_renewal;
+use crate::renewal::{plan_renewal, validate_window};
 
 /// The resource type.
 pub(crate) struct PkiSign;
@@ -34,11 +34,8 @@ pub(crate) struct PkiSignState {
     auto_renew: Option<bool>,
     min_seconds_remaining: Option<i64>,
     revoke: Option<bool>,
-    certificate: Option<String>,
-    issuing_ca: Option<String>,
-    ca_chain: Option<Vec<String>>,
-    serial_number: Option<String>,
-    expiration: Option<i64>,
+    #[serde(flatten)]
+    out: Outputs,
     revoked: Option<bool>,
 }
 
@@ -66,6 +63,10 @@ impl Resource for PkiSign {
         let schema = attributes::add(schema, kept, attributes::certificate());
         attributes::add(schema, kept, attributes::serial_and_expiration())
             .attribute(kept(attributes::revoked()))
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate_window(config)
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
@@ -97,13 +98,10 @@ impl Resource for PkiSign {
         let issued = issue(api, &action, &path, &Json::Object(body), Pem::AsSent).await?;
         ctx.diagnostics
             .extend(diagnostics::server_warnings(&action, &issued.warnings));
+        let id = cert_path(&plan.mount, &issued.serial_number);
         Ok(PkiSignState {
-            id: Some(cert_path(&plan.mount, &issued.serial_number)),
-            certificate: Some(issued.certificate),
-            issuing_ca: issued.issuing_ca,
-            ca_chain: Some(issued.ca_chain),
-            serial_number: Some(issued.serial_number),
-            expiration: Some(issued.expiration),
+            id: Some(id),
+            out: issued.into_parts().0,
             revoked: Some(false),
             ..plan
         })
@@ -114,7 +112,7 @@ impl Resource for PkiSign {
         ctx: &mut Ctx<'_, Api>,
         state: PkiSignState,
     ) -> Result<Option<PkiSignState>, Diagnostics> {
-        let Some(serial) = &state.serial_number else {
+        let Some(serial) = &state.out.serial_number else {
             return Ok(None);
         };
         let Some((path, data)) =
@@ -155,7 +153,7 @@ impl Resource for PkiSign {
     }
 
     async fn delete(&self, ctx: &mut Ctx<'_, Api>, state: PkiSignState) -> Result<(), Diagnostics> {
-        let serial = state.serial_number.as_deref();
+        let serial = state.out.serial_number.as_deref();
         revoke_on_destroy(ctx, state.revoke, &state.mount, serial).await
     }
 }
