@@ -98,6 +98,23 @@ ensure_test_tools() {
   # strace: pki-bootstrap's crash test kills the ceremony at every file-placing system call
   # (strace --inject).
   ensure_system_packages strace
+  ensure_cert_deploy_tools
+}
+
+# cert-deploy's acceptance tests and the quickstart run Debian's nginx as a plain process on a
+# loopback port (its own config and -p prefix); strace (above) kills cert-deploy mid-deploy. Debian's
+# postinst starts the system nginx on port 80, which the ACME tests and the quickstart need for
+# HTTP-01: when this installs nginx, the system service is stopped and disabled right after, so
+# nothing keeps port 80.
+ensure_cert_deploy_tools() {
+  command -v nginx >/dev/null && return 0
+  ensure_system_packages nginx
+  local sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
+    $sudo systemctl disable --now nginx.service >/dev/null 2>&1 || true
+  fi
+  $sudo nginx -s quit >/dev/null 2>&1 || true
 }
 
 # lego (Debian's package), the ACME client the quickstart and the ACME tests use.

@@ -82,6 +82,12 @@ pub enum Error {
         /// What the server reported.
         reason: String,
     },
+    /// A setting the caller must give is missing; the message names what to set.
+    #[error("{reason}")]
+    Settings {
+        /// What is missing and which variable or flag gives it.
+        reason: String,
+    },
     /// The local configuration is unusable (bad address, unreadable CA bundle).
     #[error("invalid client configuration: {reason}")]
     Config {

@@ -2,6 +2,7 @@
 //! moto_server through the `vaultpki_tests` harness. The environment is started once per run.
 
 mod acme;
+mod cert_deploy;
 mod guides;
 mod harness;
 mod modules;

@@ -1,0 +1,154 @@
+//! Command-line definition (clap derive). Every setting is a flag with an environment variable
+//! from [`crate::env_vars`], so a systemd unit or a cron line configures the job through its
+//! environment; what to deploy comes from the YAML file.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+use crate::env_vars as env;
+
+/// Certificates from an OpenBao/Vault PKI role onto this host: issued when needed, deployed
+/// atomically with the configured owner and mode, services reloaded; no state kept.
+#[derive(Debug, Parser)]
+#[command(name = "cert-deploy", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Log format on stderr; `auto` is text on a terminal and JSON otherwise.
+    #[arg(long, global = true, env = env::LOG_FORMAT, value_enum, default_value_t = LogFormat::Auto)]
+    pub log_format: LogFormat,
+
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  VAULT_ROLE_ID=... CERT_DEPLOY_SECRET_ID_FILE=/etc/cert-deploy/secret-id \\
+    cert-deploy run --config /etc/cert-deploy/certs.yaml
+  cert-deploy check --config /etc/cert-deploy/certs.yaml
+  cert-deploy recover --config /etc/cert-deploy/certs.yaml
+
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 configuration, 4 authentication,
+5 server (unreachable, issuer or issuance refused), 6 deploy (writing files),
+7 reload (a service or command failed), 8 check found work to do.";
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Text on a terminal, JSON otherwise.
+    Auto,
+    /// Human-readable text.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Issue and deploy what needs it, reload the services whose files changed.
+    Run(RunArgs),
+    /// Say what `run` would do, changing nothing (exit 8 when it would issue).
+    Check(RunArgs),
+    /// Only put back the previous files of a deploy that was interrupted (no server needed);
+    /// for systemd's ExecStopPost.
+    Recover(ConfigArgs),
+}
+
+/// The configuration file.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// The YAML file (the Vault Certificate Manager's format).
+    #[arg(long, short = 'c', env = env::CONFIG)]
+    pub config: PathBuf,
+}
+
+/// Where the server is, when the file's `config.vault` does not say.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// Server address, used when the file has no `config.vault`.
+    #[arg(long = "vault-addr", env = env::VAULT_ADDR, help_heading = "Server")]
+    pub addr: Option<String>,
+    #[arg(long = "bao-addr", env = env::BAO_ADDR, hide = true)]
+    pub bao_addr: Option<String>,
+    /// PEM file with the CA certificate(s) of the server's TLS certificate.
+    #[arg(long = "ca-cert", env = env::VAULT_CACERT, help_heading = "Server")]
+    pub ca_cert: Option<PathBuf>,
+    #[arg(long = "bao-ca-cert", env = env::BAO_CACERT, hide = true)]
+    pub bao_ca_cert: Option<PathBuf>,
+    /// Namespace (Vault Enterprise / OpenBao namespaces).
+    #[arg(long, env = env::VAULT_NAMESPACE, help_heading = "Server")]
+    pub namespace: Option<String>,
+    #[arg(long = "bao-namespace", env = env::BAO_NAMESPACE, hide = true)]
+    pub bao_namespace: Option<String>,
+    /// Accept any server certificate. For tests only.
+    #[arg(long, env = env::TLS_SKIP_VERIFY, action = ArgAction::SetTrue, help_heading = "Server")]
+    pub tls_skip_verify: bool,
+    /// Seconds to wait for one API request.
+    #[arg(long, env = env::REQUEST_TIMEOUT, default_value_t = 30, help_heading = "Server")]
+    pub request_timeout: u64,
+}
+
+/// How to log in: AppRole wins over Kubernetes, which wins over a token file, which wins over
+/// a token. A token obtained by logging in is revoked at the end; a given token never is.
+#[derive(Debug, Clone, Args)]
+pub struct AuthArgs {
+    /// Token (token auth).
+    #[arg(long, env = env::VAULT_TOKEN, hide_env_values = true, help_heading = "Authentication")]
+    pub token: Option<String>,
+    #[arg(long = "bao-token", env = env::BAO_TOKEN, hide_env_values = true, hide = true)]
+    pub bao_token: Option<String>,
+    /// File holding a token (e.g. written by an agent).
+    #[arg(long, env = env::TOKEN_FILE, help_heading = "Authentication")]
+    pub token_file: Option<PathBuf>,
+    /// AppRole role ID; selects AppRole login.
+    #[arg(long, env = env::ROLE_ID, hide_env_values = true, help_heading = "Authentication", conflicts_with = "k8s_role")]
+    pub role_id: Option<String>,
+    /// AppRole secret ID.
+    #[arg(long, env = env::SECRET_ID, hide_env_values = true, help_heading = "Authentication", conflicts_with = "secret_id_file")]
+    pub secret_id: Option<String>,
+    /// File holding the AppRole secret ID.
+    #[arg(long, env = env::SECRET_ID_FILE, help_heading = "Authentication")]
+    pub secret_id_file: Option<PathBuf>,
+    /// Mount path of the AppRole auth method.
+    #[arg(long, env = env::APPROLE_MOUNT, default_value = "approle", help_heading = "Authentication")]
+    pub approle_mount: String,
+    /// Kubernetes auth role; selects Kubernetes login.
+    #[arg(long, env = env::K8S_ROLE, help_heading = "Authentication")]
+    pub k8s_role: Option<String>,
+    /// Mount path of the Kubernetes auth method.
+    #[arg(long, env = env::K8S_MOUNT, default_value = "kubernetes", help_heading = "Authentication")]
+    pub k8s_mount: String,
+    /// Service-account token file for Kubernetes login.
+    #[arg(long, env = env::K8S_JWT_FILE, default_value = "/var/run/secrets/kubernetes.io/serviceaccount/token", help_heading = "Authentication")]
+    pub k8s_jwt_file: PathBuf,
+}
+
+/// `run` and `check`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+    /// Seconds one `systemctl` call or `command` may take before it is killed.
+    #[arg(long, env = env::COMMAND_TIMEOUT, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Job")]
+    pub command_timeout: u64,
+    /// Write Prometheus metrics to this textfile (node_exporter textfile collector).
+    #[arg(long, env = env::METRICS_FILE, help_heading = "Reporting")]
+    pub metrics_file: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
