@@ -12,6 +12,7 @@ pub mod bao;
 mod bins;
 mod environment;
 pub mod guides;
+pub mod module_docs;
 mod names;
 pub mod proxy;
 mod terraform;
