@@ -13,5 +13,6 @@ mod provider_ca_more;
 mod provider_connection;
 mod provider_ephemeral;
 mod provider_migrate;
+mod release;
 mod snapshot_cron;
 mod tfplugin;
