@@ -13,6 +13,7 @@ use vaultpki_tests::{ExtraServer, ExtraServerOptions, bin_path, env, unique_name
 /// Every guide in `docs/guides/` and the test that runs it: a new guide without an entry here
 /// fails [`every_guide_is_run_and_its_hcl_is_formatted`], so none can go untested.
 const GUIDES: &[(&str, &str)] = &[
+    ("installing-the-provider", "guides::installing_the_provider"),
     ("intermediate", "guides::intermediate"),
     (
         "migrating-from-vault-provider",
@@ -120,6 +121,25 @@ fn pki_bootstrap(args: &[&std::ffi::OsStr]) {
         "pki-bootstrap {args:?} failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn installing_the_provider() {
+    let www = tempfile::tempdir().expect("a temporary web root");
+    let https = crate::release::Https::serve(www.path());
+    GuideRun::new("installing-the-provider")
+        .var(
+            "VAULTPKI_RELEASE",
+            crate::release::release().display().to_string(),
+        )
+        .var("RELEASES_WWW", www.path().display().to_string())
+        .var("RELEASES_URL", https.site.url.clone())
+        .var(
+            "RELEASES_HOST",
+            format!("{}:{}", https.name, https.site.port),
+        )
+        .var("SSL_CERT_FILE", https.ca.display().to_string())
+        .run();
 }
 
 #[test]

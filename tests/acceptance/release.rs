@@ -26,7 +26,7 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 const PREFIX: &str = concat!("terraform-provider-vaultpki_", env!("CARGO_PKG_VERSION"));
 
 /// The release directory: given, or made once for this test process.
-fn release() -> &'static Path {
+pub(crate) fn release() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         if let Some(dir) = std::env::var_os("VAULTPKI_RELEASE_DIR") {
@@ -146,59 +146,81 @@ fn terraform_init_installs_the_release_from_a_filesystem_mirror() {
 
 /// The release's network mirror and registry trees, and a mirror with an altered zip, served
 /// over HTTPS under a name in /etc/hosts with a `pki-bootstrap` certificate.
-struct Https {
-    site: StaticSite,
-    ca: PathBuf,
-    name: String,
+pub(crate) struct Https {
+    pub(crate) site: StaticSite,
+    pub(crate) ca: PathBuf,
+    pub(crate) name: String,
     _hosts: HostsEntries,
     _dir: tempfile::TempDir,
 }
 
-fn serve_release() -> Https {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let name = format!("{}.vaultpki.test", unique_name("releases"));
-    let pass = dir.path().join("pass");
-    std::fs::write(&pass, "release test passphrase, not a secret\n").expect("write pass");
-    let pki = |args: &[&str]| {
-        let out = Command::new(bin_path("pki-bootstrap"))
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .expect("pki-bootstrap runs");
-        assert!(
-            out.status.success(),
-            "pki-bootstrap {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
+impl Https {
+    /// Serves `www` over HTTPS under a fresh name mapped to 127.0.0.1 for this test, with a
+    /// server certificate from a `pki-bootstrap` root (`ca`).
+    pub(crate) fn serve(www: &Path) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let name = format!("{}.vaultpki.test", unique_name("releases"));
+        let pass = dir.path().join("pass");
+        std::fs::write(&pass, "release test passphrase, not a secret\n").expect("write pass");
+        let pki = |args: &[&str]| {
+            let out = Command::new(bin_path("pki-bootstrap"))
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .expect("pki-bootstrap runs");
+            assert!(
+                out.status.success(),
+                "pki-bootstrap {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        pki(&[
+            "root",
+            "--out",
+            "root",
+            "--subject",
+            "CN=Release Test Root",
+            "--path-len",
+            "0",
+            "--passphrase-file",
+            "pass",
+        ]);
+        pki(&[
+            "server-cert",
+            "--ca",
+            "root",
+            "--ca-passphrase-file",
+            "pass",
+            "--out",
+            "tls",
+            "--dns",
+            &name,
+        ]);
+        let hosts = HostsEntries::add(std::slice::from_ref(&name));
+        let site = StaticSite::https(
+            www,
+            &dir.path().join("tls/tls.crt"),
+            &dir.path().join("tls/tls.key"),
+            &name,
         );
-    };
-    pki(&[
-        "root",
-        "--out",
-        "root",
-        "--subject",
-        "CN=Release Test Root",
-        "--path-len",
-        "0",
-        "--passphrase-file",
-        "pass",
-    ]);
-    pki(&[
-        "server-cert",
-        "--ca",
-        "root",
-        "--ca-passphrase-file",
-        "pass",
-        "--out",
-        "tls",
-        "--dns",
-        &name,
-    ]);
-    // The web root: the registry at /, the network mirror under /mirror/, a tampered copy of
-    // the mirror under /tampered/.
-    let www = dir.path().join("www");
-    copy_tree(&release().join("registry"), &www);
-    copy_tree(&release().join("mirror/network"), &www.join("mirror"));
-    let tampered = www.join("tampered");
+        Self {
+            site,
+            ca: dir.path().join("root/ca.pem"),
+            name,
+            _hosts: hosts,
+            _dir: dir,
+        }
+    }
+}
+
+/// The release's registry at /, its network mirror under /mirror/ and a copy of the mirror
+/// with an altered zip under /tampered/, served over HTTPS.
+fn serve_release() -> (Https, tempfile::TempDir) {
+    let www = tempfile::tempdir().expect("a temporary directory");
+    let root = www.path().join("www");
+    copy_tree(&release().join("registry"), &root);
+    copy_tree(&release().join("mirror/network"), &root.join("mirror"));
+    let tampered = root.join("tampered");
     copy_tree(&release().join("mirror/network"), &tampered);
     let zip = tampered
         .join("registry.terraform.io/vaultpki/vaultpki")
@@ -208,20 +230,7 @@ fn serve_release() -> Https {
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xff;
     std::fs::write(&zip, bytes).expect("write the tampered zip");
-    let hosts = HostsEntries::add(std::slice::from_ref(&name));
-    let site = StaticSite::https(
-        &www,
-        &dir.path().join("tls/tls.crt"),
-        &dir.path().join("tls/tls.key"),
-        &name,
-    );
-    Https {
-        site,
-        ca: dir.path().join("root/ca.pem"),
-        name,
-        _hosts: hosts,
-        _dir: dir,
-    }
+    (Https::serve(&root), www)
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -241,7 +250,7 @@ fn copy_tree(from: &Path, to: &Path) {
 
 #[test]
 fn terraform_init_installs_the_release_from_a_network_mirror_over_https_and_refuses_a_bad_zip() {
-    let https = serve_release();
+    let (https, _www) = serve_release();
     // Terraform trusts the pki-bootstrap root through SSL_CERT_FILE (Go's system roots).
     let trust = [("SSL_CERT_FILE", https.ca.display().to_string())];
     init_and_apply(
@@ -291,7 +300,7 @@ fn walk_has_no_binary(dir: &Path) -> bool {
 
 #[test]
 fn terraform_init_installs_the_release_from_a_private_registry_checking_the_signature() {
-    let https = serve_release();
+    let (https, _www) = serve_release();
     let port = https.site.port;
     let e = env();
     let policy = unique_name("release-reg");
