@@ -319,7 +319,7 @@ fn terraform_binary() -> PathBuf {
         }
     }
     panic!(
-        "neither `terraform` nor `tofu` is on PATH: install Terraform >= 1.11 or OpenTofu >= 1.9 \
+        "neither `terraform` nor `tofu` is on PATH: install Terraform >= 1.11 or OpenTofu >= 1.11 \
          (or point TF_ACC_TERRAFORM_PATH at one); the acceptance tests never skip without it"
     );
 }
