@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use vaultpki_tests::guides::{Block, GuideRun, Kind, blocks, script};
+use vaultpki_tests::official;
 use vaultpki_tests::site::StaticSite;
 use vaultpki_tests::{ExtraServer, ExtraServerOptions, bin_path, env, unique_name, workspace_root};
 
@@ -325,23 +326,6 @@ resource "vault_policy" "ops" {
 }
 "#;
 
-/// One resource instance as the official provider (terraform-plugin-sdk v2, schema version 0)
-/// stores it; see `provider_migrate.rs` for the shape.
-fn official_instance(ty: &str, name: &str, attributes: serde_json::Value) -> serde_json::Value {
-    serde_json::json!({
-        "mode": "managed",
-        "type": ty,
-        "name": name,
-        "provider": "provider[\"registry.terraform.io/hashicorp/vault\"]",
-        "instances": [{
-            "schema_version": 0,
-            "attributes": attributes,
-            "sensitive_attributes": [],
-            "private": "eyJzY2hlbWFfdmVyc2lvbiI6IjAifQ==",
-        }],
-    })
-}
-
 #[test]
 fn migrating_from_vault_provider() {
     let e = env();
@@ -365,14 +349,12 @@ fn migrating_from_vault_provider() {
         &format!("sys/policies/acl/{policy}"),
         &format!("policy={policy_text}"),
     ]);
-    let state = serde_json::json!({
-        "version": 4,
-        "terraform_version": "1.11.4",
-        "serial": 3,
-        "lineage": "5b0d7c1e-2a4f-4e3b-8c61-9d1f0c2b8e48",
-        "outputs": {},
-        "resources": [
-            official_instance("vault_mount", "pki", serde_json::json!({
+    let state = official::state_file(vec![
+        official::instance(
+            "vault_mount",
+            "pki",
+            0,
+            serde_json::json!({
                 "id": mount, "path": mount, "type": "pki", "description": "",
                 "default_lease_ttl_seconds": 0, "max_lease_ttl_seconds": 0,
                 "local": false, "seal_wrap": false, "external_entropy_access": false,
@@ -382,23 +364,32 @@ fn migrating_from_vault_provider() {
                 "allowed_response_headers": [], "listing_visibility": "",
                 "plugin_version": "", "delegated_auth_accessors": [],
                 "identity_token_key": "",
-            })),
-            official_instance("vault_pki_secret_backend_role", "web", serde_json::json!({
+            }),
+        ),
+        official::instance(
+            "vault_pki_secret_backend_role",
+            "web",
+            0,
+            serde_json::json!({
                 "id": format!("{mount}/roles/web"), "backend": mount, "name": "web",
                 "ttl": "3600", "max_ttl": "7200", "allowed_domains": ["example.com"],
                 "allow_subdomains": true, "key_type": "ec", "key_bits": 256,
                 "namespace": null, "policy_identifier": [],
-            })),
-            official_instance("vault_policy", "ops", serde_json::json!({
+            }),
+        ),
+        official::instance(
+            "vault_policy",
+            "ops",
+            0,
+            serde_json::json!({
                 "id": policy, "name": policy, "policy": policy_text, "namespace": null,
-            })),
-        ],
-        "check_results": null,
-    });
+            }),
+        ),
+    ]);
     GuideRun::new("migrating-from-vault-provider")
         .var("PKI_MOUNT", mount.clone())
         .file("main.tf", OFFICIAL_CONFIG)
-        .file("terraform.tfstate", state.to_string())
+        .file("terraform.tfstate", state)
         .run();
     e.bao_ok(&["secrets", "disable", &mount]);
     e.bao_ok(&["delete", &format!("sys/policies/acl/{policy}")]);

@@ -4,65 +4,13 @@
 //!
 //! The official provider cannot be downloaded here (no network), so the prior state is written by
 //! hand in the shape that provider stores (state format 4, its attribute names, its schema
-//! versions: 1 for `vault_auth_backend`, 0 for the others) after the objects have been created
-//! through the API, as the official provider would have left them. Terraform 1.11 refuses to plan
-//! a state that names a provider which is not installed ("Missing required provider"), even
-//! though a cross-type move only calls the *target* provider's MoveResourceState. Offline, the
-//! test therefore serves `hashicorp/vault` through `dev_overrides` from a directory holding a
-//! `terraform-provider-vault` symlink to the vaultpki binary: Terraform only starts it to check
-//! the provider is there and never sends it a `vault_*` request. (A real migration has the
-//! official provider installed already, from the configuration being migrated.)
+//! versions) after the objects have been created through the API, as the official provider
+//! would have left them, and `hashicorp/vault` is served by a stand-in: see
+//! `vaultpki_tests::official`.
 
 use serde_json::{Value, json};
-use vaultpki_tests::{
-    PROVIDER_SOURCE, Terraform, bin_path, env, planned_changes, provider_dir, unique_name,
-};
-
-const OFFICIAL: &str = "registry.terraform.io/hashicorp/vault";
-
-/// A directory standing in for the installed official provider (see the module comment).
-fn official_stand_in() -> tempfile::TempDir {
-    let dir = tempfile::Builder::new()
-        .prefix("vaultpki-official-")
-        .tempdir()
-        .expect("a temporary directory");
-    std::os::unix::fs::symlink(
-        bin_path("terraform-provider-vaultpki"),
-        dir.path().join("terraform-provider-vault"),
-    )
-    .expect("symlink the stand-in provider");
-    dir
-}
-
-/// One resource instance as the official provider (terraform-plugin-sdk v2) stores it.
-fn official(ty: &str, name: &str, schema_version: i64, attributes: Value) -> Value {
-    json!({
-        "mode": "managed",
-        "type": ty,
-        "name": name,
-        "provider": format!("provider[\"{OFFICIAL}\"]"),
-        "instances": [{
-            "schema_version": schema_version,
-            "attributes": attributes,
-            "sensitive_attributes": [],
-            // SDKv2's private data: `{"schema_version":"<n>"}`.
-            "private": if schema_version == 1 { "eyJzY2hlbWFfdmVyc2lvbiI6IjEifQ==" } else { "eyJzY2hlbWFfdmVyc2lvbiI6IjAifQ==" },
-        }],
-    })
-}
-
-fn state_file(resources: Vec<Value>) -> String {
-    json!({
-        "version": 4,
-        "terraform_version": "1.11.4",
-        "serial": 1,
-        "lineage": "0f6d2c1e-5b7a-4c3e-9a61-3d1f0c2b8e47",
-        "outputs": {},
-        "resources": resources,
-        "check_results": null,
-    })
-    .to_string()
-}
+use vaultpki_tests::official;
+use vaultpki_tests::{PROVIDER_SOURCE, Terraform, env, planned_changes, provider_dir, unique_name};
 
 #[test]
 fn moved_blocks_take_over_official_provider_state_without_changes() {
@@ -124,7 +72,7 @@ fn moved_blocks_take_over_official_provider_state_without_changes() {
         .expect("a role_id")
         .to_owned();
 
-    let stand_in = official_stand_in();
+    let stand_in = official::stand_in();
     let tf = Terraform::new()
         .with_provider(PROVIDER_SOURCE, &provider_dir())
         .with_provider("hashicorp/vault", stand_in.path())
@@ -132,8 +80,8 @@ fn moved_blocks_take_over_official_provider_state_without_changes() {
         .with_env("VAULT_TOKEN", &e.token);
     tf.write_file(
         "terraform.tfstate",
-        &state_file(vec![
-            official(
+        &official::state_file(vec![
+            official::instance(
                 "vault_mount",
                 "pki",
                 0,
@@ -149,7 +97,7 @@ fn moved_blocks_take_over_official_provider_state_without_changes() {
                     "identity_token_key": "",
                 }),
             ),
-            official(
+            official::instance(
                 "vault_auth_backend",
                 "approle",
                 1,
@@ -159,13 +107,13 @@ fn moved_blocks_take_over_official_provider_state_without_changes() {
                     "namespace": null, "identity_token_key": "", "tune": [],
                 }),
             ),
-            official(
+            official::instance(
                 "vault_policy",
                 "ops",
                 0,
                 json!({ "id": policy, "name": policy, "policy": policy_text, "namespace": null }),
             ),
-            official(
+            official::instance(
                 "vault_pki_secret_backend_role",
                 "web",
                 0,
@@ -178,7 +126,7 @@ fn moved_blocks_take_over_official_provider_state_without_changes() {
                     "policy_identifier": [],
                 }),
             ),
-            official(
+            official::instance(
                 "vault_pki_secret_backend_config_urls",
                 "urls",
                 0,
@@ -189,7 +137,7 @@ fn moved_blocks_take_over_official_provider_state_without_changes() {
                     "enable_templating": false, "namespace": null,
                 }),
             ),
-            official(
+            official::instance(
                 "vault_pki_secret_backend_issuer",
                 "root",
                 0,
@@ -201,7 +149,7 @@ fn moved_blocks_take_over_official_provider_state_without_changes() {
                     "manual_chain": [], "namespace": null,
                 }),
             ),
-            official(
+            official::instance(
                 "vault_approle_auth_backend_role",
                 "ci",
                 0,
@@ -405,7 +353,7 @@ moved {{
 fn namespaced_official_state_is_refused_with_a_diagnostic() {
     let e = env();
     let policy = unique_name("mig-ns");
-    let stand_in = official_stand_in();
+    let stand_in = official::stand_in();
     let tf = Terraform::new()
         .with_provider(PROVIDER_SOURCE, &provider_dir())
         .with_provider("hashicorp/vault", stand_in.path())
@@ -413,7 +361,7 @@ fn namespaced_official_state_is_refused_with_a_diagnostic() {
         .with_env("VAULT_TOKEN", &e.token);
     tf.write_file(
         "terraform.tfstate",
-        &state_file(vec![official(
+        &official::state_file(vec![official::instance(
             "vault_policy",
             "ops",
             0,

@@ -6,7 +6,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::env;
+use crate::{env, unique_name};
 
 /// `bao read <path>`'s `data`, or `None` when the object is gone (or has no data).
 pub fn bao_read(path: &str) -> Option<Value> {
@@ -60,4 +60,134 @@ pub fn pki_with_root(mount: &str) {
         "max_ttl=24h",
         "key_type=ec",
     ]);
+}
+
+/// A PKI mount made out of band (maximum lease TTL ten years), so that a test can check what
+/// destroying a resource leaves in it; returns its path.
+pub fn pki_mount(prefix: &str) -> String {
+    let mount = unique_name(prefix);
+    env().bao_ok(&["secrets", "enable", &format!("-path={mount}"), "pki"]);
+    env().bao_ok(&["secrets", "tune", "-max-lease-ttl=87600h", &mount]);
+    mount
+}
+
+/// Generates a root issuer named `name` in `mount` outside Terraform; returns its issuer ID.
+pub fn bao_root(mount: &str, name: &str) -> String {
+    let out = env().bao_json(&[
+        "write",
+        "-format=json",
+        &format!("{mount}/root/generate/internal"),
+        &format!("common_name=Out Of Band {name}"),
+        &format!("issuer_name={name}"),
+        "key_type=ec",
+        "ttl=720h",
+    ]);
+    out.pointer("/data/issuer_id")
+        .and_then(Value::as_str)
+        .expect("issuer_id")
+        .to_owned()
+}
+
+/// The keys `bao list` shows under `path` (empty when there are none).
+pub fn bao_list(path: &str) -> Vec<String> {
+    let out = env()
+        .bao(&["list", "-format=json", path])
+        .output()
+        .expect("bao runs");
+    if !out.status.success() {
+        return Vec::new();
+    }
+    serde_json::from_slice(&out.stdout).unwrap_or_default()
+}
+
+/// Feeds `input` to a command's stdin (e.g. `bao write … -` with a JSON body) and requires
+/// success.
+pub fn write_stdin(cmd: &mut std::process::Command, input: &str) {
+    use std::io::Write as _;
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("the command finishes");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The strings of a JSON array (empty for anything else), e.g. a list field `bao_read` returned.
+pub fn str_list(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The text of the ACL policy `name`, `None` when there is none.
+pub fn policy_text(name: &str) -> Option<String> {
+    bao_read(&format!("sys/policies/acl/{name}"))
+        .and_then(|d| d["policy"].as_str().map(str::to_owned))
+}
+
+/// The `secret-id-accessor/lookup` answer of the AppRole role `app` in `mount` for `accessor`,
+/// `None` when the server does not know it.
+pub fn accessor_lookup(mount: &str, accessor: &str) -> Option<Value> {
+    let out = env()
+        .bao(&[
+            "write",
+            "-format=json",
+            &format!("auth/{mount}/role/app/secret-id-accessor/lookup"),
+            &format!("secret_id_accessor={accessor}"),
+        ])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    serde_json::from_slice::<Value>(&out.stdout)
+        .ok()?
+        .get("data")
+        .cloned()
+}
+
+/// An AppRole auth method with the given roles, made through the API.
+pub fn approle_with_roles(mount: &str, roles: &[&str]) {
+    env().bao_ok(&["auth", "enable", &format!("-path={mount}"), "approle"]);
+    for role in roles {
+        env().bao_ok(&[
+            "write",
+            &format!("auth/{mount}/role/{role}"),
+            "token_policies=default",
+            "token_ttl=5m",
+        ]);
+    }
+}
+
+/// Logs in to `auth/<mount>/login` for `role` with `secret_id`; whether the server accepted it.
+pub fn approle_login(mount: &str, role: &str, secret_id: &str) -> bool {
+    let role_id = bao_read(&format!("auth/{mount}/role/{role}/role-id"))
+        .and_then(|d| d["role_id"].as_str().map(str::to_owned))
+        .expect("the role has a role ID");
+    env()
+        .bao(&[
+            "write",
+            "-format=json",
+            &format!("auth/{mount}/login"),
+            &format!("role_id={role_id}"),
+            &format!("secret_id={secret_id}"),
+        ])
+        .output()
+        .expect("bao runs")
+        .status
+        .success()
 }

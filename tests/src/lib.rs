@@ -16,6 +16,7 @@ pub mod hosts;
 pub mod installation;
 pub mod module_docs;
 mod names;
+pub mod official;
 pub mod proxy;
 pub mod site;
 mod terraform;

@@ -200,6 +200,34 @@ impl Terraform {
         assert_eq!(left, 0, "resources left in state after destroy:\n{state:#}");
     }
 
+    /// A file in the working directory (e.g. what a `local-exec` capture wrote).
+    pub fn read_file(&self, name: &str) -> String {
+        let path = self.dir().join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// Requires that neither `terraform show -json` nor the raw state file holds any of
+    /// `secrets` (`(what, value)`), whole or any line of it of 16 characters or more.
+    pub fn assert_state_free_of(&self, secrets: &[(&str, &str)]) {
+        let shown = self.state().to_string();
+        let raw = std::fs::read_to_string(self.dir().join("terraform.tfstate")).unwrap_or_default();
+        for (what, secret) in secrets {
+            assert!(secret.len() >= 16, "{what} was not captured");
+            for line in secret.lines().filter(|l| l.len() >= 16) {
+                assert!(
+                    !shown.contains(line),
+                    "terraform show -json holds the {what}"
+                );
+                assert!(!raw.contains(line), "the state file holds the {what}");
+            }
+            assert!(
+                !shown.contains(secret),
+                "terraform show -json holds the {what}"
+            );
+            assert!(!raw.contains(secret), "the state file holds the {what}");
+        }
+    }
+
     /// Everything `TF_LOG=trace` wrote so far (empty unless [`Self::with_trace_log`]).
     pub fn trace_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("trace.log")).unwrap_or_default()

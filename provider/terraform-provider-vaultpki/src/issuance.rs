@@ -7,6 +7,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 use tfplugin::{Ctx, Diagnostics};
 use x509_parser::certificate::X509Certificate;
@@ -88,6 +89,84 @@ impl std::fmt::Debug for Issued {
                 &self.private_key.as_ref().map(|_| "[redacted]"),
             )
             .finish_non_exhaustive()
+    }
+}
+
+/// The computed attributes every issued-certificate type carries (`vaultpki_pki_cert`, managed
+/// and ephemeral, `vaultpki_pki_sign`, `vaultpki_pki_root_sign_intermediate`), flattened into
+/// each state model so the attribute names are the schema's (see [`attributes::certificate`] and
+/// [`attributes::serial_and_expiration`]).
+#[derive(Serialize, Deserialize, Debug, Default, Clone)]
+pub(crate) struct Outputs {
+    pub(crate) certificate: Option<String>,
+    pub(crate) issuing_ca: Option<String>,
+    pub(crate) ca_chain: Option<Vec<String>>,
+    pub(crate) serial_number: Option<String>,
+    /// NotAfter of `certificate`, in Unix seconds.
+    pub(crate) expiration: Option<i64>,
+}
+
+impl Outputs {
+    /// The outputs after a refresh read `data` (the server's `<mount>/cert/<serial>` answer,
+    /// `path` naming it): the server may re-encode the PEM, so ours is kept when it is the same
+    /// certificate, and the expiration follows the certificate.
+    pub(crate) fn refreshed(self, path: &str, data: &Json) -> Result<Self, Diagnostics> {
+        let theirs = data
+            .get("certificate")
+            .and_then(Json::as_str)
+            .map(str::to_owned);
+        let expiration = match &theirs {
+            Some(c) => Some(not_after(c).map_err(|e| diagnostics::bad_certificate(path, &e))?),
+            None => self.expiration,
+        };
+        let certificate = match (self.certificate, theirs) {
+            (Some(ours), Some(theirs)) if ours.trim() == theirs.trim() => Some(ours),
+            (ours, theirs) => theirs.or(ours),
+        };
+        Ok(Self {
+            certificate,
+            expiration,
+            ..self
+        })
+    }
+}
+
+/// The private key an `issue/<role>` answer carries (`vaultpki_pki_cert`, managed and
+/// ephemeral), flattened into the state model. The hand-written `Debug` hides the key.
+#[derive(Serialize, Deserialize, Default)]
+pub(crate) struct IssuedKey {
+    pub(crate) private_key: Option<String>,
+    pub(crate) private_key_type: Option<String>,
+}
+
+impl std::fmt::Debug for IssuedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedKey")
+            .field(
+                "private_key",
+                &self.private_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field("private_key_type", &self.private_key_type)
+            .finish()
+    }
+}
+
+impl Issued {
+    /// Splits the answer into the outputs every issuing type keeps and the private key, which
+    /// only `vaultpki_pki_cert` keeps (`sign` answers carry none).
+    pub(crate) fn into_parts(self) -> (Outputs, IssuedKey) {
+        let key = IssuedKey {
+            private_key: self.private_key,
+            private_key_type: self.private_key_type,
+        };
+        let outputs = Outputs {
+            certificate: Some(self.certificate),
+            issuing_ca: self.issuing_ca,
+            ca_chain: Some(self.ca_chain),
+            serial_number: Some(self.serial_number),
+            expiration: Some(self.expiration),
+        };
+        (outputs, key)
     }
 }
 

@@ -11,13 +11,13 @@ use tfplugin::{Attribute, Ctx, Diagnostics, EphemeralResource, Schema};
 
 use crate::api::Api;
 use crate::diagnostics;
-use crate::issuance::{Pem, Request, attributes, issue, revoke};
+use crate::issuance::{IssuedKey, Outputs, Pem, Request, attributes, issue, revoke};
 
 /// The ephemeral resource type.
 pub(crate) struct EphemeralPkiCert;
 
 /// Configuration in, result out.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Debug)]
 pub(crate) struct EphemeralPkiCertModel {
     mount: String,
     role: String,
@@ -28,26 +28,10 @@ pub(crate) struct EphemeralPkiCertModel {
     ttl: Option<String>,
     exclude_cn_from_sans: Option<bool>,
     revoke_on_close: Option<bool>,
-    certificate: Option<String>,
-    issuing_ca: Option<String>,
-    ca_chain: Option<Vec<String>>,
-    private_key: Option<String>,
-    private_key_type: Option<String>,
-    serial_number: Option<String>,
-    expiration: Option<i64>,
-}
-
-impl std::fmt::Debug for EphemeralPkiCertModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EphemeralPkiCertModel")
-            .field("mount", &self.mount)
-            .field("serial_number", &self.serial_number)
-            .field(
-                "private_key",
-                &self.private_key.as_ref().map(|_| "[redacted]"),
-            )
-            .finish_non_exhaustive()
-    }
+    #[serde(flatten)]
+    out: Outputs,
+    #[serde(flatten)]
+    key: IssuedKey,
 }
 
 /// Private keys: what `close` needs (no secret among them).
@@ -109,16 +93,8 @@ impl EphemeralResource for EphemeralPkiCert {
             ctx.private.set(PRIVATE_MOUNT, &mount);
             ctx.private.set(PRIVATE_SERIAL, &issued.serial_number);
         }
-        Ok(EphemeralPkiCertModel {
-            certificate: Some(issued.certificate),
-            issuing_ca: issued.issuing_ca,
-            ca_chain: Some(issued.ca_chain),
-            private_key: issued.private_key,
-            private_key_type: issued.private_key_type,
-            serial_number: Some(issued.serial_number),
-            expiration: Some(issued.expiration),
-            ..config
-        })
+        let (out, key) = issued.into_parts();
+        Ok(EphemeralPkiCertModel { out, key, ..config })
     }
 
     async fn close(&self, ctx: &mut Ctx<'_, Api>) -> Result<(), Diagnostics> {
@@ -154,13 +130,11 @@ mod tests {
             ttl: None,
             exclude_cn_from_sans: None,
             revoke_on_close: None,
-            certificate: None,
-            issuing_ca: None,
-            ca_chain: None,
-            private_key: Some("-----BEGIN PRIVATE KEY-----".into()),
-            private_key_type: None,
-            serial_number: None,
-            expiration: None,
+            out: Outputs::default(),
+            key: IssuedKey {
+                private_key: Some("-----BEGIN PRIVATE KEY-----".into()),
+                private_key_type: None,
+            },
         };
         let shown = format!("{m:?}");
         assert!(

@@ -18,8 +18,8 @@ use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schem
 use crate::api::Api;
 use crate::diagnostics;
 use crate::issuance::{
-    OUTPUTS, Pem, Request, attributes, find_issuer, is_revoked, issue, not_after, read_cert,
-    revoke_on_destroy,
+    IssuedKey, OUTPUTS, Outputs, Pem, Request, attributes, find_issuer, is_revoked, issue,
+    read_cert, revoke_on_destroy,
 };
 use crate::paths::{cert_path, parse_cert_id};
 use crate::renewal::plan_renewal;
@@ -28,7 +28,7 @@ use crate::renewal::plan_renewal;
 pub(crate) struct PkiCert;
 
 /// The state model.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Debug)]
 pub(crate) struct PkiCertState {
     id: Option<String>,
     mount: String,
@@ -42,27 +42,11 @@ pub(crate) struct PkiCertState {
     auto_renew: Option<bool>,
     min_seconds_remaining: Option<i64>,
     revoke: Option<bool>,
-    certificate: Option<String>,
-    issuing_ca: Option<String>,
-    ca_chain: Option<Vec<String>>,
-    private_key: Option<String>,
-    private_key_type: Option<String>,
-    serial_number: Option<String>,
-    expiration: Option<i64>,
+    #[serde(flatten)]
+    out: Outputs,
+    #[serde(flatten)]
+    key: IssuedKey,
     revoked: Option<bool>,
-}
-
-impl std::fmt::Debug for PkiCertState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PkiCertState")
-            .field("id", &self.id)
-            .field("serial_number", &self.serial_number)
-            .field(
-                "private_key",
-                &self.private_key.as_ref().map(|_| "[redacted]"),
-            )
-            .finish_non_exhaustive()
-    }
 }
 
 /// Computed with the issued certificate besides [`OUTPUTS`], replaced together on renewal.
@@ -151,15 +135,12 @@ impl Resource for PkiCert {
         let issued = issue(api, &action, &path, &Json::Object(body), Pem::AsSent).await?;
         ctx.diagnostics
             .extend(diagnostics::server_warnings(&action, &issued.warnings));
+        let id = cert_path(&plan.mount, &issued.serial_number);
+        let (out, key) = issued.into_parts();
         Ok(PkiCertState {
-            id: Some(cert_path(&plan.mount, &issued.serial_number)),
-            certificate: Some(issued.certificate),
-            issuing_ca: issued.issuing_ca,
-            ca_chain: Some(issued.ca_chain),
-            private_key: issued.private_key,
-            private_key_type: issued.private_key_type,
-            serial_number: Some(issued.serial_number),
-            expiration: Some(issued.expiration),
+            id: Some(id),
+            out,
+            key,
             revoked: Some(false),
             ..plan
         })
@@ -170,7 +151,7 @@ impl Resource for PkiCert {
         ctx: &mut Ctx<'_, Api>,
         state: PkiCertState,
     ) -> Result<Option<PkiCertState>, Diagnostics> {
-        let Some(serial) = &state.serial_number else {
+        let Some(serial) = &state.out.serial_number else {
             return Ok(None);
         };
         let Some((path, data)) =
@@ -178,24 +159,10 @@ impl Resource for PkiCert {
         else {
             return Ok(None);
         };
-        let revoked = is_revoked(&data);
-        let certificate = data
-            .get("certificate")
-            .and_then(Json::as_str)
-            .map(str::to_owned);
-        let expiration = match &certificate {
-            Some(c) => Some(not_after(c).map_err(|e| diagnostics::bad_certificate(&path, &e))?),
-            None => state.expiration,
-        };
         Ok(Some(PkiCertState {
+            out: state.out.refreshed(&path, &data)?,
             id: Some(path),
-            // The server may re-encode the PEM; keep ours when it is the same certificate.
-            certificate: match (&state.certificate, certificate) {
-                (Some(ours), Some(theirs)) if ours.trim() == theirs.trim() => Some(ours.clone()),
-                (_, theirs) => theirs.or(state.certificate.clone()),
-            },
-            expiration,
-            revoked: Some(revoked),
+            revoked: Some(is_revoked(&data)),
             ..state
         }))
     }
@@ -279,19 +246,20 @@ impl Resource for PkiCert {
             auto_renew: None,
             min_seconds_remaining: None,
             revoke: None,
-            certificate: Some(certificate),
-            issuing_ca,
-            ca_chain: Some(ca_chain),
-            private_key: None,
-            private_key_type: None,
-            serial_number: Some(serial.to_owned()),
-            expiration: Some(expiration),
+            out: Outputs {
+                certificate: Some(certificate),
+                issuing_ca,
+                ca_chain: Some(ca_chain),
+                serial_number: Some(serial.to_owned()),
+                expiration: Some(expiration),
+            },
+            key: IssuedKey::default(),
             revoked: Some(revoked),
         })
     }
 
     async fn delete(&self, ctx: &mut Ctx<'_, Api>, state: PkiCertState) -> Result<(), Diagnostics> {
-        let serial = state.serial_number.as_deref();
+        let serial = state.out.serial_number.as_deref();
         revoke_on_destroy(ctx, state.revoke, &state.mount, serial).await
     }
 }

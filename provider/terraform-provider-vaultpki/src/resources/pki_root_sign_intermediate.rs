@@ -19,8 +19,8 @@ use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schem
 use crate::api::Api;
 use crate::diagnostics;
 use crate::issuance::{
-    OUTPUTS, Pem, Request, attributes, find_issuer, is_revoked, issue, not_after, pems, read_cert,
-    revoke_on_destroy, trimmed,
+    OUTPUTS, Outputs, Pem, Request, attributes, find_issuer, is_revoked, issue, not_after, pems,
+    read_cert, revoke_on_destroy, trimmed,
 };
 use crate::paths::{cert_path, parse_cert_id};
 
@@ -46,11 +46,8 @@ pub(crate) struct PkiRootSignIntermediateState {
     use_csr_values: Option<bool>,
     exclude_cn_from_sans: Option<bool>,
     revoke: Option<bool>,
-    certificate: Option<String>,
-    issuing_ca: Option<String>,
-    ca_chain: Option<Vec<String>>,
-    serial_number: Option<String>,
-    expiration: Option<i64>,
+    #[serde(flatten)]
+    out: Outputs,
     revoked: Option<bool>,
 }
 
@@ -137,13 +134,10 @@ impl Resource for PkiRootSignIntermediate {
         let issued = issue(api, &action, &path, &body, Pem::Trimmed).await?;
         ctx.diagnostics
             .extend(diagnostics::server_warnings(&action, &issued.warnings));
+        let id = cert_path(&mount, &issued.serial_number);
         Ok(PkiRootSignIntermediateState {
-            id: Some(cert_path(&mount, &issued.serial_number)),
-            certificate: Some(issued.certificate),
-            issuing_ca: issued.issuing_ca,
-            ca_chain: Some(issued.ca_chain),
-            serial_number: Some(issued.serial_number),
-            expiration: Some(issued.expiration),
+            id: Some(id),
+            out: issued.into_parts().0,
             revoked: Some(false),
             ..plan
         })
@@ -154,7 +148,7 @@ impl Resource for PkiRootSignIntermediate {
         ctx: &mut Ctx<'_, Api>,
         state: PkiRootSignIntermediateState,
     ) -> Result<Option<PkiRootSignIntermediateState>, Diagnostics> {
-        let Some(serial) = &state.serial_number else {
+        let Some(serial) = &state.out.serial_number else {
             return Ok(None);
         };
         let what = "the intermediate certificate";
@@ -178,11 +172,7 @@ impl Resource for PkiRootSignIntermediate {
         // server does not keep; the certificate stays.
         if prior.csr.is_empty() {
             return Ok(PkiRootSignIntermediateState {
-                certificate: prior.certificate,
-                issuing_ca: prior.issuing_ca,
-                ca_chain: prior.ca_chain,
-                serial_number: prior.serial_number,
-                expiration: prior.expiration,
+                out: prior.out,
                 revoked: prior.revoked,
                 id: prior.id,
                 ..plan
@@ -199,7 +189,7 @@ impl Resource for PkiRootSignIntermediate {
         ctx: &mut Ctx<'_, Api>,
         state: PkiRootSignIntermediateState,
     ) -> Result<(), Diagnostics> {
-        let serial = state.serial_number.as_deref();
+        let serial = state.out.serial_number.as_deref();
         revoke_on_destroy(ctx, state.revoke, &state.mount, serial).await
     }
 
@@ -250,11 +240,13 @@ impl Resource for PkiRootSignIntermediate {
             exclude_cn_from_sans: None,
             revoke: None,
             revoked: Some(is_revoked(&data)),
-            certificate: Some(certificate),
-            issuing_ca,
-            ca_chain: Some(ca_chain),
-            serial_number: Some(serial.to_owned()),
-            expiration: Some(expiration),
+            out: Outputs {
+                certificate: Some(certificate),
+                issuing_ca,
+                ca_chain: Some(ca_chain),
+                serial_number: Some(serial.to_owned()),
+                expiration: Some(expiration),
+            },
         })
     }
 }

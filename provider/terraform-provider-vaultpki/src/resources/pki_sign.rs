@@ -10,7 +10,7 @@ use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
 use crate::api::Api;
 use crate::diagnostics;
 use crate::issuance::{
-    OUTPUTS, Pem, Request, attributes, is_revoked, issue, read_cert, revoke_on_destroy,
+    OUTPUTS, Outputs, Pem, Request, attributes, is_revoked, issue, read_cert, revoke_on_destroy,
 };
 use crate::paths::cert_path;
 use crate::renewal::plan_renewal;
@@ -34,11 +34,8 @@ pub(crate) struct PkiSignState {
     auto_renew: Option<bool>,
     min_seconds_remaining: Option<i64>,
     revoke: Option<bool>,
-    certificate: Option<String>,
-    issuing_ca: Option<String>,
-    ca_chain: Option<Vec<String>>,
-    serial_number: Option<String>,
-    expiration: Option<i64>,
+    #[serde(flatten)]
+    out: Outputs,
     revoked: Option<bool>,
 }
 
@@ -97,13 +94,10 @@ impl Resource for PkiSign {
         let issued = issue(api, &action, &path, &Json::Object(body), Pem::AsSent).await?;
         ctx.diagnostics
             .extend(diagnostics::server_warnings(&action, &issued.warnings));
+        let id = cert_path(&plan.mount, &issued.serial_number);
         Ok(PkiSignState {
-            id: Some(cert_path(&plan.mount, &issued.serial_number)),
-            certificate: Some(issued.certificate),
-            issuing_ca: issued.issuing_ca,
-            ca_chain: Some(issued.ca_chain),
-            serial_number: Some(issued.serial_number),
-            expiration: Some(issued.expiration),
+            id: Some(id),
+            out: issued.into_parts().0,
             revoked: Some(false),
             ..plan
         })
@@ -114,7 +108,7 @@ impl Resource for PkiSign {
         ctx: &mut Ctx<'_, Api>,
         state: PkiSignState,
     ) -> Result<Option<PkiSignState>, Diagnostics> {
-        let Some(serial) = &state.serial_number else {
+        let Some(serial) = &state.out.serial_number else {
             return Ok(None);
         };
         let Some((path, data)) =
@@ -155,7 +149,7 @@ impl Resource for PkiSign {
     }
 
     async fn delete(&self, ctx: &mut Ctx<'_, Api>, state: PkiSignState) -> Result<(), Diagnostics> {
-        let serial = state.serial_number.as_deref();
+        let serial = state.out.serial_number.as_deref();
         revoke_on_destroy(ctx, state.revoke, &state.mount, serial).await
     }
 }
