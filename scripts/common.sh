@@ -65,7 +65,7 @@ ensure_terraform() {
     return 0
   fi
   command -v terraform >/dev/null || command -v tofu >/dev/null ||
-    fail "neither terraform nor tofu is on PATH: install Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install) or OpenTofu >= 1.9 (https://opentofu.org/docs/intro/install/), or set TF_ACC_TERRAFORM_PATH"
+    fail "neither terraform nor tofu is on PATH: install Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install) or OpenTofu >= 1.11 (https://opentofu.org/docs/intro/install/), or set TF_ACC_TERRAFORM_PATH"
 }
 
 # Everything the quickstart needs. The test command adds the test-only tools with
@@ -120,4 +120,28 @@ ensure_cert_deploy_tools() {
 # lego (Debian's package), the ACME client the quickstart and the ACME tests use.
 ensure_lego() {
   command -v lego >/dev/null || ensure_system_packages lego
+}
+
+# A Terraform CLI configuration $1/cli.tfrc installing vaultpki/vaultpki from a filesystem
+# mirror $1/providers (unpacked layout) that holds the provider binary in directory $2 under the
+# workspace version, so `terraform init` installs a local build as it installs a release (see
+# scripts/release and docs/guides/installing-the-provider.md), without dev_overrides.
+provider_dev_mirror() {
+  local version platform mirror
+  version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n1)
+  platform="linux_$(dpkg --print-architecture)"
+  mirror="$1/providers/registry.terraform.io/vaultpki/vaultpki/$version/$platform"
+  mkdir -p "$mirror"
+  ln -sf "$2/terraform-provider-vaultpki" "$mirror/terraform-provider-vaultpki"
+  cat >"$1/cli.tfrc" <<HCL
+provider_installation {
+  filesystem_mirror {
+    path    = "$1/providers"
+    include = ["vaultpki/vaultpki"]
+  }
+  direct {
+    exclude = ["vaultpki/vaultpki"]
+  }
+}
+HCL
 }

@@ -1,7 +1,8 @@
 terraform {
   required_providers {
     vaultpki = {
-      source = "vaultpki/vaultpki"
+      source  = "vaultpki/vaultpki"
+      version = "~> 0.1"
     }
   }
 }

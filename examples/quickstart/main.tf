@@ -20,7 +20,8 @@ terraform {
   required_version = ">= 1.11"
   required_providers {
     vaultpki = {
-      source = "vaultpki/vaultpki"
+      source  = "vaultpki/vaultpki"
+      version = "~> 0.1"
     }
   }
 }

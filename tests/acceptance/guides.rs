@@ -8,11 +8,13 @@ use std::process::{Command, Stdio};
 
 use vaultpki_tests::guides::{Block, GuideRun, Kind, blocks, script};
 use vaultpki_tests::official;
+use vaultpki_tests::site::StaticSite;
 use vaultpki_tests::{ExtraServer, ExtraServerOptions, bin_path, env, unique_name, workspace_root};
 
 /// Every guide in `docs/guides/` and the test that runs it: a new guide without an entry here
 /// fails [`every_guide_is_run_and_its_hcl_is_formatted`], so none can go untested.
 const GUIDES: &[(&str, &str)] = &[
+    ("installing-the-provider", "guides::installing_the_provider"),
     ("intermediate", "guides::intermediate"),
     (
         "migrating-from-vault-provider",
@@ -122,52 +124,23 @@ fn pki_bootstrap(args: &[&std::ffi::OsStr]) {
     );
 }
 
-/// A static web server (python's http.server) on a free loopback port serving `dir`, standing in
-/// for where the organisation publishes the root's CRL; stopped on drop.
-struct StaticSite {
-    child: std::process::Child,
-    url: String,
-}
-
-impl StaticSite {
-    fn start(dir: &Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new(&env().python)
-            .args([
-                "-m",
-                "http.server",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-            ])
-            .arg("--directory")
-            .arg(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python's http.server starts");
-        let site = Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return site;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        panic!("http.server did not listen on port {port} within 10 s");
-    }
-}
-
-impl Drop for StaticSite {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+#[test]
+fn installing_the_provider() {
+    let www = tempfile::tempdir().expect("a temporary web root");
+    let https = crate::release::Https::serve(www.path());
+    GuideRun::new("installing-the-provider")
+        .var(
+            "VAULTPKI_RELEASE",
+            crate::release::release().display().to_string(),
+        )
+        .var("RELEASES_WWW", www.path().display().to_string())
+        .var("RELEASES_URL", https.site.url.clone())
+        .var(
+            "RELEASES_HOST",
+            format!("{}:{}", https.name, https.site.port),
+        )
+        .var("SSL_CERT_FILE", https.ca.display().to_string())
+        .run();
 }
 
 #[test]
@@ -210,7 +183,7 @@ fn root_crl() {
         .status()
         .expect("openssl runs");
     assert!(der.success(), "openssl crl -outform DER failed");
-    let site = StaticSite::start(&publish);
+    let site = StaticSite::http(&publish);
     GuideRun::new("root-crl")
         .var("ROOT_CRL_URL", format!("{}/root.crl", site.url))
         .var("CRL_PUBLISH_DIR", publish.display().to_string())

@@ -16,5 +16,6 @@ mod provider_migrate;
 mod provider_pki_certs;
 mod provider_pki_config;
 mod provider_sys;
+mod release;
 mod snapshot_cron;
 mod tfplugin;

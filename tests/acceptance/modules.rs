@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use vaultpki_tests::bao::bao_read;
+use vaultpki_tests::module_docs;
 use vaultpki_tests::{
     PROVIDER_SOURCE, Terraform, env, openssl, openssl_offline_root, provider_dir, unique_name,
     workspace_root,
@@ -465,4 +466,61 @@ fn validity_seconds(dates: &str) -> i64 {
             .expect("seconds")
     };
     field("notAfter=") - field("notBefore=")
+}
+
+/// Each module's README ends with its inputs and outputs, generated from `variables.tf` and
+/// `outputs.tf`: a variable added, renamed or redescribed without the README fails here
+/// (`VAULTPKI_UPDATE_DOCS=1` rewrites the tables).
+#[test]
+fn readmes_list_every_input_and_output() {
+    let update = std::env::var_os("VAULTPKI_UPDATE_DOCS").is_some();
+    let mut stale = Vec::new();
+    let modules = workspace_root().join("modules");
+    let mut dirs: Vec<_> = std::fs::read_dir(&modules)
+        .expect("read modules/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("variables.tf").is_file())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty(), "no module under {}", modules.display());
+    for dir in dirs {
+        let section = module_docs::section(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.join("README.md");
+        let readme = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let want = module_docs::splice(&readme, &section);
+        if want != readme {
+            if update {
+                std::fs::write(&path, &want)
+                    .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+            } else {
+                stale.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "the Inputs/Outputs tables of {stale:?} do not match variables.tf/outputs.tf; run \
+         `VAULTPKI_UPDATE_DOCS=1 cargo test -p vaultpki-tests --test acceptance -- modules::readmes` \
+         and commit"
+    );
+}
+
+/// Every module pins the provider's source and a version range a release satisfies, and says
+/// which Terraform/OpenTofu it needs.
+#[test]
+fn modules_pin_the_provider_and_the_language_version() {
+    for dir in std::fs::read_dir(workspace_root().join("modules")).expect("read modules/") {
+        let dir = dir.expect("an entry").path();
+        let path = dir.join("versions.tf");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        for want in [
+            "required_version = \">= 1.11\"",
+            "source  = \"vaultpki/vaultpki\"",
+            "version = \"~> 0.1\"",
+        ] {
+            assert!(text.contains(want), "{} lacks `{want}`", path.display());
+        }
+    }
 }

@@ -21,7 +21,6 @@
 //! unseal keys, passphrases) replaced by `[redacted]`.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -248,7 +247,9 @@ impl GuideRun {
             ("PATH".into(), reader_path()),
             (
                 "TF_CLI_CONFIG_FILE".into(),
-                terraform_cli_config(mirror.path()).display().to_string(),
+                crate::installation::dev_mirror(mirror.path())
+                    .display()
+                    .to_string(),
             ),
             ("TF_INPUT".into(), "0".into()),
             // Plain output in the log shown on failure; the commands are unchanged.
@@ -383,34 +384,4 @@ pub fn reader_path() -> String {
         .map_or_else(PathBuf::new, Path::to_path_buf);
     let system = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".to_owned());
     format!("{}:{}:{system}", ours.display(), bao.display())
-}
-
-/// A Terraform CLI configuration whose filesystem mirror serves the built provider as
-/// `vaultpki/vaultpki` 0.1.0, and (for the migration guide) the same binary standing in for
-/// `hashicorp/vault`, which cannot be downloaded here (see `provider_migrate.rs`).
-pub fn terraform_cli_config(dir: &Path) -> PathBuf {
-    let provider = bin_path("terraform-provider-vaultpki");
-    let mirror = dir.join("mirror");
-    for (ns, ty) in [("vaultpki", "vaultpki"), ("hashicorp", "vault")] {
-        let d = mirror
-            .join("registry.terraform.io")
-            .join(ns)
-            .join(ty)
-            .join("0.1.0")
-            .join("linux_amd64");
-        std::fs::create_dir_all(&d).expect("create the provider mirror");
-        std::os::unix::fs::symlink(&provider, d.join(format!("terraform-provider-{ty}")))
-            .expect("link the provider into the mirror");
-    }
-    let mut cfg = String::new();
-    let _ = write!(
-        cfg,
-        "provider_installation {{\n  filesystem_mirror {{\n    path    = {:?}\n    \
-         include = [\"vaultpki/vaultpki\", \"hashicorp/vault\"]\n  }}\n  direct {{\n    \
-         exclude = [\"vaultpki/vaultpki\", \"hashicorp/vault\"]\n  }}\n}}\n",
-        mirror.display().to_string()
-    );
-    let path = dir.join("terraform.tfrc");
-    std::fs::write(&path, cfg).expect("write the Terraform CLI configuration");
-    path
 }

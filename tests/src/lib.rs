@@ -12,9 +12,13 @@ pub mod bao;
 mod bins;
 mod environment;
 pub mod guides;
+pub mod hosts;
+pub mod installation;
+pub mod module_docs;
 mod names;
 pub mod official;
 pub mod proxy;
+pub mod site;
 mod terraform;
 mod tools;
 

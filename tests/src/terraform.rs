@@ -19,6 +19,7 @@ pub struct Terraform {
     overrides: Vec<(String, PathBuf)>,
     envs: Vec<(String, String)>,
     trace: bool,
+    installation: Option<String>,
 }
 
 impl Terraform {
@@ -34,6 +35,7 @@ impl Terraform {
             overrides: Vec::new(),
             envs: Vec::new(),
             trace: false,
+            installation: None,
         };
         tf.write_cli_config();
         tf
@@ -44,6 +46,15 @@ impl Terraform {
     pub fn with_provider(mut self, source: &str, bin_dir: &Path) -> Self {
         self.overrides
             .push((source.to_owned(), bin_dir.to_path_buf()));
+        self.write_cli_config();
+        self
+    }
+
+    /// Installs providers the way a user does, with `terraform init` and this
+    /// `provider_installation` CLI configuration (see [`crate::installation`]) instead of
+    /// `dev_overrides`.
+    pub fn with_installation(mut self, cli_config: String) -> Self {
+        self.installation = Some(cli_config);
         self.write_cli_config();
         self
     }
@@ -154,6 +165,7 @@ impl Terraform {
         other.overrides.clone_from(&self.overrides);
         other.envs.clone_from(&self.envs);
         other.trace = self.trace;
+        other.installation.clone_from(&self.installation);
         other.write_cli_config();
         for entry in std::fs::read_dir(self.dir.path()).expect("read the working directory") {
             let path = entry.expect("a directory entry").path();
@@ -262,6 +274,10 @@ impl Terraform {
     }
 
     fn write_cli_config(&self) {
+        if let Some(cfg) = &self.installation {
+            self.write_file("cli.tfrc", cfg);
+            return;
+        }
         let mut cfg = String::from("provider_installation {\n  dev_overrides {\n");
         for (source, dir) in &self.overrides {
             cfg.push_str(&format!(
@@ -331,7 +347,7 @@ fn terraform_binary() -> PathBuf {
         }
     }
     panic!(
-        "neither `terraform` nor `tofu` is on PATH: install Terraform >= 1.11 or OpenTofu >= 1.9 \
+        "neither `terraform` nor `tofu` is on PATH: install Terraform >= 1.11 or OpenTofu >= 1.11 \
          (or point TF_ACC_TERRAFORM_PATH at one); the acceptance tests never skip without it"
     );
 }

@@ -13,7 +13,8 @@ terraform {
   required_version = ">= 1.11"
   required_providers {
     vaultpki = {
-      source = "vaultpki/vaultpki"
+      source  = "vaultpki/vaultpki"
+      version = "~> 0.1"
     }
   }
 }
