@@ -176,7 +176,7 @@ impl Client {
         self.token = token;
     }
 
-    /// Obtains a token with `auth` (AppRole and Kubernetes log in; a token is taken as is).
+    /// Obtains a token with `auth` (AppRole, Kubernetes and JWT log in; a token is taken as is).
     /// A token obtained by logging in is remembered so that [`Client::revoke_login`] can revoke
     /// it when the job is done.
     pub async fn login(&mut self, auth: &Auth) -> Result<()> {
@@ -198,7 +198,8 @@ impl Client {
                 mount,
                 serde_json::json!({ "role_id": role_id, "secret_id": secret_id.expose() }),
             ),
-            Auth::Kubernetes { mount, role, jwt } => (
+            // Both methods take the same body: the role and the signed token.
+            Auth::Kubernetes { mount, role, jwt } | Auth::Jwt { mount, role, jwt } => (
                 mount,
                 serde_json::json!({ "role": role, "jwt": jwt.expose() }),
             ),

@@ -64,15 +64,26 @@ pub enum Auth {
         /// The service-account token.
         jwt: Secret,
     },
+    /// `auth/<mount>/login` of the JWT/OIDC auth method with a signed JWT (a CI job's or a
+    /// workload identity's token).
+    Jwt {
+        /// Mount path of the JWT auth method, usually `jwt`.
+        mount: String,
+        /// The role whose bound claims the token must meet.
+        role: String,
+        /// The JWT.
+        jwt: Secret,
+    },
 }
 
 impl Auth {
-    /// Short name of the method for messages: `token`, `approle` or `kubernetes`.
+    /// Short name of the method for messages: `token`, `approle`, `kubernetes` or `jwt`.
     pub fn method(&self) -> &'static str {
         match self {
             Self::Token(_) => "token",
             Self::AppRole { .. } => "approle",
             Self::Kubernetes { .. } => "kubernetes",
+            Self::Jwt { .. } => "jwt",
         }
     }
 }
@@ -89,6 +100,12 @@ impl fmt::Debug for Auth {
                 .finish(),
             Self::Kubernetes { mount, role, .. } => f
                 .debug_struct("Kubernetes")
+                .field("mount", mount)
+                .field("role", role)
+                .field("jwt", &"[redacted]")
+                .finish(),
+            Self::Jwt { mount, role, .. } => f
+                .debug_struct("Jwt")
                 .field("mount", mount)
                 .field("role", role)
                 .field("jwt", &"[redacted]")
@@ -115,5 +132,14 @@ mod tests {
         );
         let t = format!("{:?}", Auth::Token(Secret::new("s.tok")));
         assert!(!t.contains("s.tok"));
+        let j = format!(
+            "{:?}",
+            Auth::Jwt {
+                mount: "jwt".into(),
+                role: "ci".into(),
+                jwt: Secret::new("eyJ.secret.sig"),
+            }
+        );
+        assert!(j.contains("ci") && !j.contains("eyJ"), "{j}");
     }
 }

@@ -35,3 +35,32 @@ variable "secret_id" {
   type      = string
   sensitive = true
 }
+
+# Logging in as the pod's Kubernetes service account (the provider runs in the cluster, e.g. in
+# a CI runner pod); the token read from jwt_file defaults to the pod's own.
+provider "vaultpki" {
+  alias   = "kubernetes"
+  address = "https://bao.example.internal:8200"
+
+  auth_login_kubernetes {
+    mount = "kubernetes"
+    role  = "terraform"
+  }
+}
+
+# Logging in with a signed JWT (a CI job's identity token):
+provider "vaultpki" {
+  alias   = "jwt"
+  address = "https://bao.example.internal:8200"
+
+  auth_login_jwt {
+    mount = "jwt"
+    role  = "terraform-ci"
+    jwt   = var.ci_id_token
+  }
+}
+
+variable "ci_id_token" {
+  type      = string
+  sensitive = true
+}

@@ -1,6 +1,8 @@
 # What a consumer such as cert-manager needs from a PKI mount: one role, a policy that allows
-# `sign` on that role and nothing else (`issue`, where the server makes the key, only when
-# allow_issue is set), and an AppRole (with one secret ID) whose tokens carry that policy.
+# `sign` on that role and reading it, nothing else (`issue`, where the server makes the key, only
+# when allow_issue is set), and a login whose tokens carry that policy: an AppRole with one
+# secret ID (auth_method = "approle"), or a Kubernetes auth role bound to cert-manager's service
+# account (auth_method = "kubernetes").
 #
 # The defaults admit cert-manager's own request: its Vault issuer calls `<mount>/sign/<role>`
 # with a CSR for the Certificate's key (RSA-2048 when the Certificate has no privateKey block),
@@ -12,6 +14,11 @@ locals {
   approle_mount     = var.create_approle_mount ? vaultpki_auth_backend.approle[0].path : var.approle_mount
   sign_path         = "${var.pki_mount}/sign/${vaultpki_pki_role.this.name}"
   secret_name       = "${var.issuer_name}-approle"
+  approle           = var.auth_method == "approle"
+  kubernetes        = var.auth_method == "kubernetes"
+  kubernetes_role   = coalesce(var.kubernetes_role_name, var.role_name)
+  # cert-manager asks for service account tokens with this audience for a ClusterIssuer.
+  kubernetes_audience = "vault://${var.issuer_name}"
 }
 
 resource "vaultpki_pki_role" "this" {
@@ -31,6 +38,11 @@ data "vaultpki_policy_document" "this" {
     path         = "${var.pki_mount}/sign/${vaultpki_pki_role.this.name}"
     capabilities = ["create", "update"]
   }
+  # Reading the role tells cert-deploy and other clients which issuer it signs with.
+  rule {
+    path         = "${var.pki_mount}/roles/${vaultpki_pki_role.this.name}"
+    capabilities = ["read"]
+  }
   dynamic "rule" {
     for_each = var.allow_issue ? [1] : []
     content {
@@ -46,13 +58,15 @@ resource "vaultpki_policy" "this" {
 }
 
 resource "vaultpki_auth_backend" "approle" {
-  count = var.create_approle_mount ? 1 : 0
+  count = local.approle && var.create_approle_mount ? 1 : 0
 
   path = var.approle_mount
   type = "approle"
 }
 
 resource "vaultpki_approle_role" "this" {
+  count = local.approle ? 1 : 0
+
   mount                   = local.approle_mount
   role_name               = local.approle_role_name
   token_policies          = [vaultpki_policy.this.name]
@@ -63,9 +77,36 @@ resource "vaultpki_approle_role" "this" {
 }
 
 resource "vaultpki_approle_secret_id" "this" {
-  mount     = vaultpki_approle_role.this.mount
-  role_name = vaultpki_approle_role.this.role_name
+  count = local.approle ? 1 : 0
+
+  mount     = vaultpki_approle_role.this[0].mount
+  role_name = vaultpki_approle_role.this[0].role_name
   metadata  = { consumer = local.approle_role_name }
+}
+
+# The AppRole resources had no count before the auth choice: keep existing states.
+moved {
+  from = vaultpki_approle_role.this
+  to   = vaultpki_approle_role.this[0]
+}
+
+moved {
+  from = vaultpki_approle_secret_id.this
+  to   = vaultpki_approle_secret_id.this[0]
+}
+
+resource "vaultpki_kubernetes_auth_backend_role" "this" {
+  count = local.kubernetes ? 1 : 0
+
+  mount                            = var.kubernetes_mount
+  role_name                        = local.kubernetes_role
+  bound_service_account_names      = [var.kubernetes_service_account]
+  bound_service_account_namespaces = [var.kubernetes_namespace]
+  audience                         = local.kubernetes_audience
+  token_policies                   = [vaultpki_policy.this.name]
+  token_no_default_policy          = true
+  token_ttl                        = var.token_ttl_seconds
+  token_max_ttl                    = var.token_ttl_seconds
 }
 
 # The chain of the mount's default issuer, for clients that must trust the issued certificates.

@@ -19,19 +19,29 @@ output "policy_name" {
 }
 
 output "approle_path" {
-  description = "Mount path of the AppRole auth method for spec.vault.auth.appRole.path."
-  value       = vaultpki_approle_role.this.mount
+  description = "Mount path of the AppRole auth method for spec.vault.auth.appRole.path (null with Kubernetes auth)."
+  value       = local.approle ? vaultpki_approle_role.this[0].mount : null
 }
 
 output "role_id" {
-  description = "AppRole role ID for spec.vault.auth.appRole.roleId."
-  value       = vaultpki_approle_role.this.role_id
+  description = "AppRole role ID for spec.vault.auth.appRole.roleId (null with Kubernetes auth)."
+  value       = local.approle ? vaultpki_approle_role.this[0].role_id : null
 }
 
 output "secret_id" {
-  description = "AppRole secret ID, to store in the Secret spec.vault.auth.appRole.secretRef names."
-  value       = vaultpki_approle_secret_id.this.secret_id
+  description = "AppRole secret ID, to store in the Secret spec.vault.auth.appRole.secretRef names (null with Kubernetes auth)."
+  value       = local.approle ? vaultpki_approle_secret_id.this[0].secret_id : null
   sensitive   = true
+}
+
+output "kubernetes_role" {
+  description = "Kubernetes auth role for spec.vault.auth.kubernetes.role (null with AppRole)."
+  value       = local.kubernetes ? vaultpki_kubernetes_auth_backend_role.this[0].role_name : null
+}
+
+output "kubernetes_mount_path" {
+  description = "spec.vault.auth.kubernetes.mountPath, \"/v1/auth/<kubernetes_mount>\" (null with AppRole)."
+  value       = local.kubernetes ? "/v1/auth/${vaultpki_kubernetes_auth_backend_role.this[0].mount}" : null
 }
 
 output "ca_bundle" {
@@ -45,17 +55,21 @@ output "issuing_ca_chain" {
 }
 
 output "cluster_issuer_manifest" {
-  description = "A ClusterIssuer and the Secret holding the secret ID, as YAML for kubectl apply. Sensitive: it holds the secret ID."
+  description = "The ClusterIssuer as YAML for kubectl apply: with AppRole, also the Secret holding the secret ID (sensitive for that reason); with Kubernetes auth, the ServiceAccount cert-manager logs in as and the RBAC that lets cert-manager request its tokens."
   sensitive   = true
   value = templatefile("${path.module}/templates/cluster-issuer.yaml.tftpl", {
     issuer_name      = var.issuer_name
     secret_name      = local.secret_name
     secret_namespace = var.secret_namespace
-    secret_id        = vaultpki_approle_secret_id.this.secret_id
+    secret_id        = local.approle ? vaultpki_approle_secret_id.this[0].secret_id : null
     server           = var.vault_addr
     path             = local.sign_path
     ca_bundle        = var.vault_ca_bundle
-    approle_path     = vaultpki_approle_role.this.mount
-    role_id          = vaultpki_approle_role.this.role_id
+    auth_method      = var.auth_method
+    approle_path     = local.approle ? vaultpki_approle_role.this[0].mount : null
+    role_id          = local.approle ? vaultpki_approle_role.this[0].role_id : null
+    kubernetes_role  = local.kubernetes ? vaultpki_kubernetes_auth_backend_role.this[0].role_name : null
+    kubernetes_path  = "/v1/auth/${var.kubernetes_mount}"
+    service_account  = var.kubernetes_service_account
   })
 }

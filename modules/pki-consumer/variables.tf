@@ -96,6 +96,17 @@ variable "policy_name" {
   default     = null
 }
 
+variable "auth_method" {
+  description = "How cert-manager logs in: \"approle\" (a role ID and a secret ID kept in a Secret) or \"kubernetes\" (a token of the service account kubernetes_service_account, which cert-manager requests itself; the server's Kubernetes auth method must be configured to reach the cluster's API server)."
+  type        = string
+  default     = "approle"
+
+  validation {
+    condition     = contains(["approle", "kubernetes"], var.auth_method)
+    error_message = "auth_method must be \"approle\" or \"kubernetes\"."
+  }
+}
+
 variable "approle_mount" {
   description = "Path of the AppRole auth method."
   type        = string
@@ -112,6 +123,30 @@ variable "approle_role_name" {
   description = "Name of the AppRole; defaults to role_name."
   type        = string
   default     = null
+}
+
+variable "kubernetes_mount" {
+  description = "Path of the existing, configured Kubernetes auth method (auth_method = \"kubernetes\")."
+  type        = string
+  default     = "kubernetes"
+}
+
+variable "kubernetes_role_name" {
+  description = "Name of the Kubernetes auth role; defaults to role_name."
+  type        = string
+  default     = null
+}
+
+variable "kubernetes_service_account" {
+  description = "The service account cert-manager logs in as (spec.vault.auth.kubernetes.serviceAccountRef.name); cert-manager needs RBAC to create its tokens."
+  type        = string
+  default     = "vault-issuer"
+}
+
+variable "kubernetes_namespace" {
+  description = "Namespace of that service account (cert-manager's cluster resource namespace for a ClusterIssuer)."
+  type        = string
+  default     = "cert-manager"
 }
 
 variable "token_ttl_seconds" {

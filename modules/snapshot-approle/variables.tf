@@ -1,5 +1,40 @@
+variable "auth_method" {
+  description = "How the job logs in: \"approle\" (role ID and secret ID) or \"kubernetes\" (the CronJob's service account token; the server's Kubernetes auth method must be configured to reach the cluster's API server)."
+  type        = string
+  default     = "approle"
+
+  validation {
+    condition     = contains(["approle", "kubernetes"], var.auth_method)
+    error_message = "auth_method must be \"approle\" or \"kubernetes\"."
+  }
+}
+
+variable "kubernetes_mount" {
+  description = "Path of the existing, configured Kubernetes auth method (SNAPSHOT_CRON_K8S_MOUNT)."
+  type        = string
+  default     = "kubernetes"
+}
+
+variable "kubernetes_service_account" {
+  description = "The CronJob's service account (auth_method = \"kubernetes\")."
+  type        = string
+  default     = "snapshot-cron"
+}
+
+variable "kubernetes_namespace" {
+  description = "Namespace of the CronJob and its service account."
+  type        = string
+  default     = "vault-backup"
+}
+
+variable "kubernetes_audience" {
+  description = "Audience the service account token must carry: that of the projected token volume (`vault` in snapshot-cron/deploy/kubernetes); null: not checked."
+  type        = string
+  default     = "vault"
+}
+
 variable "approle_mount" {
-  description = "Mount path of an existing AppRole auth method."
+  description = "Mount path of an existing AppRole auth method (auth_method = \"approle\")."
   type        = string
   default     = "approle"
 }

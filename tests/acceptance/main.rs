@@ -10,6 +10,7 @@ mod pki_bootstrap;
 mod provider;
 mod provider_acme;
 mod provider_approle;
+mod provider_auth;
 mod provider_ca;
 mod provider_functions;
 mod provider_migrate;

@@ -324,13 +324,23 @@ fn pki_consumer_admits_cert_managers_own_request_and_nothing_else() {
             format!("{mount}/revoke"),
             json!({ "certificate": cert }),
         ),
-        ("GET", format!("{mount}/roles/cert-manager"), Value::Null),
+        ("GET", format!("{mount}/roles/other"), Value::Null),
         ("GET", "sys/mounts".to_owned(), Value::Null),
     ] {
         let body = (!body.is_null()).then_some(&body);
         let (status, answer) = http(work.path(), method, &path, Some(&token), body);
         assert_eq!(status, 403, "{method} {path} was not denied: {answer}");
     }
+
+    // Its own role may be read (cert-deploy finds the role's issuer there).
+    let (status, answer) = http(
+        work.path(),
+        "GET",
+        &format!("{mount}/roles/cert-manager"),
+        Some(&token),
+        None,
+    );
+    assert_eq!(status, 200, "reading its own role: {answer}");
 
     // The chain output and the rendered manifest.
     let chain = tf.output("issuing_ca_chain");
@@ -352,6 +362,7 @@ fn pki_consumer_admits_cert_managers_own_request_and_nothing_else() {
     ] {
         assert!(manifest.contains(&needle), "{needle} not in:\n{manifest}");
     }
+    assert!(!manifest.contains("kubernetes:"), "{manifest}");
 
     tf.destroy();
     assert!(
@@ -385,14 +396,141 @@ fn snapshot_approle_example_applies() {
             .is_some_and(|p| p.contains("sys/storage/raft/snapshot")),
         "{policy}"
     );
-    assert!(
-        tf.output("secret_id")
-            .as_str()
-            .is_some_and(|s| !s.is_empty())
-    );
+    assert_eq!(role["token_no_default_policy"], json!(true));
+    // The job's token carries the snapshot policy alone, and may still revoke itself.
+    let login = env().bao_json(&[
+        "write",
+        "-format=json",
+        &format!("auth/{approle}/login"),
+        &format!(
+            "role_id={}",
+            tf.output("role_id").as_str().expect("role id")
+        ),
+        &format!(
+            "secret_id={}",
+            tf.output("secret_id").as_str().expect("secret id")
+        ),
+    ]);
+    assert_eq!(login["auth"]["policies"], json!([role_name]));
+    let token = login["auth"]["client_token"].as_str().expect("token");
+    env()
+        .bao_at(&env().addr, token, &["token", "revoke", "-self"])
+        .output()
+        .map(|o| assert!(o.status.success(), "revoke-self: {o:?}"))
+        .expect("bao runs");
     tf.destroy();
     assert!(bao_read(&format!("auth/{approle}/role/{role_name}")).is_none());
     env().bao_ok(&["auth", "disable", &approle]);
+}
+
+#[test]
+fn pki_consumer_with_kubernetes_auth_binds_cert_managers_service_account() {
+    let mount = unique_name("mod-cons-k8s");
+    let approle = unique_name("mod-approle-k8s");
+    let k8s = unique_name("mod-k8s");
+    env().bao_ok(&["auth", "enable", &format!("-path={k8s}"), "kubernetes"]);
+    let tf = example(
+        "pki-consumer",
+        &json!({
+            "mount_path": mount,
+            "approle_mount": approle,
+            "vault_addr": env().addr,
+            "auth_method": "kubernetes",
+            "kubernetes_mount": k8s,
+        }),
+    );
+    tf.apply();
+    tf.assert_plan_empty();
+    let policy_name = format!("{mount}-cert-manager");
+    let role = bao_read(&format!("auth/{k8s}/role/cert-manager")).expect("the Kubernetes role");
+    assert_eq!(role["bound_service_account_names"], json!(["vault-issuer"]));
+    assert_eq!(
+        role["bound_service_account_namespaces"],
+        json!(["cert-manager"])
+    );
+    assert_eq!(role["audience"], json!("vault://vault"));
+    assert_eq!(role["token_policies"], json!([policy_name]));
+    assert_eq!(role["token_no_default_policy"], json!(true));
+    // No AppRole: neither the auth method nor a role or secret ID.
+    assert!(bao_read(&format!("auth/{approle}/role/cert-manager")).is_none());
+    assert_eq!(tf.output("role_id"), Value::Null);
+    assert_eq!(tf.output("kubernetes_role"), json!("cert-manager"));
+    assert_eq!(
+        tf.output("kubernetes_mount_path"),
+        json!(format!("/v1/auth/{k8s}"))
+    );
+    let manifest = tf.output("cluster_issuer_manifest");
+    let manifest = manifest.as_str().expect("manifest is a string");
+    for needle in [
+        "kind: ClusterIssuer".to_owned(),
+        "kind: ServiceAccount".to_owned(),
+        "resources: [\"serviceaccounts/token\"]".to_owned(),
+        "      kubernetes:\n        role: \"cert-manager\"".to_owned(),
+        format!("mountPath: \"/v1/auth/{k8s}\""),
+        "serviceAccountRef:\n          name: vault-issuer".to_owned(),
+    ] {
+        assert!(manifest.contains(&needle), "{needle} not in:\n{manifest}");
+    }
+    for absent in ["appRole", "secretId", "kind: Secret"] {
+        assert!(!manifest.contains(absent), "{absent} in:\n{manifest}");
+    }
+
+    // Switching to AppRole replaces the login, not the PKI role or the policy.
+    let mut vars = json!({
+        "mount_path": mount,
+        "approle_mount": approle,
+        "vault_addr": env().addr,
+        "auth_method": "approle",
+        "kubernetes_mount": k8s,
+    });
+    write_vars(&tf, &vars);
+    tf.apply();
+    assert!(bao_read(&format!("auth/{k8s}/role/cert-manager")).is_none());
+    assert!(bao_read(&format!("auth/{approle}/role/cert-manager")).is_some());
+    tf.assert_plan_empty();
+
+    // An auth method the module does not know is refused at plan time.
+    vars["auth_method"] = json!("oidc");
+    write_vars(&tf, &vars);
+    let out = tf.apply_err();
+    assert!(
+        out.contains("auth_method must be \"approle\" or \"kubernetes\""),
+        "{out}"
+    );
+    vars["auth_method"] = json!("approle");
+    write_vars(&tf, &vars);
+    tf.destroy();
+    assert!(bao_read(&format!("sys/policies/acl/{policy_name}")).is_none());
+    env().bao_ok(&["auth", "disable", &k8s]);
+}
+
+#[test]
+fn snapshot_approle_with_kubernetes_auth_binds_the_cronjobs_service_account() {
+    let k8s = unique_name("mod-snap-k8s");
+    let role_name = unique_name("snap");
+    env().bao_ok(&["auth", "enable", &format!("-path={k8s}"), "kubernetes"]);
+    let tf = example(
+        "snapshot-approle",
+        &json!({ "auth_method": "kubernetes", "kubernetes_mount": k8s, "role_name": role_name }),
+    );
+    tf.apply();
+    tf.assert_plan_empty();
+    let role = bao_read(&format!("auth/{k8s}/role/{role_name}")).expect("the Kubernetes role");
+    assert_eq!(
+        role["bound_service_account_names"],
+        json!(["snapshot-cron"])
+    );
+    assert_eq!(
+        role["bound_service_account_namespaces"],
+        json!(["vault-backup"])
+    );
+    assert_eq!(role["token_policies"], json!([role_name]));
+    assert_eq!(role["token_no_default_policy"], json!(true));
+    assert_eq!(role["token_ttl"], json!(900));
+    assert_eq!(tf.output("role_id"), Value::Null);
+    tf.destroy();
+    assert!(bao_read(&format!("auth/{k8s}/role/{role_name}")).is_none());
+    env().bao_ok(&["auth", "disable", &k8s]);
 }
 
 /// A request to the shared node's HTTP API as a client of our own would send it (`curl`, with

@@ -4,12 +4,14 @@
 //! still plans; the tokens it obtains by logging in are revoked when each command ends (counted
 //! on a server of its own) and a given token never is; a correctly scoped token without the
 //! `default` policy is accepted; a `TF_LOG=trace` run holds no secret it created; AppRole login
-//! over TLS with a CA file; a namespace scoping every request. The 500-role benchmark (ignored:
+//! over TLS with a CA file; JWT login with a locally signed service-account-shaped token (its
+//! token revoked like AppRole's); a namespace scoping every request. The 500-role benchmark (ignored:
 //! it prints figures) is at the end.
 
 use crate::provider_pki_certs::cert_config;
 use serde_json::Value;
 use vaultpki_tests::bao::{accessor_lookup, pki_with_root, policy_text, write_stdin};
+use vaultpki_tests::jwt::{jwt_auth_with_role, service_account_token};
 use vaultpki_tests::{
     ExtraServer, ExtraServerOptions, Terraform, TestEnv, env, planned_changes, provider_config,
     provider_terraform, provider_terraform_at, unique_name,
@@ -240,6 +242,73 @@ fn approle_login_tokens_are_revoked_and_given_tokens_kept() {
     tf.apply();
     tf.destroy();
     e.bao_ok(&["token", "lookup", &given]);
+}
+
+#[test]
+fn jwt_login_works_and_its_token_is_revoked() {
+    let server = ExtraServer::start(ExtraServerOptions::default());
+    let e = server.env();
+    let name = unique_name("jwt-login");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let subject = "system:serviceaccount:ci:terraform";
+    let token = service_account_token(e, dir.path(), "ci", "terraform");
+    write_policy(
+        e,
+        "tf",
+        &format!(
+            "path \"sys/policies/acl/{name}\" {{\n  capabilities = [\"create\", \"read\", \"update\", \"delete\"]\n}}\n"
+        ),
+    );
+    jwt_auth_with_role(e, "jwt", &token, "terraform", subject, "tf");
+    let jwt = std::fs::read_to_string(&token.jwt_file).expect("token");
+    let login = |role: &str| {
+        format!(
+            "provider \"vaultpki\" {{\n  auth_login_jwt {{\n    role = \"{role}\"\n    jwt  = <<-EOT\n      {}\n    EOT\n  }}\n}}",
+            jwt.trim()
+        )
+    };
+    let resource = format!(
+        "resource \"vaultpki_policy\" \"p\" {{\n  name   = \"{name}\"\n  policy = \"path \\\"x\\\" {{ capabilities = [\\\"read\\\"] }}\"\n}}\n"
+    );
+    let tf = provider_terraform_at(&e.addr, "s.ignored-because-jwt-is-configured");
+    tf.write_config(
+        &provider_config(&resource).replace("provider \"vaultpki\" {}", &login("terraform")),
+    );
+    assert_eq!(live_tokens_besides_root(e), 0);
+    tf.apply();
+    // The policy was written with the JWT login's token (the given token is not valid).
+    e.bao_ok(&["policy", "read", &name]);
+    assert_eq!(live_tokens_besides_root(e), 0, "after apply");
+    tf.assert_plan_empty();
+    assert_eq!(live_tokens_besides_root(e), 0, "after plan");
+    tf.assert_state_free_of(&[("JWT", jwt.trim())]);
+
+    // A role the token's subject is not bound to: one diagnostic naming the block, no JWT.
+    e.bao_ok(&[
+        "write",
+        "auth/jwt/role/other",
+        "role_type=jwt",
+        "bound_audiences=vault",
+        "user_claim=sub",
+        "bound_subject=system:serviceaccount:ci:someone-else",
+        "token_policies=tf",
+    ]);
+    tf.write_config(
+        &provider_config(&resource).replace("provider \"vaultpki\" {}", &login("other")),
+    );
+    let out = tf.apply_err();
+    assert!(
+        out.contains("Logging in with the jwt auth method at auth/jwt/login failed"),
+        "{out}"
+    );
+    assert!(out.contains("auth_login_jwt"), "{out}");
+    assert!(!out.contains(jwt.trim()), "the JWT was printed");
+
+    tf.write_config(
+        &provider_config(&resource).replace("provider \"vaultpki\" {}", &login("terraform")),
+    );
+    tf.destroy();
+    assert_eq!(live_tokens_besides_root(e), 0, "after destroy");
 }
 
 #[test]

@@ -16,6 +16,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use vaultpki_tests::jwt::{jwt_auth_with_role, service_account_token};
 use vaultpki_tests::proxy::{Fault, Proxy};
 use vaultpki_tests::{
     ExtraServer, ExtraServerOptions, TestEnv, bin_path, env, unique_name, workspace_root,
@@ -1419,46 +1420,23 @@ fn jwt_auth_login_with_a_service_account_style_token_takes_a_snapshot() {
     let role = unique_name("snap");
     // A signing key standing in for a cluster's service-account issuer, and a token shaped like
     // a projected one (audience vault, subject system:serviceaccount:<ns>:<name>).
-    let public = home.path().join("issuer.pub.pem");
-    let jwt_file = home.path().join("token");
-    env.python(&format!(
-        "import base64, json, time\n\
-         from cryptography.hazmat.primitives import hashes, serialization\n\
-         from cryptography.hazmat.primitives.asymmetric import rsa, padding\n\
-         k = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n\
-         open('{public}', 'wb').write(k.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))\n\
-         b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b'=').decode()\n\
-         now = int(time.time())\n\
-         claims = {{'iss': 'https://kubernetes.default.svc', 'aud': ['vault'], 'sub': 'system:serviceaccount:vault-backup:snapshot-cron', 'iat': now, 'nbf': now, 'exp': now + 600}}\n\
-         signing = b64(json.dumps({{'alg': 'RS256', 'typ': 'JWT'}}).encode()) + '.' + b64(json.dumps(claims).encode())\n\
-         sig = k.sign(signing.encode(), padding.PKCS1v15(), hashes.SHA256())\n\
-         open('{jwt}', 'w').write(signing + '.' + b64(sig))",
-        public = public.display(),
-        jwt = jwt_file.display(),
-    ));
+    let token = service_account_token(env, home.path(), "vault-backup", "snapshot-cron");
+    let jwt_file = token.jwt_file.clone();
     let policy = home.path().join("policy.hcl");
     std::fs::write(
         &policy,
         "path \"sys/storage/raft/snapshot\" {\n  capabilities = [\"read\"]\n}\n",
     )
     .unwrap();
-    env.bao_ok(&["auth", "enable", "-path", &mount, "jwt"]);
-    env.bao_ok(&[
-        "write",
-        &format!("auth/{mount}/config"),
-        &format!("jwt_validation_pubkeys=@{}", public.display()),
-    ]);
     env.bao_ok(&["policy", "write", &role, policy.to_str().unwrap()]);
-    env.bao_ok(&[
-        "write",
-        &format!("auth/{mount}/role/{role}"),
-        "role_type=jwt",
-        "bound_audiences=vault",
-        "user_claim=sub",
-        "bound_subject=system:serviceaccount:vault-backup:snapshot-cron",
-        &format!("token_policies={role}"),
-        "token_ttl=10m",
-    ]);
+    jwt_auth_with_role(
+        env,
+        &mount,
+        &token,
+        &role,
+        "system:serviceaccount:vault-backup:snapshot-cron",
+        &role,
+    );
     let job = || {
         let mut c = cron(env, &env.addr, "", home.path());
         c.env_remove("VAULT_TOKEN")

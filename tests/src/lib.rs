@@ -14,6 +14,7 @@ mod environment;
 pub mod guides;
 pub mod hosts;
 pub mod installation;
+pub mod jwt;
 pub mod module_docs;
 mod names;
 pub mod official;

@@ -1,7 +1,8 @@
 # The pki-consumer module for cert-manager. The PKI mount here is a self-contained stand-in (a
 # root made inside the server); in production pass the pki-intermediate module's mount_path.
 #
-#   terraform apply
+#   terraform apply                                   # AppRole login
+#   terraform apply -var auth_method=kubernetes       # or Kubernetes auth
 #   terraform output -raw cluster_issuer_manifest | kubectl apply -f -
 #
 # The provider reads VAULT_ADDR and VAULT_TOKEN (and VAULT_CACERT) from the environment.
@@ -28,6 +29,18 @@ variable "approle_mount" {
   description = "Path of the AppRole auth method the example creates."
   type        = string
   default     = "approle-cert-manager"
+}
+
+variable "auth_method" {
+  description = "How cert-manager logs in: approle or kubernetes."
+  type        = string
+  default     = "approle"
+}
+
+variable "kubernetes_mount" {
+  description = "Path of the configured Kubernetes auth method (auth_method = kubernetes)."
+  type        = string
+  default     = "kubernetes"
 }
 
 variable "vault_addr" {
@@ -57,8 +70,10 @@ module "cert_manager" {
   pki_mount            = vaultpki_pki_root_cert.root.mount
   role_name            = "cert-manager"
   allowed_domains      = ["example.test"]
+  auth_method          = var.auth_method
   approle_mount        = var.approle_mount
   create_approle_mount = true
+  kubernetes_mount     = var.kubernetes_mount
   vault_addr           = var.vault_addr
 }
 
@@ -86,6 +101,16 @@ output "secret_id" {
   description = "The secret ID for the Secret."
   value       = module.cert_manager.secret_id
   sensitive   = true
+}
+
+output "kubernetes_role" {
+  description = "spec.vault.auth.kubernetes.role"
+  value       = module.cert_manager.kubernetes_role
+}
+
+output "kubernetes_mount_path" {
+  description = "spec.vault.auth.kubernetes.mountPath"
+  value       = module.cert_manager.kubernetes_mount_path
 }
 
 output "issuing_ca_chain" {

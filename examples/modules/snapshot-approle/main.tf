@@ -20,6 +20,18 @@ variable "approle_mount" {
   default     = "approle"
 }
 
+variable "auth_method" {
+  description = "How the job logs in: approle or kubernetes."
+  type        = string
+  default     = "approle"
+}
+
+variable "kubernetes_mount" {
+  description = "Path of the configured Kubernetes auth method (auth_method = kubernetes)."
+  type        = string
+  default     = "kubernetes"
+}
+
 variable "role_name" {
   description = "Name of the AppRole and of its policy."
   type        = string
@@ -29,7 +41,9 @@ variable "role_name" {
 module "snapshot_approle" {
   source = "../../../modules/snapshot-approle"
 
+  auth_method      = var.auth_method
   approle_mount    = var.approle_mount
+  kubernetes_mount = var.kubernetes_mount
   role_name        = var.role_name
   create_secret_id = true
 }

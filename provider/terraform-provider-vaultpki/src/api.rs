@@ -254,11 +254,11 @@ async fn connect(settings: &Settings) -> Result<Conn, Diagnostics> {
         return Err(diagnostics::no_credentials(&address));
     };
     match auth {
-        Auth::AppRole { mount, .. } => {
-            client
-                .login(auth)
-                .await
-                .map_err(|e| diagnostics::approle_login_failed(&address, mount, &e))?;
+        Auth::AppRole { mount, .. } | Auth::Kubernetes { mount, .. } | Auth::Jwt { mount, .. } => {
+            client.login(auth).await.map_err(|e| match auth {
+                Auth::AppRole { .. } => diagnostics::approle_login_failed(&address, mount, &e),
+                _ => diagnostics::login_failed(&address, auth.method(), mount, &e),
+            })?;
             // The logged-in client goes to the process-wide list that is revoked when the
             // provider stops; the connection works with a copy that does not own the token.
             let copy = client

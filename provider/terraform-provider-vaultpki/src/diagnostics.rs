@@ -67,6 +67,31 @@ pub(crate) fn approle_login_failed(address: &str, mount: &str, err: &Error) -> D
     .into()
 }
 
+/// A login other than AppRole (Kubernetes, JWT) failed.
+pub(crate) fn login_failed(address: &str, method: &str, mount: &str, err: &Error) -> Diagnostics {
+    let block = format!("auth_login_{method}");
+    Diagnostic::error(
+        server_summary(address),
+        format!(
+            "Logging in with the {method} auth method at auth/{mount}/login failed. Check `{block}` (mount, role, and the token: expired, or not meeting the role's bound claims, audience or service account).\n\nCause: {err}"
+        ),
+    )
+    .at(AttributePath::root(block))
+    .into()
+}
+
+/// The service account token file of `auth_login_kubernetes` cannot be read.
+pub(crate) fn jwt_file_unreadable(file: &str, err: &Error) -> Diagnostics {
+    Diagnostic::error(
+        "Cannot read the service account token",
+        format!(
+            "`auth_login_kubernetes` reads the token from {file}, which failed: {err}. Set `jwt_file` to the file of a projected service account token, or run the provider in a pod."
+        ),
+    )
+    .at(AttributePath::root("auth_login_kubernetes"))
+    .into()
+}
+
 /// No address anywhere.
 pub(crate) fn no_address() -> Diagnostics {
     Diagnostic::error(
@@ -290,6 +315,16 @@ pub(crate) fn issuer_not_found(mount: &str, issuer_ref: &str) -> Diagnostics {
         ),
     )
     .into()
+}
+
+/// The warning when destroying a `vaultpki_pki_key` leaves the key on the server.
+pub(crate) fn key_left_on_server(path: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "The PKI key was left on the server",
+        format!(
+            "`delete_on_destroy` is not true, so destroying only removed it from the Terraform state; the key is still at {path}. Delete it there if no issuer needs it, or set `delete_on_destroy = true` and apply before destroying."
+        ),
+    )
 }
 
 /// Import of an ACME EAB key: the key itself cannot be recovered.

@@ -30,6 +30,7 @@ pub mod provider;
 mod renewal;
 mod secret_id;
 pub mod stats;
+mod token_fields;
 mod validation;
 
 mod data_sources;

@@ -48,6 +48,8 @@ pub struct ProviderConfig {
     skip_tls_verify: Option<bool>,
     max_retries: Option<i64>,
     auth_login_approle: Option<AppRoleLogin>,
+    auth_login_kubernetes: Option<KubernetesLogin>,
+    auth_login_jwt: Option<JwtLogin>,
 }
 
 impl fmt::Debug for ProviderConfig {
@@ -60,6 +62,8 @@ impl fmt::Debug for ProviderConfig {
             .field("skip_tls_verify", &self.skip_tls_verify)
             .field("max_retries", &self.max_retries)
             .field("auth_login_approle", &self.auth_login_approle)
+            .field("auth_login_kubernetes", &self.auth_login_kubernetes)
+            .field("auth_login_jwt", &self.auth_login_jwt)
             .finish()
     }
 }
@@ -82,6 +86,42 @@ impl fmt::Debug for AppRoleLogin {
     }
 }
 
+/// The `auth_login_kubernetes` block (the JWT is read from a file, never configured).
+#[derive(Deserialize, Debug)]
+struct KubernetesLogin {
+    mount: Option<String>,
+    role: Option<String>,
+    jwt_file: Option<String>,
+}
+
+/// The `auth_login_jwt` block.
+#[derive(Deserialize)]
+struct JwtLogin {
+    mount: Option<String>,
+    role: Option<String>,
+    jwt: Option<String>,
+}
+
+impl fmt::Debug for JwtLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtLogin")
+            .field("mount", &self.mount)
+            .field("role", &self.role)
+            .field("jwt", &"[redacted]")
+            .finish()
+    }
+}
+
+/// The login blocks, of which at most one may be set.
+const LOGIN_BLOCKS: [&str; 3] = [
+    "auth_login_approle",
+    "auth_login_kubernetes",
+    "auth_login_jwt",
+];
+
+/// Where a pod finds its service account token.
+pub const SERVICE_ACCOUNT_TOKEN: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
 impl Provider for VaultPkiProvider {
     type Client = Api;
     type Config = ProviderConfig;
@@ -98,6 +138,19 @@ impl Provider for VaultPkiProvider {
             diags.extend(diagnostics::invalid_setting(
                 "max_retries",
                 "max_retries must be between 0 and 20.",
+            ));
+        }
+        let logins: Vec<&str> = LOGIN_BLOCKS
+            .into_iter()
+            .filter(|b| !config.attr(b).is_null())
+            .collect();
+        if logins.len() > 1 {
+            diags.extend(diagnostics::invalid_setting(
+                logins[1],
+                &format!(
+                    "Only one login block may be set, but {} are: keep the one the provider should log in with.",
+                    logins.join(" and ")
+                ),
             ));
         }
         diags
@@ -147,7 +200,7 @@ pub fn provider_schema() -> Schema {
     .attribute(
         Attribute::string(
             "token",
-            "Token to authenticate with. Defaults to `VAULT_TOKEN`, then `BAO_TOKEN`. Ignored when `auth_login_approle` is set.",
+            "Token to authenticate with. Defaults to `VAULT_TOKEN`, then `BAO_TOKEN`. Ignored when a login block (`auth_login_approle`, `auth_login_kubernetes`, `auth_login_jwt`) is set.",
         )
         .sensitive(),
     )
@@ -189,6 +242,47 @@ pub fn provider_schema() -> Schema {
         )
         .items(0, 1),
     )
+    .block(
+        NestedBlock::new(
+            "auth_login_kubernetes",
+            Nesting::Single,
+            Block::new("Log in with the Kubernetes auth method, as a pod's service account, instead of using a token. The server checks the token with the Kubernetes API server configured in `vaultpki_kubernetes_auth_backend_config`, so this works where that API server is reachable from OpenBao. The token obtained is revoked when the provider stops.")
+                .attribute(Attribute::string(
+                    "mount",
+                    "Mount path of the Kubernetes auth method (default `kubernetes`).",
+                ))
+                .attribute(
+                    Attribute::string("role", "The Kubernetes auth role bound to the service account.")
+                        .required(),
+                )
+                .attribute(Attribute::string(
+                    "jwt_file",
+                    "File holding the service account token (default `/var/run/secrets/kubernetes.io/serviceaccount/token`, where a pod has it). Read when the provider is configured.",
+                )),
+        )
+        .items(0, 1),
+    )
+    .block(
+        NestedBlock::new(
+            "auth_login_jwt",
+            Nesting::Single,
+            Block::new("Log in with the JWT auth method (a CI job's or workload's signed token) instead of using a token. The token obtained is revoked when the provider stops.")
+                .attribute(Attribute::string(
+                    "mount",
+                    "Mount path of the JWT auth method (default `jwt`).",
+                ))
+                .attribute(
+                    Attribute::string("role", "The JWT auth role whose bound claims the token meets.")
+                        .required(),
+                )
+                .attribute(
+                    Attribute::string("jwt", "The signed JWT, e.g. `file(...)` of a projected token or a CI variable.")
+                        .required()
+                        .sensitive(),
+                ),
+        )
+        .items(0, 1),
+    )
 }
 
 /// Resolves the configuration against the environment (`env` looks a variable up). Problems are
@@ -224,19 +318,42 @@ fn settings(config: ProviderConfig, env: &dyn Fn(&str) -> Option<String>) -> Set
             ..RetryPolicy::default()
         };
     }
-    let auth = match config.auth_login_approle {
-        Some(login) => match (login.role_id, login.secret_id) {
+    let auth = if let Some(login) = config.auth_login_approle {
+        match (login.role_id, login.secret_id) {
             (Some(role_id), Some(secret_id)) => Some(Auth::AppRole {
                 mount: login.mount.unwrap_or_else(|| "approle".to_owned()),
                 role_id,
                 secret_id: Secret::new(secret_id),
             }),
             _ => None,
-        },
-        None => config
+        }
+    } else if let Some(login) = config.auth_login_kubernetes {
+        let file = login
+            .jwt_file
+            .unwrap_or_else(|| SERVICE_ACCOUNT_TOKEN.to_owned());
+        let jwt = match Secret::from_file(std::path::Path::new(&file)) {
+            Ok(jwt) => jwt,
+            Err(e) => return Settings::Invalid(diagnostics::jwt_file_unreadable(&file, &e)),
+        };
+        login.role.map(|role| Auth::Kubernetes {
+            mount: login.mount.unwrap_or_else(|| "kubernetes".to_owned()),
+            role,
+            jwt,
+        })
+    } else if let Some(login) = config.auth_login_jwt {
+        match (login.role, login.jwt) {
+            (Some(role), Some(jwt)) => Some(Auth::Jwt {
+                mount: login.mount.unwrap_or_else(|| "jwt".to_owned()),
+                role,
+                jwt: Secret::new(jwt.trim()),
+            }),
+            _ => None,
+        }
+    } else {
+        config
             .token
             .or_else(|| from_env(&TOKEN_ENV))
-            .map(|t| Auth::Token(Secret::new(t.trim()))),
+            .map(|t| Auth::Token(Secret::new(t.trim())))
     };
     Settings::Valid {
         config: Box::new(client_config),
@@ -257,6 +374,8 @@ mod tests {
             skip_tls_verify: None,
             max_retries: None,
             auth_login_approle: None,
+            auth_login_kubernetes: None,
+            auth_login_jwt: None,
         }
     }
 
@@ -318,6 +437,72 @@ mod tests {
     }
 
     #[test]
+    fn kubernetes_login_reads_the_token_file_and_names_it_when_unreadable() {
+        let dir = std::env::temp_dir().join(format!("vaultpki-k8s-login-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("token");
+        std::fs::write(&file, "eyJ.sa.token\n").unwrap();
+        let mut c = empty();
+        c.address = Some("http://a".into());
+        c.token = Some("tok".into());
+        c.auth_login_kubernetes = Some(KubernetesLogin {
+            mount: Some("k8s".into()),
+            role: Some("deployer".into()),
+            jwt_file: Some(file.display().to_string()),
+        });
+        let Settings::Valid { auth, .. } = settings(c, &|_| None) else {
+            panic!("expected valid settings");
+        };
+        assert!(
+            matches!(auth, Some(Auth::Kubernetes { ref mount, ref role, ref jwt })
+                if mount == "k8s" && role == "deployer" && jwt.expose() == "eyJ.sa.token")
+        );
+        let mut missing = empty();
+        missing.address = Some("http://a".into());
+        missing.auth_login_kubernetes = Some(KubernetesLogin {
+            mount: None,
+            role: Some("deployer".into()),
+            jwt_file: Some(dir.join("absent").display().to_string()),
+        });
+        let Settings::Invalid(d) = settings(missing, &|_| None) else {
+            panic!("expected invalid settings");
+        };
+        assert!(d.0[0].detail.contains("absent"), "{:?}", d.0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn jwt_login_defaults_its_mount() {
+        let mut c = empty();
+        c.address = Some("http://a".into());
+        c.auth_login_jwt = Some(JwtLogin {
+            mount: None,
+            role: Some("ci".into()),
+            jwt: Some("eyJ.ci.sig".into()),
+        });
+        let Settings::Valid { auth, .. } = settings(c, &|_| None) else {
+            panic!("expected valid settings");
+        };
+        assert!(matches!(auth, Some(Auth::Jwt { ref mount, .. }) if mount == "jwt"));
+    }
+
+    #[test]
+    fn two_login_blocks_are_refused_at_validation() {
+        let mut config = Value::Null;
+        config.set_attr("auth_login_approle", Value::from("set"));
+        assert!(VaultPkiProvider.validate(&config).0.is_empty());
+        config.set_attr("auth_login_jwt", Value::from("set"));
+        let d = VaultPkiProvider.validate(&config);
+        assert!(
+            d.0[0]
+                .detail
+                .contains("auth_login_approle and auth_login_jwt"),
+            "{:?}",
+            d.0
+        );
+    }
+
+    #[test]
     fn debug_redacts_secrets() {
         let mut c = empty();
         c.token = Some("s.supersecret".into());
@@ -326,9 +511,17 @@ mod tests {
             role_id: Some("rid-123".into()),
             secret_id: Some("sid-456".into()),
         });
+        c.auth_login_jwt = Some(JwtLogin {
+            mount: None,
+            role: Some("ci".into()),
+            jwt: Some("eyJ.jwt-789".into()),
+        });
         let text = format!("{c:?}");
         assert!(
-            !text.contains("supersecret") && !text.contains("sid-456") && !text.contains("rid-123")
+            !text.contains("supersecret")
+                && !text.contains("sid-456")
+                && !text.contains("rid-123")
+                && !text.contains("jwt-789")
         );
     }
 }

@@ -4,11 +4,15 @@
 use tfplugin::AnyResource;
 
 use crate::api::Api;
+use auth_role::Role;
 use config_singleton::Singleton;
 
 mod approle_role;
 mod approle_secret_id;
+mod auth_role;
 mod config_singleton;
+mod kubernetes_auth_backend_config;
+mod kubernetes_auth_backend_role;
 mod mount;
 mod pki_acme_eab;
 mod pki_cert;
@@ -22,11 +26,13 @@ mod pki_config_urls;
 mod pki_intermediate_csr;
 mod pki_intermediate_set_signed;
 mod pki_issuer;
+mod pki_key;
 mod pki_role;
 mod pki_root_cert;
 mod pki_root_sign_intermediate;
 mod pki_sign;
 mod policy;
+mod token_auth_role;
 
 /// Every resource type the provider offers.
 pub(crate) fn all() -> Vec<AnyResource<Api>> {
@@ -52,6 +58,12 @@ pub(crate) fn all() -> Vec<AnyResource<Api>> {
         AnyResource::new(Singleton(pki_config_cluster::PkiConfigCluster)),
         AnyResource::new(Singleton(pki_config_acme::PkiConfigAcme)),
         AnyResource::new(pki_acme_eab::PkiAcmeEab),
+        AnyResource::new(kubernetes_auth_backend_config::KubernetesAuthBackendConfig),
+        AnyResource::new(Role(
+            kubernetes_auth_backend_role::KubernetesAuthBackendRole,
+        )),
+        AnyResource::new(Role(token_auth_role::TokenAuthRole)),
+        AnyResource::new(pki_key::PkiKey),
     ]
 }
 

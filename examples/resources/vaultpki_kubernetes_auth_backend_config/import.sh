@@ -1,0 +1,1 @@
+terraform import vaultpki_kubernetes_auth_backend_config.cluster auth/kubernetes/config

@@ -1,0 +1,1 @@
+terraform import vaultpki_kubernetes_auth_backend_role.cert_manager auth/kubernetes/role/cert-manager

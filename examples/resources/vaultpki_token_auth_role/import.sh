@@ -1,0 +1,1 @@
+terraform import vaultpki_token_auth_role.deploy auth/token/roles/deploy
