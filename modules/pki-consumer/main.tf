@@ -11,7 +11,7 @@
 locals {
   policy_name       = coalesce(var.policy_name, replace("${var.pki_mount}-${var.role_name}", "/", "-"))
   approle_role_name = coalesce(var.approle_role_name, var.role_name)
-  approle_mount     = var.create_approle_mount ? vaultpki_auth_backend.approle[0].path : var.approle_mount
+  approle_mount     = local.approle && var.create_approle_mount ? vaultpki_auth_backend.approle[0].path : var.approle_mount
   sign_path         = "${var.pki_mount}/sign/${vaultpki_pki_role.this.name}"
   secret_name       = "${var.issuer_name}-approle"
   approle           = var.auth_method == "approle"

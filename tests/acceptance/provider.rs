@@ -296,7 +296,12 @@ fn jwt_login_works_and_its_token_is_revoked() {
     tf.write_config(
         &provider_config(&resource).replace("provider \"vaultpki\" {}", &login("other")),
     );
-    let out = tf.apply_err();
+    // Terraform wraps diagnostics: compare with single spaces.
+    let out = tf
+        .apply_err()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
         out.contains("Logging in with the jwt auth method at auth/jwt/login failed"),
         "{out}"

@@ -7,6 +7,9 @@
 //! `vaultpki_pki_keys` and `vaultpki_pki_issuers` listings; and the parameter rules of
 //! `vaultpki_policy_document` enforced by the server.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde_json::{Value, json};
 use vaultpki_tests::bao::{bao_read, pki_with_root, str_list};
 use vaultpki_tests::jwt::service_account_token;
@@ -55,7 +58,7 @@ resource "vaultpki_token_auth_role" "t" {{
   disallowed_policies = ["root-ish"]
   orphan              = {orphan}
   renewable           = false
-  path_suffix         = "ci"
+  path_suffix         = "ci-deploy"
   token_period        = 3600
   token_bound_cidrs   = ["10.0.0.0/8"]
 }}
@@ -131,10 +134,10 @@ fn kubernetes_auth_config_role_and_token_role_lifecycle() {
     assert_eq!(str_list(&t["disallowed_policies"]), ["root-ish"]);
     assert_eq!(t["orphan"], true);
     assert_eq!(t["renewable"], false);
-    assert_eq!(t["path_suffix"], "ci");
+    assert_eq!(t["path_suffix"], "ci-deploy");
     assert_eq!(t["token_period"], 3600);
     assert_eq!(str_list(&t["token_bound_cidrs"]), ["10.0.0.0/8"]);
-    // The role works: a token created through it is an orphan with its period.
+    // The role works: a token created through it is an orphan living for the role's period.
     let created = env().bao_json(&[
         "token",
         "create",
@@ -145,7 +148,12 @@ fn kubernetes_auth_config_role_and_token_role_lifecycle() {
     let accessor = created["auth"]["accessor"].as_str().expect("accessor");
     let looked_up = env().bao_json(&["token", "lookup", "-format=json", "-accessor", accessor]);
     assert_eq!(looked_up["data"]["orphan"], true);
-    assert_eq!(looked_up["data"]["period"], 3600);
+    assert_eq!(looked_up["data"]["role"], token_role.as_str());
+    let ttl = looked_up["data"]["ttl"].as_i64().expect("ttl");
+    assert!(
+        (3000..=3600).contains(&ttl),
+        "the role's period gave a TTL of {ttl}"
+    );
     env().bao_ok(&["token", "revoke", "-accessor", accessor]);
     tf.assert_plan_empty();
 
@@ -158,7 +166,20 @@ fn kubernetes_auth_config_role_and_token_role_lifecycle() {
     tf.import_and_compare("vaultpki_token_auth_role.t", &token_path, &[]);
 
     // Update in place; the reviewer JWT stays on the server although it is never stored.
-    k.host = "https://kubernetes.default.svc:443";
+    // The new host is a listener of this test standing in for the API server: it only counts
+    // the connections OpenBao opens to review a login (there is no Kubernetes here).
+    let api_server = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
+    let host = format!("https://{}", api_server.local_addr().expect("its address"));
+    let reviews = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&reviews);
+    std::thread::spawn(move || {
+        for connection in api_server.incoming() {
+            if connection.is_ok() {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    k.host = &host;
     k.token_ttl = 1200;
     k.orphan = false;
     tf.write_config(&k8s_config(&k));
@@ -223,7 +244,7 @@ fn kubernetes_auth_config_role_and_token_role_lifecycle() {
     tf.assert_plan_empty();
 
     // Logging in as the service account gets as far as OpenBao asking the Kubernetes API server
-    // (kubernetes.default.svc, which does not exist here): the failure names the block.
+    // to review the token (the stand-in closes the connection): the failure names the block.
     let token = service_account_token(env(), dir.path(), "cert-manager", "cert-manager");
     let login = provider_terraform();
     login.write_config(&provider_config(&format!(
@@ -235,12 +256,18 @@ fn kubernetes_auth_config_role_and_token_role_lifecycle() {
             token.jwt_file.display()
         ),
     ));
-    let out = login.apply_err();
+    // Terraform wraps diagnostics: compare with single spaces.
+    let out = flat(&login.apply_err());
     assert!(
         out.contains(&format!(
             "Logging in with the kubernetes auth method at auth/{mount}/login failed"
         )),
         "{out}"
+    );
+    assert!(out.contains("permission denied"), "{out}");
+    assert!(
+        reviews.load(Ordering::SeqCst) > 0,
+        "OpenBao never called the API server to review the token"
     );
     assert!(out.contains("auth_login_kubernetes"), "{out}");
     let jwt = std::fs::read_to_string(&token.jwt_file).expect("token");
@@ -253,7 +280,7 @@ fn kubernetes_auth_config_role_and_token_role_lifecycle() {
         &token.jwt_file.display().to_string(),
         "/nonexistent/serviceaccount/token",
     ));
-    let out = login.apply_err();
+    let out = flat(&login.apply_err());
     assert!(
         out.contains("Cannot read the service account token"),
         "{out}"
@@ -269,6 +296,11 @@ fn kubernetes_auth_config_role_and_token_role_lifecycle() {
     // The server cannot delete the settings: they stay until the auth method is disabled.
     assert!(bao_read(&config_path).is_some());
     env().bao_ok(&["auth", "disable", &mount]);
+}
+
+/// `text` with every run of whitespace made one space (Terraform wraps diagnostics).
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 // ---- vaultpki_pki_key, data vaultpki_pki_keys, data vaultpki_pki_issuers
@@ -380,7 +412,10 @@ fn pki_key_lifecycle_and_listings() {
         entry(&generated["key_id"]),
         Some(json!({"key_id": generated["key_id"], "key_name": "generated", "is_default": false}))
     );
-    assert_eq!(entry(&json!(root_key))["is_default"], json!(true));
+    assert_eq!(
+        entry(&json!(root_key)).expect("the root key")["is_default"],
+        json!(true)
+    );
     let issuers = tf.output("issuers");
     assert_eq!(issuers["default"], root_issuer.as_str());
     assert_eq!(issuers["issuers"][0]["issuer_id"], root_issuer.as_str());

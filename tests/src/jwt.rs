@@ -12,8 +12,8 @@ use crate::TestEnv;
 pub struct ServiceAccountToken {
     /// The issuer's public key, PEM (for `jwt_validation_pubkeys`).
     pub public_key: PathBuf,
-    /// The token (audience `vault`, subject `system:serviceaccount:<namespace>:<name>`, ten
-    /// minutes of validity).
+    /// The token (audience `vault`, subject `system:serviceaccount:<namespace>:<name>` and the
+    /// `kubernetes.io` claims of a projected token, ten minutes of validity).
     pub jwt_file: PathBuf,
 }
 
@@ -34,7 +34,7 @@ pub fn service_account_token(
          open('{public}', 'wb').write(k.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))\n\
          b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b'=').decode()\n\
          now = int(time.time())\n\
-         claims = {{'iss': 'https://kubernetes.default.svc', 'aud': ['vault'], 'sub': 'system:serviceaccount:{namespace}:{name}', 'iat': now, 'nbf': now, 'exp': now + 600}}\n\
+         claims = {{'iss': 'https://kubernetes.default.svc', 'aud': ['vault'], 'sub': 'system:serviceaccount:{namespace}:{name}', 'kubernetes.io': {{'namespace': '{namespace}', 'serviceaccount': {{'name': '{name}', 'uid': '0b4a1b9e-6c2f-4c1e-9f3e-5a8d2c7e1f00'}}}}, 'iat': now, 'nbf': now, 'exp': now + 600}}\n\
          signing = b64(json.dumps({{'alg': 'RS256', 'typ': 'JWT'}}).encode()) + '.' + b64(json.dumps(claims).encode())\n\
          sig = k.sign(signing.encode(), padding.PKCS1v15(), hashes.SHA256())\n\
          open('{jwt}', 'w').write(signing + '.' + b64(sig))",

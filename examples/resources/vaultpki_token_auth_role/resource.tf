@@ -7,5 +7,5 @@ resource "vaultpki_token_auth_role" "deploy" {
   orphan              = true
   renewable           = true
   token_period        = 86400
-  path_suffix         = "ci"
+  path_suffix         = "ci-deploy"
 }

@@ -61,7 +61,7 @@ const FIELDS: &[Field] = &[
     field(
         "path_suffix",
         Kind::String,
-        "A suffix appended to the tokens' path (`auth/token/create/<role_name>/<suffix>`), to revoke them by prefix.",
+        "A suffix (at least three letters, digits, `-`, `_` or `.`) appended to the tokens' path (`auth/token/create/<role_name>/<suffix>`), to revoke them by prefix.",
     ),
 ];
 
