@@ -201,7 +201,14 @@ fn pki_role_deleted_lines_go_back_to_the_server_defaults() {
         planned_changes(&plan),
         [("vaultpki_pki_role.r".to_owned(), vec!["update".to_owned()])]
     );
-    let after = &plan["resource_changes"][0]["change"]["after"];
+    let change = plan["resource_changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|rc| rc["address"] == "vaultpki_pki_role.r")
+        .map(|rc| rc["change"].clone())
+        .expect("the role in the plan");
+    let after = &change["after"];
     for (name, _, default) in ROLE_PERMISSIONS {
         let default: Value = serde_json::from_str(default).expect("a JSON default");
         let planned = &after[*name];
@@ -212,7 +219,7 @@ fn pki_role_deleted_lines_go_back_to_the_server_defaults() {
         };
         assert!(
             same,
-            "{name} is planned as {planned}, not as its default {default}"
+            "{name} is planned as {planned}, not as its default {default}: {change:#}"
         );
     }
     tf.run_ok(&["apply", "-input=false", "-no-color", "tfplan"]);

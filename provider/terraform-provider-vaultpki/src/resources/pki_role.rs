@@ -166,12 +166,7 @@ pub(crate) const FIELDS: &[Field] = &[
     )
     .or(Unset::Number(0)),
     field("use_pss", Bool, "Use RSA-PSS signatures.").or(Unset::Bool(false)),
-    field(
-        "key_usage",
-        List,
-        "Key usages, e.g. `DigitalSignature`.",
-    )
-    .or(Unset::List(&[
+    field("key_usage", List, "Key usages, e.g. `DigitalSignature`.").or(Unset::List(&[
         "DigitalSignature",
         "KeyAgreement",
         "KeyEncipherment",
