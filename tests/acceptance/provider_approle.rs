@@ -41,6 +41,86 @@ output "role_id" {{
     ))
 }
 
+/// Every field of an AppRole role as `(attribute, HCL value away from the default, the
+/// server's default as it answers it)`.
+const APPROLE_FIELDS: &[(&str, &str, &str)] = &[
+    ("bind_secret_id", "false", "true"),
+    ("secret_id_bound_cidrs", r#"["10.0.0.0/8"]"#, "[]"),
+    ("token_bound_cidrs", r#"["10.0.0.0/8"]"#, "[]"),
+    ("token_policies", r#"["reader"]"#, "[]"),
+    ("token_no_default_policy", "true", "false"),
+    ("secret_id_num_uses", "5", "0"),
+    ("token_num_uses", "3", "0"),
+    ("token_type", r#""service""#, r#""default""#),
+    ("secret_id_ttl", r#""10m""#, "0"),
+    ("token_ttl", r#""1h""#, "0"),
+    ("token_max_ttl", r#""2h""#, "0"),
+    ("token_explicit_max_ttl", r#""3h""#, "0"),
+    ("token_period", "1800", "0"),
+];
+
+fn approle_role_only(mount: &str, lines: &str) -> String {
+    provider_config(&format!(
+        r#"resource "vaultpki_approle_role" "r" {{
+  mount     = "{mount}"
+  role_name = "app"
+{lines}}}
+"#
+    ))
+}
+
+#[test]
+fn approle_role_deleted_lines_go_back_to_the_server_defaults() {
+    let mount = unique_name("approle-reset");
+    env().bao_ok(&["auth", "enable", &format!("-path={mount}"), "approle"]);
+    let role_path = format!("auth/{mount}/role/app");
+    let tf = provider_terraform();
+    let lines: String = APPROLE_FIELDS
+        .iter()
+        .map(|(name, value, _)| format!("  {name} = {value}\n"))
+        .collect();
+    tf.write_config(&approle_role_only(&mount, &lines));
+    tf.apply();
+    let role = bao_read(&role_path).expect("role exists");
+    for (name, _, default) in APPROLE_FIELDS {
+        let default: serde_json::Value = serde_json::from_str(default).expect("a JSON default");
+        assert_ne!(
+            role[*name], default,
+            "{name} was not set away from its default"
+        );
+    }
+    assert_eq!(role["token_ttl"], 3600);
+    tf.assert_plan_empty();
+
+    // Every line deleted: each field is planned back to its default and reset on the server.
+    tf.write_config(&approle_role_only(&mount, ""));
+    let plan = tf.plan();
+    assert_eq!(
+        planned_changes(&plan),
+        [(
+            "vaultpki_approle_role.r".to_owned(),
+            vec!["update".to_owned()]
+        )]
+    );
+    tf.run_ok(&["apply", "-input=false", "-no-color", "tfplan"]);
+    let role = bao_read(&role_path).expect("role exists");
+    for (name, _, default) in APPROLE_FIELDS {
+        let default: serde_json::Value = serde_json::from_str(default).expect("a JSON default");
+        let on_server = match &role[*name] {
+            // OpenBao answers an empty secret_id_bound_cidrs as null.
+            serde_json::Value::Null => serde_json::json!([]),
+            v => v.clone(),
+        };
+        assert_eq!(
+            on_server, default,
+            "{name} is not back at its default on the server"
+        );
+    }
+    tf.assert_plan_empty();
+    tf.destroy();
+    env().bao_ok(&["auth", "disable", &mount]);
+}
+
 #[test]
 fn approle_role_secret_id_and_role_id_lifecycle() {
     let mount = unique_name("approle");

@@ -10,7 +10,75 @@
 
 use serde_json::{Value, json};
 use vaultpki_tests::official;
-use vaultpki_tests::{PROVIDER_SOURCE, Terraform, env, planned_changes, provider_dir, unique_name};
+use vaultpki_tests::{
+    PROVIDER_SOURCE, Terraform, env, planned_changes, provider_config, provider_dir,
+    provider_terraform, unique_name,
+};
+
+/// The official provider's documentation examples of `vault_pki_secret_backend_role` and
+/// `vault_approle_auth_backend_role`, durations written as its users write them (strings with
+/// units, and numbers), with the types renamed and `backend` spelled `mount`.
+#[test]
+fn official_examples_apply_with_durations_as_strings_and_plan_empty() {
+    let e = env();
+    let mount = unique_name("hc-pki");
+    let auth = unique_name("hc-approle");
+    let tf = provider_terraform();
+    tf.write_config(&provider_config(&format!(
+        r#"resource "vaultpki_mount" "pki" {{
+  path                      = "{mount}"
+  type                      = "pki"
+  default_lease_ttl_seconds = 3600
+  max_lease_ttl_seconds     = 86400
+}}
+
+resource "vaultpki_pki_role" "role" {{
+  mount            = vaultpki_mount.pki.path
+  name             = "my_role"
+  ttl              = "1h"
+  max_ttl          = "72h"
+  allow_ip_sans    = true
+  key_type         = "rsa"
+  key_bits         = 4096
+  allowed_domains  = ["example.com", "my.domain"]
+  allow_subdomains = true
+}}
+
+resource "vaultpki_auth_backend" "approle" {{
+  path = "{auth}"
+  type = "approle"
+}}
+
+resource "vaultpki_approle_role" "example" {{
+  mount          = vaultpki_auth_backend.approle.path
+  role_name      = "test-role"
+  token_policies = ["default", "dev", "prod"]
+  token_ttl      = 3600
+  token_max_ttl  = "4h"
+}}
+"#
+    )));
+    tf.apply();
+    let role = e.bao_json(&["read", "-format=json", &format!("{mount}/roles/my_role")]);
+    assert_eq!(role["data"]["ttl"], 3600);
+    assert_eq!(role["data"]["max_ttl"], 259_200);
+    assert_eq!(role["data"]["key_bits"], 4096);
+    let approle = e.bao_json(&[
+        "read",
+        "-format=json",
+        &format!("auth/{auth}/role/test-role"),
+    ]);
+    assert_eq!(approle["data"]["token_ttl"], 3600);
+    assert_eq!(approle["data"]["token_max_ttl"], 14_400);
+    // The state keeps the configured spelling; the second plan is empty.
+    assert_eq!(tf.resource("vaultpki_pki_role.role")["max_ttl"], "72h");
+    assert_eq!(
+        tf.resource("vaultpki_approle_role.example")["token_ttl"],
+        "3600"
+    );
+    tf.assert_plan_empty();
+    tf.destroy();
+}
 
 #[test]
 fn moved_blocks_take_over_official_provider_state_without_changes() {
@@ -340,7 +408,8 @@ moved {{
         tf.resource("vaultpki_pki_issuer.root")["issuer_id"],
         issuer_id
     );
-    assert_eq!(tf.resource("vaultpki_pki_role.web")["max_ttl"], 7200);
+    // Durations are carried as the official provider stored them (strings).
+    assert_eq!(tf.resource("vaultpki_pki_role.web")["max_ttl"], "7200");
 
     // Nothing on the server was touched by the move: the role still has its settings.
     let role = e.bao_json(&["read", "-format=json", &format!("{mount}/roles/web")]);

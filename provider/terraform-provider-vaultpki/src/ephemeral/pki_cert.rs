@@ -46,6 +46,10 @@ impl EphemeralResource for EphemeralPkiCert {
         "vaultpki_pki_cert"
     }
 
+    fn validate(&self, config: &tfplugin::Value) -> Diagnostics {
+        crate::fields::validate_duration(config, "ttl")
+    }
+
     fn schema(&self) -> Schema {
         let out = |a: Attribute| a.computed();
         let schema = Schema::new("A certificate and private key issued by a PKI role (`<mount>/issue/<role>`) for one Terraform run only: nothing of it is stored in the plan or the state, so the private key can be passed to write-only attributes. Every run issues a new certificate. With `revoke_on_close` the certificate is revoked when the run ends; otherwise it stays valid until it expires.")

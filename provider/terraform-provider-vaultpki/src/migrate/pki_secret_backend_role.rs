@@ -1,6 +1,7 @@
 //! `vault_pki_secret_backend_role` → `vaultpki_pki_role`. The official `backend` is our `mount`;
 //! both IDs are `<mount>/roles/<name>`. Role fields carry Vault's JSON names on both sides; the
-//! official provider stores `ttl` and `max_ttl` as strings, which become seconds here.
+//! official provider stores `ttl` and `max_ttl` as strings, and so do we (durations compare by
+//! meaning), so they are carried as written.
 
 use serde_json::{Map, Value as Json};
 

@@ -105,7 +105,7 @@ fn policy_id_becomes_the_api_path() {
 }
 
 #[test]
-fn pki_role_renames_backend_and_converts_ttl_strings() {
+fn pki_role_renames_backend_and_carries_ttl_strings_as_written() {
     let (v, w) = mapped(
         "vault_pki_secret_backend_role",
         "vaultpki_pki_role",
@@ -119,8 +119,8 @@ fn pki_role_renames_backend_and_converts_ttl_strings() {
     );
     assert_eq!(v["id"], "pki/roles/web");
     assert_eq!(v["mount"], "pki");
-    assert_eq!(v["ttl"], 3600);
-    assert_eq!(v["max_ttl"], 7200);
+    assert_eq!(v["ttl"], "3600");
+    assert_eq!(v["max_ttl"], "2h");
     assert_eq!(v["allowed_domains"], json!(["example.com"]));
     assert_eq!(v["key_bits"], 256);
     assert_eq!(w.len(), 1, "{w:?}");
@@ -177,7 +177,7 @@ fn approle_role_keeps_role_id_and_warns_about_deprecated_fields() {
     assert_eq!(v["id"], "auth/approle/role/ci");
     assert_eq!(v["mount"], "approle");
     assert_eq!(v["role_id"], "6a1c");
-    assert_eq!(v["token_ttl"], 600);
+    assert_eq!(v["token_ttl"], "600");
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].detail.contains("`policies`"));
 }

@@ -1,15 +1,17 @@
 //! `vaultpki_approle_role`: an AppRole role at `auth/<mount>/role/<role_name>`, every field
 //! table-driven (see `fields`), plus its role ID (`.../role-id`), which is computed by the
-//! server unless configured.
+//! server unless configured. A field left out is the server's default (OpenBao 2.x and Vault 1.x
+//! agree on them), sent with every write, so deleting `token_policies` or
+//! `secret_id_bound_cidrs` withdraws them.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
-use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema};
+use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
 use crate::api::{Api, Write};
 use crate::approle::{DEFAULT_MOUNT, plan_mount_and_id};
 use crate::diagnostics;
-use crate::fields::{self, Field, Kind, field, openbao_field};
+use crate::fields::{self, Field, Kind, Unset, field, openbao_field};
 
 /// The resource type.
 pub(crate) struct ApproleRole;
@@ -26,63 +28,78 @@ pub(crate) struct ApproleRoleState {
     fields: Map<String, Json>,
 }
 
-use Kind::{Bool, Number, String as Str, StringList as List};
+use Kind::{Bool, Duration, Number, String as Str, StringList as List};
 
 /// The role fields of OpenBao 2.x / Vault 1.x (`auth/<mount>/role/<role_name>`).
 pub(crate) const FIELDS: &[Field] = &[
-    field("bind_secret_id", Bool, "Require a secret ID at login."),
+    field("bind_secret_id", Bool, "Require a secret ID at login.").or(Unset::Bool(true)),
     field(
         "secret_id_bound_cidrs",
         List,
         "CIDRs that may log in with a secret ID.",
-    ),
+    )
+    .or(Unset::List(&[])),
     field(
         "secret_id_num_uses",
         Number,
         "Uses of a secret ID (0: unlimited).",
-    ),
+    )
+    .or(Unset::Number(0)),
     field(
         "secret_id_ttl",
-        Number,
-        "Lifetime of secret IDs in seconds (0: unlimited).",
-    ),
+        Duration,
+        "Lifetime of secret IDs (`0`: unlimited).",
+    )
+    .or(Unset::Text("0")),
     field(
         "token_policies",
         List,
         "Policies of the tokens issued at login.",
-    ),
-    field("token_ttl", Number, "TTL of issued tokens in seconds."),
+    )
+    .or(Unset::List(&[])),
+    field(
+        "token_ttl",
+        Duration,
+        "TTL of issued tokens (`0`: the system default).",
+    )
+    .or(Unset::Text("0")),
     field(
         "token_max_ttl",
-        Number,
-        "Maximum TTL of issued tokens in seconds.",
-    ),
+        Duration,
+        "Maximum TTL of issued tokens (`0`: the system maximum).",
+    )
+    .or(Unset::Text("0")),
     field(
         "token_explicit_max_ttl",
-        Number,
-        "Hard maximum TTL of issued tokens in seconds.",
-    ),
+        Duration,
+        "Hard maximum TTL of issued tokens (`0`: none).",
+    )
+    .or(Unset::Text("0")),
     field(
         "token_period",
-        Number,
-        "Period of periodic tokens in seconds (0: not periodic).",
-    ),
+        Duration,
+        "Period of periodic tokens (`0`: not periodic).",
+    )
+    .or(Unset::Text("0")),
     field(
         "token_num_uses",
         Number,
         "Uses of an issued token (0: unlimited).",
-    ),
+    )
+    .or(Unset::Number(0)),
     field(
         "token_bound_cidrs",
         List,
         "CIDRs that may use issued tokens.",
-    ),
+    )
+    .or(Unset::List(&[])),
     field(
         "token_no_default_policy",
         Bool,
         "Do not add the `default` policy to issued tokens.",
-    ),
-    field("token_type", Str, "`service`, `batch` or `default`."),
+    )
+    .or(Unset::Bool(false)),
+    field("token_type", Str, "`service`, `batch` or `default`.").or(Unset::Text("default")),
     openbao_field(
         "token_strictly_bind_ip",
         Bool,
@@ -99,7 +116,7 @@ impl Resource for ApproleRole {
     }
 
     fn schema(&self) -> Schema {
-        let mut schema = Schema::new("An AppRole role (`auth/<mount>/role/<role_name>`) and its role ID. Fields left out take the server's defaults and never show a diff.")
+        let mut schema = Schema::new("An AppRole role (`auth/<mount>/role/<role_name>`) and its role ID. A field left out is the server's default, named in its description: deleting a line plans the field back to that default (policies and CIDRs are withdrawn by deleting their line). Such fields stay null in state until they have been set once.")
             .attribute(Attribute::string("id", "The API path, `auth/<mount>/role/<role_name>`.").computed())
             .attribute(Attribute::string("mount", "Path of the AppRole auth method (default `approle`). Changing it replaces the role.").optional_computed().use_state_for_unknown().requires_replace())
             .attribute(Attribute::string("role_name", "The role name. Changing it replaces the role.").required().requires_replace())
@@ -116,7 +133,12 @@ impl Resource for ApproleRole {
             let name = plan.planned.attr("role_name").as_str()?;
             Some(role_path(mount, name))
         });
+        fields::plan(FIELDS, plan);
         Diagnostics::new()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        fields::validate(FIELDS, config)
     }
 
     async fn create(

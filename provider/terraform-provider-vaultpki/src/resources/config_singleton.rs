@@ -81,8 +81,13 @@ impl<S: ConfigSingleton> Resource for Singleton<S> {
         schema
     }
 
+    fn validate(&self, config: &Value) -> Diagnostics {
+        fields::validate(S::FIELDS, config)
+    }
+
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
         plan_id(plan, S::SUFFIX);
+        fields::plan(S::FIELDS, plan);
         Diagnostics::new()
     }
 

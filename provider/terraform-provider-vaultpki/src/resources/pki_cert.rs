@@ -90,13 +90,16 @@ impl Resource for PkiCert {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        validate_window(config)
+        let mut diags = validate_window(config);
+        diags.extend(crate::fields::validate_duration(config, "ttl"));
+        diags
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
         if plan.is_create() || plan.is_destroy() {
             return Diagnostics::new();
         }
+        crate::fields::keep_duration_spelling(plan, "ttl");
         if plan.prior.attr("role").as_str() == Some("") {
             // Imported: adopt what the server could not tell instead of re-issuing for it.
             plan.requires_replace.retain(|p| {

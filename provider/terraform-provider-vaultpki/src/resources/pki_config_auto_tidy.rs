@@ -28,8 +28,8 @@ const FIELDS: &[Field] = &[
     ),
     field(
         "interval_duration",
-        Kind::Number,
-        "Seconds between automatic tidy runs (server default `43200`, 12 hours).",
+        Kind::Duration,
+        "Time between automatic tidy runs (server default `43200`, 12 hours).",
     ),
     field(
         "tidy_cert_store",
@@ -63,18 +63,18 @@ const FIELDS: &[Field] = &[
     ),
     field(
         "safety_buffer",
-        Kind::Number,
-        "Seconds past expiry before a certificate is tidied (server default `259200`, 72 hours).",
+        Kind::Duration,
+        "Time past expiry before a certificate is tidied (server default `259200`, 72 hours).",
     ),
     field(
         "issuer_safety_buffer",
-        Kind::Number,
-        "Seconds past expiry before an issuer is tidied (server default `31536000`, 365 days).",
+        Kind::Duration,
+        "Time past expiry before an issuer is tidied (server default `31536000`, 365 days).",
     ),
     field(
         "acme_account_safety_buffer",
-        Kind::Number,
-        "Seconds of inactivity before an ACME account is tidied (server default `2592000`, 30 days).",
+        Kind::Duration,
+        "Inactivity before an ACME account is tidied (server default `2592000`, 30 days).",
     ),
     field(
         "pause_duration",

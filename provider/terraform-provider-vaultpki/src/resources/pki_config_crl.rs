@@ -23,7 +23,7 @@ impl ConfigSingleton for PkiConfigCrl {
 const FIELDS: &[Field] = &[
     field(
         "expiry",
-        Kind::String,
+        Kind::Duration,
         "How long a CRL is valid, as a duration such as `72h` (server default `72h`).",
     ),
     field(
@@ -38,7 +38,7 @@ const FIELDS: &[Field] = &[
     ),
     field(
         "ocsp_expiry",
-        Kind::String,
+        Kind::Duration,
         "How long OCSP responses are valid, such as `12h`; `0s` leaves out the next-update time (server default `12h`).",
     ),
     field(
@@ -48,7 +48,7 @@ const FIELDS: &[Field] = &[
     ),
     field(
         "auto_rebuild_grace_period",
-        Kind::String,
+        Kind::Duration,
         "How long before expiry an automatic rebuild happens, such as `12h` (server default `12h`).",
     ),
     field(
@@ -58,7 +58,7 @@ const FIELDS: &[Field] = &[
     ),
     field(
         "delta_rebuild_interval",
-        Kind::String,
+        Kind::Duration,
         "How often delta CRLs are rebuilt, such as `15m` (server default `15m`).",
     ),
 ];

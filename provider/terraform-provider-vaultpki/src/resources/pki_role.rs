@@ -1,8 +1,9 @@
 //! `vaultpki_pki_role`: a PKI role at `<mount>/roles/<name>` with every field the server's role
-//! has, table-driven (see `fields`). Every field is optional + computed, so leaving one out takes
-//! the server's default without a diff, and defaulted lists such as `key_usage` and
-//! `ext_key_usage` never show a perpetual diff: the server's answer is stored as is, and a
-//! configured value that the server echoes in another order or case keeps its spelling.
+//! has, table-driven (see `fields`). A field left out is the server's default (OpenBao 2.x and
+//! Vault 1.x agree on them), sent with every write, so deleting a line withdraws what it allowed;
+//! `key_bits` depends on `key_type` and the OpenBao-only fields on the flavour, so those keep the
+//! server's value. A configured value that the server echoes in another order or case, or a
+//! duration in other units, keeps its spelling.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
@@ -10,7 +11,7 @@ use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
 use crate::api::{Api, Write};
 use crate::diagnostics;
-use crate::fields::{self, Field, Kind, field, openbao_field};
+use crate::fields::{self, Field, Kind, Unset, field, openbao_field};
 use crate::validation;
 
 /// The resource type.
@@ -26,54 +27,62 @@ pub(crate) struct PkiRoleState {
     fields: Map<String, Json>,
 }
 
-use Kind::{Bool, Number, String as Str, StringList as List};
+use Kind::{Bool, Duration, Number, String as Str, StringList as List};
 
 /// The role fields of OpenBao 2.x / Vault 1.x (`<mount>/roles/<name>`).
 pub(crate) const FIELDS: &[Field] = &[
     field(
         "ttl",
-        Number,
-        "TTL of issued certificates in seconds (0: the mount's default).",
-    ),
+        Duration,
+        "TTL of issued certificates (`0`: the mount's default).",
+    )
+    .or(Unset::Text("0")),
     field(
         "max_ttl",
-        Number,
-        "Maximum TTL in seconds (0: the mount's maximum).",
-    ),
-    field("allow_localhost", Bool, "Allow `localhost` as a name."),
+        Duration,
+        "Maximum TTL of issued certificates (`0`: the mount's maximum).",
+    )
+    .or(Unset::Text("0")),
+    field("allow_localhost", Bool, "Allow `localhost` as a name.").or(Unset::Bool(true)),
     field(
         "allowed_domains",
         List,
         "Domains certificates may be issued for.",
-    ),
+    )
+    .or(Unset::List(&[])),
     field(
         "allowed_domains_template",
         Bool,
         "Whether `allowed_domains` may hold identity templates.",
-    ),
+    )
+    .or(Unset::Bool(false)),
     field(
         "allow_bare_domains",
         Bool,
         "Allow the `allowed_domains` themselves as names.",
-    ),
+    )
+    .or(Unset::Bool(false)),
     field(
         "allow_subdomains",
         Bool,
         "Allow subdomains of `allowed_domains`.",
-    ),
+    )
+    .or(Unset::Bool(false)),
     field(
         "allow_glob_domains",
         Bool,
         "Allow globs in `allowed_domains`.",
-    ),
-    field("allow_wildcard_certificates", Bool, "Allow wildcard names."),
-    field("allow_any_name", Bool, "Allow any name."),
+    )
+    .or(Unset::Bool(false)),
+    field("allow_wildcard_certificates", Bool, "Allow wildcard names.").or(Unset::Bool(true)),
+    field("allow_any_name", Bool, "Allow any name.").or(Unset::Bool(false)),
     field(
         "enforce_hostnames",
         Bool,
         "Require names to be valid hostnames.",
-    ),
-    field("allow_ip_sans", Bool, "Allow IP SANs."),
+    )
+    .or(Unset::Bool(true)),
+    field("allow_ip_sans", Bool, "Allow IP SANs.").or(Unset::Bool(true)),
     openbao_field(
         "allowed_ip_sans_cidr",
         List,
@@ -83,114 +92,132 @@ pub(crate) const FIELDS: &[Field] = &[
         "allowed_uri_sans",
         List,
         "Allowed URI SANs (globs allowed).",
-    ),
+    )
+    .or(Unset::List(&[])),
     field(
         "allowed_uri_sans_template",
         Bool,
         "Whether `allowed_uri_sans` may hold identity templates.",
-    ),
+    )
+    .or(Unset::Bool(false)),
     field(
         "allowed_other_sans",
         List,
         "Allowed other SANs, `<oid>;<type>:<value>`.",
-    ),
+    )
+    .or(Unset::List(&[])),
     field(
         "allowed_serial_numbers",
         List,
         "Allowed subject serial numbers.",
-    ),
+    )
+    .or(Unset::List(&[])),
     field(
         "allowed_user_ids",
         List,
         "Allowed user IDs (UID attribute).",
-    ),
+    )
+    .or(Unset::List(&[])),
     field(
         "cn_validations",
         List,
         "How the common name is validated: `email`, `hostname`, `disabled`.",
-    ),
+    )
+    .or(Unset::List(&["email", "hostname"])),
     field(
         "server_flag",
         Bool,
         "Issue certificates for server use (serverAuth).",
-    ),
+    )
+    .or(Unset::Bool(true)),
     field(
         "client_flag",
         Bool,
         "Issue certificates for client use (clientAuth).",
-    ),
+    )
+    .or(Unset::Bool(true)),
     field(
         "code_signing_flag",
         Bool,
         "Issue certificates for code signing.",
-    ),
+    )
+    .or(Unset::Bool(false)),
     field(
         "email_protection_flag",
         Bool,
         "Issue certificates for email protection.",
-    ),
+    )
+    .or(Unset::Bool(false)),
     field(
         "key_type",
         Str,
         "Key type: `rsa`, `ec`, `ed25519` or `any`.",
-    ),
+    )
+    .or(Unset::Text("rsa")),
     field(
         "key_bits",
         Number,
-        "Key size (RSA) or curve size (EC); 0 picks the type's default.",
+        "Key size (RSA) or curve size (EC); 0 picks the type's default. Left out: the server picks the size for `key_type` (2048 for RSA, 256 for EC), so no default is planned: after a change of `key_type` it shows as known after apply.",
     ),
     field(
         "signature_bits",
         Number,
         "Signature hash size; 0 picks the default.",
-    ),
-    field("use_pss", Bool, "Use RSA-PSS signatures."),
-    field(
-        "key_usage",
-        List,
-        "Key usages, e.g. `DigitalSignature`. Left out: the server's default.",
-    ),
+    )
+    .or(Unset::Number(0)),
+    field("use_pss", Bool, "Use RSA-PSS signatures.").or(Unset::Bool(false)),
+    field("key_usage", List, "Key usages, e.g. `DigitalSignature`.").or(Unset::List(&[
+        "DigitalSignature",
+        "KeyAgreement",
+        "KeyEncipherment",
+    ])),
     field(
         "ext_key_usage",
         List,
         "Extended key usages, e.g. `ServerAuth`.",
-    ),
-    field("ext_key_usage_oids", List, "Extended key usage OIDs."),
+    )
+    .or(Unset::List(&[])),
+    field("ext_key_usage_oids", List, "Extended key usage OIDs.").or(Unset::List(&[])),
     field(
         "use_csr_common_name",
         Bool,
         "On sign, use the CSR's common name.",
-    ),
-    field("use_csr_sans", Bool, "On sign, use the CSR's SANs."),
-    field("ou", List, "Subject OU values."),
-    field("organization", List, "Subject O values."),
-    field("country", List, "Subject C values."),
-    field("locality", List, "Subject L values."),
-    field("province", List, "Subject ST values."),
-    field("street_address", List, "Subject street address values."),
-    field("postal_code", List, "Subject postal code values."),
+    )
+    .or(Unset::Bool(true)),
+    field("use_csr_sans", Bool, "On sign, use the CSR's SANs.").or(Unset::Bool(true)),
+    field("ou", List, "Subject OU values.").or(Unset::List(&[])),
+    field("organization", List, "Subject O values.").or(Unset::List(&[])),
+    field("country", List, "Subject C values.").or(Unset::List(&[])),
+    field("locality", List, "Subject L values.").or(Unset::List(&[])),
+    field("province", List, "Subject ST values.").or(Unset::List(&[])),
+    field("street_address", List, "Subject street address values.").or(Unset::List(&[])),
+    field("postal_code", List, "Subject postal code values.").or(Unset::List(&[])),
     field(
         "generate_lease",
         Bool,
         "Create a lease for each issued certificate.",
-    ),
+    )
+    .or(Unset::Bool(false)),
     field(
         "no_store",
         Bool,
         "Do not store issued certificates (they cannot be revoked by serial).",
-    ),
-    field("require_cn", Bool, "Require a common name."),
-    field("policy_identifiers", List, "Certificate policy OIDs."),
+    )
+    .or(Unset::Bool(false)),
+    field("require_cn", Bool, "Require a common name.").or(Unset::Bool(true)),
+    field("policy_identifiers", List, "Certificate policy OIDs.").or(Unset::List(&[])),
     field(
         "basic_constraints_valid_for_non_ca",
         Bool,
         "Mark basic constraints valid on non-CA certificates.",
-    ),
+    )
+    .or(Unset::Bool(false)),
     field(
         "not_before_duration",
-        Number,
-        "Backdating of NotBefore in seconds.",
-    ),
+        Duration,
+        "How far back NotBefore is set from the time of issue.",
+    )
+    .or(Unset::Text("30")),
     openbao_field(
         "not_before",
         Str,
@@ -210,16 +237,18 @@ pub(crate) const FIELDS: &[Field] = &[
         "not_after",
         Str,
         "A fixed NotAfter (RFC 3339) instead of a TTL.",
-    ),
+    )
+    .or(Unset::Text("")),
     field(
         "issuer_ref",
         Str,
         "The issuer that signs, by name or ID (`default`).",
-    ),
+    )
+    .or(Unset::Text("default")),
     field(
         "allow_token_displayname",
         Bool,
-        "Allow the token's display name as a name.",
+        "Allow the token's display name as a name. Left out: not sent, because OpenBao 2.x no longer takes it (it ignores it with a warning) while HashiCorp Vault still does.",
     ),
     openbao_field(
         "allow_globs_in_identity_templates",
@@ -253,11 +282,12 @@ impl Resource for PkiRole {
             "ext_key_usage",
             &validation::EXT_KEY_USAGES,
         ));
+        diags.extend(fields::validate(FIELDS, config));
         diags
     }
 
     fn schema(&self) -> Schema {
-        let mut schema = Schema::new("A PKI role (`<mount>/roles/<name>`): the rules for certificates issued or signed through it. Every field left out takes the server's default and never shows a diff.")
+        let mut schema = Schema::new("A PKI role (`<mount>/roles/<name>`): the rules for certificates issued or signed through it. A field left out is the server's default, named in its description: deleting a line plans the field back to that default (a permission is withdrawn by deleting its line). Such fields stay null in state until they have been set once.")
             .attribute(Attribute::string("id", "The API path, `<mount>/roles/<name>`.").computed())
             .attribute(Attribute::string("mount", "Path of the PKI mount. Changing it replaces the role.").required().requires_replace())
             .attribute(Attribute::string("name", "The role name. Changing it replaces the role.").required().requires_replace());
@@ -274,6 +304,15 @@ impl Resource for PkiRole {
         ) {
             let id = role_path(mount, name);
             plan.planned.set_attr("id", Value::from(id));
+        }
+        fields::plan(FIELDS, plan);
+        // The server picks `key_bits` from `key_type` when it is left out: a new key type means
+        // a new size, which only the server knows.
+        if plan.config.attr("key_bits").is_null()
+            && !plan.prior.is_null()
+            && plan.planned.attr("key_type") != plan.prior.attr("key_type")
+        {
+            plan.planned.set_attr("key_bits", Value::Unknown);
         }
         Diagnostics::new()
     }

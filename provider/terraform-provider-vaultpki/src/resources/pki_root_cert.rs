@@ -91,6 +91,7 @@ impl Resource for PkiRootCert {
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut diags = validate_key_ref(config, "signs with an existing key");
         diags.extend(validation::key(config, false));
+        diags.extend(crate::fields::validate_duration(config, "ttl"));
         diags
     }
 
@@ -98,6 +99,7 @@ impl Resource for PkiRootCert {
         if plan.is_create() || plan.is_destroy() {
             return Diagnostics::new();
         }
+        crate::fields::keep_duration_spelling(plan, "ttl");
         // `ttl` cannot be read back: after an import it is null, and recording the configured
         // value must not replace a root that is already right.
         let prior = plan.prior.attr("ttl");

@@ -103,10 +103,15 @@ impl Resource for PkiRootSignIntermediate {
             .attribute(kept(Attribute::bool("revoked", "Whether the root's mount reports the certificate revoked (a revoked certificate is replaced by the next apply).")))
     }
 
+    fn validate(&self, config: &Value) -> Diagnostics {
+        crate::fields::validate_duration(config, "ttl")
+    }
+
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
         if plan.is_create() || plan.is_destroy() {
             return Diagnostics::new();
         }
+        crate::fields::keep_duration_spelling(plan, "ttl");
         if plan.prior.attr("csr").as_str() == Some("") {
             // Imported: adopt what the server could not tell instead of signing again for it.
             plan.requires_replace

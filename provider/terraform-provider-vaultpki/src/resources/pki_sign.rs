@@ -66,13 +66,16 @@ impl Resource for PkiSign {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        validate_window(config)
+        let mut diags = validate_window(config);
+        diags.extend(crate::fields::validate_duration(config, "ttl"));
+        diags
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
         if plan.is_create() || plan.is_destroy() {
             return Diagnostics::new();
         }
+        crate::fields::keep_duration_spelling(plan, "ttl");
         plan_renewal(plan, OUTPUTS);
         Diagnostics::new()
     }
