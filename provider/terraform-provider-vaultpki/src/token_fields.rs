@@ -2,9 +2,9 @@
 //! the token store's roles (`auth/token/roles/<name>`) have: one table, so a row added or fixed
 //! here reaches every role type.
 
-use crate::fields::{Field, Kind, field, openbao_field};
+use crate::fields::{Field, Kind, Unset, field, openbao_field};
 
-use Kind::{Bool, Number, String as Str, StringList as List};
+use Kind::{Bool, Duration, Number, String as Str, StringList as List};
 
 /// The `token_*` fields of an auth method's role (OpenBao 2.x / Vault 1.x `tokenutil`).
 pub(crate) const TOKEN_FIELDS: &[Field] = &[
@@ -12,39 +12,51 @@ pub(crate) const TOKEN_FIELDS: &[Field] = &[
         "token_policies",
         List,
         "Policies of the tokens issued at login.",
-    ),
-    field("token_ttl", Number, "TTL of issued tokens in seconds."),
+    )
+    .or(Unset::List(&[])),
+    field(
+        "token_ttl",
+        Duration,
+        "TTL of issued tokens (`0`: the system default).",
+    )
+    .or(Unset::Text("0")),
     field(
         "token_max_ttl",
-        Number,
-        "Maximum TTL of issued tokens in seconds.",
-    ),
+        Duration,
+        "Maximum TTL of issued tokens (`0`: the system maximum).",
+    )
+    .or(Unset::Text("0")),
     field(
         "token_explicit_max_ttl",
-        Number,
-        "Hard maximum TTL of issued tokens in seconds.",
-    ),
+        Duration,
+        "Hard maximum TTL of issued tokens (`0`: none).",
+    )
+    .or(Unset::Text("0")),
     field(
         "token_period",
-        Number,
-        "Period of periodic tokens in seconds (0: not periodic).",
-    ),
+        Duration,
+        "Period of periodic tokens (`0`: not periodic).",
+    )
+    .or(Unset::Text("0")),
     field(
         "token_num_uses",
         Number,
         "Uses of an issued token (0: unlimited).",
-    ),
+    )
+    .or(Unset::Number(0)),
     field(
         "token_bound_cidrs",
         List,
         "CIDRs that may use issued tokens.",
-    ),
+    )
+    .or(Unset::List(&[])),
     field(
         "token_no_default_policy",
         Bool,
         "Do not add the `default` policy to issued tokens.",
-    ),
-    field("token_type", Str, "`service`, `batch` or `default`."),
+    )
+    .or(Unset::Bool(false)),
+    field("token_type", Str, "`service`, `batch` or `default`.").or(Unset::Text("default")),
     openbao_field(
         "token_strictly_bind_ip",
         Bool,
@@ -54,7 +66,7 @@ pub(crate) const TOKEN_FIELDS: &[Field] = &[
 
 /// The `token_*` fields a token store role has: the policies, TTL and login-IP binding are
 /// the role's own fields there (`allowed_policies`, `explicit_max_ttl`...), so those rows are
-/// left out.
+/// left out, and its tokens' type defaults to `default-service`.
 pub(crate) fn token_role_fields() -> impl Iterator<Item = Field> {
     const NOT_ON_TOKEN_ROLES: [&str; 4] = [
         "token_policies",
@@ -65,7 +77,13 @@ pub(crate) fn token_role_fields() -> impl Iterator<Item = Field> {
     TOKEN_FIELDS
         .iter()
         .filter(|f| !NOT_ON_TOKEN_ROLES.contains(&f.name))
-        .copied()
+        .map(|f| match f.name {
+            "token_type" => Field {
+                description: "`service`, `batch`, `default-service` or `default-batch` (the default kinds let the creator choose).",
+                ..f.or(Unset::Text("default-service"))
+            },
+            _ => *f,
+        })
 }
 
 /// `own` followed by every `token_*` field of an auth method's role.

@@ -89,7 +89,12 @@ impl<R: AuthRole> Resource for Role<R> {
         schema
     }
 
+    fn validate(&self, config: &Value) -> Diagnostics {
+        fields::validate(&self.0.fields(), config)
+    }
+
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
+        fields::plan(&self.0.fields(), plan);
         let mount = match R::PLACE {
             Place::Mounted(default) => {
                 if plan.config.attr("mount").is_null()

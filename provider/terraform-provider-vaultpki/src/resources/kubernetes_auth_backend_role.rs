@@ -4,7 +4,7 @@
 //! `token_*` rows). Table-driven through `auth_role`.
 
 use super::auth_role::{AuthRole, Place};
-use crate::fields::{Field, Kind, field};
+use crate::fields::{Field, Kind, Unset, field};
 use crate::token_fields::with_token_fields;
 
 /// The resource type (registered as `Role(KubernetesAuthBackendRole)`).
@@ -12,7 +12,7 @@ pub(crate) struct KubernetesAuthBackendRole;
 
 impl AuthRole for KubernetesAuthBackendRole {
     const TYPE_NAME: &'static str = "vaultpki_kubernetes_auth_backend_role";
-    const DESCRIPTION: &'static str = "A role of the Kubernetes auth method (`auth/<mount>/role/<role_name>`): the service accounts that may log in with it and the tokens they get. Fields left out take the server's defaults and never show a diff. Logging in needs the Kubernetes API server named in `vaultpki_kubernetes_auth_backend_config` (the server reviews each service account token there).";
+    const DESCRIPTION: &'static str = "A role of the Kubernetes auth method (`auth/<mount>/role/<role_name>`): the service accounts that may log in with it and the tokens they get. A field whose default its description names goes back to that default when its line is deleted; the others keep the server's value. Logging in needs the Kubernetes API server named in `vaultpki_kubernetes_auth_backend_config` (the server reviews each service account token there).";
     const WHAT: &'static str = "the Kubernetes auth role";
     const PLACE: Place = Place::Mounted("kubernetes");
 
@@ -37,7 +37,7 @@ const FIELDS: &[Field] = &[
         "bound_service_account_namespace_selector",
         Kind::String,
         "A label selector (YAML or JSON) of namespaces whose service accounts may log in, in addition to `bound_service_account_namespaces`.",
-    ),
+    ).or(Unset::Text("")),
     field(
         "audience",
         Kind::String,
@@ -46,8 +46,8 @@ const FIELDS: &[Field] = &[
     field(
         "alias_name_source",
         Kind::String,
-        "What names the entity alias: `serviceaccount_uid` (default) or `serviceaccount_name`.",
-    ),
+        "What names the entity alias: `serviceaccount_uid` or `serviceaccount_name`.",
+    ).or(Unset::Text("serviceaccount_uid")),
 ];
 
 #[cfg(test)]

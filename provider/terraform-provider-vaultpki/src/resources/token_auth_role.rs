@@ -4,7 +4,7 @@
 //! has. Table-driven through `auth_role`.
 
 use super::auth_role::{AuthRole, Place};
-use crate::fields::{Field, Kind, field};
+use crate::fields::{Field, Kind, Unset, field};
 use crate::token_fields::token_role_fields;
 
 /// The resource type (registered as `Role(TokenAuthRole)`).
@@ -12,7 +12,7 @@ pub(crate) struct TokenAuthRole;
 
 impl AuthRole for TokenAuthRole {
     const TYPE_NAME: &'static str = "vaultpki_token_auth_role";
-    const DESCRIPTION: &'static str = "A token store role (`auth/token/roles/<role_name>`): what tokens created with `auth/token/create/<role_name>` may carry. Fields left out take the server's defaults and never show a diff.";
+    const DESCRIPTION: &'static str = "A token store role (`auth/token/roles/<role_name>`): what tokens created with `auth/token/create/<role_name>` may carry. A field whose default its description names goes back to that default when its line is deleted.";
     const WHAT: &'static str = "the token role";
     const PLACE: Place = Place::TokenStore;
 
@@ -27,42 +27,42 @@ const FIELDS: &[Field] = &[
         "allowed_policies",
         Kind::StringList,
         "Policies tokens of this role may carry (empty: any the creating token has).",
-    ),
+    ).or(Unset::List(&[])),
     field(
         "disallowed_policies",
         Kind::StringList,
         "Policies tokens of this role may never carry.",
-    ),
+    ).or(Unset::List(&[])),
     field(
         "allowed_policies_glob",
         Kind::StringList,
         "Glob patterns of policies tokens of this role may carry.",
-    ),
+    ).or(Unset::List(&[])),
     field(
         "disallowed_policies_glob",
         Kind::StringList,
         "Glob patterns of policies tokens of this role may never carry.",
-    ),
+    ).or(Unset::List(&[])),
     field(
         "allowed_entity_aliases",
         Kind::StringList,
         "Entity aliases tokens of this role may be created for (glob patterns allowed).",
-    ),
+    ).or(Unset::List(&[])),
     field(
         "orphan",
         Kind::Bool,
         "Create tokens without a parent, so that revoking the creator leaves them.",
-    ),
+    ).or(Unset::Bool(false)),
     field(
         "renewable",
         Kind::Bool,
         "Whether tokens of this role can be renewed.",
-    ),
+    ).or(Unset::Bool(true)),
     field(
         "path_suffix",
         Kind::String,
         "A suffix (at least three letters, digits, `-`, `_` or `.`) appended to the tokens' path (`auth/token/create/<role_name>/<suffix>`), to revoke them by prefix.",
-    ),
+    ).or(Unset::Text("")),
 ];
 
 #[cfg(test)]
