@@ -11,7 +11,7 @@
 use crate::provider_pki_certs::cert_config;
 use serde_json::Value;
 use vaultpki_tests::bao::{accessor_lookup, pki_with_root, policy_text, write_stdin};
-use vaultpki_tests::jwt::{jwt_auth_with_role, service_account_token};
+use vaultpki_tests::jwt::{jwt_auth_with_role, jwt_role, service_account_token};
 use vaultpki_tests::{
     ExtraServer, ExtraServerOptions, Terraform, TestEnv, env, planned_changes, provider_config,
     provider_terraform, provider_terraform_at, unique_name,
@@ -284,15 +284,13 @@ fn jwt_login_works_and_its_token_is_revoked() {
     tf.assert_state_free_of(&[("JWT", jwt.trim())]);
 
     // A role the token's subject is not bound to: one diagnostic naming the block, no JWT.
-    e.bao_ok(&[
-        "write",
-        "auth/jwt/role/other",
-        "role_type=jwt",
-        "bound_audiences=vault",
-        "user_claim=sub",
-        "bound_subject=system:serviceaccount:ci:someone-else",
-        "token_policies=tf",
-    ]);
+    jwt_role(
+        e,
+        "jwt",
+        "other",
+        "system:serviceaccount:ci:someone-else",
+        "tf",
+    );
     tf.write_config(
         &provider_config(&resource).replace("provider \"vaultpki\" {}", &login("other")),
     );

@@ -16,7 +16,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use vaultpki_tests::jwt::{jwt_auth_with_role, service_account_token};
+use vaultpki_tests::jwt::{jwt_auth_with_role, jwt_role, service_account_token};
 use vaultpki_tests::proxy::{Fault, Proxy};
 use vaultpki_tests::{
     ExtraServer, ExtraServerOptions, TestEnv, bin_path, env, unique_name, workspace_root,
@@ -1454,15 +1454,13 @@ fn jwt_auth_login_with_a_service_account_style_token_takes_a_snapshot() {
     assert_eq!(keys_under(env, &prefix).len(), 1);
 
     // A token for another service account is refused by the server's role.
-    env.bao_ok(&[
-        "write",
-        &format!("auth/{mount}/role/{role}"),
-        "role_type=jwt",
-        "bound_audiences=vault",
-        "user_claim=sub",
-        "bound_subject=system:serviceaccount:vault-backup:someone-else",
-        &format!("token_policies={role}"),
-    ]);
+    jwt_role(
+        env,
+        &mount,
+        &role,
+        "system:serviceaccount:vault-backup:someone-else",
+        &role,
+    );
     let line = run_fails(&mut job(), 4, "login failed");
     assert!(!line.contains(jwt.trim()));
 }

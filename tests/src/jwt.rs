@@ -63,6 +63,12 @@ pub fn jwt_auth_with_role(
         &format!("auth/{mount}/config"),
         &format!("jwt_validation_pubkeys=@{}", token.public_key.display()),
     ]);
+    jwt_role(env, mount, role, subject, policies);
+}
+
+/// Writes the role `role` of the JWT auth method at `mount`: tokens with audience `vault` and
+/// subject `subject` log in and get `policies` for ten minutes.
+pub fn jwt_role(env: &TestEnv, mount: &str, role: &str, subject: &str, policies: &str) {
     env.bao_ok(&[
         "write",
         &format!("auth/{mount}/role/{role}"),
