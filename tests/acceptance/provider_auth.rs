@@ -243,6 +243,38 @@ fn kubernetes_auth_config_role_and_token_role_lifecycle() {
     );
     tf.assert_plan_empty();
 
+    // A deleted line goes back to the server's default.
+    tf.write_config(
+        &k8s_config(&k)
+            .replace("  token_no_default_policy          = true\n", "")
+            .replace("  disallowed_policies = [\"root-ish\"]\n", ""),
+    );
+    let mut planned = planned_changes(&tf.plan());
+    planned.sort();
+    assert_eq!(
+        planned,
+        [
+            (
+                "vaultpki_kubernetes_auth_backend_role.r".to_owned(),
+                vec!["update".to_owned()]
+            ),
+            (
+                "vaultpki_token_auth_role.t".to_owned(),
+                vec!["update".to_owned()]
+            ),
+        ]
+    );
+    tf.apply();
+    assert_eq!(
+        bao_read(&role_path).expect("role")["token_no_default_policy"],
+        false
+    );
+    assert_eq!(
+        str_list(&bao_read(&token_path).expect("token role")["disallowed_policies"]),
+        Vec::<String>::new()
+    );
+    tf.assert_plan_empty();
+
     // Logging in as the service account gets as far as OpenBao asking the Kubernetes API server
     // to review the token (the stand-in closes the connection): the failure names the block.
     let token = service_account_token(env(), dir.path(), "cert-manager", "cert-manager");

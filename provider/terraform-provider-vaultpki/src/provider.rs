@@ -246,7 +246,7 @@ pub fn provider_schema() -> Schema {
         NestedBlock::new(
             "auth_login_kubernetes",
             Nesting::Single,
-            Block::new("Log in with the Kubernetes auth method, as a pod's service account, instead of using a token. The server checks the token with the Kubernetes API server configured in `vaultpki_kubernetes_auth_backend_config`, so this works where that API server is reachable from OpenBao. The token obtained is revoked when the provider stops.")
+            Block::new("Log in with the Kubernetes auth method, as a pod's service account, instead of using a token. The server checks the token with the Kubernetes API server configured in `vaultpki_kubernetes_auth_backend_config`, so this works where that API server is reachable from OpenBao (the project's acceptance tests follow the login up to OpenBao's call to the API server; they have no Kubernetes cluster to complete it). The token obtained is revoked when the provider stops.")
                 .attribute(Attribute::string(
                     "mount",
                     "Mount path of the Kubernetes auth method (default `kubernetes`).",
