@@ -373,6 +373,11 @@ fn pki_cert_lifecycle_renewal_and_revocation() {
     );
     tf.assert_plan_empty();
 
+    // The same TTL spelled in seconds is no change: nothing is replaced.
+    tf.write_config(&cert_config(&mount, 600).replace("\"1h\"", "\"3600\""));
+    tf.assert_plan_empty();
+    tf.write_config(&cert_config(&mount, 600));
+
     // Import brings in the public material only, saying why (the server keeps no private key;
     // provider_ephemeral.rs tests the imported state in full).
     let fresh = provider_terraform();
