@@ -104,7 +104,8 @@ pub(crate) const FIELDS: &[Field] = &[
         "token_strictly_bind_ip",
         Bool,
         "Bind issued tokens to the login IP (OpenBao).",
-    ),
+    )
+    .or(Unset::Bool(false)),
 ];
 
 impl Resource for ApproleRole {
@@ -232,7 +233,7 @@ async fn write_and_read(
     let (flavour, address) = api.flavour().await?;
     fields::check_flavour(FIELDS, &plan.fields, flavour, &address)?;
     let action = format!("write the AppRole role {path}");
-    let mut body = fields::body(FIELDS, &plan.fields);
+    let mut body = fields::body_for(FIELDS, &plan.fields, flavour);
     // The server refuses local_secret_ids on updates, even unchanged (it forces replacement).
     if creating && let Some(l) = plan.local_secret_ids {
         body.insert("local_secret_ids".to_owned(), json!(l));
