@@ -91,12 +91,25 @@ pub(crate) struct Field {
     pub(crate) openbao_only: bool,
     /// What the server holds when the field is not set.
     pub(crate) unset: Unset,
+    /// Whether a write sends the default of the field while it is null. Not for fields only
+    /// some servers take: there the default is sent only once a deleted line plans it.
+    pub(crate) sends_unset: bool,
 }
 
 impl Field {
     /// The same field with the server default `unset`, planned when the field is left out.
     pub(crate) const fn or(self, unset: Unset) -> Self {
         Self { unset, ..self }
+    }
+
+    /// Like [`Field::or`], for a field some servers ignore with a warning: its default is not
+    /// sent while the field is null.
+    pub(crate) const fn or_unsent(self, unset: Unset) -> Self {
+        Self {
+            unset,
+            sends_unset: false,
+            ..self
+        }
     }
 }
 
@@ -108,6 +121,7 @@ pub(crate) const fn field(name: &'static str, kind: Kind, description: &'static 
         description,
         openbao_only: false,
         unset: Unset::ServerDecides,
+        sends_unset: true,
     }
 }
 
@@ -119,6 +133,7 @@ pub(crate) const fn openbao_field(
 ) -> Field {
     Field {
         openbao_only: true,
+        sends_unset: false,
         ..field(name, kind, description)
     }
 }
@@ -134,10 +149,12 @@ pub(crate) fn check_flavour(
     if flavour != Flavour::Vault {
         return Ok(());
     }
-    match fields
-        .iter()
-        .find(|f| f.openbao_only && values.get(f.name).is_some_and(|v| !v.is_null()))
-    {
+    match fields.iter().find(|f| {
+        f.openbao_only
+            && values.get(f.name).is_some_and(|v| {
+                !v.is_null() && !f.unset.json().is_some_and(|d| same_meaning(f.kind, v, &d))
+            })
+    }) {
         Some(f) => Err(diagnostics::field_not_supported(f.name, "OpenBao", address)),
         None => Ok(()),
     }
@@ -156,6 +173,10 @@ pub(crate) fn attributes(fields: &[Field]) -> Vec<Attribute> {
             // Computed either way: a field left out is null until it was changed, and then
             // planned as its default (see `plan`).
             match f.unset.shown() {
+                Some(d) if f.openbao_only => {
+                    description.push_str(&format!(" Left out: {d}, OpenBao's default (HashiCorp Vault does not have this field and is never sent it)."));
+                    Attribute::new(f.name, ty, description).optional_computed()
+                }
                 Some(d) => {
                     description.push_str(&format!(" Left out: {d}, the server's default."));
                     Attribute::new(f.name, ty, description).optional_computed()
@@ -268,7 +289,7 @@ pub(crate) fn body(fields: &[Field], values: &Map<String, Json>) -> Map<String, 
                 .get(f.name)
                 .filter(|v| !v.is_null())
                 .cloned()
-                .or_else(|| f.unset.json())?;
+                .or_else(|| f.unset.json().filter(|_| f.sends_unset))?;
             let v = match (f.kind, v) {
                 (Kind::Duration, Json::String(s)) => Json::String(s.trim().to_owned()),
                 (_, v) => v,
@@ -276,6 +297,22 @@ pub(crate) fn body(fields: &[Field], values: &Map<String, Json>) -> Map<String, 
             Some((f.name.to_owned(), v))
         })
         .collect()
+}
+
+/// [`body`] for a server of `flavour`: HashiCorp Vault is not sent the OpenBao-only fields
+/// (after [`check_flavour`], they can only hold their default there).
+pub(crate) fn body_for(
+    fields: &[Field],
+    values: &Map<String, Json>,
+    flavour: Flavour,
+) -> Map<String, Json> {
+    let mut body = body(fields, values);
+    if flavour == Flavour::Vault {
+        for f in fields.iter().filter(|f| f.openbao_only) {
+            body.remove(f.name);
+        }
+    }
+    body
 }
 
 /// The stored values from the server's answer `data`, keeping `prior` where it means the same
@@ -289,7 +326,12 @@ pub(crate) fn from_server(
     fields
         .iter()
         .map(|f| {
-            let server = normalise(f.kind, data.get(f.name));
+            let Some(answered) = data.get(f.name) else {
+                // A field this server does not have: what the plan said stands.
+                let kept = prior.get(f.name).cloned().unwrap_or(Json::Null);
+                return (f.name.to_owned(), kept);
+            };
+            let server = normalise(f.kind, Some(answered));
             let kept = match prior.get(f.name).filter(|p| !p.is_null()) {
                 Some(p) if same_meaning(f.kind, p, &server) => p.clone(),
                 None if f
@@ -421,6 +463,29 @@ mod tests {
         assert!(check_flavour(&fields, &set, Flavour::Vault, "http://v").is_err());
         assert!(check_flavour(&fields, &unset, Flavour::Vault, "http://v").is_ok());
         assert!(check_flavour(&fields, &set, Flavour::OpenBao, "http://b").is_ok());
+    }
+
+    #[test]
+    fn openbao_only_defaults_are_sent_only_once_planned_and_never_to_vault() {
+        let fields =
+            [openbao_field("not_before_bound", Kind::String, "n").or(Unset::Text("permit"))];
+        let unset: Map<String, Json> = serde_json::from_value(json!({})).unwrap();
+        assert!(body_for(&fields, &unset, Flavour::OpenBao).is_empty());
+        let reset: Map<String, Json> =
+            serde_json::from_value(json!({"not_before_bound": "permit"})).unwrap();
+        assert_eq!(
+            Json::Object(body_for(&fields, &reset, Flavour::OpenBao)),
+            json!({"not_before_bound": "permit"})
+        );
+        // The default planned back is no reason to refuse Vault, and Vault is not sent it.
+        assert!(check_flavour(&fields, &reset, Flavour::Vault, "http://v").is_ok());
+        assert!(body_for(&fields, &reset, Flavour::Vault).is_empty());
+        let set: Map<String, Json> =
+            serde_json::from_value(json!({"not_before_bound": "forbid"})).unwrap();
+        assert!(check_flavour(&fields, &set, Flavour::Vault, "http://v").is_err());
+        // A server without the field leaves the planned value standing.
+        let out = from_server(&fields, &json!({}), &reset);
+        assert_eq!(out["not_before_bound"], json!("permit"));
     }
 
     #[test]

@@ -61,7 +61,8 @@ pub(crate) const TOKEN_FIELDS: &[Field] = &[
         "token_strictly_bind_ip",
         Bool,
         "Bind issued tokens to the login IP (OpenBao).",
-    ),
+    )
+    .or(Unset::Bool(false)),
 ];
 
 /// The `token_*` fields a token store role has: the policies, TTL and login-IP binding are

@@ -186,7 +186,7 @@ async fn write_and_read(
     let fields = fields();
     fields::check_flavour(&fields, &plan.fields, flavour, &address)?;
     let action = format!("write the AppRole role {path}");
-    let mut body = fields::body(&fields, &plan.fields);
+    let mut body = fields::body_for(&fields, &plan.fields, flavour);
     // The server refuses local_secret_ids on updates, even unchanged (it forces replacement).
     if creating && let Some(l) = plan.local_secret_ids {
         body.insert("local_secret_ids".to_owned(), json!(l));

@@ -166,7 +166,7 @@ impl<R: AuthRole> Role<R> {
         let (flavour, address) = api.flavour().await?;
         fields::check_flavour(&fields, &plan.fields, flavour, &address)?;
         let action = format!("write {} {path}", R::WHAT);
-        let body = Json::Object(fields::body(&fields, &plan.fields));
+        let body = Json::Object(fields::body_for(&fields, &plan.fields, flavour));
         api.write(&action, &path, &body, Write::SetsState).await?;
         self.fetch(api, plan).await?.ok_or_else(|| {
             diagnostics::unexpected_response(

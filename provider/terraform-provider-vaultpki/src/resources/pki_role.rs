@@ -1,7 +1,7 @@
 //! `vaultpki_pki_role`: a PKI role at `<mount>/roles/<name>` with every field the server's role
 //! has, table-driven (see `fields`). A field left out is the server's default (OpenBao 2.x and
-//! Vault 1.x agree on them), sent with every write, so deleting a line withdraws what it allowed;
-//! `key_bits` depends on `key_type` and the OpenBao-only fields on the flavour, so those keep the
+//! Vault 1.x agree on them), sent with every write, so deleting a line withdraws what it allowed
+//! (the OpenBao-only fields only on OpenBao); `key_bits` depends on `key_type`, so it keeps the
 //! server's value. A configured value that the server echoes in another order or case, or a
 //! duration in other units, keeps its spelling.
 
@@ -87,7 +87,8 @@ pub(crate) const FIELDS: &[Field] = &[
         "allowed_ip_sans_cidr",
         List,
         "CIDRs that IP SANs must fall into (OpenBao).",
-    ),
+    )
+    .or(Unset::List(&[])),
     field(
         "allowed_uri_sans",
         List,
@@ -157,7 +158,7 @@ pub(crate) const FIELDS: &[Field] = &[
     field(
         "key_bits",
         Number,
-        "Key size (RSA) or curve size (EC); 0 picks the type's default. Left out: the server picks the size for `key_type` (2048 for RSA, 256 for EC), so no default is planned: after a change of `key_type` it shows as known after apply.",
+        "Key size (RSA) or curve size (EC); 0 picks the type's default. Left out: the server picks the size for `key_type` (2048 for RSA, 256 for EC), so no default is planned: after a change of `key_type` or a deleted line it shows as known after apply.",
     ),
     field(
         "signature_bits",
@@ -222,17 +223,20 @@ pub(crate) const FIELDS: &[Field] = &[
         "not_before",
         Str,
         "A fixed NotBefore (RFC 3339) for issued certificates (OpenBao).",
-    ),
+    )
+    .or(Unset::Text("")),
     openbao_field(
         "not_before_bound",
         Str,
         "How a NotBefore outside the issuer's validity is handled (server default `permit`; OpenBao).",
-    ),
+    )
+    .or(Unset::Text("permit")),
     openbao_field(
         "not_after_bound",
         Str,
         "How a NotAfter beyond the issuer's validity is handled (server default `permit`; OpenBao).",
-    ),
+    )
+    .or(Unset::Text("permit")),
     field(
         "not_after",
         Str,
@@ -248,13 +252,15 @@ pub(crate) const FIELDS: &[Field] = &[
     field(
         "allow_token_displayname",
         Bool,
-        "Allow the token's display name as a name. Left out: not sent, because OpenBao 2.x no longer takes it (it ignores it with a warning) while HashiCorp Vault still does.",
-    ),
+        "Allow the token's display name as a name. OpenBao 2.x no longer takes it (it ignores it with a warning), so its default is sent only when a deleted line plans it.",
+    )
+    .or_unsent(Unset::Bool(false)),
     openbao_field(
         "allow_globs_in_identity_templates",
         Bool,
         "Allow globs in identity templates (OpenBao).",
-    ),
+    )
+    .or(Unset::Bool(false)),
 ];
 
 impl Resource for PkiRole {
@@ -306,13 +312,25 @@ impl Resource for PkiRole {
             plan.planned.set_attr("id", Value::from(id));
         }
         fields::plan(FIELDS, plan);
-        // The server picks `key_bits` from `key_type` when it is left out: a new key type means
-        // a new size, which only the server knows.
+        // The server picks `key_bits` from `key_type` when it is left out: after a new key type,
+        // or a deleted `key_bits` line, the size is the server's to say.
+        let key_type = plan.planned.attr("key_type");
         if plan.config.attr("key_bits").is_null()
             && !plan.prior.is_null()
-            && plan.planned.attr("key_type") != plan.prior.attr("key_type")
+            && key_type != &Value::Unknown
         {
-            plan.planned.set_attr("key_bits", Value::Unknown);
+            // Null: never set, so the server's default type.
+            let type_default = match key_type.as_str().unwrap_or("rsa") {
+                "rsa" => Some(2048),
+                "ec" => Some(256),
+                // `ed25519` and `any` have no size (OpenBao answers 0).
+                _ => Some(0),
+            };
+            if plan.planned.attr("key_type") != plan.prior.attr("key_type")
+                || plan.prior.attr("key_bits").as_i64() != type_default
+            {
+                plan.planned.set_attr("key_bits", Value::Unknown);
+            }
         }
         Diagnostics::new()
     }
@@ -385,7 +403,7 @@ async fn write_and_read(api: &Api, plan: PkiRoleState) -> Result<PkiRoleState, D
     let (flavour, address) = api.flavour().await?;
     fields::check_flavour(FIELDS, &plan.fields, flavour, &address)?;
     let action = format!("write the PKI role {path}");
-    let body = Json::Object(fields::body(FIELDS, &plan.fields));
+    let body = Json::Object(fields::body_for(FIELDS, &plan.fields, flavour));
     let answer = api.write(&action, &path, &body, Write::SetsState).await?;
     // OpenBao and Vault answer a role write with the role as a read would return it: use that
     // rather than a second request (a server that answers without it is read back).
