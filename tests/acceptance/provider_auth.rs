@@ -91,6 +91,16 @@ fn kubernetes_auth_config_role_and_token_role_lifecycle() {
     let role_path = format!("auth/{mount}/role/cert-manager");
     let token_path = format!("auth/token/roles/{token_role}");
     let tf = provider_terraform();
+    // Outside a pod the server needs the API server's CA: refused at plan time, naming it.
+    let no_ca = k8s_config(&k);
+    let start = no_ca.find("  kubernetes_ca_cert").expect("the CA line");
+    let end = no_ca[start..].find("  EOT\n").expect("the heredoc end") + start + "  EOT\n".len();
+    tf.write_config(&format!("{}{}", &no_ca[..start], &no_ca[end..]));
+    let out = flat(&tf.apply_err());
+    assert!(
+        out.contains("kubernetes_ca_cert is required when disable_local_ca_jwt = true"),
+        "{out}"
+    );
     tf.write_config(&k8s_config(&k));
     tf.apply();
 

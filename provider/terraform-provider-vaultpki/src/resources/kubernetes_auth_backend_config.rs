@@ -84,6 +84,19 @@ impl Resource for KubernetesAuthBackendConfig {
         schema
     }
 
+    fn validate(&self, config: &Value) -> Diagnostics {
+        // The server refuses this combination at apply; say so at plan time.
+        if config.attr("disable_local_ca_jwt").as_bool() == Some(true)
+            && config.attr("kubernetes_ca_cert").is_null()
+        {
+            return diagnostics::invalid_attribute(
+                "kubernetes_ca_cert",
+                "kubernetes_ca_cert is required when disable_local_ca_jwt = true: without the pod's own CA file the server needs the PEM CA certificate of the Kubernetes API server to reach it.",
+            );
+        }
+        Diagnostics::new()
+    }
+
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
         if plan.is_destroy() {
             return Diagnostics::new();
@@ -237,6 +250,20 @@ mod tests {
     #[test]
     fn schema_is_well_formed() {
         KubernetesAuthBackendConfig.schema().check().unwrap();
+    }
+
+    #[test]
+    fn the_ca_certificate_is_required_outside_a_pod() {
+        let mut config = Value::Null;
+        config.set_attr("disable_local_ca_jwt", Value::from(true));
+        let d = KubernetesAuthBackendConfig.validate(&config);
+        assert!(
+            d.0[0].detail.starts_with("kubernetes_ca_cert is required"),
+            "{:?}",
+            d.0
+        );
+        config.set_attr("kubernetes_ca_cert", Value::Unknown);
+        assert!(KubernetesAuthBackendConfig.validate(&config).0.is_empty());
     }
 
     #[test]
