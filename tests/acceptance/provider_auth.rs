@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use vaultpki_tests::bao::{bao_read, pki_with_root, str_list};
 use vaultpki_tests::jwt::service_account_token;
 use vaultpki_tests::{
-    env, openssl, openssl_offline_root, planned_changes, provider_config, provider_terraform,
-    unique_name,
+    Terraform, env, openssl, openssl_offline_root, planned_changes, provider_config,
+    provider_terraform, unique_name,
 };
 
 // ---- vaultpki_kubernetes_auth_backend_config, _role, vaultpki_token_auth_role
@@ -193,24 +193,13 @@ fn kubernetes_auth_config_role_and_token_role_lifecycle() {
     k.token_ttl = 1200;
     k.orphan = false;
     tf.write_config(&k8s_config(&k));
-    let mut planned = planned_changes(&tf.plan());
-    planned.sort();
-    assert_eq!(
-        planned,
-        [
-            (
-                "vaultpki_kubernetes_auth_backend_config.c".to_owned(),
-                vec!["update".to_owned()]
-            ),
-            (
-                "vaultpki_kubernetes_auth_backend_role.r".to_owned(),
-                vec!["update".to_owned()]
-            ),
-            (
-                "vaultpki_token_auth_role.t".to_owned(),
-                vec!["update".to_owned()]
-            ),
-        ]
+    assert_changes(
+        &tf,
+        &[
+            ("vaultpki_kubernetes_auth_backend_config.c", "update"),
+            ("vaultpki_kubernetes_auth_backend_role.r", "update"),
+            ("vaultpki_token_auth_role.t", "update"),
+        ],
     );
     tf.apply();
     let config = bao_read(&config_path).expect("settings exist");
@@ -231,20 +220,12 @@ fn kubernetes_auth_config_role_and_token_role_lifecycle() {
         "bound_service_account_namespaces=*",
     ]);
     env().bao_ok(&["delete", &token_path]);
-    let mut planned = planned_changes(&tf.plan());
-    planned.sort();
-    assert_eq!(
-        planned,
-        [
-            (
-                "vaultpki_kubernetes_auth_backend_role.r".to_owned(),
-                vec!["update".to_owned()]
-            ),
-            (
-                "vaultpki_token_auth_role.t".to_owned(),
-                vec!["create".to_owned()]
-            ),
-        ]
+    assert_changes(
+        &tf,
+        &[
+            ("vaultpki_kubernetes_auth_backend_role.r", "update"),
+            ("vaultpki_token_auth_role.t", "create"),
+        ],
     );
     tf.apply();
     assert_eq!(
@@ -259,20 +240,12 @@ fn kubernetes_auth_config_role_and_token_role_lifecycle() {
             .replace("  token_no_default_policy          = true\n", "")
             .replace("  disallowed_policies = [\"root-ish\"]\n", ""),
     );
-    let mut planned = planned_changes(&tf.plan());
-    planned.sort();
-    assert_eq!(
-        planned,
-        [
-            (
-                "vaultpki_kubernetes_auth_backend_role.r".to_owned(),
-                vec!["update".to_owned()]
-            ),
-            (
-                "vaultpki_token_auth_role.t".to_owned(),
-                vec!["update".to_owned()]
-            ),
-        ]
+    assert_changes(
+        &tf,
+        &[
+            ("vaultpki_kubernetes_auth_backend_role.r", "update"),
+            ("vaultpki_token_auth_role.t", "update"),
+        ],
     );
     tf.apply();
     assert_eq!(
@@ -338,6 +311,18 @@ fn kubernetes_auth_config_role_and_token_role_lifecycle() {
     // The server cannot delete the settings: they stay until the auth method is disabled.
     assert!(bao_read(&config_path).is_some());
     env().bao_ok(&["auth", "disable", &mount]);
+}
+
+/// Requires that the next plan makes exactly `expected` (address, action), in any order.
+fn assert_changes(tf: &Terraform, expected: &[(&str, &str)]) {
+    let mut planned = planned_changes(&tf.plan());
+    planned.sort();
+    let mut expected: Vec<(String, Vec<String>)> = expected
+        .iter()
+        .map(|(a, c)| ((*a).to_owned(), vec![(*c).to_owned()]))
+        .collect();
+    expected.sort();
+    assert_eq!(planned, expected);
 }
 
 /// `text` with every run of whitespace made one space (Terraform wraps diagnostics).
