@@ -587,6 +587,37 @@ fn later_commands_keep_the_ceremony_manifest_true_without_blessing_other_changes
     );
     let sums = std::fs::read_to_string(s.path("c/SHA256SUMS")).unwrap();
     assert!(sums.contains("  root/crl.pem\n"), "{sums}");
+    // A CA directory made later inside the ceremony directory joins its manifest.
+    s.ok(&[
+        "intermediate",
+        "--ca",
+        "c/root",
+        "--ca-passphrase-file",
+        "pass",
+        "--out",
+        "c/second",
+        "--subject",
+        "CN=Second Intermediate,O=Example,C=NL",
+        "--passphrase-file",
+        "pass",
+    ]);
+    let out = check();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let sums = std::fs::read_to_string(s.path("c/SHA256SUMS")).unwrap();
+    for file in [
+        "ca.pem",
+        "ca.key",
+        "chain.pem",
+        "state.json",
+        "ceremony-log.jsonl",
+        "SHA256SUMS",
+    ] {
+        assert!(sums.contains(&format!("  second/{file}\n")), "{sums}");
+    }
     // A file changed elsewhere in the tree is not re-blessed by a later command on the root.
     let other = s.path("c/intermediate/ca.pem");
     let mut pem = std::fs::read(&other).unwrap();
