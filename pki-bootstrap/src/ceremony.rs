@@ -749,15 +749,17 @@ fn run_steps(
             } => {
                 let c = &config.csrs[*index];
                 let outcome = ops::sign_csr(&ops::SignCsrOptions {
-                    signer: signer_for(issuer, known, passphrase)?,
                     csr: csr.clone(),
                     profile: c.profile,
-                    out: out_file.clone(),
-                    days: *days,
-                    path_len: *path_len,
-                    force,
-                    truncate_validity: config.truncate_validity,
-                    extensions: extensions.clone(),
+                    issue: ops::Issue {
+                        signer: signer_for(issuer, known, passphrase)?,
+                        out: out_file.clone(),
+                        days: *days,
+                        path_len: *path_len,
+                        force,
+                        truncate_validity: config.truncate_validity,
+                        extensions: extensions.clone(),
+                    },
                 })?;
                 progress(&format!("CSR {}", c.csr.display()), &outcome);
                 made.extend(outcome.certificates.iter().cloned());

@@ -440,43 +440,50 @@ pub fn server_cert(opts: &ServerOptions) -> Result<Outcome> {
     })
 }
 
-/// `sign-csr`.
+/// What `sign-csr` and `cross-sign` share: who signs, where the result goes, and how.
 #[derive(Debug)]
-pub struct SignCsrOptions {
+pub struct Issue {
     /// Issuer.
     pub signer: Signer,
-    /// The CSR file (PEM or DER).
-    pub csr: PathBuf,
-    /// What to issue.
-    pub profile: Profile,
-    /// Output PEM: the certificate followed by the issuing chain up to and including the root.
+    /// Output PEM: the new certificate followed by the issuing chain up to and including the root.
     pub out: PathBuf,
     /// Validity in days.
     pub days: u32,
-    /// pathLenConstraint for the intermediate profile.
+    /// pathLenConstraint of a new CA certificate (None: unlimited; ignored for leaves).
     pub path_len: Option<u8>,
     /// Replace an existing output.
     pub force: bool,
     /// Shorten the validity to the issuer's instead of refusing.
     pub truncate_validity: bool,
-    /// Extra extensions (CRL/AIA URLs, policies; name constraints under `intermediate`).
+    /// Extra extensions (CRL/AIA URLs, policies; name constraints only on CA certificates).
     pub extensions: Extensions,
+}
+
+/// `sign-csr`.
+#[derive(Debug)]
+pub struct SignCsrOptions {
+    /// The CSR file (PEM or DER).
+    pub csr: PathBuf,
+    /// What to issue.
+    pub profile: Profile,
+    /// Issuer, output and validity.
+    pub issue: Issue,
 }
 
 /// Signs a CSR under a fixed profile.
 pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
-    let out_dir = fsio::parent_dir(&opts.out);
-    let mut recovered = recover(&[&opts.signer.ca, out_dir])?;
+    let out_dir = fsio::parent_dir(&opts.issue.out);
+    let mut recovered = recover(&[&opts.issue.signer.ca, out_dir])?;
     let bytes = std::fs::read(&opts.csr)
         .map_err(Error::io(format!("reading CSR {}", opts.csr.display())))?;
     let checked = csr::check(&bytes, &opts.csr, opts.profile)?;
-    let issuer_dir = CaDir::open(&opts.signer.ca)?;
+    let issuer_dir = CaDir::open(&opts.issue.signer.ca)?;
     let issuer_info = issuer_dir.info()?;
     let is_ca = opts.profile == Profile::Intermediate;
     if is_ca {
-        lint::check_path_len(&issuer_info, &checked.subject_text, opts.path_len)?;
+        lint::check_path_len(&issuer_info, &checked.subject_text, opts.issue.path_len)?;
     } else {
-        if opts.extensions.constraints.is_some() {
+        if opts.issue.extensions.constraints.is_some() {
             return Err(Error::Invalid(format!(
                 "name constraints belong on a CA certificate; the {} profile cannot carry them",
                 opts.profile
@@ -493,26 +500,26 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
             reason,
         })?;
     }
-    let (not_before, mut not_after) = validity(opts.days)?;
+    let (not_before, mut not_after) = validity(opts.issue.days)?;
     let mut warnings = checked.ignored.clone();
     warnings.append(&mut recovered);
     warnings.extend(lint::fit_validity(
         &issuer_info,
         &checked.subject_text,
         &mut not_after,
-        opts.truncate_validity,
+        opts.issue.truncate_validity,
     )?);
-    fsio::ensure_absent([opts.out.as_path()], opts.force)?;
+    fsio::ensure_absent([opts.issue.out.as_path()], opts.issue.force)?;
 
-    let issuer_key = opts.signer.key(&issuer_dir)?;
+    let issuer_key = opts.issue.signer.key(&issuer_dir)?;
     let der = issue_from_csr_with(
         &checked,
         opts.profile,
         &issuer_dir.cert_der,
         &issuer_key,
         (not_before, not_after),
-        opts.path_len,
-        &opts.extensions,
+        opts.issue.path_len,
+        &opts.issue.extensions,
     )?;
     let above = issuer_dir.self_and_chain();
     verify::chain(&der, &above, issuer_dir.root_der())?;
@@ -532,14 +539,14 @@ pub fn sign_csr(opts: &SignCsrOptions) -> Result<Outcome> {
     let summary = deliver(
         &issuer_dir,
         &der,
-        &opts.out,
-        opts.force,
-        expect_for(opts.profile, opts.path_len),
+        &opts.issue.out,
+        opts.issue.force,
+        expect_for(opts.profile, opts.issue.path_len),
         entry,
     )?;
     Ok(Outcome {
         certificates: vec![summary],
-        files: vec![opts.out.clone()],
+        files: vec![opts.issue.out.clone()],
         warnings,
     })
 }
@@ -647,22 +654,10 @@ fn expect_for(profile: Profile, path_len: Option<u8>) -> Expect {
 /// `cross-sign`.
 #[derive(Debug)]
 pub struct CrossSignOptions {
-    /// Issuer.
-    pub signer: Signer,
     /// The existing CA certificate (PEM or DER; the first certificate in the file).
     pub cert: PathBuf,
-    /// Output PEM: the cross-certificate, then the issuing chain up to and including the root.
-    pub out: PathBuf,
-    /// Validity in days.
-    pub days: u32,
-    /// pathLenConstraint of the cross-certificate (None: unlimited).
-    pub path_len: Option<u8>,
-    /// Replace an existing output.
-    pub force: bool,
-    /// Shorten the validity to the issuer's instead of refusing.
-    pub truncate_validity: bool,
-    /// Extra extensions (URLs, policies, name constraints).
-    pub extensions: Extensions,
+    /// Issuer, output (the cross-certificate, then the issuing chain) and validity.
+    pub issue: Issue,
 }
 
 /// Cross-signs an existing CA: a new CA certificate, issued by this CA, with the existing
@@ -671,8 +666,8 @@ pub struct CrossSignOptions {
 /// key is not needed.
 pub fn cross_sign(opts: &CrossSignOptions) -> Result<Outcome> {
     use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
-    let out_dir = fsio::parent_dir(&opts.out);
-    let mut warnings = recover(&[&opts.signer.ca, out_dir])?;
+    let out_dir = fsio::parent_dir(&opts.issue.out);
+    let mut warnings = recover(&[&opts.issue.signer.ca, out_dir])?;
     let existing = ca::read_certs(&opts.cert)?;
     let der = existing
         .first()
@@ -702,33 +697,33 @@ pub fn cross_sign(opts: &CrossSignOptions) -> Result<Outcome> {
     let subject = subject_as_encoded(cert.subject()).map_err(refused)?;
     let spki = cert.public_key().raw.to_vec();
 
-    let issuer_dir = CaDir::open(&opts.signer.ca)?;
+    let issuer_dir = CaDir::open(&opts.issue.signer.ca)?;
     let issuer_info = issuer_dir.info()?;
     if issuer_dir.cert_der.as_slice() == der.as_slice() || ski == ski_of(&issuer_dir.cert_der)? {
         return Err(refused("it is the issuing CA itself".into()));
     }
-    lint::check_path_len(&issuer_info, &info.subject, opts.path_len)?;
-    let (not_before, mut not_after) = validity(opts.days)?;
+    lint::check_path_len(&issuer_info, &info.subject, opts.issue.path_len)?;
+    let (not_before, mut not_after) = validity(opts.issue.days)?;
     warnings.extend(lint::fit_validity(
         &issuer_info,
         &info.subject,
         &mut not_after,
-        opts.truncate_validity,
+        opts.issue.truncate_validity,
     )?);
-    fsio::ensure_absent([opts.out.as_path()], opts.force)?;
+    fsio::ensure_absent([opts.issue.out.as_path()], opts.issue.force)?;
 
-    let issuer_key = opts.signer.key(&issuer_dir)?;
+    let issuer_key = opts.issue.signer.key(&issuer_dir)?;
     let issuer = issuer_dir.issuer(&issuer_key)?;
     let public_key = rcgen::SubjectPublicKeyInfo::from_der(&spki)
         .map_err(Error::rcgen("reading the existing CA's public key"))?;
-    let mut params = ca_params(subject, opts.path_len, not_before, not_after)?;
+    let mut params = ca_params(subject, opts.issue.path_len, not_before, not_after)?;
     params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(ski.clone());
-    opts.extensions.apply(&mut params);
+    opts.issue.extensions.apply(&mut params);
     let built = params
         .signed_by(&public_key, &issuer)
         .map_err(Error::rcgen("signing the cross-certificate"))?;
     let new_der = built.der().to_vec();
-    lint::check_built(&new_der, Expect::Ca(opts.path_len))?;
+    lint::check_built(&new_der, Expect::Ca(opts.issue.path_len))?;
     let (_, new_cert) = X509Certificate::from_der(&new_der)
         .map_err(|e| Error::Verify(format!("the cross-certificate does not parse: {e}")))?;
     if new_cert.subject().as_raw() != cert.subject().as_raw()
@@ -752,14 +747,14 @@ pub fn cross_sign(opts: &CrossSignOptions) -> Result<Outcome> {
     let summary = deliver(
         &issuer_dir,
         &new_der,
-        &opts.out,
-        opts.force,
-        Expect::Ca(opts.path_len),
+        &opts.issue.out,
+        opts.issue.force,
+        Expect::Ca(opts.issue.path_len),
         entry,
     )?;
     Ok(Outcome {
         certificates: vec![summary],
-        files: vec![opts.out.clone()],
+        files: vec![opts.issue.out.clone()],
         warnings,
     })
 }

@@ -143,8 +143,11 @@ fn stage_log(tx: &mut Transaction, dir: &Path, entry: &LogEntry) -> Result<()> {
 
 /// A CA directory made by `ceremony` is also listed in the ceremony directory's tree manifest.
 /// After a later command on it (`crl`, `sign-csr`), refresh the lines for this directory's
-/// files there, so `sha256sum -c SHA256SUMS` at the top still holds. Only this directory's
-/// lines change: a file changed elsewhere in the tree still fails the check.
+/// files there, so `sha256sum -c SHA256SUMS` at the top still holds. A CA directory created
+/// later inside a ceremony directory (`intermediate --out ceremony/new`) is added to it, so the
+/// top-level manifest keeps covering every file below it. Only this directory's lines change: a
+/// file changed elsewhere in the tree still fails the check, and an existing directory the
+/// manifest never listed is not blessed by a command run on it.
 fn stage_parent_manifest(tx: &mut Transaction, dir: &Path) -> Result<()> {
     let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
         return Ok(());
@@ -166,7 +169,12 @@ fn stage_parent_manifest(tx: &mut Transaction, dir: &Path) -> Result<()> {
     };
     let prefix = format!("{}/", name.to_string_lossy());
     let entries: Vec<(&str, &str)> = text.lines().filter_map(|l| l.split_once("  ")).collect();
-    if !entries.iter().any(|(_, file)| file.starts_with(&prefix)) {
+    let listed = entries.iter().any(|(_, file)| file.starts_with(&prefix));
+    // A tree manifest (a ceremony directory's) names files in subdirectories; a directory
+    // without its own SHA256SUMS yet is the one this command creates.
+    let is_tree = entries.iter().any(|(_, file)| file.contains('/'));
+    let created_now = !dir.join(SUMS_FILE).exists();
+    if !(listed || (is_tree && created_now)) {
         return Ok(());
     }
     let mut map: BTreeMap<String, String> = entries

@@ -566,6 +566,16 @@ fn later_commands_keep_the_ceremony_manifest_true_without_blessing_other_changes
             .output()
             .unwrap()
     };
+    // `sha256sum -c` at the top passes; the manifest it checked.
+    let holds = || {
+        let out = check();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        std::fs::read_to_string(s.path("c/SHA256SUMS")).unwrap()
+    };
     let root_crl = || {
         s.ok(&[
             "crl",
@@ -579,14 +589,33 @@ fn later_commands_keep_the_ceremony_manifest_true_without_blessing_other_changes
     };
     // A CRL signed after the ceremony: the top-level manifest follows the root's new files.
     root_crl();
-    let out = check();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let sums = std::fs::read_to_string(s.path("c/SHA256SUMS")).unwrap();
+    let sums = holds();
     assert!(sums.contains("  root/crl.pem\n"), "{sums}");
+    // A CA directory made later inside the ceremony directory joins its manifest.
+    s.ok(&[
+        "intermediate",
+        "--ca",
+        "c/root",
+        "--ca-passphrase-file",
+        "pass",
+        "--out",
+        "c/second",
+        "--subject",
+        "CN=Second Intermediate,O=Example,C=NL",
+        "--passphrase-file",
+        "pass",
+    ]);
+    let sums = holds();
+    for file in [
+        "ca.pem",
+        "ca.key",
+        "chain.pem",
+        "state.json",
+        "ceremony-log.jsonl",
+        "SHA256SUMS",
+    ] {
+        assert!(sums.contains(&format!("  second/{file}\n")), "{sums}");
+    }
     // A file changed elsewhere in the tree is not re-blessed by a later command on the root.
     let other = s.path("c/intermediate/ca.pem");
     let mut pem = std::fs::read(&other).unwrap();
