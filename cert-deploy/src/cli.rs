@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use vaultpki_client::args;
 
 use crate::env_vars as env;
 
@@ -65,65 +66,11 @@ pub struct ConfigArgs {
 }
 
 /// Where the server is, when the file's `config.vault` does not say.
-#[derive(Debug, Clone, Args)]
-pub struct ServerArgs {
-    /// Server address, used when the file has no `config.vault`.
-    #[arg(long = "vault-addr", env = env::VAULT_ADDR, help_heading = "Server")]
-    pub addr: Option<String>,
-    #[arg(long = "bao-addr", env = env::BAO_ADDR, hide = true)]
-    pub bao_addr: Option<String>,
-    /// PEM file with the CA certificate(s) of the server's TLS certificate.
-    #[arg(long = "ca-cert", env = env::VAULT_CACERT, help_heading = "Server")]
-    pub ca_cert: Option<PathBuf>,
-    #[arg(long = "bao-ca-cert", env = env::BAO_CACERT, hide = true)]
-    pub bao_ca_cert: Option<PathBuf>,
-    /// Namespace (Vault Enterprise / OpenBao namespaces).
-    #[arg(long, env = env::VAULT_NAMESPACE, help_heading = "Server")]
-    pub namespace: Option<String>,
-    #[arg(long = "bao-namespace", env = env::BAO_NAMESPACE, hide = true)]
-    pub bao_namespace: Option<String>,
-    /// Accept any server certificate. For tests only.
-    #[arg(long, env = env::TLS_SKIP_VERIFY, action = ArgAction::SetTrue, help_heading = "Server")]
-    pub tls_skip_verify: bool,
-    /// Seconds to wait for one API request.
-    #[arg(long, env = env::REQUEST_TIMEOUT, default_value_t = 30, help_heading = "Server")]
-    pub request_timeout: u64,
-}
+pub type ServerArgs = args::ServerArgs<env::Vars>;
 
 /// How to log in: AppRole wins over Kubernetes, which wins over a token file, which wins over
 /// a token. A token obtained by logging in is revoked at the end; a given token never is.
-#[derive(Debug, Clone, Args)]
-pub struct AuthArgs {
-    /// Token (token auth).
-    #[arg(long, env = env::VAULT_TOKEN, hide_env_values = true, help_heading = "Authentication")]
-    pub token: Option<String>,
-    #[arg(long = "bao-token", env = env::BAO_TOKEN, hide_env_values = true, hide = true)]
-    pub bao_token: Option<String>,
-    /// File holding a token (e.g. written by an agent).
-    #[arg(long, env = env::TOKEN_FILE, help_heading = "Authentication")]
-    pub token_file: Option<PathBuf>,
-    /// AppRole role ID; selects AppRole login.
-    #[arg(long, env = env::ROLE_ID, hide_env_values = true, help_heading = "Authentication", conflicts_with = "k8s_role")]
-    pub role_id: Option<String>,
-    /// AppRole secret ID.
-    #[arg(long, env = env::SECRET_ID, hide_env_values = true, help_heading = "Authentication", conflicts_with = "secret_id_file")]
-    pub secret_id: Option<String>,
-    /// File holding the AppRole secret ID.
-    #[arg(long, env = env::SECRET_ID_FILE, help_heading = "Authentication")]
-    pub secret_id_file: Option<PathBuf>,
-    /// Mount path of the AppRole auth method.
-    #[arg(long, env = env::APPROLE_MOUNT, default_value = "approle", help_heading = "Authentication")]
-    pub approle_mount: String,
-    /// Kubernetes auth role; selects Kubernetes login.
-    #[arg(long, env = env::K8S_ROLE, help_heading = "Authentication")]
-    pub k8s_role: Option<String>,
-    /// Mount path of the Kubernetes auth method.
-    #[arg(long, env = env::K8S_MOUNT, default_value = "kubernetes", help_heading = "Authentication")]
-    pub k8s_mount: String,
-    /// Service-account token file for Kubernetes login.
-    #[arg(long, env = env::K8S_JWT_FILE, default_value = "/var/run/secrets/kubernetes.io/serviceaccount/token", help_heading = "Authentication")]
-    pub k8s_jwt_file: PathBuf,
-}
+pub type AuthArgs = args::AuthArgs<env::Vars>;
 
 /// `run` and `check`.
 #[derive(Debug, Clone, Args)]

@@ -1,26 +1,15 @@
 //! Every environment variable cert-deploy reads, declared once. The CLI wires each one to its
 //! flag with clap's `env`, and the README's table lists the same names. The credential names are
 //! the ones the "Vault Certificate Manager" script reads (`VAULT_ROLE_ID`, `VAULT_SECRET_ID`), so
-//! an existing cron line keeps working.
+//! an existing cron line keeps working. The names every tool shares (`VAULT_ADDR`, `BAO_ADDR`,
+//! `VAULT_CACERT`, `BAO_CACERT`, `VAULT_NAMESPACE`, `BAO_NAMESPACE`, `VAULT_TOKEN`, `BAO_TOKEN`) are
+//! declared with the shared flags in [`vaultpki_client::args`]; [`Vars`] hands this tool's names
+//! to them.
+
+use vaultpki_client::args::ToolVars;
 
 /// The YAML configuration file.
 pub const CONFIG: &str = "CERT_DEPLOY_CONFIG";
-/// Server address (Vault's name), used when the file's `config.vault` is unset.
-pub const VAULT_ADDR: &str = "VAULT_ADDR";
-/// Server address (OpenBao's name), used when `VAULT_ADDR` is unset too.
-pub const BAO_ADDR: &str = "BAO_ADDR";
-/// PEM file of CA certificates for the server's TLS certificate.
-pub const VAULT_CACERT: &str = "VAULT_CACERT";
-/// OpenBao's name for the CA file.
-pub const BAO_CACERT: &str = "BAO_CACERT";
-/// Namespace.
-pub const VAULT_NAMESPACE: &str = "VAULT_NAMESPACE";
-/// OpenBao's name for the namespace.
-pub const BAO_NAMESPACE: &str = "BAO_NAMESPACE";
-/// Token for token auth (never revoked by cert-deploy).
-pub const VAULT_TOKEN: &str = "VAULT_TOKEN";
-/// OpenBao's name for the token.
-pub const BAO_TOKEN: &str = "BAO_TOKEN";
 /// File holding a token (e.g. written by an agent).
 pub const TOKEN_FILE: &str = "CERT_DEPLOY_TOKEN_FILE";
 /// AppRole role ID (VCM's name).
@@ -49,3 +38,27 @@ pub const METRICS_FILE: &str = "CERT_DEPLOY_METRICS_FILE";
 pub const LOG_FORMAT: &str = "CERT_DEPLOY_LOG_FORMAT";
 /// Log filter (tracing `EnvFilter` syntax).
 pub const LOG: &str = "CERT_DEPLOY_LOG";
+
+/// cert-deploy's names and help for the shared server and login flags.
+#[derive(Debug, Clone)]
+pub struct Vars;
+
+impl ToolVars for Vars {
+    const ADDR_HELP: &'static str = "Server address, used when the file has no `config.vault`";
+    const REQUEST_TIMEOUT_HELP: &'static str = "Seconds to wait for one API request";
+    const TOKEN_FILE_HELP: &'static str = "File holding a token (e.g. written by an agent)";
+    const ROLE_ID_FLAG: &'static str = "role-id";
+    const SECRET_ID_FLAG: &'static str = "secret-id";
+    const SECRET_ID_FILE_FLAG: &'static str = "secret-id-file";
+    const APPROLE_VALUE_NAMES: [&'static str; 3] = ["ROLE_ID", "SECRET_ID", "SECRET_ID_FILE"];
+    const TLS_SKIP_VERIFY: &'static str = TLS_SKIP_VERIFY;
+    const REQUEST_TIMEOUT: &'static str = REQUEST_TIMEOUT;
+    const TOKEN_FILE: &'static str = TOKEN_FILE;
+    const ROLE_ID: &'static str = ROLE_ID;
+    const SECRET_ID: &'static str = SECRET_ID;
+    const SECRET_ID_FILE: &'static str = SECRET_ID_FILE;
+    const APPROLE_MOUNT: &'static str = APPROLE_MOUNT;
+    const K8S_ROLE: &'static str = K8S_ROLE;
+    const K8S_MOUNT: &'static str = K8S_MOUNT;
+    const K8S_JWT_FILE: &'static str = K8S_JWT_FILE;
+}

@@ -20,4 +20,6 @@ pub use error::{Error, Result};
 pub use health::{Flavour, Health, HealthState, Leader, ServerInfo};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+#[cfg(feature = "clap")]
+pub use settings::args;
 pub use settings::{AuthSettings, AuthVarNames, ServerSettings};

@@ -2,8 +2,12 @@
 //! for every job that logs in (snapshot-cron, cert-deploy): which spelling of a setting wins
 //! (`VAULT_*` over `BAO_*`), which auth method the given credentials select (AppRole, then
 //! Kubernetes, then a token file, then a token), and the message that names the variables to set
-//! when something is missing. Each tool keeps its own flag definitions and variable names and
-//! passes the names in through [`AuthVarNames`], so the messages name what that tool reads.
+//! when something is missing. Each tool keeps its own variable names and passes them in through
+//! [`AuthVarNames`], so the messages name what that tool reads. With the `clap` feature, [`args`]
+//! holds the flags themselves, shared the same way.
+
+#[cfg(feature = "clap")]
+pub mod args;
 
 use std::path::PathBuf;
 use std::time::Duration;

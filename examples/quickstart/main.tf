@@ -6,7 +6,8 @@
 #     cert-manager, and the ClusterIssuer manifest that uses them;
 #   - acme-issuer: ACME on the same mount for Traefik-style clients, with an EAB key;
 #   - snapshot-approle: the AppRole snapshot-cron logs in with;
-#   - a certificate issued through the provider.
+#   - a certificate issued through the provider, and the AppRole cert-deploy issues from the
+#     same role with.
 #
 # Two applies (scripts/quickstart runs both):
 #   1. terraform apply                                  (the mount, its key and CSR)
@@ -148,6 +149,46 @@ resource "vaultpki_pki_cert" "app" {
   revoke                = true
 }
 
+# cert-deploy's identity on a host: `issue` on the role `app` (the server makes the key, so the
+# role's key type applies) and `read` on the role, to check deployed certificates against its
+# issuer; nothing else. The `default` policy stays, for revoking its own token at the end.
+data "vaultpki_policy_document" "cert_deploy" {
+  count = local.signed ? 1 : 0
+
+  rule {
+    path         = "${module.intermediate.mount_path}/issue/${vaultpki_pki_role.app[0].name}"
+    capabilities = ["update"]
+  }
+  rule {
+    path         = "${module.intermediate.mount_path}/roles/${vaultpki_pki_role.app[0].name}"
+    capabilities = ["read"]
+  }
+}
+
+resource "vaultpki_policy" "cert_deploy" {
+  count = local.signed ? 1 : 0
+
+  name   = "quickstart-cert-deploy"
+  policy = data.vaultpki_policy_document.cert_deploy[0].hcl
+}
+
+resource "vaultpki_approle_role" "cert_deploy" {
+  count = local.signed ? 1 : 0
+
+  mount          = vaultpki_auth_backend.approle.path
+  role_name      = "cert-deploy"
+  token_policies = [vaultpki_policy.cert_deploy[0].name]
+  token_ttl      = 600
+  token_max_ttl  = 600
+}
+
+resource "vaultpki_approle_secret_id" "cert_deploy" {
+  count = local.signed ? 1 : 0
+
+  mount     = vaultpki_approle_role.cert_deploy[0].mount
+  role_name = vaultpki_approle_role.cert_deploy[0].role_name
+}
+
 output "intermediate_csr" {
   description = "The intermediate CSR to carry to the offline root (PEM)."
   value       = module.intermediate.csr
@@ -209,5 +250,16 @@ output "snapshot_role_id" {
 output "snapshot_secret_id" {
   description = "AppRole secret ID snapshot-cron logs in with."
   value       = module.snapshots.secret_id
+  sensitive   = true
+}
+
+output "cert_deploy_role_id" {
+  description = "AppRole role ID cert-deploy logs in with (VAULT_ROLE_ID)."
+  value       = one(vaultpki_approle_role.cert_deploy[*].role_id)
+}
+
+output "cert_deploy_secret_id" {
+  description = "AppRole secret ID cert-deploy logs in with (CERT_DEPLOY_SECRET_ID_FILE)."
+  value       = one(vaultpki_approle_secret_id.cert_deploy[*].secret_id)
   sensitive   = true
 }

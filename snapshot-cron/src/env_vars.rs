@@ -1,22 +1,11 @@
 //! Every environment variable the job reads, declared once. The CLI wires each one to its flag
-//! with clap's `env`, and the README's table is written from this list.
+//! with clap's `env`, and the README's table is written from this list. The names every tool
+//! shares (`VAULT_ADDR`, `BAO_ADDR`, `VAULT_CACERT`, `BAO_CACERT`, `VAULT_NAMESPACE`,
+//! `BAO_NAMESPACE`, `VAULT_TOKEN`, `BAO_TOKEN`) are declared with the shared flags in
+//! [`vaultpki_client::args`]; [`Vars`] hands this tool's names to them.
 
-/// Server address (Vault's name).
-pub const VAULT_ADDR: &str = "VAULT_ADDR";
-/// Server address (OpenBao's name), used when `VAULT_ADDR` is unset.
-pub const BAO_ADDR: &str = "BAO_ADDR";
-/// PEM file of CA certificates for the server's TLS certificate.
-pub const VAULT_CACERT: &str = "VAULT_CACERT";
-/// OpenBao's name for the CA file.
-pub const BAO_CACERT: &str = "BAO_CACERT";
-/// Namespace.
-pub const VAULT_NAMESPACE: &str = "VAULT_NAMESPACE";
-/// OpenBao's name for the namespace.
-pub const BAO_NAMESPACE: &str = "BAO_NAMESPACE";
-/// Token for token auth.
-pub const VAULT_TOKEN: &str = "VAULT_TOKEN";
-/// OpenBao's name for the token.
-pub const BAO_TOKEN: &str = "BAO_TOKEN";
+use vaultpki_client::args::ToolVars;
+
 /// File holding a token (e.g. written by an agent).
 pub const TOKEN_FILE: &str = "SNAPSHOT_CRON_TOKEN_FILE";
 /// AppRole role ID.
@@ -79,3 +68,33 @@ pub const CLUSTER: &str = "SNAPSHOT_CRON_CLUSTER";
 pub const LOG_FORMAT: &str = "SNAPSHOT_CRON_LOG_FORMAT";
 /// Log filter (tracing `EnvFilter` syntax).
 pub const LOG: &str = "SNAPSHOT_CRON_LOG";
+
+/// snapshot-cron's names and help for the shared server and login flags.
+#[derive(Debug, Clone)]
+pub struct Vars;
+
+impl ToolVars for Vars {
+    const ADDR_HELP: &'static str =
+        "Server address, e.g. https://vault.example:8200 (a standby or load balancer is fine)";
+    const REQUEST_TIMEOUT_HELP: &'static str =
+        "Seconds to wait for one API request (login, health, headers of the snapshot)";
+    const TOKEN_FILE_HELP: &'static str = "File holding a token (e.g. written by an agent sidecar)";
+    const ROLE_ID_FLAG: &'static str = "approle-role-id";
+    const SECRET_ID_FLAG: &'static str = "approle-secret-id";
+    const SECRET_ID_FILE_FLAG: &'static str = "approle-secret-id-file";
+    const APPROLE_VALUE_NAMES: [&'static str; 3] = [
+        "APPROLE_ROLE_ID",
+        "APPROLE_SECRET_ID",
+        "APPROLE_SECRET_ID_FILE",
+    ];
+    const TLS_SKIP_VERIFY: &'static str = TLS_SKIP_VERIFY;
+    const REQUEST_TIMEOUT: &'static str = REQUEST_TIMEOUT;
+    const TOKEN_FILE: &'static str = TOKEN_FILE;
+    const ROLE_ID: &'static str = APPROLE_ROLE_ID;
+    const SECRET_ID: &'static str = APPROLE_SECRET_ID;
+    const SECRET_ID_FILE: &'static str = APPROLE_SECRET_ID_FILE;
+    const APPROLE_MOUNT: &'static str = APPROLE_MOUNT;
+    const K8S_ROLE: &'static str = K8S_ROLE;
+    const K8S_MOUNT: &'static str = K8S_MOUNT;
+    const K8S_JWT_FILE: &'static str = K8S_JWT_FILE;
+}

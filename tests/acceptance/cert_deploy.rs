@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use vaultpki_tests::bao::pki_with_root;
-use vaultpki_tests::{bin_path, env, openssl, unique_name};
+use vaultpki_tests::bao::{approle_with_secret_id, pki_with_root};
+use vaultpki_tests::systemd::{Sandbox, Unit, verify_units};
+use vaultpki_tests::{bin_path, env, openssl, unique_name, workspace_root};
 
 /// A PKI mount with a root and role `web`, an AppRole allowed to issue from it, a directory for
 /// the files, and nginx serving them once the first run has started it.
@@ -31,46 +32,18 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Self {
-        let env = env();
         let dir = tempfile::tempdir().unwrap();
         let mount = unique_name("cdpki");
         pki_with_root(&mount);
         let approle = unique_name("cdapprole");
-        let policy = dir.path().join("policy.hcl");
-        std::fs::write(
-            &policy,
-            format!(
+        let (role_id, secret_file) = approle_with_secret_id(
+            &approle,
+            &approle,
+            &format!(
                 "path \"{mount}/issue/web\" {{ capabilities = [\"update\"] }}\npath \"{mount}/roles/web\" {{ capabilities = [\"read\"] }}\n"
             ),
-        )
-        .unwrap();
-        env.bao_ok(&["auth", "enable", "-path", &approle, "approle"]);
-        env.bao_ok(&["policy", "write", &approle, policy.to_str().unwrap()]);
-        env.bao_ok(&[
-            "write",
-            &format!("auth/{approle}/role/deploy"),
-            &format!("token_policies={approle}"),
-            "token_ttl=10m",
-        ]);
-        let role_id = env.bao_json(&[
-            "read",
-            "-format=json",
-            &format!("auth/{approle}/role/deploy/role-id"),
-        ])["data"]["role_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let secret_id = env.bao_json(&[
-            "write",
-            "-format=json",
-            "-f",
-            &format!("auth/{approle}/role/deploy/secret-id"),
-        ])["data"]["secret_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let secret_file = dir.path().join("secret-id");
-        std::fs::write(&secret_file, format!("{secret_id}\n")).unwrap();
+            dir.path(),
+        );
         std::fs::create_dir_all(dir.path().join("ssl")).unwrap();
         std::fs::create_dir_all(dir.path().join("nginx/logs")).unwrap();
         let port = TcpListener::bind("127.0.0.1:0")
@@ -362,10 +335,9 @@ fn a_wrong_secret_id_exits_with_the_auth_code_and_changes_nothing() {
     assert!(!f.ssl("web.key").exists());
 }
 
-/// The file-placing system calls of one `run`, in order, as (syscall, its count so far).
-fn placing_syscalls(f: &Fixture) -> Vec<(String, usize, String)> {
-    let trace = f.dir.path().join("trace.txt");
-    let cmd = f.command("run");
+/// The file-placing system calls of one `run` (`cmd`), in order, as (syscall, its count so far,
+/// strace's line); `trace` is where strace writes.
+fn placing_syscalls(cmd: &Command, trace: &Path) -> Vec<(String, usize, String)> {
     let out = Command::new("strace")
         .args([
             "-f",
@@ -374,15 +346,15 @@ fn placing_syscalls(f: &Fixture) -> Vec<(String, usize, String)> {
             "trace=rename,renameat,renameat2,link,linkat,unlink,unlinkat",
             "-o",
         ])
-        .arg(&trace)
-        .arg(bin_path("cert-deploy"))
+        .arg(trace)
+        .arg(cmd.get_program())
         .args(cmd.get_args())
         .env_clear()
         .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", all(&out));
-    let text = std::fs::read_to_string(&trace).unwrap();
+    let text = std::fs::read_to_string(trace).unwrap();
     let main_pid = text.split_whitespace().next().unwrap().to_owned();
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     text.lines()
@@ -398,17 +370,37 @@ fn placing_syscalls(f: &Fixture) -> Vec<(String, usize, String)> {
         .collect()
 }
 
+/// Index of the journal's commit (the marker's unlink) in `calls`.
+fn journal_commit(calls: &[(String, usize, String)]) -> usize {
+    calls
+        .iter()
+        .position(|(_, _, l)| l.contains(".journal") && l.contains("unlink"))
+        .unwrap_or_else(|| panic!("no journal commit in the trace:\n{calls:#?}"))
+}
+
+/// Runs `cmd` under strace, killed with SIGKILL at the `n`th call of system call `name`.
+fn killed_at(cmd: &Command, name: &str, n: usize) -> Output {
+    Command::new("strace")
+        .args(["-f", "-qq", "-o", "/dev/null", "-e"])
+        .arg(format!("trace={name}"))
+        .arg("-e")
+        .arg(format!("inject={name}:signal=SIGKILL:when={n}"))
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear()
+        .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_sigkill_at_any_file_placing_syscall_leaves_a_matching_pair() {
     let f = Fixture::new();
     f.run_ok();
     // Every run from here on issues (the window is longer than the certificate lives).
     f.write_config("21h", "");
-    let calls = placing_syscalls(&f);
-    let commit = calls
-        .iter()
-        .position(|(_, _, l)| l.contains(".journal") && l.contains("unlink"))
-        .unwrap_or_else(|| panic!("no journal commit in the trace:\n{calls:#?}"));
+    let calls = placing_syscalls(&f.command("run"), &f.dir.path().join("trace.txt"));
+    let commit = journal_commit(&calls);
     assert!(
         calls
             .iter()
@@ -421,18 +413,7 @@ fn a_sigkill_at_any_file_placing_syscall_leaves_a_matching_pair() {
         let old_serial = serial_of(f.dir.path(), &f.ssl("web.crt"));
         let old_key = std::fs::read(f.ssl("web.key")).unwrap();
         let served_before = f.served_serial();
-        let cmd = f.command("run");
-        let out = Command::new("strace")
-            .args(["-f", "-qq", "-o", "/dev/null", "-e"])
-            .arg(format!("trace={name}"))
-            .arg("-e")
-            .arg(format!("inject={name}:signal=SIGKILL:when={n}"))
-            .arg(bin_path("cert-deploy"))
-            .args(cmd.get_args())
-            .env_clear()
-            .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
-            .output()
-            .unwrap();
+        let out = killed_at(&f.command("run"), name, *n);
         assert!(
             !out.status.success(),
             "not killed at {line}:\n{}",
@@ -468,4 +449,292 @@ fn a_sigkill_at_any_file_placing_syscall_leaves_a_matching_pair() {
     assert_eq!(s["certs"][0]["action"], "issued");
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(f.served_serial(), upper(&s["certs"][0]["serial"]));
+}
+
+/// The shipped example configuration (`deploy/certs.example.yaml`) pointed at the fixture's mount
+/// and role, its names moved under the role's domain and its files into `root`; `renew` replaces
+/// its renewal window. Its `service:` block goes: the machine running the tests has no systemd to
+/// reload through (the reload itself is covered by the tests above, through `command`).
+fn example_config(f: &Fixture, root: &Sandbox, renew: &str) -> String {
+    let text = std::fs::read_to_string(workspace_root().join(EXAMPLE)).unwrap();
+    let service = "    service:\n      - name: \"nginx.service\"\n        control: \"reload\"\n";
+    assert!(text.contains(service), "{EXAMPLE} changed: {text}");
+    text.replace(service, "")
+        .replace("https://vault.example.internal:8200", &env().addr)
+        .replace("pki: \"pki-int\"", &format!("pki: \"{}\"", f.mount))
+        .replace("role: \"app\"", "role: \"web\"")
+        .replace("renew: \"10d\"", &format!("renew: \"{renew}\""))
+        .replace("ttl: \"30d\"", "ttl: \"20h\"")
+        .replace("example.internal", "svc.example.test")
+        .replace(
+            "/etc/nginx/ssl",
+            root.inside("/etc/nginx/ssl").to_str().unwrap(),
+        )
+}
+
+const EXAMPLE: &str = "cert-deploy/deploy/certs.example.yaml";
+const EXAMPLE_KEY: &str = "/etc/nginx/ssl/web.key";
+const EXAMPLE_FULLCHAIN: &str = "/etc/nginx/ssl/web.fullchain.pem";
+
+/// `deploy/env.example` with the fixture's role ID and AppRole mount, as `KEY=VALUE` pairs.
+fn example_env(f: &Fixture) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(workspace_root().join("cert-deploy/deploy/env.example"))
+        .unwrap()
+        .replace(
+            "VAULT_ROLE_ID=00000000-0000-0000-0000-000000000000",
+            &format!("VAULT_ROLE_ID={}", f.role_id),
+        )
+        .replace(
+            "#CERT_DEPLOY_APPROLE_MOUNT=approle",
+            &format!("CERT_DEPLOY_APPROLE_MOUNT={}", f.approle),
+        );
+    let vars: Vec<(String, String)> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    assert!(vars.iter().any(|(k, _)| k == "CERT_DEPLOY_APPROLE_MOUNT"));
+    vars
+}
+
+/// The deployed pair of the example configuration in `root` matches (checked by openssl), and
+/// the certificate chains to the mount's root; returns its serial.
+fn example_pair_serial(f: &Fixture, root: &Sandbox) -> String {
+    let key = root.inside(EXAMPLE_KEY);
+    let full = root.inside(EXAMPLE_FULLCHAIN);
+    let d = f.dir.path();
+    let cert_key = openssl(
+        d,
+        &["x509", "-in", full.to_str().unwrap(), "-noout", "-pubkey"],
+    );
+    let key_pub = openssl(d, &["pkey", "-in", key.to_str().unwrap(), "-pubout"]);
+    assert_eq!(cert_key, key_pub, "the deployed key and certificate differ");
+    let root_pem = f.root_pem();
+    let verified = openssl(
+        d,
+        &[
+            "verify",
+            "-CAfile",
+            root_pem.to_str().unwrap(),
+            full.to_str().unwrap(),
+        ],
+    );
+    assert!(verified.contains(": OK"), "{verified}");
+    serial_of(d, &full)
+}
+
+#[test]
+fn systemd_service_deploys_the_example_with_its_capabilities_and_recovers_a_killed_run() {
+    verify_units(
+        "cert-deploy/deploy",
+        &["cert-deploy.service", "cert-deploy.timer"],
+        "cert-deploy",
+    );
+    let unit = Unit::read("cert-deploy/deploy/cert-deploy.service");
+    let timer = Unit::read("cert-deploy/deploy/cert-deploy.timer");
+    assert!(!timer.values("RandomizedDelaySec").is_empty());
+    assert_eq!(timer.values("Persistent"), ["true"]);
+
+    // Every directory the example configuration writes into is writable under the sandbox.
+    let writable = unit.words("ReadWritePaths");
+    for file in [EXAMPLE_KEY, EXAMPLE_FULLCHAIN] {
+        let dir = Path::new(file).parent().unwrap();
+        assert!(
+            writable.iter().any(|w| dir.starts_with(w)),
+            "{} is not in ReadWritePaths={writable:?}",
+            dir.display()
+        );
+    }
+
+    // The unit runs as root: its view of the file system is the sandbox root, its capabilities
+    // only the bounding set it names (setpriv drops the rest, as systemd does), no new privileges.
+    let f = Fixture::new();
+    let root = Sandbox::new(&unit, 0);
+    std::fs::create_dir_all(root.inside("/etc/nginx/ssl")).unwrap();
+    std::fs::create_dir_all(root.inside("/etc/cert-deploy")).unwrap();
+    let config = root.inside("/etc/cert-deploy/certs.yaml");
+    std::fs::write(&config, example_config(&f, &root, "12h")).unwrap();
+    // LoadCredential=<name>:<file> puts the file in the credentials directory (%d).
+    let credentials = root.inside("/run/credentials/cert-deploy.service");
+    std::fs::create_dir_all(&credentials).unwrap();
+    for credential in unit.values("LoadCredential") {
+        let (name, file) = credential.split_once(':').unwrap();
+        assert_eq!(file, "/etc/cert-deploy/secret-id");
+        std::fs::copy(&f.secret_file, credentials.join(name)).unwrap();
+    }
+    let caps: Vec<String> = unit
+        .words("CapabilityBoundingSet")
+        .iter()
+        .map(|c| format!("+{}", c.trim_start_matches("CAP_").to_lowercase()))
+        .collect();
+    let bin = bin_path("cert-deploy");
+    let exec = |line: &str| -> Command {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words[0], "/usr/local/bin/cert-deploy", "{line}");
+        let mut cmd = Command::new("setpriv");
+        cmd.arg(format!("--bounding-set=-all,{}", caps.join(",")))
+            .args(["--inh-caps=-all", "--no-new-privs", "--"])
+            .arg(&bin)
+            .args(&words[1..])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("TMPDIR", root.inside("/tmp"))
+            .env("CERT_DEPLOY_LOG_FORMAT", "json");
+        for (k, v) in example_env(&f) {
+            cmd.env(k, v);
+        }
+        for assignment in unit.words("Environment") {
+            let (k, v) = assignment.split_once('=').unwrap();
+            cmd.env(k, root.resolve(v, &credentials));
+        }
+        cmd
+    };
+    let exec_start = unit.values("ExecStart");
+    let exec_stop_post = unit.values("ExecStopPost");
+    let stop_post = || {
+        for line in &exec_stop_post {
+            if let Some(privileged) = line.strip_prefix("-+") {
+                // Outside the sandbox, failures ignored; its paths are the sandbox's.
+                let words: Vec<&str> = privileged.split_whitespace().collect();
+                let _ = Command::new(words[0])
+                    .args(words[1..].iter().map(|w| root.resolve(w, &credentials)))
+                    .output()
+                    .unwrap();
+            } else {
+                let out = exec(line).output().unwrap();
+                assert!(out.status.success(), "{line}: {}", all(&out));
+            }
+        }
+    };
+
+    // First run: issued and deployed with the example's owners and modes.
+    let out = exec(&exec_start[0]).output().unwrap();
+    assert!(out.status.success(), "{}", all(&out));
+    assert_eq!(summary(&out)["certs"][0]["action"], "issued");
+    stop_post();
+    let first = example_pair_serial(&f, &root);
+    let key = std::fs::metadata(root.inside(EXAMPLE_KEY)).unwrap();
+    let www_data = Command::new("id")
+        .args(["-g", "www-data"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        (key.uid(), key.gid().to_string(), key.mode() & 0o7777),
+        (
+            0,
+            String::from_utf8_lossy(&www_data.stdout).trim().to_owned(),
+            0o640
+        )
+    );
+    assert_eq!(mode(&root.inside(EXAMPLE_FULLCHAIN)), 0o644);
+    // The metrics went to the state directory and ExecStopPost published them for node_exporter.
+    let published =
+        std::fs::read_to_string(root.inside("/var/lib/node_exporter/textfile/cert_deploy.prom"))
+            .expect("ExecStopPost published the metrics");
+    assert!(
+        published.contains("cert_deploy_last_run_success 1\n"),
+        "{published}"
+    );
+
+    // A run killed at the last file-placing call before the commit (the new key and certificate
+    // both in place, the journal not yet removed): ExecStopPost puts the old pair back at once.
+    std::fs::write(&config, example_config(&f, &root, "21h")).unwrap();
+    let calls = placing_syscalls(&exec(&exec_start[0]), &f.dir.path().join("unit-trace.txt"));
+    let commit = journal_commit(&calls);
+    assert!(commit > 0, "{calls:#?}");
+    stop_post();
+    let before = example_pair_serial(&f, &root);
+    assert_ne!(before, first);
+    let (name, n, line) = &calls[commit - 1];
+    let out = killed_at(&exec(&exec_start[0]), name, *n);
+    assert!(
+        !out.status.success(),
+        "not killed at {line}:\n{}",
+        all(&out)
+    );
+    stop_post();
+    assert_eq!(
+        example_pair_serial(&f, &root),
+        before,
+        "not the previous pair after a kill at {line} and ExecStopPost"
+    );
+    let left: Vec<String> = std::fs::read_dir(root.inside("/etc/nginx/ssl"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !["web.key", "web.fullchain.pem"].contains(&n.as_str()))
+        .collect();
+    assert!(left.is_empty(), "left over after {line}: {left:?}");
+}
+
+#[test]
+fn cron_line_deploys_the_example_config() {
+    let text =
+        std::fs::read_to_string(workspace_root().join("cert-deploy/deploy/cert-deploy.cron"))
+            .unwrap();
+    let path = text
+        .lines()
+        .find_map(|l| l.strip_prefix("PATH="))
+        .expect("the cron file sets PATH");
+    let jobs: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_digit() || c == '*'))
+        .collect();
+    assert_eq!(jobs.len(), 1, "{text}");
+    let fields: Vec<&str> = jobs[0].splitn(7, ' ').collect();
+    assert_eq!(&fields[..6], ["17", "3,15", "*", "*", "*", "root"]);
+    // cron turns an unescaped `%` into a newline.
+    assert!(!fields[6].contains('%'), "{}", fields[6]);
+    let splay = "sleep $(shuf -i 0-3599 -n 1) && ";
+    let command = fields[6]
+        .strip_prefix(splay)
+        .unwrap_or_else(|| panic!("no random delay first: {}", fields[6]));
+
+    let f = Fixture::new();
+    let root = Sandbox::new(&Unit::read("cert-deploy/deploy/cert-deploy.service"), 0);
+    std::fs::create_dir_all(root.inside("/etc/nginx/ssl")).unwrap();
+    std::fs::create_dir_all(root.inside("/etc/cert-deploy")).unwrap();
+    std::fs::create_dir_all(root.inside("/var/log")).unwrap();
+    std::fs::create_dir_all(root.inside("/var/lib/node_exporter/textfile")).unwrap();
+    std::fs::write(
+        root.inside("/etc/cert-deploy/certs.yaml"),
+        example_config(&f, &root, "12h"),
+    )
+    .unwrap();
+    let env_file: String = example_env(&f)
+        .iter()
+        .map(|(k, v)| format!("{k}={v}\n"))
+        .collect();
+    std::fs::write(root.inside("/etc/cert-deploy/env"), env_file).unwrap();
+    std::fs::copy(&f.secret_file, root.inside("/etc/cert-deploy/secret-id")).unwrap();
+    let bin = bin_path("cert-deploy");
+    let command = command
+        .replace("/usr/local/bin/cert-deploy", bin.to_str().unwrap())
+        .replace("/etc/", &format!("{}/etc/", root.path().display()))
+        .replace("/var/", &format!("{}/var/", root.path().display()));
+    let out = Command::new("/bin/sh")
+        .args(["-c", &command])
+        .env_clear()
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{command}: {}", all(&out));
+    let log = std::fs::read_to_string(root.inside("/var/log/cert-deploy.log")).unwrap();
+    // The log holds stderr's log lines and stdout's summary line.
+    let last: Value = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .rfind(|v| v.get("outcome").is_some())
+        .unwrap_or_else(|| panic!("no summary line in the log:\n{log}"));
+    assert_eq!(last["certs"][0]["action"], "issued", "{log}");
+    example_pair_serial(&f, &root);
+    let metrics =
+        std::fs::read_to_string(root.inside("/var/lib/node_exporter/textfile/cert_deploy.prom"))
+            .unwrap();
+    assert!(
+        metrics.contains("cert_deploy_last_run_success 1\n"),
+        "{metrics}"
+    );
 }

@@ -16,8 +16,10 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use vaultpki_tests::bao::approle_with_secret_id;
 use vaultpki_tests::jwt::{jwt_auth_with_role, jwt_role, service_account_token};
 use vaultpki_tests::proxy::{Fault, Proxy};
+use vaultpki_tests::systemd::{Sandbox, Unit, verify_units};
 use vaultpki_tests::{
     ExtraServer, ExtraServerOptions, TestEnv, bin_path, env, unique_name, workspace_root,
 };
@@ -636,39 +638,14 @@ fn approle_login_with_the_read_only_policy_takes_a_snapshot_and_revokes_its_toke
     let mount = unique_name("approle");
     let role = unique_name("snap");
     // The policy modules/snapshot-approle renders with allow_restore = false.
-    let policy = home.path().join("policy.hcl");
-    std::fs::write(
-        &policy,
+    let (role_id, secret_file) = approle_with_secret_id(
+        &mount,
+        &role,
         "path \"sys/storage/raft/snapshot\" {\n  capabilities = [\"read\"]\n}\n",
-    )
-    .unwrap();
-    env.bao_ok(&["auth", "enable", "-path", &mount, "approle"]);
-    env.bao_ok(&["policy", "write", &role, policy.to_str().unwrap()]);
-    env.bao_ok(&[
-        "write",
-        &format!("auth/{mount}/role/{role}"),
-        &format!("token_policies={role}"),
-        "token_ttl=10m",
-    ]);
-    let role_id = env.bao_json(&[
-        "read",
-        "-format=json",
-        &format!("auth/{mount}/role/{role}/role-id"),
-    ])["data"]["role_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let secret_id = env.bao_json(&[
-        "write",
-        "-format=json",
-        "-f",
-        &format!("auth/{mount}/role/{role}/secret-id"),
-    ])["data"]["secret_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let secret_file = home.path().join("secret-id");
-    std::fs::write(&secret_file, format!("{secret_id}\n")).unwrap();
+        home.path(),
+    );
+    let secret_id = std::fs::read_to_string(&secret_file).unwrap();
+    let secret_id = secret_id.trim();
     let job = || {
         let mut c = cron(env, &env.addr, "", home.path());
         c.env_remove("VAULT_TOKEN")
@@ -681,7 +658,7 @@ fn approle_login_with_the_read_only_policy_takes_a_snapshot_and_revokes_its_toke
     let out = output(job().env("SNAPSHOT_CRON_APPROLE_SECRET_ID_FILE", &secret_file));
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{all}");
-    assert!(!all.contains(&secret_id), "the secret ID was printed");
+    assert!(!all.contains(secret_id), "the secret ID was printed");
     assert_eq!(summary(&out)["outcome"], "success");
 
     // The login token was revoked at the end: no token of this role is left.
@@ -1148,79 +1125,23 @@ fn kustomize_storage_limit_covers_the_volumes() {
 #[test]
 fn systemd_unit_verifies_and_runs_in_its_own_directories_as_a_non_root_user() {
     let env = env();
-    let unit_dir = workspace_root().join("snapshot-cron/deploy/systemd");
-    let unit = std::fs::read_to_string(unit_dir.join("snapshot-cron.service")).unwrap();
-    let bin = bin_path("snapshot-cron");
-    // systemd-analyze checks that ExecStart exists: point it at the built binary.
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("snapshot-cron.service"),
-        unit.replace("/usr/local/bin/snapshot-cron", bin.to_str().unwrap()),
-    )
-    .unwrap();
-    std::fs::copy(
-        unit_dir.join("snapshot-cron.timer"),
-        tmp.path().join("snapshot-cron.timer"),
-    )
-    .unwrap();
-    let out = Command::new("systemd-analyze")
-        .args([
-            "verify",
-            "--man=no",
-            "snapshot-cron.service",
-            "snapshot-cron.timer",
-        ])
-        .current_dir(tmp.path())
-        .output()
-        .expect("systemd-analyze is installed (package systemd)");
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "systemd-analyze verify:\n{}",
-        text(&out.stderr)
+    verify_units(
+        "snapshot-cron/deploy/systemd",
+        &["snapshot-cron.service", "snapshot-cron.timer"],
+        "snapshot-cron",
     );
+    let unit = Unit::read("snapshot-cron/deploy/systemd/snapshot-cron.service");
+    let bin = bin_path("snapshot-cron");
 
     // Emulate the sandbox: an empty root stands for the unit's view of the filesystem (private
     // /var/tmp and /tmp, nothing else writable); systemd creates the State/Cache/Runtime
     // directories for the dynamic user; the job runs as an unprivileged user with the unit's
     // Environment= lines, specifiers resolved as systemd would.
-    let root = tempfile::tempdir().unwrap();
     let nobody = 65534;
-    let setting = |name: &str| -> Vec<String> {
-        unit.lines()
-            .filter_map(|l| l.strip_prefix(&format!("{name}=")))
-            .flat_map(|v| v.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
-            .collect()
-    };
-    for (key, base) in [
-        ("StateDirectory", "var/lib"),
-        ("CacheDirectory", "var/cache"),
-        ("RuntimeDirectory", "run"),
-        ("LogsDirectory", "var/log"),
-    ] {
-        for name in setting(key) {
-            let d = root.path().join(base).join(name);
-            std::fs::create_dir_all(&d).unwrap();
-            std::os::unix::fs::chown(&d, Some(nobody), Some(nobody)).unwrap();
-        }
-    }
-    for private in ["tmp", "var/tmp"] {
-        let d = root.path().join(private);
-        std::fs::create_dir_all(&d).unwrap();
-        std::fs::set_permissions(&d, std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
-    }
-    let r = root.path().display().to_string();
-    let resolve = |v: &str| {
-        let v = v
-            .replace("%S", "/var/lib")
-            .replace("%C", "/var/cache")
-            .replace("%t", "/run")
-            .replace("%L", "/var/log");
-        if v.starts_with('/') {
-            format!("{r}{v}")
-        } else {
-            v
-        }
-    };
+    let sandbox = Sandbox::new(&unit, nobody);
+    let root = sandbox.path();
+    let r = root.display().to_string();
+    let no_credentials = root.join("no-credentials");
     let prefix = unique_name("snap-systemd");
     let mut cmd = Command::new("setpriv");
     cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
@@ -1245,10 +1166,10 @@ fn systemd_unit_verifies_and_runs_in_its_own_directories_as_a_non_root_user() {
         }
     }
     let mut metrics = None;
-    for assignment in setting("Environment") {
+    for assignment in unit.words("Environment") {
         let (k, v) = assignment.split_once('=').unwrap();
         if k.starts_with("SNAPSHOT_CRON_") && k != "SNAPSHOT_CRON_APPROLE_SECRET_ID_FILE" {
-            let v = resolve(v);
+            let v = sandbox.resolve(v, &no_credentials);
             if k == "SNAPSHOT_CRON_METRICS_FILE" {
                 metrics = Some(PathBuf::from(&v));
             }
@@ -1262,9 +1183,9 @@ fn systemd_unit_verifies_and_runs_in_its_own_directories_as_a_non_root_user() {
         .unwrap_or_else(|e| panic!("the job wrote no metrics at {}: {e}", metrics.display()));
     assert!(prom.contains("snapshot_cron_last_run_success 1"), "{prom}");
     // The privileged ExecStopPost publishes exactly that file.
-    let published = metrics.strip_prefix(root.path()).unwrap();
+    let published = metrics.strip_prefix(root).unwrap();
     assert!(
-        setting("ExecStopPost")
+        unit.words("ExecStopPost")
             .iter()
             .any(|w| w.replace("%S", "/var/lib") == format!("/{}", published.display())),
         "ExecStopPost does not publish {}",

@@ -191,3 +191,46 @@ pub fn approle_login(mount: &str, role: &str, secret_id: &str) -> bool {
         .status
         .success()
 }
+
+/// An AppRole login as a tool's job has it: the AppRole auth method enabled at `mount`, the
+/// policy `role` holding `policy_hcl`, the AppRole `role` whose tokens carry it (10 minutes), and
+/// one secret ID written to `<dir>/secret-id` (a trailing newline, as `bao … -field` writes it).
+/// Returns the role ID and the secret ID file.
+pub fn approle_with_secret_id(
+    mount: &str,
+    role: &str,
+    policy_hcl: &str,
+    dir: &std::path::Path,
+) -> (String, std::path::PathBuf) {
+    let env = env();
+    let policy = dir.join(format!("{role}.policy.hcl"));
+    std::fs::write(&policy, policy_hcl).expect("write the policy file");
+    env.bao_ok(&["auth", "enable", "-path", mount, "approle"]);
+    env.bao_ok(&["policy", "write", role, &policy.to_string_lossy()]);
+    env.bao_ok(&[
+        "write",
+        &format!("auth/{mount}/role/{role}"),
+        &format!("token_policies={role}"),
+        "token_ttl=10m",
+    ]);
+    let role_id = env.bao_json(&[
+        "read",
+        "-format=json",
+        &format!("auth/{mount}/role/{role}/role-id"),
+    ])["data"]["role_id"]
+        .as_str()
+        .expect("role_id")
+        .to_owned();
+    let secret_id = env.bao_json(&[
+        "write",
+        "-format=json",
+        "-f",
+        &format!("auth/{mount}/role/{role}/secret-id"),
+    ])["data"]["secret_id"]
+        .as_str()
+        .expect("secret_id")
+        .to_owned();
+    let secret_file = dir.join("secret-id");
+    std::fs::write(&secret_file, format!("{secret_id}\n")).expect("write the secret ID file");
+    (role_id, secret_file)
+}

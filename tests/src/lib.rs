@@ -3,7 +3,8 @@
 //! ([`env()`]), extra servers a test owns ([`ExtraServer`]), per-test unique names
 //! ([`unique_name`]), workspace binaries ([`bin_path`]) and the real `terraform`/`tofu` with our
 //! providers wired in through `dev_overrides` ([`Terraform`], [`provider_terraform`]), and the
-//! `openssl`/`curl` CLIs ([`openssl`], [`curl`]), and a fault-injecting TCP proxy ([`proxy`]).
+//! `openssl`/`curl` CLIs ([`openssl`], [`curl`]), a fault-injecting TCP proxy ([`proxy`]), and
+//! the tools' systemd units checked and run as systemd would ([`systemd`]).
 //!
 //! The environment itself is `scripts/testenv`; this crate only calls it, so the tests, the
 //! quickstart and developers share one implementation.
@@ -20,6 +21,7 @@ mod names;
 pub mod official;
 pub mod proxy;
 pub mod site;
+pub mod systemd;
 mod terraform;
 mod tools;
 

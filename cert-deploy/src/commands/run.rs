@@ -11,12 +11,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Context as _;
 use openssl::x509::X509;
 use tracing::{info, warn};
-use vaultpki_client::{AuthSettings, AuthVarNames, Client, ServerSettings};
+use vaultpki_client::{Client, ServerSettings};
 
 use crate::cli::RunArgs;
 use crate::config::{CertSpec, Config};
 use crate::deploy::{self, Recovery};
-use crate::env_vars as env;
 use crate::exit::{Failure, InStage as _, Stage};
 use crate::inspect::{self, Issuer};
 use crate::issue;
@@ -62,17 +61,11 @@ async fn run_inner(args: &RunArgs, mode: Mode, summary: &mut Summary) -> Result<
     }
     let server = ServerSettings {
         addr: config.vault.clone().or_else(|| args.server.addr.clone()),
-        bao_addr: args.server.bao_addr.clone(),
-        ca_cert: args.server.ca_cert.clone(),
-        bao_ca_cert: args.server.bao_ca_cert.clone(),
-        namespace: args.server.namespace.clone(),
-        bao_namespace: args.server.bao_namespace.clone(),
-        tls_skip_verify: args.server.tls_skip_verify,
-        request_timeout_secs: args.server.request_timeout,
+        ..args.server.settings()
     }
     .config()
     .in_stage(Stage::Config)?;
-    let auth = auth_settings(args).auth().in_stage(Stage::Config)?;
+    let auth = args.auth.settings().auth().in_stage(Stage::Config)?;
     if mode == Mode::Deploy {
         for spec in &config.certs {
             if deploy::recover(spec).in_stage(Stage::Deploy)? == Recovery::RolledBack {
@@ -245,29 +238,6 @@ async fn one(
     report.not_after = Some(inspect::unix_of(cert.not_after(), now));
     info!(cert = %spec.name, serial = report.serial.as_deref().unwrap_or(""), "deployed");
     Ok(true)
-}
-
-fn auth_settings(args: &RunArgs) -> AuthSettings {
-    let a = &args.auth;
-    AuthSettings {
-        token: a.token.clone(),
-        bao_token: a.bao_token.clone(),
-        token_file: a.token_file.clone(),
-        approle_role_id: a.role_id.clone(),
-        approle_secret_id: a.secret_id.clone(),
-        approle_secret_id_file: a.secret_id_file.clone(),
-        approle_mount: a.approle_mount.clone(),
-        k8s_role: a.k8s_role.clone(),
-        k8s_mount: a.k8s_mount.clone(),
-        k8s_jwt_file: a.k8s_jwt_file.clone(),
-        names: AuthVarNames {
-            role_id: env::ROLE_ID,
-            secret_id: env::SECRET_ID,
-            secret_id_file: env::SECRET_ID_FILE,
-            token_file: env::TOKEN_FILE,
-            k8s_role: env::K8S_ROLE,
-        },
-    }
 }
 
 fn unix_now() -> i64 {
