@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use vaultpki_tests::bao::{bao_data, bao_read, bao_root, pki_mount};
+use vaultpki_tests::bao::{bao_data, bao_list, bao_read, bao_root, pki_mount};
 use vaultpki_tests::{
     Terraform, env, openssl, openssl_offline_root, planned_changes, provider_config,
     provider_terraform,
@@ -1159,7 +1159,7 @@ resource "vaultpki_pki_root_cert" "root" {{
   key_usage             = ["certsign", "CRLSign"]
   signature_bits        = 384
   key_type              = "ec"
-  key_bits              = 256
+  key_bits              = 384
   ttl                   = "8760h"
   issuer_name           = "root-import"
 }}
@@ -1306,11 +1306,13 @@ fn ca_imports_plan_nothing_and_root_fields_reach_the_certificate() {
 
     // `terraform import` of every resource into a fresh directory: nothing to change.
     let root_id = root_state["id"].as_str().expect("id").to_owned();
+    // (key_usage: the import has the server's spelling, which means the same.)
     let other = tf.import_and_compare(
         "vaultpki_pki_root_cert.root",
         &root_id,
-        &["other_sans", "exclude_cn_from_sans"],
+        &["other_sans", "exclude_cn_from_sans", "key_usage"],
     );
+    other.write_file("int.csr", &csr);
     let others = [
         (
             "vaultpki_pki_root_sign_intermediate.int",
@@ -1393,6 +1395,7 @@ resource "vaultpki_pki_root_cert" "root" {{
         ),
         ("  not_after = \"2030-01-01\"\n", "not_after"),
         ("  signature_bits = 128", "signature_bits"),
+        ("  signature_bits = 384", "signature_bits"),
     ] {
         tf.write_config(&config(extra));
         let out = tf.run(&["plan", "-input=false", "-no-color"]);

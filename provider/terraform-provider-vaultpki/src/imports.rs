@@ -104,6 +104,27 @@ pub(crate) fn plan_inputs(plan: &mut Plan, imported: bool, inputs: &[(&str, Comp
     }
 }
 
+/// For attributes read back from the certificate: a configured value that means the same as
+/// the prior one (the same members in another order or case, a duration by meaning) is planned
+/// as the prior value and replaces nothing. Left out, they keep the prior value anyway.
+pub(crate) fn keep_same(plan: &mut Plan, attributes: &[(&str, Compare)]) {
+    let common_name = plan.prior.attr("common_name").as_str().map(str::to_owned);
+    for (name, how) in attributes {
+        let config = plan.config.attr(name).clone();
+        let prior = plan.prior.attr(name).clone();
+        if config.is_null()
+            || prior.is_null()
+            || config.has_unknowns()
+            || !same(*how, &config, &prior, false, common_name.as_deref())
+        {
+            continue;
+        }
+        plan.planned.set_attr(*name, prior);
+        let path = AttributePath::root(*name);
+        plan.requires_replace.retain(|p| *p != path);
+    }
+}
+
 /// On create, the inputs exactly as configured (computed inputs left out stay null rather than
 /// unknown: the server's choice is not read back for them).
 pub(crate) fn plan_create(plan: &mut Plan, inputs: &[(&str, Compare)]) {

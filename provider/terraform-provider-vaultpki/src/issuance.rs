@@ -879,7 +879,7 @@ pub(crate) mod attributes {
         [
             Attribute::number(
                 "signature_bits",
-                "Hash size of the signature: 256, 384 or 512 (0 or left out: chosen from the signing key).",
+                "Hash size of the signature: 256, 384 or 512 (0 or left out: chosen from the signing key). OpenBao 2.7.2 honours it for RSA signing keys only: an EC key signs with its curve's hash (P-256: 256, P-384: 384, P-521: 512) and Ed25519 has none to choose.",
             ),
             Attribute::bool(
                 "use_pss",

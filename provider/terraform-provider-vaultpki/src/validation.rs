@@ -134,6 +134,7 @@ pub(crate) fn names_in(config: &Value, attribute: &str, valid: &[&str]) -> Diagn
 pub(crate) fn ca_inputs(config: &Value) -> Diagnostics {
     let mut diags = names_in(config, "key_usage", &KEY_USAGES);
     diags.extend(number_in(config, "signature_bits", &SIGNATURE_BITS));
+    diags.extend(signature_for_key(config));
     diags.extend(timestamp(config, "not_after"));
     if !config.attr("not_after").is_null() && !config.attr("ttl").is_null() {
         diags.extend(diagnostics::invalid_attribute(
@@ -162,6 +163,38 @@ pub(crate) fn ca_inputs(config: &Value) -> Diagnostics {
         is_other_san,
     ));
     diags
+}
+
+/// `signature_bits` against a configured `key_type`: OpenBao (2.7.2) honours it for RSA keys
+/// only; an EC key signs with its curve's own hash and Ed25519 has none to choose, so another
+/// value would be silently replaced (and never match what the certificate says).
+fn signature_for_key(config: &Value) -> Diagnostics {
+    let (Some(bits), Some(key_type)) = (
+        config.attr("signature_bits").as_i64().filter(|b| *b != 0),
+        config.attr("key_type").as_str(),
+    ) else {
+        return Diagnostics::new();
+    };
+    let curve_hash = match (key_type, config.attr("key_bits").as_i64().unwrap_or(0)) {
+        ("ec", 384) => Some(384),
+        ("ec", 521) => Some(512),
+        ("ec", _) => Some(256),
+        ("ed25519", _) => None,
+        _ => return Diagnostics::new(),
+    };
+    if curve_hash == Some(bits) {
+        return Diagnostics::new();
+    }
+    let fix = match curve_hash {
+        Some(h) => format!("set signature_bits = {h} or leave it out"),
+        None => "leave it out".to_owned(),
+    };
+    diagnostics::invalid_attribute(
+        "signature_bits",
+        format!(
+            "signature_bits = {bits} cannot be honoured for key_type = \"{key_type}\": the server signs with the key's own hash (only RSA keys choose); {fix}."
+        ),
+    )
 }
 
 /// A string attribute that must be a UTC timestamp `YYYY-MM-DDTHH:MM:SSZ` (the form the PKI
@@ -310,6 +343,18 @@ mod tests {
         )]));
         assert!(bad(&[("key_usage", list(&["KeyCertSign"]))]));
         assert!(bad(&[("signature_bits", Value::from(128_i64))]));
+        let key = |t: &str, b: i64, s: i64| {
+            bad(&[
+                ("key_type", Value::from(t)),
+                ("key_bits", Value::from(b)),
+                ("signature_bits", Value::from(s)),
+            ])
+        };
+        assert!(key("ec", 256, 384));
+        assert!(!key("ec", 384, 384));
+        assert!(!key("ec", 521, 512));
+        assert!(key("ed25519", 0, 256));
+        assert!(!key("rsa", 2048, 512));
     }
 
     #[test]

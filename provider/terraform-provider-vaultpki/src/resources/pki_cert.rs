@@ -93,7 +93,16 @@ impl Resource for PkiCert {
         let schema = attributes::add(schema, input, attributes::sans())
             .attribute(input(attributes::ttl()))
             .attribute(input(attributes::exclude_cn_from_sans()));
-        let schema = attributes::add(schema, |a| a, attributes::renewal());
+        // `auto_renew` and `revoke` are planned at their default, false, when left out (see
+        // `imports`), so an import that sets the defaults matches such a configuration.
+        let defaulted = |a: Attribute| {
+            if a.name == "min_seconds_remaining" {
+                a
+            } else {
+                a.optional_computed()
+            }
+        };
+        let schema = attributes::add(schema, defaulted, attributes::renewal());
         let schema = attributes::add(schema, kept, attributes::certificate())
             .attribute(kept(Attribute::string("private_key", "The private key (PEM). Stored in the state: protect the state. Null after an import (the server never keeps it).")).sensitive())
             .attribute(kept(attributes::private_key_type()));

@@ -31,6 +31,29 @@ use crate::validation;
 /// The resource type.
 pub(crate) struct PkiRootCert;
 
+/// The lists read back from the certificate, compared by their members (any order or case).
+const READ_BACK: [(&str, Compare); 19] = [
+    ("organization", Compare::Set),
+    ("alt_names", Compare::Names),
+    ("ip_sans", Compare::Set),
+    ("uri_sans", Compare::Set),
+    ("ou", Compare::Set),
+    ("country", Compare::Set),
+    ("locality", Compare::Set),
+    ("province", Compare::Set),
+    ("street_address", Compare::Set),
+    ("postal_code", Compare::Set),
+    ("permitted_dns_domains", Compare::Set),
+    ("excluded_dns_domains", Compare::Set),
+    ("permitted_ip_ranges", Compare::Set),
+    ("excluded_ip_ranges", Compare::Set),
+    ("permitted_email_addresses", Compare::Set),
+    ("excluded_email_addresses", Compare::Set),
+    ("permitted_uri_domains", Compare::Set),
+    ("excluded_uri_domains", Compare::Set),
+    ("key_usage", Compare::Set),
+];
+
 /// The inputs the certificate cannot give back (see the module doc).
 const INPUTS: [(&str, Compare); 3] = [
     ("ttl", Compare::Duration),
@@ -155,6 +178,7 @@ impl Resource for PkiRootCert {
                 plan.requires_replace.push(AttributePath::root("key_ref"));
             }
         }
+        imports::keep_same(plan, &READ_BACK);
         let marked = imports::is_marked(&plan.private);
         if !marked && plan.prior.attr("ttl").is_null() {
             imports::plan_inputs(plan, true, &INPUTS[..1]);
