@@ -71,8 +71,7 @@ impl Resource for PkiIntermediateCsr {
         // validity: the signer sets them (vaultpki_pki_root_sign_intermediate has all three).
         let schema = attributes::add(schema, replace, attributes::subject());
         // For a CSR these shape its self-signature.
-        let schema = attributes::add(schema, replace, attributes::signature());
-        schema
+        attributes::add(schema, replace, attributes::signature())
             .attribute(replace(Attribute::string("key_type", "Key type: `rsa` (server default), `ec` or `ed25519`.")))
             .attribute(replace(Attribute::number("key_bits", "Key size (RSA) or curve size (EC); left out, the type's default.")))
             .attribute(Attribute::string("key_name", "Name of the new key. Changing it renames the key in place.").optional_computed().use_state_for_unknown())

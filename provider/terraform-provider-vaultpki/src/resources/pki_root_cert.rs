@@ -126,7 +126,7 @@ impl Resource for PkiRootCert {
             .attribute(input(Attribute::bool("exclude_cn_from_sans", "Leave the common name out of the DNS SANs (the server otherwise adds a hostname-like common name).")));
         let schema = attributes::add(schema, shaped, attributes::subject());
         let schema = attributes::add(schema, shaped, attributes::name_constraints());
-        let schema = attributes::add(schema, shaped, attributes::signature())
+        attributes::add(schema, shaped, attributes::signature())
             .attribute(shaped(attributes::ca_key_usage()))
             .attribute(shaped(Attribute::string("key_type", "Key type: `rsa`, `ec` or `ed25519` (server default `rsa`).")))
             .attribute(shaped(Attribute::number("key_bits", "Key size (RSA) or curve size (EC); left out, the type's default.")))
@@ -140,8 +140,7 @@ impl Resource for PkiRootCert {
             .attribute(kept(Attribute::string("key_id", "The ID of the issuer's key (which stays in the server).")))
             .attribute(kept(Attribute::string("certificate", "The root certificate (PEM).")))
             .attribute(kept(Attribute::string("serial_number", "The serial number, colon-separated hex.")))
-            .attribute(shaped(Attribute::string("not_after", "NotAfter of the certificate as `YYYY-MM-DDTHH:MM:SSZ` (UTC): set it instead of `ttl` to choose the date; left out, read from the certificate.")));
-        schema
+            .attribute(shaped(Attribute::string("not_after", "NotAfter of the certificate as `YYYY-MM-DDTHH:MM:SSZ` (UTC): set it instead of `ttl` to choose the date; left out, read from the certificate.")))
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
