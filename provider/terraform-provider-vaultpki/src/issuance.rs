@@ -425,6 +425,26 @@ impl NameConstraints {
     }
 }
 
+/// The list inputs of the CA types that an import reads from the certificate and that compare
+/// by their members: the subject fields of [`Subject`], the name constraints and `key_usage`.
+pub(crate) const CA_LISTS: [&str; 15] = [
+    "ou",
+    "country",
+    "locality",
+    "province",
+    "street_address",
+    "postal_code",
+    "permitted_dns_domains",
+    "excluded_dns_domains",
+    "permitted_ip_ranges",
+    "excluded_ip_ranges",
+    "permitted_email_addresses",
+    "excluded_email_addresses",
+    "permitted_uri_domains",
+    "excluded_uri_domains",
+    "key_usage",
+];
+
 /// Adds the non-empty lists of `fields` to a request body as JSON lists.
 pub(crate) fn insert_lists<'a>(
     body: &mut Map<String, Json>,

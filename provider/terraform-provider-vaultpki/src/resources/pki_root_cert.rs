@@ -23,7 +23,9 @@ use crate::api::{Api, Write};
 use crate::diagnostics;
 use crate::functions::describe_pem;
 use crate::imports::{self, Compare};
-use crate::issuance::{Found, NameConstraints, Subject, attributes, insert_lists, lifetime};
+use crate::issuance::{
+    CA_LISTS, Found, NameConstraints, Subject, attributes, insert_lists, lifetime,
+};
 use crate::issuers::{issuer_left_on_server, rename_issuer, rename_key, validate_key_ref};
 use crate::paths::{issuer_path, split_issuer_id};
 use crate::validation;
@@ -32,27 +34,17 @@ use crate::validation;
 pub(crate) struct PkiRootCert;
 
 /// The lists read back from the certificate, compared by their members (any order or case).
-const READ_BACK: [(&str, Compare); 19] = [
-    ("organization", Compare::Set),
-    ("alt_names", Compare::Names),
-    ("ip_sans", Compare::Set),
-    ("uri_sans", Compare::Set),
-    ("ou", Compare::Set),
-    ("country", Compare::Set),
-    ("locality", Compare::Set),
-    ("province", Compare::Set),
-    ("street_address", Compare::Set),
-    ("postal_code", Compare::Set),
-    ("permitted_dns_domains", Compare::Set),
-    ("excluded_dns_domains", Compare::Set),
-    ("permitted_ip_ranges", Compare::Set),
-    ("excluded_ip_ranges", Compare::Set),
-    ("permitted_email_addresses", Compare::Set),
-    ("excluded_email_addresses", Compare::Set),
-    ("permitted_uri_domains", Compare::Set),
-    ("excluded_uri_domains", Compare::Set),
-    ("key_usage", Compare::Set),
-];
+fn read_back() -> Vec<(&'static str, Compare)> {
+    [
+        ("organization", Compare::Set),
+        ("alt_names", Compare::Names),
+        ("ip_sans", Compare::Set),
+        ("uri_sans", Compare::Set),
+    ]
+    .into_iter()
+    .chain(CA_LISTS.map(|name| (name, Compare::Set)))
+    .collect()
+}
 
 /// The inputs the certificate cannot give back (see the module doc).
 const INPUTS: [(&str, Compare); 3] = [
@@ -177,7 +169,7 @@ impl Resource for PkiRootCert {
                 plan.requires_replace.push(AttributePath::root("key_ref"));
             }
         }
-        imports::keep_same(plan, &READ_BACK);
+        imports::keep_same(plan, &read_back());
         let marked = imports::is_marked(&plan.private);
         if !marked && plan.prior.attr("ttl").is_null() {
             imports::plan_inputs(plan, true, &INPUTS[..1]);

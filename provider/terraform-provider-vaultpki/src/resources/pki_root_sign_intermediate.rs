@@ -24,8 +24,9 @@ use crate::api::Api;
 use crate::diagnostics;
 use crate::imports::{self, Compare};
 use crate::issuance::{
-    Found, NameConstraints, OUTPUTS, Outputs, Pem, Request, Subject, attributes, find_issuer,
-    insert_lists, is_revoked, issue, not_after, pems, read_cert, revoke_on_destroy, trimmed,
+    CA_LISTS, Found, NameConstraints, OUTPUTS, Outputs, Pem, Request, Subject, attributes,
+    find_issuer, insert_lists, is_revoked, issue, not_after, pems, read_cert, revoke_on_destroy,
+    trimmed,
 };
 use crate::paths::{cert_path, parse_cert_id};
 use crate::validation;
@@ -66,38 +67,31 @@ pub(crate) struct PkiRootSignIntermediateState {
 
 /// The request inputs, each of which shapes the certificate (a change signs a new one), and how
 /// a configured value compares with what an import found (see `imports`).
-const INPUTS: [(&str, Compare); 30] = [
-    ("issuer_ref", Compare::Untold),
-    ("csr", Compare::Untold),
-    ("common_name", Compare::Exact),
-    ("alt_names", Compare::Names),
-    ("ip_sans", Compare::Set),
-    ("uri_sans", Compare::Set),
-    ("other_sans", Compare::Untold),
-    ("organization", Compare::Set),
-    ("ou", Compare::Set),
-    ("country", Compare::Set),
-    ("locality", Compare::Set),
-    ("province", Compare::Set),
-    ("street_address", Compare::Set),
-    ("postal_code", Compare::Set),
-    ("permitted_dns_domains", Compare::Set),
-    ("excluded_dns_domains", Compare::Set),
-    ("permitted_ip_ranges", Compare::Set),
-    ("excluded_ip_ranges", Compare::Set),
-    ("permitted_email_addresses", Compare::Set),
-    ("excluded_email_addresses", Compare::Set),
-    ("permitted_uri_domains", Compare::Set),
-    ("excluded_uri_domains", Compare::Set),
-    ("key_usage", Compare::Set),
-    ("ttl", Compare::Duration),
-    ("not_after", Compare::Exact),
-    ("max_path_length", Compare::Exact),
-    ("signature_bits", Compare::Untold),
-    ("use_pss", Compare::Untold),
-    ("use_csr_values", Compare::Untold),
-    ("exclude_cn_from_sans", Compare::Untold),
-];
+fn inputs() -> Vec<(&'static str, Compare)> {
+    let head = [
+        ("issuer_ref", Compare::Untold),
+        ("csr", Compare::Untold),
+        ("common_name", Compare::Exact),
+        ("alt_names", Compare::Names),
+        ("ip_sans", Compare::Set),
+        ("uri_sans", Compare::Set),
+        ("other_sans", Compare::Untold),
+        ("organization", Compare::Set),
+    ];
+    let tail = [
+        ("ttl", Compare::Duration),
+        ("not_after", Compare::Exact),
+        ("max_path_length", Compare::Exact),
+        ("signature_bits", Compare::Untold),
+        ("use_pss", Compare::Untold),
+        ("use_csr_values", Compare::Untold),
+        ("exclude_cn_from_sans", Compare::Untold),
+    ];
+    head.into_iter()
+        .chain(CA_LISTS.map(|name| (name, Compare::Set)))
+        .chain(tail)
+        .collect()
+}
 
 impl Resource for PkiRootSignIntermediate {
     type Client = Api;
@@ -154,14 +148,14 @@ impl Resource for PkiRootSignIntermediate {
         }
         imports::plan_default(plan, "revoke", Value::Bool(false));
         if plan.is_create() {
-            imports::plan_create(plan, &INPUTS);
+            imports::plan_create(plan, &inputs());
             return Diagnostics::new();
         }
         // Imported (the mark, or the empty CSR of older imports): what matches the certificate
         // is no change, the rest is recorded without signing again.
         let imported =
             imports::is_marked(&plan.private) || plan.prior.attr("csr").as_str() == Some("");
-        imports::plan_inputs(plan, imported, &INPUTS);
+        imports::plan_inputs(plan, imported, &inputs());
         if plan.prior.attr("revoked").as_bool() == Some(true) {
             for name in OUTPUTS {
                 plan.planned.set_attr(name, Value::Unknown);
