@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use vaultpki_tests::bao::{bao_data, bao_read, bao_root, pki_mount};
+use vaultpki_tests::bao::{bao_data, bao_list, bao_read, bao_root, pki_mount};
 use vaultpki_tests::{
     Terraform, env, openssl, openssl_offline_root, planned_changes, provider_config,
     provider_terraform,
@@ -88,12 +88,14 @@ fn root_cert_full_sequence() {
 
     tf.assert_plan_empty();
 
-    // Import by the issuer's API path; ttl and delete_on_destroy are configuration only.
+    // Import by the issuer's API path: the TTL comes from the certificate's lifetime and
+    // delete_on_destroy at its default; only the inputs the server does not keep differ.
     let imported = tf.import_and_compare(
         "vaultpki_pki_root_cert.root",
         &id,
-        &["ttl", "delete_on_destroy"],
+        &["other_sans", "exclude_cn_from_sans"],
     );
+    imported.assert_plan_empty();
     drop(imported);
 
     // Rename the issuer and its key in place, keeping issuer settings made outside Terraform.
@@ -553,31 +555,37 @@ fn root_cert_with_an_existing_key() {
     assert_eq!(bao_read(&id).expect("issuer")["key_id"], json!(key_id));
     tf.assert_plan_empty();
 
-    // Import gives the key by ID; the configured name is recorded in place, not a replacement.
+    // Import gives the key by ID; the configured name means the same key, and only
+    // `delete_on_destroy = true` (imported at its default, false) is recorded in place.
     let imported = tf.import_and_compare(
         "vaultpki_pki_root_cert.root",
         &id,
-        &["ttl", "delete_on_destroy", "key_ref"],
+        &[
+            "key_ref",
+            "other_sans",
+            "exclude_cn_from_sans",
+            "delete_on_destroy",
+        ],
     );
-    let changes = planned_changes(&imported.plan());
+    let root = imported.resource("vaultpki_pki_root_cert.root");
+    assert_eq!(root["key_ref"], json!(key_id));
+    assert_eq!(root["delete_on_destroy"], json!(false));
+    let plan = imported.plan();
     assert_eq!(
-        changes,
+        planned_changes(&plan),
         [(
             "vaultpki_pki_root_cert.root".to_owned(),
             vec!["update".to_owned()]
         )]
     );
-    // The same key by ID: no replacement either.
+    let after = plan
+        .pointer("/resource_changes/0/change/after")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(after["key_ref"], json!(key_id), "{after:#}");
+    assert_eq!(after["delete_on_destroy"], json!(true), "{after:#}");
+    // The same key by ID: no change either.
     tf.write_config(&existing_key_config(&mount, &key_id));
-    let changes = planned_changes(&tf.plan());
-    assert_eq!(
-        changes,
-        [(
-            "vaultpki_pki_root_cert.root".to_owned(),
-            vec!["update".to_owned()]
-        )]
-    );
-    tf.apply();
     tf.assert_plan_empty();
 
     // key_ref together with a new key's settings is refused before anything is sent.
@@ -805,21 +813,37 @@ output "info" {{
 }
 
 /// The request inputs an import cannot recover (adopted from the configuration afterwards).
-const SIGN_INPUTS: [&str; 14] = [
+const SIGN_INPUTS: [&str; 30] = [
     "issuer_ref",
     "csr",
     "common_name",
     "alt_names",
     "ip_sans",
     "uri_sans",
+    "other_sans",
     "organization",
     "ou",
     "country",
+    "locality",
+    "province",
+    "street_address",
+    "postal_code",
+    "permitted_dns_domains",
+    "excluded_dns_domains",
+    "permitted_ip_ranges",
+    "excluded_ip_ranges",
+    "permitted_email_addresses",
+    "excluded_email_addresses",
+    "permitted_uri_domains",
+    "excluded_uri_domains",
+    "key_usage",
     "ttl",
+    "not_after",
     "max_path_length",
+    "signature_bits",
+    "use_pss",
     "use_csr_values",
     "exclude_cn_from_sans",
-    "revoke",
 ];
 
 #[test]
@@ -879,8 +903,9 @@ fn root_sign_intermediate_chains_two_mounts_full_sequence() {
         "{info:#}"
     );
 
-    // Import by the certificate's path: the public material matches; the request inputs are
-    // adopted by the next apply without signing again.
+    // Import by the certificate's path: the public material matches; with the CSR still to be
+    // made in that directory (unknown), the request inputs are adopted by the next apply
+    // without signing again.
     let other = tf.import_and_compare("vaultpki_pki_root_sign_intermediate.int", &id, &SIGN_INPUTS);
     let changes = planned_changes(&other.plan());
     assert!(
@@ -1111,4 +1136,271 @@ fn config_ca_imports_a_bundle_without_the_key_reaching_the_state() {
     assert!(bao_read(&format!("{mount}/issuer/{issuer_b}")).is_none());
     assert!(bao_read(&format!("{mount}/key/{key_b_id}")).is_none());
     assert!(bao_read(&format!("{mount}/issuer/{issuer_a}")).is_some());
+}
+
+/// A hierarchy whose every importable resource is imported into a fresh directory; the CSR
+/// comes from the server outside Terraform (a CSR resource cannot be imported). The root
+/// carries the subject fields and a name constraint.
+fn import_config(root: &str, int: &str) -> String {
+    provider_config(&format!(
+        r#"
+resource "vaultpki_pki_root_cert" "root" {{
+  mount                 = "{root}"
+  common_name           = "Import Root {root}"
+  organization          = ["Example Corp"]
+  ou                    = ["Platform"]
+  country               = ["DE"]
+  locality              = ["Berlin"]
+  province              = ["Land Berlin"]
+  street_address        = ["Main Street 1"]
+  postal_code           = ["10115"]
+  uri_sans              = ["spiffe://ok.test/root"]
+  permitted_dns_domains = ["ok.test"]
+  key_usage             = ["certsign", "CRLSign"]
+  signature_bits        = 384
+  key_type              = "ec"
+  key_bits              = 384
+  ttl                   = "8760h"
+  issuer_name           = "root-import"
+}}
+
+resource "vaultpki_pki_root_sign_intermediate" "int" {{
+  mount                 = vaultpki_pki_root_cert.root.mount
+  issuer_ref            = vaultpki_pki_root_cert.root.issuer_name
+  csr                   = file("int.csr")
+  common_name           = "Import Intermediate {int}"
+  organization          = ["Example Corp"]
+  ou                    = ["Issuing"]
+  permitted_dns_domains = ["ok.test"]
+  ttl                   = "4380h"
+  max_path_length       = 0
+}}
+
+resource "vaultpki_pki_intermediate_set_signed" "int" {{
+  mount       = "{int}"
+  certificate = "${{vaultpki_pki_root_sign_intermediate.int.certificate}}\n${{vaultpki_pki_root_sign_intermediate.int.issuing_ca}}"
+}}
+
+resource "vaultpki_pki_cert" "leaf" {{
+  mount       = vaultpki_pki_intermediate_set_signed.int.mount
+  role        = "web"
+  common_name = "app.ok.test"
+  alt_names   = ["www.ok.test"]
+  ttl         = "1h"
+}}
+"#
+    ))
+}
+
+/// Import of each CA type (and an issued certificate) into a fresh directory is followed by an
+/// empty plan, by `terraform import` and by `import` blocks; the root's subject fields and
+/// name constraint are in its certificate, and a leaf outside the constraint, which OpenBao
+/// 2.7.2 still issues, fails verification.
+#[test]
+fn ca_imports_plan_nothing_and_root_fields_reach_the_certificate() {
+    let root = pki_mount("ca-ir");
+    let int = pki_mount("ca-ii");
+    let csr = env().bao_json(&[
+        "write",
+        "-format=json",
+        &format!("{int}/intermediate/generate/internal"),
+        "common_name=Import Intermediate CSR",
+        "key_type=ec",
+    ]);
+    let csr = csr
+        .pointer("/data/csr")
+        .and_then(Value::as_str)
+        .expect("csr")
+        .to_owned();
+    env().bao_ok(&[
+        "write",
+        &format!("{int}/roles/web"),
+        "allowed_domains=ok.test",
+        "allow_subdomains=true",
+        "max_ttl=24h",
+        "key_type=ec",
+    ]);
+    let tf = provider_terraform();
+    tf.write_file("int.csr", &csr);
+    tf.write_config(&import_config(&root, &int));
+    tf.apply();
+    tf.assert_plan_empty();
+
+    // The root's fields, read by openssl.
+    let root_state = tf.resource("vaultpki_pki_root_cert.root");
+    tf.write_file(
+        "root.pem",
+        root_state["certificate"].as_str().expect("certificate"),
+    );
+    let text = openssl(tf.dir(), &["x509", "-in", "root.pem", "-noout", "-text"]);
+    for want in [
+        "OU = Platform",
+        "C = DE",
+        "L = Berlin",
+        "ST = Land Berlin",
+        "street = Main Street 1",
+        "postalCode = 10115",
+        "URI:spiffe://ok.test/root",
+        "Permitted:",
+        "DNS:ok.test",
+        "Certificate Sign, CRL Sign",
+        "ecdsa-with-SHA384",
+    ] {
+        assert!(
+            text.contains(want),
+            "{want:?} missing from the root:\n{text}"
+        );
+    }
+    assert_eq!(root_state["permitted_dns_domains"], json!(["ok.test"]));
+    assert_eq!(root_state["excluded_dns_domains"], json!([]));
+    assert_eq!(root_state["key_usage"], json!(["certsign", "CRLSign"]));
+    assert_eq!(root_state["signature_bits"], json!(384));
+    let int_state = tf.resource("vaultpki_pki_root_sign_intermediate.int");
+    tf.write_file(
+        "int.pem",
+        int_state["certificate"].as_str().expect("certificate"),
+    );
+    let text = openssl(tf.dir(), &["x509", "-in", "int.pem", "-noout", "-text"]);
+    assert!(
+        text.contains("OU = Issuing") && text.contains("DNS:ok.test"),
+        "{text}"
+    );
+
+    // The constraint binds relying parties, not OpenBao: a role under the root issues a leaf
+    // outside it, which openssl then refuses against the root.
+    env().bao_ok(&[
+        "write",
+        &format!("{root}/roles/any"),
+        "allow_any_name=true",
+        "max_ttl=1h",
+        "key_type=ec",
+    ]);
+    for (name, inside) in [("in.ok.test", true), ("out.other.test", false)] {
+        let leaf = env().bao_json(&[
+            "write",
+            "-format=json",
+            &format!("{root}/issue/any"),
+            &format!("common_name={name}"),
+            "ttl=5m",
+        ]);
+        let pem = leaf
+            .pointer("/data/certificate")
+            .and_then(Value::as_str)
+            .expect("OpenBao issues it");
+        tf.write_file("leaf.pem", pem);
+        let out = Command::new("openssl")
+            .args(["verify", "-CAfile", "root.pem", "leaf.pem"])
+            .current_dir(tf.dir())
+            .output()
+            .expect("openssl runs");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.success(), inside, "{name}: {said}");
+        if !inside {
+            assert!(said.contains("permitted subtree violation"), "{said}");
+        }
+    }
+
+    // `terraform import` of every resource into a fresh directory: nothing to change.
+    let root_id = root_state["id"].as_str().expect("id").to_owned();
+    // (key_usage: the import has the server's spelling, which means the same.)
+    let other = tf.import_and_compare(
+        "vaultpki_pki_root_cert.root",
+        &root_id,
+        &["other_sans", "exclude_cn_from_sans", "key_usage"],
+    );
+    other.write_file("int.csr", &csr);
+    let others = [
+        (
+            "vaultpki_pki_root_sign_intermediate.int",
+            int_state["id"].as_str().expect("id").to_owned(),
+        ),
+        (
+            "vaultpki_pki_intermediate_set_signed.int",
+            tf.resource("vaultpki_pki_intermediate_set_signed.int")["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        ),
+        (
+            "vaultpki_pki_cert.leaf",
+            tf.resource("vaultpki_pki_cert.leaf")["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        ),
+    ];
+    for (address, id) in &others {
+        other.run_ok(&["import", "-input=false", "-no-color", address, id]);
+    }
+    other.assert_plan_empty();
+
+    // The same with `import` blocks: the plan imports and changes nothing.
+    let blocks = provider_terraform();
+    blocks.write_file("int.csr", &csr);
+    blocks.write_config(&import_config(&root, &int));
+    let mut imports =
+        format!("import {{\n  to = vaultpki_pki_root_cert.root\n  id = \"{root_id}\"\n}}\n");
+    for (address, id) in &others {
+        imports.push_str(&format!(
+            "import {{\n  to = {address}\n  id = \"{id}\"\n}}\n"
+        ));
+    }
+    blocks.write_file("imports.tf", &imports);
+    let plan = blocks.plan();
+    assert_eq!(planned_changes(&plan), [], "{plan:#}");
+    blocks.apply();
+    blocks.assert_plan_empty();
+
+    tf.destroy();
+}
+
+/// The name constraints OpenBao does not have are refused before anything is created, and
+/// malformed CA inputs fail at plan time naming the attribute.
+#[test]
+fn root_cert_refuses_what_openbao_would_drop() {
+    let mount = pki_mount("ca-nc");
+    let tf = provider_terraform();
+    let config = |extra: &str| {
+        provider_config(&format!(
+            r#"
+resource "vaultpki_pki_root_cert" "root" {{
+  mount       = "{mount}"
+  common_name = "Constraint Root {mount}"
+  key_type    = "ec"
+  ttl         = "720h"
+{extra}
+}}
+"#
+        ))
+    };
+    tf.write_config(&config("  excluded_dns_domains = [\"bad.test\"]"));
+    let err = tf.apply_err();
+    assert!(
+        err.contains("excluded_dns_domains") && err.contains("exists only on HashiCorp Vault"),
+        "{err}"
+    );
+    assert!(
+        bao_list(&format!("{mount}/issuers")).is_empty(),
+        "nothing may be created"
+    );
+    for (extra, attribute) in [
+        ("  key_usage = [\"KeyCertSign\"]", "key_usage"),
+        (
+            "  permitted_ip_ranges = [\"10.0.0.0\"]",
+            "permitted_ip_ranges",
+        ),
+        ("  not_after = \"2030-01-01\"\n", "not_after"),
+        ("  signature_bits = 128", "signature_bits"),
+        ("  signature_bits = 384", "signature_bits"),
+    ] {
+        tf.write_config(&config(extra));
+        let out = tf.run(&["plan", "-input=false", "-no-color"]);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{extra}");
+        assert!(said.contains(attribute), "{extra}: {said}");
+    }
 }

@@ -868,14 +868,28 @@ fn pki_cert_import_brings_public_material_only() {
             "private_key",
             "private_key_type",
             "role",
+            "issuer_ref",
             "alt_names",
-            "ttl",
+            "ip_sans",
+            "uri_sans",
+            "exclude_cn_from_sans",
         ],
     );
     let state = imported.resource("vaultpki_pki_cert.c");
     assert!(state["private_key"].is_null());
     assert_eq!(state["role"], Value::from(""));
-    // The next apply adopts the configuration without re-issuing.
+    assert_eq!(
+        state["ttl"],
+        Value::from("1h"),
+        "the TTL comes from the certificate"
+    );
+    // The configuration matches the certificate: nothing to do right after the import.
+    imported.assert_plan_empty();
+    // The first change records the configuration in place, without re-issuing.
+    imported.write_config(&cfg.replace(
+        "ttl         = \"1h\"",
+        "ttl         = \"1h\"\n  revoke      = true",
+    ));
     assert_eq!(
         planned_changes(&imported.plan()),
         vec![("vaultpki_pki_cert.c".to_owned(), vec!["update".to_owned()])]
@@ -904,5 +918,84 @@ fn pki_cert_import_brings_public_material_only() {
     assert!(text.contains(&format!("{pki}/cert/00:11:22")), "{text}");
 
     imported.run_ok(&["state", "rm", "vaultpki_pki_cert.c"]);
+    tf.destroy();
+}
+
+/// `issuer_ref` on `vaultpki_pki_cert` and `vaultpki_pki_sign` signs with the named issuer of
+/// the mount, not its default one; left out, the default issuer signs.
+#[test]
+fn issuer_ref_picks_the_named_issuer() {
+    let pki = unique_name("iref");
+    pki_with_root(&pki);
+    vaultpki_tests::bao::bao_root(&pki, "other");
+    let tf = provider_terraform();
+    openssl(
+        tf.dir(),
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            "/CN=s.svc.example.test",
+            "-keyout",
+            "s.key",
+            "-out",
+            "s.csr",
+        ],
+    );
+    tf.write_config(&provider_config(&format!(
+        r#"resource "vaultpki_pki_cert" "named" {{
+  mount       = "{pki}"
+  role        = "web"
+  issuer_ref  = "other"
+  common_name = "named.svc.example.test"
+  ttl         = "1h"
+}}
+
+resource "vaultpki_pki_cert" "default" {{
+  mount       = "{pki}"
+  role        = "web"
+  common_name = "default.svc.example.test"
+  ttl         = "1h"
+}}
+
+resource "vaultpki_pki_sign" "named" {{
+  mount       = "{pki}"
+  role        = "web"
+  issuer_ref  = "other"
+  csr         = file("s.csr")
+  common_name = "s.svc.example.test"
+  ttl         = "1h"
+}}
+"#
+    )));
+    tf.apply();
+    let issuer_of = |address: &str| {
+        let pem = tf.resource(address)["certificate"]
+            .as_str()
+            .expect("certificate")
+            .to_owned();
+        tf.write_file("leaf.pem", &pem);
+        openssl(tf.dir(), &["x509", "-in", "leaf.pem", "-noout", "-issuer"])
+    };
+    let named = issuer_of("vaultpki_pki_cert.named");
+    assert!(named.contains("Out Of Band other"), "{named}");
+    let signed = issuer_of("vaultpki_pki_sign.named");
+    assert!(signed.contains("Out Of Band other"), "{signed}");
+    let default = issuer_of("vaultpki_pki_cert.default");
+    assert!(default.contains("vaultpki test root"), "{default}");
+    // The issuing CA the state holds is the named issuer's certificate.
+    let other = vaultpki_tests::bao::bao_data(&format!("{pki}/issuer/other"));
+    assert_eq!(
+        tf.resource("vaultpki_pki_cert.named")["issuing_ca"]
+            .as_str()
+            .map(str::trim),
+        other["certificate"].as_str().map(str::trim)
+    );
+    tf.assert_plan_empty();
     tf.destroy();
 }

@@ -9,6 +9,8 @@ resource "vaultpki_pki_intermediate_csr" "int" {
   mount        = vaultpki_mount.pki_int.path
   common_name  = "Example Intermediate CA 2026"
   organization = ["Example Corp"]
+  ou           = ["Issuing"]
+  country      = ["DE"]
   key_type     = "ec"
   key_bits     = 256
   key_name     = "int-2026"

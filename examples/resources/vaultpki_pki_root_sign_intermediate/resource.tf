@@ -12,9 +12,12 @@ resource "vaultpki_pki_root_sign_intermediate" "int" {
   csr             = vaultpki_pki_intermediate_csr.int.csr
   common_name     = "Example Intermediate CA"
   organization    = ["Example Corp"]
+  ou              = ["Issuing"]
   ttl             = "43800h"
   max_path_length = 0
-  revoke          = true
+  # The intermediate may only certify names under this domain.
+  permitted_dns_domains = ["svc.example.internal"]
+  revoke                = true
 }
 
 resource "vaultpki_pki_intermediate_set_signed" "int" {

@@ -10,8 +10,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 use tfplugin::{Ctx, Diagnostics};
+use vaultpki_client::Flavour;
 use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::ParsedExtension;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
 
 use crate::api::{Api, Write, required_str};
 use crate::diagnostics;
@@ -52,6 +53,30 @@ impl Request<'_> {
         }
         body
     }
+}
+
+/// The issuing endpoint `<mount>/<verb>/<role>` (`verb` is `issue` or `sign`), or
+/// `<mount>/issuer/<issuer_ref>/<verb>/<role>` when an issuer is named: OpenBao ignores an
+/// `issuer_ref` in the body of the first form and signs with the role's (or default) issuer.
+pub(crate) fn issuing_path(
+    mount: &str,
+    verb: &str,
+    role: &str,
+    issuer_ref: Option<&str>,
+) -> String {
+    let mount = mount.trim_matches('/');
+    match issuer_ref.filter(|r| !r.is_empty()) {
+        Some(issuer) => format!("{mount}/issuer/{issuer}/{verb}/{role}"),
+        None => format!("{mount}/{verb}/{role}"),
+    }
+}
+
+/// `issuer_ref` of the leaf types.
+pub(crate) fn issuer_ref_attribute() -> tfplugin::Attribute {
+    tfplugin::Attribute::string(
+        "issuer_ref",
+        "The issuer to sign with, by name or ID (`<mount>/issuer/<issuer_ref>/...`); left out, the role's issuer (by default the mount's default issuer). Changing it issues a new certificate.",
+    )
 }
 
 /// How the PEM texts of an answer are stored.
@@ -290,6 +315,360 @@ pub(crate) async fn revoke(api: &Api, mount: &str, serial: &str) -> Result<(), D
     .map(|_| ())
 }
 
+/// The subject fields of the CA endpoints besides the common name and organization, as lists
+/// (the API takes them as lists).
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Subject {
+    pub(crate) ou: Option<Vec<String>>,
+    pub(crate) country: Option<Vec<String>>,
+    pub(crate) locality: Option<Vec<String>>,
+    pub(crate) province: Option<Vec<String>>,
+    pub(crate) street_address: Option<Vec<String>>,
+    pub(crate) postal_code: Option<Vec<String>>,
+}
+
+impl Subject {
+    /// The fields by attribute name, in schema order.
+    pub(crate) fn fields(&self) -> [(&'static str, &Option<Vec<String>>); 6] {
+        [
+            ("ou", &self.ou),
+            ("country", &self.country),
+            ("locality", &self.locality),
+            ("province", &self.province),
+            ("street_address", &self.street_address),
+            ("postal_code", &self.postal_code),
+        ]
+    }
+
+    /// The fields, mutably, by attribute name.
+    pub(crate) fn fields_mut(&mut self) -> [(&'static str, &mut Option<Vec<String>>); 6] {
+        [
+            ("ou", &mut self.ou),
+            ("country", &mut self.country),
+            ("locality", &mut self.locality),
+            ("province", &mut self.province),
+            ("street_address", &mut self.street_address),
+            ("postal_code", &mut self.postal_code),
+        ]
+    }
+}
+
+/// The name constraints of a CA certificate, as the CA endpoints take them. OpenBao 2.x has
+/// only `permitted_dns_domains` (see [`OPENBAO_NAME_CONSTRAINTS`]).
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct NameConstraints {
+    pub(crate) permitted_dns_domains: Option<Vec<String>>,
+    pub(crate) excluded_dns_domains: Option<Vec<String>>,
+    pub(crate) permitted_ip_ranges: Option<Vec<String>>,
+    pub(crate) excluded_ip_ranges: Option<Vec<String>>,
+    pub(crate) permitted_email_addresses: Option<Vec<String>>,
+    pub(crate) excluded_email_addresses: Option<Vec<String>>,
+    pub(crate) permitted_uri_domains: Option<Vec<String>>,
+    pub(crate) excluded_uri_domains: Option<Vec<String>>,
+}
+
+/// The name constraints OpenBao's CA endpoints take (2.7.2 answers the others with "Endpoint
+/// ignored these unrecognized parameters" and leaves them out of the certificate).
+pub(crate) const OPENBAO_NAME_CONSTRAINTS: [&str; 1] = ["permitted_dns_domains"];
+
+impl NameConstraints {
+    /// The fields by attribute name, in schema order.
+    pub(crate) fn fields(&self) -> [(&'static str, &Option<Vec<String>>); 8] {
+        [
+            ("permitted_dns_domains", &self.permitted_dns_domains),
+            ("excluded_dns_domains", &self.excluded_dns_domains),
+            ("permitted_ip_ranges", &self.permitted_ip_ranges),
+            ("excluded_ip_ranges", &self.excluded_ip_ranges),
+            ("permitted_email_addresses", &self.permitted_email_addresses),
+            ("excluded_email_addresses", &self.excluded_email_addresses),
+            ("permitted_uri_domains", &self.permitted_uri_domains),
+            ("excluded_uri_domains", &self.excluded_uri_domains),
+        ]
+    }
+
+    /// The fields, mutably, by attribute name.
+    pub(crate) fn fields_mut(&mut self) -> [(&'static str, &mut Option<Vec<String>>); 8] {
+        [
+            ("permitted_dns_domains", &mut self.permitted_dns_domains),
+            ("excluded_dns_domains", &mut self.excluded_dns_domains),
+            ("permitted_ip_ranges", &mut self.permitted_ip_ranges),
+            ("excluded_ip_ranges", &mut self.excluded_ip_ranges),
+            (
+                "permitted_email_addresses",
+                &mut self.permitted_email_addresses,
+            ),
+            (
+                "excluded_email_addresses",
+                &mut self.excluded_email_addresses,
+            ),
+            ("permitted_uri_domains", &mut self.permitted_uri_domains),
+            ("excluded_uri_domains", &mut self.excluded_uri_domains),
+        ]
+    }
+
+    /// Refuses, before anything is sent, a constraint the server at `address` does not have:
+    /// OpenBao would ignore it and the CA would lack a constraint its configuration asks for.
+    pub(crate) fn check_flavour(&self, flavour: Flavour, address: &str) -> Result<(), Diagnostics> {
+        if flavour == Flavour::Vault {
+            return Ok(());
+        }
+        match self.fields().into_iter().find(|(name, v)| {
+            !OPENBAO_NAME_CONSTRAINTS.contains(name) && v.as_ref().is_some_and(|l| !l.is_empty())
+        }) {
+            Some((name, _)) => Err(diagnostics::field_not_supported(
+                name,
+                "HashiCorp Vault",
+                address,
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The list inputs of the CA types that an import reads from the certificate and that compare
+/// by their members: the subject fields of [`Subject`], the name constraints and `key_usage`.
+pub(crate) const CA_LISTS: [&str; 15] = [
+    "ou",
+    "country",
+    "locality",
+    "province",
+    "street_address",
+    "postal_code",
+    "permitted_dns_domains",
+    "excluded_dns_domains",
+    "permitted_ip_ranges",
+    "excluded_ip_ranges",
+    "permitted_email_addresses",
+    "excluded_email_addresses",
+    "permitted_uri_domains",
+    "excluded_uri_domains",
+    "key_usage",
+];
+
+/// Adds the non-empty lists of `fields` to a request body as JSON lists.
+pub(crate) fn insert_lists<'a>(
+    body: &mut Map<String, Json>,
+    fields: impl IntoIterator<Item = (&'static str, &'a Option<Vec<String>>)>,
+) {
+    for (name, list) in fields {
+        if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
+            body.insert(name.to_owned(), json!(l));
+        }
+    }
+}
+
+/// What a certificate tells of the request that made it: read back by the CA types, and by
+/// imports (see `imports`).
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    /// The DNS and email SANs (the request's `alt_names`).
+    pub(crate) alt_names: Vec<String>,
+    pub(crate) ip_sans: Vec<String>,
+    pub(crate) uri_sans: Vec<String>,
+    /// Whether the common name is left out of the SANs.
+    pub(crate) exclude_cn_from_sans: bool,
+    /// The TTL derived from the lifetime ([`crate::imports::derived_ttl`]).
+    pub(crate) ttl: String,
+    pub(crate) common_name: String,
+    pub(crate) organization: Vec<String>,
+    pub(crate) subject: Subject,
+    pub(crate) constraints: NameConstraints,
+    /// The key usages by the names the API takes (e.g. `CertSign`).
+    pub(crate) key_usage: Vec<String>,
+    /// The signature's hash size (256, 384, 512), 0 when the algorithm has none to choose
+    /// (Ed25519).
+    pub(crate) signature_bits: i64,
+    /// Whether the signature is RSASSA-PSS.
+    pub(crate) use_pss: bool,
+    /// NotAfter, as RFC 3339 in UTC (the form the API's `not_after` takes).
+    pub(crate) not_after: String,
+    /// The basic constraints' path length of a CA certificate, -1 when unlimited.
+    pub(crate) max_path_length: Option<i64>,
+}
+
+impl Found {
+    /// Reads them from a PEM certificate.
+    pub(crate) fn of(pem: &str) -> Result<Self, String> {
+        let facts = crate::functions::describe_pem(pem)?;
+        let strings = |name: &str| -> Vec<String> {
+            match facts.attr(name) {
+                tfplugin::Value::List(items) => items
+                    .iter()
+                    .filter_map(tfplugin::Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        let mut alt_names = strings("dns_names");
+        alt_names.extend(strings("email_addresses"));
+        let common_name = facts.attr("common_name").as_str().unwrap_or_default();
+        let exclude_cn_from_sans = !common_name.is_empty()
+            && !alt_names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(common_name));
+        let (_, block) =
+            x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
+        let cert = block.parse_x509().map_err(|e| e.to_string())?;
+        let attr = |oid: &x509_parser::der_parser::oid::Oid<'_>| -> Option<Vec<String>> {
+            Some(
+                cert.subject()
+                    .iter_by_oid(oid)
+                    .filter_map(|a| a.as_str().ok())
+                    .map(str::to_owned)
+                    .collect(),
+            )
+        };
+        use x509_parser::oid_registry as oids;
+        let subject = Subject {
+            ou: attr(&oids::OID_X509_ORGANIZATIONAL_UNIT),
+            country: attr(&oids::OID_X509_COUNTRY_NAME),
+            locality: attr(&oids::OID_X509_LOCALITY_NAME),
+            province: attr(&oids::OID_X509_STATE_OR_PROVINCE_NAME),
+            street_address: attr(&oids::OID_X509_STREET_ADDRESS),
+            postal_code: attr(&oids::OID_X509_POSTAL_CODE),
+        };
+        let max_path_length = facts
+            .attr("is_ca")
+            .as_bool()
+            .filter(|ca| *ca)
+            .map(|_| facts.attr("max_path_length").as_i64().unwrap_or(-1));
+        let (signature_bits, use_pss) = signature(&cert);
+        Ok(Self {
+            alt_names,
+            ip_sans: strings("ip_addresses"),
+            uri_sans: strings("uris"),
+            exclude_cn_from_sans,
+            ttl: crate::imports::derived_ttl(lifetime(pem)?),
+            common_name: common_name.to_owned(),
+            organization: strings("organization"),
+            subject,
+            constraints: name_constraints(&cert)?,
+            key_usage: key_usage(&cert)?,
+            signature_bits,
+            use_pss,
+            not_after: facts
+                .attr("not_after")
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            max_path_length,
+        })
+    }
+}
+
+fn name_constraints(cert: &X509Certificate<'_>) -> Result<NameConstraints, String> {
+    let mut out = NameConstraints::default();
+    for (_, v) in out.fields_mut() {
+        *v = Some(Vec::new());
+    }
+    let Some(ext) = cert
+        .name_constraints()
+        .map_err(|e| format!("The name constraints cannot be parsed: {e}."))?
+    else {
+        return Ok(out);
+    };
+    let mut add = |subtrees: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>,
+                   kind: &str|
+     -> Result<(), String> {
+        for tree in subtrees.iter().flatten() {
+            let (what, value) = match &tree.base {
+                GeneralName::DNSName(d) => ("dns_domains", (*d).to_owned()),
+                GeneralName::RFC822Name(m) => ("email_addresses", (*m).to_owned()),
+                GeneralName::URI(u) => ("uri_domains", (*u).to_owned()),
+                GeneralName::IPAddress(b) => ("ip_ranges", cidr(b)?),
+                _ => continue,
+            };
+            let name = format!("{kind}_{what}");
+            if let Some((_, Some(list))) = out.fields_mut().into_iter().find(|(n, _)| *n == name) {
+                list.push(value);
+            }
+        }
+        Ok(())
+    };
+    add(&ext.value.permitted_subtrees, "permitted")?;
+    add(&ext.value.excluded_subtrees, "excluded")?;
+    Ok(out)
+}
+
+/// An IP range of a name constraint (address and mask) in CIDR notation.
+fn cidr(bytes: &[u8]) -> Result<String, String> {
+    let half = bytes.len() / 2;
+    let (addr, mask) = bytes.split_at(half);
+    let prefix: u32 = mask.iter().map(|b| b.count_ones()).sum();
+    let addr = match half {
+        4 => std::net::IpAddr::from(<[u8; 4]>::try_from(addr).map_err(|_| "bad IPv4 range")?),
+        16 => std::net::IpAddr::from(<[u8; 16]>::try_from(addr).map_err(|_| "bad IPv6 range")?),
+        n => return Err(format!("An IP range name constraint has {} bytes.", n * 2)),
+    };
+    Ok(format!("{addr}/{prefix}"))
+}
+
+fn key_usage(cert: &X509Certificate<'_>) -> Result<Vec<String>, String> {
+    let Some(ku) = cert
+        .key_usage()
+        .map_err(|e| format!("The key usage cannot be parsed: {e}."))?
+    else {
+        return Ok(Vec::new());
+    };
+    let ku = ku.value;
+    Ok([
+        (ku.digital_signature(), "DigitalSignature"),
+        (ku.non_repudiation(), "ContentCommitment"),
+        (ku.key_encipherment(), "KeyEncipherment"),
+        (ku.data_encipherment(), "DataEncipherment"),
+        (ku.key_agreement(), "KeyAgreement"),
+        (ku.key_cert_sign(), "CertSign"),
+        (ku.crl_sign(), "CRLSign"),
+        (ku.encipher_only(), "EncipherOnly"),
+        (ku.decipher_only(), "DecipherOnly"),
+    ]
+    .into_iter()
+    .filter(|(set, _)| *set)
+    .map(|(_, name)| name.to_owned())
+    .collect())
+}
+
+/// The signature's hash size and whether it is RSASSA-PSS (whose hash is in its parameters,
+/// which OpenBao sets to match `signature_bits`).
+fn signature(cert: &X509Certificate<'_>) -> (i64, bool) {
+    let oid = cert.signature_algorithm.algorithm.to_id_string();
+    let bits = match oid.as_str() {
+        // sha256WithRSAEncryption, ecdsa-with-SHA256
+        "1.2.840.113549.1.1.11" | "1.2.840.10045.4.3.2" => 256,
+        "1.2.840.113549.1.1.12" | "1.2.840.10045.4.3.3" => 384,
+        "1.2.840.113549.1.1.13" | "1.2.840.10045.4.3.4" => 512,
+        _ => 0,
+    };
+    let pss = oid == "1.2.840.113549.1.1.10";
+    let bits = if pss {
+        pss_bits(
+            cert.signature_algorithm
+                .parameters
+                .as_ref()
+                .map(|p| p.as_bytes()),
+        )
+        .unwrap_or(0)
+    } else {
+        bits
+    };
+    (bits, pss)
+}
+
+/// The hash size named in RSASSA-PSS parameters (their first OID is the hash algorithm's).
+fn pss_bits(params: Option<&[u8]>) -> Option<i64> {
+    let params = params?;
+    // The SHA-2 OIDs 2.16.840.1.101.3.4.2.{1,2,3} end in 0x01, 0x02, 0x03 after this prefix.
+    const SHA2: [u8; 8] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02];
+    let at = params.windows(SHA2.len()).position(|w| w == SHA2)?;
+    match params.get(at + SHA2.len())? {
+        1 => Some(256),
+        2 => Some(384),
+        3 => Some(512),
+        _ => None,
+    }
+}
+
 /// NotAfter − NotBefore of a PEM certificate, in seconds.
 pub(crate) fn lifetime(pem: &str) -> Result<i64, String> {
     let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
@@ -430,6 +809,102 @@ pub(crate) mod attributes {
             Attribute::string_list("alt_names", "DNS or email subject alternative names."),
             Attribute::string_list("ip_sans", "IP subject alternative names."),
             Attribute::string_list("uri_sans", "URI subject alternative names."),
+        ]
+    }
+
+    /// The subject fields of [`super::Subject`].
+    pub(crate) fn subject() -> [Attribute; 6] {
+        [
+            Attribute::string_list("ou", "Subject OU (organizational unit) values."),
+            Attribute::string_list("country", "Subject C (country) values."),
+            Attribute::string_list("locality", "Subject L (locality) values."),
+            Attribute::string_list("province", "Subject ST (state or province) values."),
+            Attribute::string_list("street_address", "Subject street address values."),
+            Attribute::string_list("postal_code", "Subject postal code values."),
+        ]
+    }
+
+    /// The name constraints of [`super::NameConstraints`], described by what OpenBao does.
+    pub(crate) fn name_constraints() -> [Attribute; 8] {
+        let vault_only = |name: &str, what: &str| {
+            Attribute::string_list(
+                name,
+                format!(
+                    "{what} (X.509 name constraints). HashiCorp Vault only: OpenBao 2.x has no such field and would leave it out of the certificate, so setting it against OpenBao fails before anything is created."
+                ),
+            )
+        };
+        [
+            Attribute::string_list(
+                "permitted_dns_domains",
+                "DNS domains certificates under this CA may name (X.509 name constraints, permitted subtrees), written into the CA certificate. Relying parties (OpenSSL, browsers, Go) reject a certificate under this CA for another name; OpenBao 2.7.2 itself still issues one, so restrict the roles' `allowed_domains` as well.",
+            ),
+            vault_only(
+                "excluded_dns_domains",
+                "DNS domains certificates under this CA may not name",
+            ),
+            vault_only(
+                "permitted_ip_ranges",
+                "IP ranges (CIDR) certificates under this CA may name",
+            ),
+            vault_only(
+                "excluded_ip_ranges",
+                "IP ranges (CIDR) certificates under this CA may not name",
+            ),
+            vault_only(
+                "permitted_email_addresses",
+                "Email addresses or domains certificates under this CA may name",
+            ),
+            vault_only(
+                "excluded_email_addresses",
+                "Email addresses or domains certificates under this CA may not name",
+            ),
+            vault_only(
+                "permitted_uri_domains",
+                "URI domains certificates under this CA may name",
+            ),
+            vault_only(
+                "excluded_uri_domains",
+                "URI domains certificates under this CA may not name",
+            ),
+        ]
+    }
+
+    /// `other_sans`.
+    pub(crate) fn other_sans() -> Attribute {
+        Attribute::string_list(
+            "other_sans",
+            "Other SANs, each `<oid>;UTF8:<value>` (e.g. `1.3.6.1.4.1.311.20.2.3;UTF8:admin@example.test`).",
+        )
+    }
+
+    /// `key_usage` of a CA certificate.
+    pub(crate) fn ca_key_usage() -> Attribute {
+        Attribute::string_list(
+            "key_usage",
+            "Key usages of the CA certificate by the server's names (`CertSign`, `CRLSign`, `DigitalSignature`, …, any case); left out, the server's default (`CertSign`, `CRLSign`).",
+        )
+    }
+
+    /// `not_after` as a request input.
+    pub(crate) fn not_after() -> Attribute {
+        Attribute::string(
+            "not_after",
+            "NotAfter of the certificate as `YYYY-MM-DDTHH:MM:SSZ` (UTC), instead of `ttl`.",
+        )
+    }
+
+    /// `signature_bits` and `use_pss`.
+    pub(crate) fn signature() -> [Attribute; 2] {
+        [
+            Attribute::number(
+                "signature_bits",
+                "Hash size of the signature: 256, 384 or 512 (0 or left out: chosen from the signing key). OpenBao 2.7.2 honours it for RSA signing keys only: an EC key signs with its curve's hash (P-256: 256, P-384: 384, P-521: 512) and Ed25519 has none to choose.",
+            ),
+            Attribute::bool(
+                "use_pss",
+                "Sign with RSASSA-PSS instead of PKCS#1 v1.5 (RSA signing keys only).",
+            ),
         ]
     }
 

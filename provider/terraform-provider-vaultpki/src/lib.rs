@@ -10,7 +10,8 @@
 //! - `secret_id`: what the managed and ephemeral AppRole secret-ID types share; `approle`: what
 //!   every AppRole type shares (default mount, role path).
 //! - `paths`: API paths that are resource IDs and the parsing of import IDs; `issuers`: issuer
-//!   and key helpers of the CA types; `renewal`: when a managed certificate is replaced.
+//!   and key helpers of the CA types; `imports`: how the CA and certificate types plan right
+//!   after an import; `renewal`: when a managed certificate is replaced.
 //!   Resource files depend on these shared modules, never on each other.
 //! - [`docs`]: the registry-layout Markdown documentation, generated from the schemas and the
 //!   `examples/` directory.
@@ -22,6 +23,7 @@ mod diagnostics;
 pub mod docs;
 mod duration;
 mod fields;
+mod imports;
 mod issuance;
 mod issuers;
 mod migrate;

@@ -8,18 +8,23 @@
 //!
 //! Import takes `<mount>/cert/<serial>` and brings in the public material only (certificate,
 //! issuing CA, serial, expiration): the server never keeps the private key, so `private_key`
-//! stays null. The request inputs the server does not keep either (role, SANs, TTL) are marked
-//! by an empty `role` and adopted from the configuration by the next apply without re-issuing.
+//! stays null. The request inputs are derived from the certificate where it tells them (SANs,
+//! the TTL as its lifetime), the role is left empty (the server does not say which role issued
+//! a certificate) and the settings (`auto_renew`, `revoke`) take their defaults. Until the next
+//! apply the state is marked as imported (see `imports`): configured inputs that mean the same
+//! as the certificate, and any role, are no change, so `terraform plan` right after the import
+//! is empty; inputs that differ are recorded in place by the next apply without re-issuing.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
-use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schema, Value};
+use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
 use crate::api::Api;
 use crate::diagnostics;
+use crate::imports::{self, Compare};
 use crate::issuance::{
-    IssuedKey, OUTPUTS, Outputs, Pem, Request, attributes, find_issuer, is_revoked, issue,
-    read_cert, revoke_on_destroy,
+    Found, IssuedKey, OUTPUTS, Outputs, Pem, Request, attributes, find_issuer, is_revoked, issue,
+    issuer_ref_attribute, issuing_path, read_cert, revoke_on_destroy,
 };
 use crate::paths::{cert_path, parse_cert_id};
 use crate::renewal::{plan_renewal, validate_window};
@@ -33,6 +38,7 @@ pub(crate) struct PkiCertState {
     id: Option<String>,
     mount: String,
     role: String,
+    issuer_ref: Option<String>,
     common_name: String,
     alt_names: Option<Vec<String>>,
     ip_sans: Option<Vec<String>>,
@@ -52,14 +58,16 @@ pub(crate) struct PkiCertState {
 /// Computed with the issued certificate besides [`OUTPUTS`], replaced together on renewal.
 const KEY_OUTPUTS: [&str; 2] = ["private_key", "private_key_type"];
 
-/// The request inputs an import cannot recover, adopted from the configuration afterwards.
-const ADOPTED_AFTER_IMPORT: [&str; 6] = [
-    "role",
-    "alt_names",
-    "ip_sans",
-    "uri_sans",
-    "ttl",
-    "exclude_cn_from_sans",
+/// The request inputs an import derives from the certificate (or, for the role, cannot tell),
+/// and how a configured value is compared with them (see `imports`).
+const INPUTS: [(&str, Compare); 7] = [
+    ("role", Compare::Untold),
+    ("issuer_ref", Compare::Untold),
+    ("alt_names", Compare::Names),
+    ("ip_sans", Compare::Set),
+    ("uri_sans", Compare::Set),
+    ("ttl", Compare::Duration),
+    ("exclude_cn_from_sans", Compare::Untold),
 ];
 
 impl Resource for PkiCert {
@@ -77,11 +85,24 @@ impl Resource for PkiCert {
             .attribute(kept(Attribute::string("id", "The API path of the certificate, `<mount>/cert/<serial_number>`.")))
             .attribute(replace(Attribute::string("mount", "Path of the PKI mount.").required()))
             .attribute(replace(Attribute::string("role", "The role to issue through.").required()))
+            .attribute(replace(issuer_ref_attribute()).optional_computed())
             .attribute(replace(Attribute::string("common_name", "The certificate's common name.").required()));
-        let schema = attributes::add(schema, replace, attributes::sans())
-            .attribute(replace(attributes::ttl()))
-            .attribute(replace(attributes::exclude_cn_from_sans()));
-        let schema = attributes::add(schema, |a| a, attributes::renewal());
+        // Computed only so that an import can hold what the certificate says (see `imports`);
+        // otherwise they follow the configuration exactly.
+        let input = |a: Attribute| a.optional_computed().requires_replace();
+        let schema = attributes::add(schema, input, attributes::sans())
+            .attribute(input(attributes::ttl()))
+            .attribute(input(attributes::exclude_cn_from_sans()));
+        // `auto_renew` and `revoke` are planned at their default, false, when left out (see
+        // `imports`), so an import that sets the defaults matches such a configuration.
+        let defaulted = |a: Attribute| {
+            if a.name == "min_seconds_remaining" {
+                a
+            } else {
+                a.optional_computed()
+            }
+        };
+        let schema = attributes::add(schema, defaulted, attributes::renewal());
         let schema = attributes::add(schema, kept, attributes::certificate())
             .attribute(kept(Attribute::string("private_key", "The private key (PEM). Stored in the state: protect the state. Null after an import (the server never keeps it).")).sensitive())
             .attribute(kept(attributes::private_key_type()));
@@ -96,18 +117,22 @@ impl Resource for PkiCert {
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
-        if plan.is_create() || plan.is_destroy() {
+        if plan.is_destroy() {
+            return Diagnostics::new();
+        }
+        for setting in ["auto_renew", "revoke"] {
+            imports::plan_default(plan, setting, Value::Bool(false));
+        }
+        if plan.is_create() {
+            imports::plan_create(plan, &INPUTS);
             return Diagnostics::new();
         }
         crate::fields::keep_duration_spelling(plan, "ttl");
-        if plan.prior.attr("role").as_str() == Some("") {
-            // Imported: adopt what the server could not tell instead of re-issuing for it.
-            plan.requires_replace.retain(|p| {
-                !ADOPTED_AFTER_IMPORT
-                    .iter()
-                    .any(|a| *p == AttributePath::root(*a))
-            });
-        }
+        // Imported (the mark, or the empty role of older imports): what matches the
+        // certificate is no change, the rest is recorded without re-issuing.
+        let imported =
+            imports::is_marked(&plan.private) || plan.prior.attr("role").as_str() == Some("");
+        imports::plan_inputs(plan, imported, &INPUTS);
         plan_renewal(plan, OUTPUTS.into_iter().chain(KEY_OUTPUTS));
         Diagnostics::new()
     }
@@ -118,7 +143,7 @@ impl Resource for PkiCert {
         plan: PkiCertState,
     ) -> Result<PkiCertState, Diagnostics> {
         let api = ctx.client()?;
-        let path = format!("{}/issue/{}", plan.mount.trim_matches('/'), plan.role);
+        let path = issuing_path(&plan.mount, "issue", &plan.role, plan.issuer_ref.as_deref());
         let body = Request {
             common_name: Some(&plan.common_name),
             alt_names: &plan.alt_names,
@@ -166,15 +191,18 @@ impl Resource for PkiCert {
 
     async fn update(
         &self,
-        _ctx: &mut Ctx<'_, Api>,
+        ctx: &mut Ctx<'_, Api>,
         prior: PkiCertState,
         plan: PkiCertState,
     ) -> Result<PkiCertState, Diagnostics> {
         // Only the renewal and revocation settings change in place (and, once after an import,
         // the request inputs the server does not keep); the certificate stays.
-        if prior.role.is_empty() {
+        let imported = imports::is_marked(&ctx.private) || prior.role.is_empty();
+        imports::unmark(&mut ctx.private);
+        if imported {
             return Ok(PkiCertState {
                 role: plan.role,
+                issuer_ref: plan.issuer_ref,
                 alt_names: plan.alt_names,
                 ip_sans: plan.ip_sans,
                 uri_sans: plan.uri_sans,
@@ -228,21 +256,31 @@ impl Resource for PkiCert {
             .map(|c| c.trim_end().to_owned())
             .collect();
         let revoked = is_revoked(&data);
+        let found = Found::of(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
         ctx.diagnostics
             .push(diagnostics::private_key_not_importable());
+        imports::mark(&mut ctx.private);
         Ok(PkiCertState {
             id: Some(path),
             mount: mount.to_owned(),
             role: String::new(),
+            issuer_ref: Some(
+                issuer
+                    .as_ref()
+                    .and_then(|i| i.get("issuer_id"))
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
             common_name,
-            alt_names: None,
-            ip_sans: None,
-            uri_sans: None,
-            ttl: None,
-            exclude_cn_from_sans: None,
-            auto_renew: None,
+            alt_names: Some(found.alt_names),
+            ip_sans: Some(found.ip_sans),
+            uri_sans: Some(found.uri_sans),
+            ttl: Some(found.ttl),
+            exclude_cn_from_sans: Some(found.exclude_cn_from_sans),
+            auto_renew: Some(false),
             min_seconds_remaining: None,
-            revoke: None,
+            revoke: Some(false),
             out: Outputs {
                 certificate: Some(certificate),
                 issuing_ca,
@@ -299,6 +337,7 @@ fn identity(pem: &str) -> Result<(String, i64), String> {
 mod tests {
     use super::*;
     use crate::renewal::value;
+    use tfplugin::AttributePath;
 
     #[test]
     fn schema_is_well_formed() {
@@ -306,7 +345,7 @@ mod tests {
     }
 
     /// After an import (empty `role`) the request inputs are adopted in place; the mount and
-    /// common name still replace, and so does any input once the role is known.
+    /// common name still replace, and so does a changed input once the role is known.
     #[test]
     fn imported_certificate_adopts_request_inputs() {
         let planned = |role: &str| {
@@ -343,6 +382,9 @@ mod tests {
             private: tfplugin::Private::default(),
         };
         PkiCert.modify_plan(&mut plan);
-        assert_eq!(plan.requires_replace, replace());
+        assert_eq!(
+            plan.requires_replace,
+            ["mount", "common_name", "role"].map(AttributePath::root)
+        );
     }
 }

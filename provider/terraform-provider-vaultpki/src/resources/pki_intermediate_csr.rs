@@ -15,6 +15,7 @@ use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema, Value}
 
 use crate::api::{Api, Write, required_str};
 use crate::diagnostics;
+use crate::issuance::{Subject, attributes, insert_lists};
 use crate::issuers::{rename_key, validate_key_ref};
 use crate::validation;
 
@@ -30,6 +31,13 @@ pub(crate) struct PkiIntermediateCsrState {
     organization: Option<Vec<String>>,
     alt_names: Option<Vec<String>>,
     ip_sans: Option<Vec<String>>,
+    uri_sans: Option<Vec<String>>,
+    other_sans: Option<Vec<String>>,
+    exclude_cn_from_sans: Option<bool>,
+    #[serde(flatten)]
+    subject: Subject,
+    signature_bits: Option<i64>,
+    use_pss: Option<bool>,
     key_type: Option<String>,
     key_bits: Option<i64>,
     key_name: Option<String>,
@@ -49,13 +57,21 @@ impl Resource for PkiIntermediateCsr {
     fn schema(&self) -> Schema {
         let replace = |a: Attribute| a.requires_replace();
         let kept = |a: Attribute| a.computed().use_state_for_unknown();
-        Schema::new("A key generated inside the server and a certificate signing request for it (`<mount>/intermediate/generate/internal`). The key never leaves the server; sign `csr` with the parent CA and set the result back with `vaultpki_pki_intermediate_set_signed`. Changing the subject or key creates a new key and CSR. Destroying it leaves the key on the server (the intermediate issuer signs with it). Import is not supported: the server does not keep the CSR.")
+        let schema = Schema::new("A key generated inside the server and a certificate signing request for it (`<mount>/intermediate/generate/internal`). The key never leaves the server; sign `csr` with the parent CA and set the result back with `vaultpki_pki_intermediate_set_signed`. Changing the subject or key creates a new key and CSR. Destroying it leaves the key on the server (the intermediate issuer signs with it). Import is not supported: the server does not keep the CSR.")
             .attribute(kept(Attribute::string("id", "The key's API path, `<mount>/key/<key_id>`.")))
             .attribute(replace(Attribute::string("mount", "Path of the PKI mount.").required()))
             .attribute(replace(Attribute::string("common_name", "The requested subject common name.").required()))
             .attribute(replace(Attribute::string_list("organization", "Requested subject O values.")))
             .attribute(replace(Attribute::string_list("alt_names", "Requested DNS subject alternative names.")))
             .attribute(replace(Attribute::string_list("ip_sans", "Requested IP subject alternative names.")))
+            .attribute(replace(Attribute::string_list("uri_sans", "Requested URI subject alternative names.")))
+            .attribute(replace(attributes::other_sans()))
+            .attribute(replace(attributes::exclude_cn_from_sans()));
+        // OpenBao's intermediate/generate has no key_usage or name constraints, and a CSR has no
+        // validity: the signer sets them (vaultpki_pki_root_sign_intermediate has all three).
+        let schema = attributes::add(schema, replace, attributes::subject());
+        // For a CSR these shape its self-signature.
+        attributes::add(schema, replace, attributes::signature())
             .attribute(replace(Attribute::string("key_type", "Key type: `rsa` (server default), `ec` or `ed25519`.")))
             .attribute(replace(Attribute::number("key_bits", "Key size (RSA) or curve size (EC); left out, the type's default.")))
             .attribute(Attribute::string("key_name", "Name of the new key. Changing it renames the key in place.").optional_computed().use_state_for_unknown())
@@ -67,6 +83,7 @@ impl Resource for PkiIntermediateCsr {
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut diags = validate_key_ref(config, "uses an existing key");
         diags.extend(validation::key(config, false));
+        diags.extend(validation::ca_inputs(config));
         diags
     }
 
@@ -93,6 +110,20 @@ impl Resource for PkiIntermediateCsr {
             if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
                 body.insert(name.into(), json!(l.join(",")));
             }
+        }
+        if let Some(l) = plan.uri_sans.as_ref().filter(|l| !l.is_empty()) {
+            body.insert("uri_sans".into(), json!(l.join(",")));
+        }
+        insert_lists(&mut body, [("other_sans", &plan.other_sans)]);
+        insert_lists(&mut body, plan.subject.fields());
+        if let Some(v) = plan.exclude_cn_from_sans {
+            body.insert("exclude_cn_from_sans".into(), json!(v));
+        }
+        if let Some(v) = plan.signature_bits.filter(|n| *n != 0) {
+            body.insert("signature_bits".into(), json!(v));
+        }
+        if let Some(v) = plan.use_pss {
+            body.insert("use_pss".into(), json!(v));
         }
         if let Some(v) = &plan.key_type {
             body.insert("key_type".into(), json!(v));

@@ -4,16 +4,20 @@
 //! import takes it.
 //!
 //! `certificate` is compared by content, not text: the same certificates with other line
-//! breaks (say, after an import) are recorded in place without touching the server, while other
-//! certificates replace the resource. Destroying it leaves the issuer on the server unless
+//! breaks are no change (the state keeps the text it has), while other certificates replace the
+//! resource. An import reads the issuer's certificate and chain and sets `delete_on_destroy` to
+//! its default, false; until the next apply (see `imports`), a configured `certificate` whose
+//! first certificate is the issuer's is no change whatever chain follows it, so `terraform plan`
+//! right after the import is empty. Destroying it leaves the issuer on the server unless
 //! `delete_on_destroy = true`, as for the root.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
-use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schema};
+use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 
 use crate::api::{Api, Write};
 use crate::diagnostics;
+use crate::imports;
 use crate::issuers::issuer_left_on_server;
 use crate::paths::{issuer_path, split_issuer_id};
 
@@ -46,8 +50,8 @@ impl Resource for PkiIntermediateSetSigned {
         Schema::new("Sets the signed intermediate certificate back into the mount that generated its key (`<mount>/intermediate/set-signed`), making it an issuer. Give the chain after the certificate so the server links the issuer to its parents. Destroying it deletes the issuer only with `delete_on_destroy = true`; otherwise it stays on the server and Terraform only forgets it (with a warning saying so).")
             .attribute(kept(Attribute::string("id", "The API path of the intermediate's issuer, `<mount>/issuer/<issuer_id>`; import takes it.")))
             .attribute(Attribute::string("mount", "Path of the PKI mount whose key made the CSR. Changing it replaces the resource.").required().requires_replace())
-            .attribute(Attribute::string("certificate", "The signed certificate (PEM), optionally followed by its issuing chain. Other certificates replace the resource; the same ones in other text are only recorded.").required())
-            .attribute(Attribute::bool("delete_on_destroy", "Delete the intermediate's issuer from the server when the resource is destroyed or replaced (default false)."))
+            .attribute(Attribute::string("certificate", "The signed certificate (PEM), optionally followed by its issuing chain. Other certificates replace the resource; the same ones in other text are no change. Right after an import, any chain after the issuer's own certificate is no change.").required())
+            .attribute(Attribute::bool("delete_on_destroy", "Delete the intermediate's issuer from the server when the resource is destroyed or replaced (default false; an import sets the default).").optional_computed())
             .attribute(kept(Attribute::string("issuer_id", "The ID of the issuer holding the signed certificate and the server's key.")))
             .attribute(kept(Attribute::string("key_id", "The ID of the issuer's key.")))
             .attribute(kept(Attribute::string_list("imported_issuers", "The issuers this call created (empty when they already existed, e.g. after import).")))
@@ -55,7 +59,11 @@ impl Resource for PkiIntermediateSetSigned {
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
-        if plan.is_create() || plan.is_destroy() {
+        if plan.is_destroy() {
+            return Diagnostics::new();
+        }
+        imports::plan_default(plan, "delete_on_destroy", Value::Bool(false));
+        if plan.is_create() {
             return Diagnostics::new();
         }
         // A certificate that is unknown at plan time (e.g. a new signature from
@@ -73,7 +81,16 @@ impl Resource for PkiIntermediateSetSigned {
         ) else {
             return Diagnostics::new();
         };
-        if ders(prior) != ders(planned) {
+        let (prior_ders, planned_ders) = (ders(prior), ders(planned));
+        let imported = imports::is_marked(&plan.private);
+        if prior_ders == planned_ders
+            || (imported && !planned_ders.is_empty() && prior_ders.first() == planned_ders.first())
+        {
+            // The same certificate: keep the text the state has (Terraform takes a planned
+            // value equal to the prior one as no change).
+            let kept = plan.prior.attr("certificate").clone();
+            plan.planned.set_attr("certificate", kept);
+        } else {
             plan.requires_replace
                 .push(AttributePath::root("certificate"));
         }
@@ -148,10 +165,11 @@ impl Resource for PkiIntermediateSetSigned {
 
     async fn update(
         &self,
-        _ctx: &mut Ctx<'_, Api>,
+        ctx: &mut Ctx<'_, Api>,
         prior: PkiIntermediateSetSignedState,
         plan: PkiIntermediateSetSignedState,
     ) -> Result<PkiIntermediateSetSignedState, Diagnostics> {
+        imports::unmark(&mut ctx.private);
         // Only the text of the same certificates or `delete_on_destroy` changed (see
         // `modify_plan`): nothing to send.
         Ok(PkiIntermediateSetSignedState {
@@ -183,15 +201,16 @@ impl Resource for PkiIntermediateSetSigned {
 
     async fn import(
         &self,
-        _ctx: &mut Ctx<'_, Api>,
+        ctx: &mut Ctx<'_, Api>,
         id: &str,
     ) -> Result<PkiIntermediateSetSignedState, Diagnostics> {
         let (mount, issuer) = split_issuer_id("vaultpki_pki_intermediate_set_signed", id)?;
+        imports::mark(&mut ctx.private);
         Ok(PkiIntermediateSetSignedState {
             id: None,
             mount: mount.to_owned(),
             certificate: String::new(),
-            delete_on_destroy: None,
+            delete_on_destroy: Some(false),
             issuer_id: Some(issuer.to_owned()),
             key_id: None,
             imported_issuers: Some(Vec::new()),

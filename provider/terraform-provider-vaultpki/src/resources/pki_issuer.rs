@@ -7,14 +7,21 @@
 //! A POST to `<mount>/issuer/<ref>` resets every field it does not carry, so each write sends
 //! the server's current settings with the configured ones laid over them. After creation the
 //! issuer is addressed by its ID, so renaming it (`issuer_name`) cannot lose it.
+//!
+//! Import takes `<mount>/issuer/<issuer_id>` and sets `delete_on_destroy` to its default; a
+//! configured `issuer_ref` that names the imported issuer by its ID or its current name is no
+//! change, so `terraform plan` right after the import is empty.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
-use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema, Type};
+use tfplugin::{
+    Attribute, AttributePath, Ctx, Diagnostic, Diagnostics, Plan, Resource, Schema, Type, Value,
+};
 
 use crate::api::{Api, Write};
 use crate::diagnostics;
 use crate::fields::{self, Field, Kind, field};
+use crate::imports;
 use crate::paths::{issuer_path, split_issuer_id};
 
 /// The resource type.
@@ -92,7 +99,7 @@ impl Resource for PkiIssuer {
             .attribute(Attribute::string("id", "The issuer's API path, `<mount>/issuer/<issuer_id>`; import takes it.").computed().use_state_for_unknown())
             .attribute(Attribute::string("mount", "Path of the PKI mount. Changing it replaces the resource.").required().requires_replace())
             .attribute(Attribute::string("issuer_ref", "The issuer to manage, by name or ID (after creation it is addressed by ID). Changing it replaces the resource.").required().requires_replace())
-            .attribute(Attribute::bool("delete_on_destroy", "Delete the issuer from the server when the resource is destroyed (default false: the issuer and its settings stay)."))
+            .attribute(Attribute::bool("delete_on_destroy", "Delete the issuer from the server when the resource is destroyed (default false: the issuer and its settings stay; an import sets the default).").optional_computed())
             .attribute(Attribute::string("issuer_id", "The issuer's ID.").computed().use_state_for_unknown());
         for a in fields::attributes(FIELDS) {
             // The server keeps usages unordered (and answers sorted): a set shows no diff for
@@ -107,6 +114,30 @@ impl Resource for PkiIssuer {
             schema = schema.attribute(a);
         }
         schema
+    }
+
+    fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
+        if plan.is_destroy() {
+            return Diagnostics::new();
+        }
+        imports::plan_default(plan, "delete_on_destroy", Value::Bool(false));
+        if plan.is_create() {
+            return Diagnostics::new();
+        }
+        // The same issuer by its ID or its current name (as after an import) is no change.
+        let configured = plan.config.attr("issuer_ref").as_str().map(str::to_owned);
+        let prior_ref = plan.prior.attr("issuer_ref").clone();
+        let same_issuer = configured.as_deref().is_some_and(|c| {
+            prior_ref.as_str() == Some(c)
+                || plan.prior.attr("issuer_id").as_str() == Some(c)
+                || plan.prior.attr("issuer_name").as_str() == Some(c)
+        });
+        if same_issuer && !prior_ref.is_null() {
+            plan.planned.set_attr("issuer_ref", prior_ref);
+            plan.requires_replace
+                .retain(|p| *p != AttributePath::root("issuer_ref"));
+        }
+        Diagnostics::new()
     }
 
     async fn create(
@@ -193,7 +224,7 @@ impl Resource for PkiIssuer {
             id: None,
             mount: mount.to_owned(),
             issuer_ref: issuer.to_owned(),
-            delete_on_destroy: None,
+            delete_on_destroy: Some(false),
             issuer_id: Some(issuer.to_owned()),
             fields: fields::nulls(FIELDS),
         })

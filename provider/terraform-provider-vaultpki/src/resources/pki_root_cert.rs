@@ -5,9 +5,12 @@
 //!
 //! Everything that shapes the certificate (subject, SANs, key, path length) is read back from
 //! the certificate itself, so import restores it and drift shows. The one input the certificate
-//! cannot give back is `ttl` (only its result, NotAfter): it forces a replacement when it
-//! changes from a value Terraform set, while the first `ttl` after an import is only recorded.
-//! Renaming the issuer or key is done in place.
+//! cannot give back is `ttl` (only its result): an import records NotAfter − NotBefore less the
+//! server's 30-second backdating (see `imports`), so a configured `ttl` that means the same is
+//! no change and `terraform plan` right after the import is empty; a `ttl` that differs from
+//! the imported lifetime is only recorded, while later changes of a `ttl` Terraform set (compared
+//! by meaning: `"8760h"` is `"31536000"`) replace the root. `delete_on_destroy` is imported at
+//! its default, false. Renaming the issuer or key is done in place.
 //!
 //! Destroying does not delete the root unless `delete_on_destroy = true`: a root CA is the
 //! hardest object of a PKI to get back, so by default destroy only forgets it, and says so.
@@ -19,12 +22,36 @@ use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schem
 use crate::api::{Api, Write};
 use crate::diagnostics;
 use crate::functions::describe_pem;
+use crate::imports::{self, Compare};
+use crate::issuance::{
+    CA_LISTS, Found, NameConstraints, Subject, attributes, insert_lists, lifetime,
+};
 use crate::issuers::{issuer_left_on_server, rename_issuer, rename_key, validate_key_ref};
 use crate::paths::{issuer_path, split_issuer_id};
 use crate::validation;
 
 /// The resource type.
 pub(crate) struct PkiRootCert;
+
+/// The lists read back from the certificate, compared by their members (any order or case).
+fn read_back() -> Vec<(&'static str, Compare)> {
+    [
+        ("organization", Compare::Set),
+        ("alt_names", Compare::Names),
+        ("ip_sans", Compare::Set),
+        ("uri_sans", Compare::Set),
+    ]
+    .into_iter()
+    .chain(CA_LISTS.map(|name| (name, Compare::Set)))
+    .collect()
+}
+
+/// The inputs the certificate cannot give back (see the module doc).
+const INPUTS: [(&str, Compare); 3] = [
+    ("ttl", Compare::Duration),
+    ("other_sans", Compare::Untold),
+    ("exclude_cn_from_sans", Compare::Untold),
+];
 
 /// The state model.
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -35,6 +62,16 @@ pub(crate) struct PkiRootCertState {
     organization: Option<Vec<String>>,
     alt_names: Option<Vec<String>>,
     ip_sans: Option<Vec<String>>,
+    uri_sans: Option<Vec<String>>,
+    other_sans: Option<Vec<String>>,
+    exclude_cn_from_sans: Option<bool>,
+    #[serde(flatten)]
+    subject: Subject,
+    #[serde(flatten)]
+    constraints: NameConstraints,
+    key_usage: Option<Vec<String>>,
+    signature_bits: Option<i64>,
+    use_pss: Option<bool>,
     key_type: Option<String>,
     key_bits: Option<i64>,
     max_path_length: Option<i64>,
@@ -65,56 +102,82 @@ impl Resource for PkiRootCert {
                 .use_state_for_unknown()
                 .requires_replace()
         };
+        // Not in the certificate: planned as configured (computed only so that an import can
+        // hold a placeholder, see `imports`).
+        let input = |a: Attribute| a.optional_computed().requires_replace();
         let kept = |a: Attribute| a.computed().use_state_for_unknown();
-        Schema::new("A root CA generated inside the server (`<mount>/root/generate/internal`): its private key never leaves the server and is never in the state. Changing the subject, SANs, key or TTL plans a replacement. Destroying it deletes the issuer only with `delete_on_destroy = true`; otherwise the root stays on the server and Terraform only forgets it (with a warning saying so).")
+        let schema = Schema::new("A root CA generated inside the server (`<mount>/root/generate/internal`): its private key never leaves the server and is never in the state. Changing the subject, SANs, key or TTL plans a replacement. Destroying it deletes the issuer only with `delete_on_destroy = true`; otherwise the root stays on the server and Terraform only forgets it (with a warning saying so).")
             .attribute(kept(Attribute::string("id", "The issuer's API path, `<mount>/issuer/<issuer_id>`; import takes it.")))
             .attribute(Attribute::string("mount", "Path of the PKI mount. Changing it replaces the root.").required().requires_replace())
             .attribute(Attribute::string("common_name", "The subject's common name. Changing it replaces the root.").required().requires_replace())
             .attribute(shaped(Attribute::string_list("organization", "Subject O values.")))
             .attribute(shaped(Attribute::string_list("alt_names", "DNS subject alternative names (the server adds a hostname-like common name unless it is listed).")))
             .attribute(shaped(Attribute::string_list("ip_sans", "IP subject alternative names.")))
+            .attribute(shaped(Attribute::string_list("uri_sans", "URI subject alternative names.")))
+            .attribute(input(attributes::other_sans()))
+            .attribute(input(Attribute::bool("exclude_cn_from_sans", "Leave the common name out of the DNS SANs (the server otherwise adds a hostname-like common name).")));
+        let schema = attributes::add(schema, shaped, attributes::subject());
+        let schema = attributes::add(schema, shaped, attributes::name_constraints());
+        attributes::add(schema, shaped, attributes::signature())
+            .attribute(shaped(attributes::ca_key_usage()))
             .attribute(shaped(Attribute::string("key_type", "Key type: `rsa`, `ec` or `ed25519` (server default `rsa`).")))
             .attribute(shaped(Attribute::number("key_bits", "Key size (RSA) or curve size (EC); left out, the type's default.")))
             .attribute(shaped(Attribute::number("max_path_length", "Maximum number of intermediate CAs below this root; -1 (the default) for no limit.")))
-            .attribute(Attribute::string("ttl", "Requested lifetime, e.g. `87600h`. Changing it replaces the root; after an import the first value is only recorded (the certificate keeps its NotAfter)."))
+            .attribute(Attribute::string("ttl", "Requested lifetime, e.g. `87600h` or seconds, compared by meaning. Changing it replaces the root. An import records the certificate's lifetime (NotAfter − NotBefore less the server's 30-second backdating); a configured value within 90 seconds of it is no change, another one is only recorded (the certificate keeps its NotAfter).").optional_computed())
             .attribute(Attribute::string("issuer_name", "Name of the new issuer. Changing it renames the issuer in place.").optional_computed().use_state_for_unknown())
             .attribute(Attribute::string("key_name", "Name of the new key. Changing it renames the key in place.").optional_computed().use_state_for_unknown())
-            .attribute(Attribute::string("key_ref", "An existing key of the mount (name or ID) to sign with instead of generating one (`<mount>/root/generate/existing`); `key_type` and `key_bits` then come from that key. Left out, a new key is generated and this holds its ID. Changing it to another key replaces the root; naming the same key by name instead of ID (as after an import) is only recorded.").optional_computed().use_state_for_unknown())
-            .attribute(Attribute::bool("delete_on_destroy", "Delete the issuer from the server when the resource is destroyed or replaced (default false: the root is left on the server and Terraform only forgets it)."))
+            .attribute(Attribute::string("key_ref", "An existing key of the mount (name or ID) to sign with instead of generating one (`<mount>/root/generate/existing`); `key_type` and `key_bits` then come from that key. Left out, a new key is generated and this holds its ID. Changing it to another key replaces the root; naming the same key by name instead of ID (as after an import) is no change.").optional_computed().use_state_for_unknown())
+            .attribute(Attribute::bool("delete_on_destroy", "Delete the issuer from the server when the resource is destroyed or replaced (default false: the root is left on the server and Terraform only forgets it). An import sets the default.").optional_computed())
             .attribute(kept(Attribute::string("issuer_id", "The issuer's ID.")))
             .attribute(kept(Attribute::string("key_id", "The ID of the issuer's key (which stays in the server).")))
             .attribute(kept(Attribute::string("certificate", "The root certificate (PEM).")))
             .attribute(kept(Attribute::string("serial_number", "The serial number, colon-separated hex.")))
-            .attribute(kept(Attribute::string("not_after", "NotAfter of the certificate (RFC 3339, UTC).")))
+            .attribute(shaped(Attribute::string("not_after", "NotAfter of the certificate as `YYYY-MM-DDTHH:MM:SSZ` (UTC): set it instead of `ttl` to choose the date; left out, read from the certificate.")))
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut diags = validate_key_ref(config, "signs with an existing key");
         diags.extend(validation::key(config, false));
         diags.extend(crate::fields::validate_duration(config, "ttl"));
+        diags.extend(validation::ca_inputs(config));
         diags
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
-        if plan.is_create() || plan.is_destroy() {
+        if plan.is_destroy() {
+            return Diagnostics::new();
+        }
+        imports::plan_default(plan, "delete_on_destroy", Value::Bool(false));
+        if plan.is_create() {
+            imports::plan_create(plan, &INPUTS);
             return Diagnostics::new();
         }
         crate::fields::keep_duration_spelling(plan, "ttl");
-        // `ttl` cannot be read back: after an import it is null, and recording the configured
-        // value must not replace a root that is already right.
-        let prior = plan.prior.attr("ttl");
-        if !prior.is_null() && plan.planned.attr("ttl") != prior {
-            plan.requires_replace.push(AttributePath::root("ttl"));
-        }
-        // `key_ref` names a key by name or ID: another spelling of the same key is no change.
-        let prior_ref = plan.prior.attr("key_ref");
-        let planned_ref = plan.planned.attr("key_ref");
+        // `ttl` cannot be read back: an import derives it from the certificate (older imports
+        // left it null), and recording the configured value must not replace a root that is
+        // already right.
+        // `key_ref` names a key by name or ID: another spelling of the same key is no change
+        // (the state keeps its spelling), another key replaces the root.
+        let prior_ref = plan.prior.attr("key_ref").clone();
+        let planned_ref = plan.planned.attr("key_ref").clone();
         if let (Some(p), Some(n)) = (prior_ref.as_str(), planned_ref.as_str())
             && p != n
-            && plan.prior.attr("key_id").as_str() != Some(n)
-            && plan.prior.attr("key_name").as_str() != Some(n)
         {
-            plan.requires_replace.push(AttributePath::root("key_ref"));
+            let same_key = plan.prior.attr("key_id").as_str() == Some(n)
+                || plan.prior.attr("key_name").as_str() == Some(n);
+            if same_key {
+                plan.planned.set_attr("key_ref", prior_ref);
+            } else {
+                plan.requires_replace.push(AttributePath::root("key_ref"));
+            }
+        }
+        imports::keep_same(plan, &read_back());
+        let marked = imports::is_marked(&plan.private);
+        if !marked && plan.prior.attr("ttl").is_null() {
+            imports::plan_inputs(plan, true, &INPUTS[..1]);
+            imports::plan_inputs(plan, false, &INPUTS[1..]);
+        } else {
+            imports::plan_inputs(plan, marked, &INPUTS);
         }
         Diagnostics::new()
     }
@@ -125,6 +188,8 @@ impl Resource for PkiRootCert {
         plan: PkiRootCertState,
     ) -> Result<PkiRootCertState, Diagnostics> {
         let api = ctx.client()?;
+        let (flavour, address) = api.flavour().await?;
+        plan.constraints.check_flavour(flavour, &address)?;
         let mount = plan.mount.trim_matches('/');
         let kind = if plan.key_ref.is_some() {
             "existing"
@@ -138,12 +203,32 @@ impl Resource for PkiRootCert {
             ("organization", &plan.organization),
             ("alt_names", &plan.alt_names),
             ("ip_sans", &plan.ip_sans),
+            ("uri_sans", &plan.uri_sans),
         ] {
             if let Some(l) = list.as_ref().filter(|l| !l.is_empty()) {
                 body.insert(name.into(), json!(l.join(",")));
             }
         }
+        insert_lists(
+            &mut body,
+            [
+                ("other_sans", &plan.other_sans),
+                ("key_usage", &plan.key_usage),
+            ],
+        );
+        insert_lists(&mut body, plan.subject.fields());
+        insert_lists(&mut body, plan.constraints.fields());
         for (name, v) in [
+            (
+                "exclude_cn_from_sans",
+                plan.exclude_cn_from_sans.map(|v| json!(v)),
+            ),
+            ("not_after", plan.not_after.as_ref().map(|v| json!(v))),
+            (
+                "signature_bits",
+                plan.signature_bits.filter(|n| *n != 0).map(|v| json!(v)),
+            ),
+            ("use_pss", plan.use_pss.map(|v| json!(v))),
             ("key_type", plan.key_type.as_ref().map(|v| json!(v))),
             ("key_bits", plan.key_bits.map(|v| json!(v))),
             ("max_path_length", plan.max_path_length.map(|v| json!(v))),
@@ -184,7 +269,19 @@ impl Resource for PkiRootCert {
         ctx: &mut Ctx<'_, Api>,
         state: PkiRootCertState,
     ) -> Result<Option<PkiRootCertState>, Diagnostics> {
-        fetch(ctx.client()?, state).await
+        let state = fetch(ctx.client()?, state).await?;
+        if !imports::is_marked(&ctx.private) {
+            return Ok(state);
+        }
+        // Right after an import: what the configuration cannot be asked for yet.
+        Ok(state.map(|s| PkiRootCertState {
+            ttl: s.ttl.clone().or_else(|| {
+                let pem = s.certificate.as_deref()?;
+                lifetime(pem).ok().map(imports::derived_ttl)
+            }),
+            delete_on_destroy: s.delete_on_destroy.or(Some(false)),
+            ..s
+        }))
     }
 
     async fn update(
@@ -193,6 +290,7 @@ impl Resource for PkiRootCert {
         prior: PkiRootCertState,
         plan: PkiRootCertState,
     ) -> Result<PkiRootCertState, Diagnostics> {
+        imports::unmark(&mut ctx.private);
         let api = ctx.client()?;
         let mount = plan.mount.trim_matches('/').to_owned();
         let mount = mount.as_str();
@@ -242,10 +340,11 @@ impl Resource for PkiRootCert {
 
     async fn import(
         &self,
-        _ctx: &mut Ctx<'_, Api>,
+        ctx: &mut Ctx<'_, Api>,
         id: &str,
     ) -> Result<PkiRootCertState, Diagnostics> {
         let (mount, issuer) = split_issuer_id("vaultpki_pki_root_cert", id)?;
+        imports::mark(&mut ctx.private);
         Ok(PkiRootCertState {
             id: None,
             mount: mount.to_owned(),
@@ -253,6 +352,14 @@ impl Resource for PkiRootCert {
             organization: None,
             alt_names: None,
             ip_sans: None,
+            uri_sans: None,
+            other_sans: Some(Vec::new()),
+            exclude_cn_from_sans: Some(false),
+            subject: Subject::default(),
+            constraints: NameConstraints::default(),
+            key_usage: None,
+            signature_bits: None,
+            use_pss: None,
             key_type: None,
             key_bits: None,
             max_path_length: None,
@@ -316,8 +423,41 @@ async fn fetch(
             _ => Vec::new(),
         }
     };
+    let found = Found::of(&certificate).map_err(|e| diagnostics::bad_certificate(&path, &e))?;
+    let mut subject = state.subject;
+    for ((_, kept), (_, server)) in subject.fields_mut().into_iter().zip(found.subject.fields()) {
+        *kept = Some(keep_if_same(
+            kept.take(),
+            server.clone().unwrap_or_default(),
+            None,
+        ));
+    }
+    let mut constraints = state.constraints;
+    for ((_, kept), (_, server)) in constraints
+        .fields_mut()
+        .into_iter()
+        .zip(found.constraints.fields())
+    {
+        *kept = Some(keep_if_same(
+            kept.take(),
+            server.clone().unwrap_or_default(),
+            None,
+        ));
+    }
     Ok(Some(PkiRootCertState {
         id: Some(issuer_path(&mount, &issuer_id)),
+        uri_sans: Some(keep_if_same(state.uri_sans, found.uri_sans, None)),
+        other_sans: state.other_sans,
+        exclude_cn_from_sans: state.exclude_cn_from_sans,
+        subject,
+        constraints,
+        key_usage: Some(keep_if_same(state.key_usage, found.key_usage, None)),
+        // 0 asks the server to choose: kept as configured.
+        signature_bits: match state.signature_bits {
+            Some(0) => Some(0),
+            _ => Some(found.signature_bits),
+        },
+        use_pss: Some(found.use_pss),
         organization: Some(keep_if_same(
             state.organization,
             strings("organization"),

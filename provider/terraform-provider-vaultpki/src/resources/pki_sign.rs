@@ -10,7 +10,8 @@ use tfplugin::{Attribute, Ctx, Diagnostics, Plan, Resource, Schema, Value};
 use crate::api::Api;
 use crate::diagnostics;
 use crate::issuance::{
-    OUTPUTS, Outputs, Pem, Request, attributes, is_revoked, issue, read_cert, revoke_on_destroy,
+    OUTPUTS, Outputs, Pem, Request, attributes, is_revoked, issue, issuer_ref_attribute,
+    issuing_path, read_cert, revoke_on_destroy,
 };
 use crate::paths::cert_path;
 use crate::renewal::{plan_renewal, validate_window};
@@ -24,6 +25,7 @@ pub(crate) struct PkiSignState {
     id: Option<String>,
     mount: String,
     role: String,
+    issuer_ref: Option<String>,
     csr: String,
     common_name: Option<String>,
     alt_names: Option<Vec<String>>,
@@ -54,6 +56,7 @@ impl Resource for PkiSign {
             .attribute(kept(Attribute::string("id", "The API path of the certificate, `<mount>/cert/<serial_number>`.")))
             .attribute(replace(Attribute::string("mount", "Path of the PKI mount.").required()))
             .attribute(replace(Attribute::string("role", "The role to sign with.").required()))
+            .attribute(replace(issuer_ref_attribute()))
             .attribute(replace(Attribute::string("csr", "The certificate signing request (PEM).").required()))
             .attribute(replace(Attribute::string("common_name", "The common name; defaults to the CSR's when the role uses it.")));
         let schema = attributes::add(schema, replace, attributes::sans())
@@ -86,7 +89,7 @@ impl Resource for PkiSign {
         plan: PkiSignState,
     ) -> Result<PkiSignState, Diagnostics> {
         let api = ctx.client()?;
-        let path = format!("{}/sign/{}", plan.mount.trim_matches('/'), plan.role);
+        let path = issuing_path(&plan.mount, "sign", &plan.role, plan.issuer_ref.as_deref());
         let mut body = Request {
             common_name: plan.common_name.as_deref(),
             alt_names: &plan.alt_names,
