@@ -3,9 +3,9 @@ resource "vaultpki_pki_role" "web" {
   name             = "web"
   allowed_domains  = ["svc.example.internal"]
   allow_subdomains = true
-  max_ttl          = 2592000
+  max_ttl          = "720h"
   key_type         = "ec"
   key_bits         = 256
-  # key_usage and ext_key_usage may be left out: the server's defaults never show a diff.
+  # Fields left out are the server's defaults; deleting a line plans the field back to it.
   ext_key_usage = ["ServerAuth"]
 }
