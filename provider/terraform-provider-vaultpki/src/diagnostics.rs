@@ -199,6 +199,37 @@ pub(crate) fn move_not_carried(
     )
 }
 
+/// Both `mount` and its hashicorp/vault spelling `backend` are set.
+pub(crate) fn mount_spelled_twice() -> Diagnostics {
+    let detail = "`mount` and `backend` name the same thing (`backend` is hashicorp/vault's spelling). Set one of them and remove the other.";
+    Diagnostics(vec![
+        Diagnostic::error("Conflicting attributes: mount and backend", detail)
+            .at(AttributePath::root("mount")),
+        Diagnostic::error("Conflicting attributes: mount and backend", detail)
+            .at(AttributePath::root("backend")),
+    ])
+}
+
+/// Neither `mount` nor `backend` is set where there is no default mount.
+pub(crate) fn mount_missing() -> Diagnostics {
+    Diagnostic::error(
+        "Missing required argument: mount or backend",
+        "Set `mount` (or `backend`, hashicorp/vault's spelling of it) to the path of the mount this object lives under, e.g. `mount = \"pki\"`.",
+    )
+    .at(AttributePath::root("mount"))
+    .into()
+}
+
+/// A policy to be created with `allow_overwrite = false` exists already.
+pub(crate) fn policy_exists(name: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Policy already exists",
+        format!("The policy {name} exists on the server and `allow_overwrite` is false, so it was left untouched. Import it (`terraform import` with the ID `sys/policies/acl/{name}`), choose another `name`, or set `allow_overwrite = true` to take it over."),
+    )
+    .at(AttributePath::root("allow_overwrite"))
+    .into()
+}
+
 /// An attribute of the configuration is invalid.
 pub(crate) fn invalid_attribute(attribute: &str, reason: impl Into<String>) -> Diagnostics {
     Diagnostic::error("Invalid attribute value", reason.into())

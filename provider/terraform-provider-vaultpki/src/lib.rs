@@ -23,6 +23,7 @@ mod diagnostics;
 pub mod docs;
 mod duration;
 mod fields;
+mod generation;
 mod imports;
 mod issuance;
 mod issuers;

@@ -5,11 +5,13 @@ use tfplugin::AnyResource;
 
 use crate::api::Api;
 use auth_role::Role;
+use backend_spelling::Backend;
 use config_singleton::Singleton;
 
 mod approle_role;
 mod approle_secret_id;
 mod auth_role;
+mod backend_spelling;
 mod config_singleton;
 mod kubernetes_auth_backend_config;
 mod kubernetes_auth_backend_role;
@@ -40,30 +42,34 @@ pub(crate) fn all() -> Vec<AnyResource<Api>> {
         AnyResource::new(mount::MountResource::SECRETS),
         AnyResource::new(mount::MountResource::AUTH),
         AnyResource::new(policy::Policy),
-        AnyResource::new(pki_role::PkiRole),
-        AnyResource::new(pki_cert::PkiCert),
-        AnyResource::new(pki_sign::PkiSign),
-        AnyResource::new(pki_root_cert::PkiRootCert),
-        AnyResource::new(pki_intermediate_csr::PkiIntermediateCsr),
-        AnyResource::new(pki_intermediate_set_signed::PkiIntermediateSetSigned),
-        AnyResource::new(pki_issuer::PkiIssuer),
-        AnyResource::new(pki_config_issuers::PkiConfigIssuers),
-        AnyResource::new(Singleton(pki_config_urls::PkiConfigUrls)),
-        AnyResource::new(Singleton(pki_config_crl::PkiConfigCrl)),
-        AnyResource::new(Singleton(pki_config_auto_tidy::PkiConfigAutoTidy)),
-        AnyResource::new(pki_root_sign_intermediate::PkiRootSignIntermediate),
-        AnyResource::new(pki_config_ca::PkiConfigCa),
-        AnyResource::new(approle_role::ApproleRole),
-        AnyResource::new(approle_secret_id::ApproleSecretId),
-        AnyResource::new(Singleton(pki_config_cluster::PkiConfigCluster)),
-        AnyResource::new(Singleton(pki_config_acme::PkiConfigAcme)),
-        AnyResource::new(pki_acme_eab::PkiAcmeEab),
-        AnyResource::new(kubernetes_auth_backend_config::KubernetesAuthBackendConfig),
-        AnyResource::new(Role(
-            kubernetes_auth_backend_role::KubernetesAuthBackendRole,
+        AnyResource::new(Backend(pki_role::PkiRole)),
+        AnyResource::new(Backend(pki_cert::PkiCert)),
+        AnyResource::new(Backend(pki_sign::PkiSign)),
+        AnyResource::new(Backend(pki_root_cert::PkiRootCert)),
+        AnyResource::new(Backend(pki_intermediate_csr::PkiIntermediateCsr)),
+        AnyResource::new(Backend(
+            pki_intermediate_set_signed::PkiIntermediateSetSigned,
         )),
+        AnyResource::new(Backend(pki_issuer::PkiIssuer)),
+        AnyResource::new(Backend(pki_config_issuers::PkiConfigIssuers)),
+        AnyResource::new(Backend(Singleton(pki_config_urls::PkiConfigUrls))),
+        AnyResource::new(Backend(Singleton(pki_config_crl::PkiConfigCrl))),
+        AnyResource::new(Backend(Singleton(pki_config_auto_tidy::PkiConfigAutoTidy))),
+        AnyResource::new(Backend(pki_root_sign_intermediate::PkiRootSignIntermediate)),
+        AnyResource::new(Backend(pki_config_ca::PkiConfigCa)),
+        AnyResource::new(Backend(approle_role::ApproleRole)),
+        AnyResource::new(Backend(approle_secret_id::ApproleSecretId)),
+        AnyResource::new(Backend(Singleton(pki_config_cluster::PkiConfigCluster))),
+        AnyResource::new(Backend(Singleton(pki_config_acme::PkiConfigAcme))),
+        AnyResource::new(Backend(pki_acme_eab::PkiAcmeEab)),
+        AnyResource::new(Backend(
+            kubernetes_auth_backend_config::KubernetesAuthBackendConfig,
+        )),
+        AnyResource::new(Backend(Role(
+            kubernetes_auth_backend_role::KubernetesAuthBackendRole,
+        ))),
         AnyResource::new(Role(token_auth_role::TokenAuthRole)),
-        AnyResource::new(pki_key::PkiKey),
+        AnyResource::new(Backend(pki_key::PkiKey)),
     ]
 }
 

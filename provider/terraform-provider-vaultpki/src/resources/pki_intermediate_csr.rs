@@ -11,10 +11,11 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
-use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Resource, Schema, Value};
+use tfplugin::{Attribute, Ctx, Diagnostic, Diagnostics, Plan, Resource, Schema, Value};
 
 use crate::api::{Api, Write, required_str};
 use crate::diagnostics;
+use crate::generation::{self, Generation};
 use crate::issuance::{Subject, attributes, insert_lists};
 use crate::issuers::{rename_key, validate_key_ref};
 use crate::validation;
@@ -42,6 +43,8 @@ pub(crate) struct PkiIntermediateCsrState {
     key_bits: Option<i64>,
     key_name: Option<String>,
     key_ref: Option<String>,
+    #[serde(flatten)]
+    generation: Generation,
     csr: Option<String>,
     key_id: Option<String>,
 }
@@ -55,6 +58,7 @@ impl Resource for PkiIntermediateCsr {
     }
 
     fn schema(&self) -> Schema {
+        let [a, b, c] = generation::attributes();
         let replace = |a: Attribute| a.requires_replace();
         let kept = |a: Attribute| a.computed().use_state_for_unknown();
         let schema = Schema::new("A key generated inside the server and a certificate signing request for it (`<mount>/intermediate/generate/internal`). The key never leaves the server; sign `csr` with the parent CA and set the result back with `vaultpki_pki_intermediate_set_signed`. Changing the subject or key creates a new key and CSR. Destroying it leaves the key on the server (the intermediate issuer signs with it). Import is not supported: the server does not keep the CSR.")
@@ -78,12 +82,23 @@ impl Resource for PkiIntermediateCsr {
             .attribute(replace(Attribute::string("key_ref", "An existing key of the mount (name or ID) to make the CSR for instead of generating one (`<mount>/intermediate/generate/existing`).")))
             .attribute(kept(Attribute::string("csr", "The certificate signing request (PEM).")))
             .attribute(kept(Attribute::string("key_id", "The ID of the key in the server.")))
+            .attribute(a)
+            .attribute(b)
+            .attribute(c)
+    }
+
+    fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
+        if !plan.is_destroy() {
+            generation::plan(plan);
+        }
+        Diagnostics::new()
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut diags = validate_key_ref(config, "uses an existing key");
         diags.extend(validation::key(config, false));
         diags.extend(validation::ca_inputs(config));
+        diags.extend(generation::validate(config));
         diags
     }
 
@@ -232,6 +247,7 @@ async fn fetch(
                 .to_owned(),
         ),
         id: Some(path),
+        generation: state.generation.read_back(),
         ..state
     }))
 }

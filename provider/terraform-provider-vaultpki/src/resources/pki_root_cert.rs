@@ -22,6 +22,7 @@ use tfplugin::{Attribute, AttributePath, Ctx, Diagnostics, Plan, Resource, Schem
 use crate::api::{Api, Write};
 use crate::diagnostics;
 use crate::functions::describe_pem;
+use crate::generation::{self, Generation};
 use crate::imports::{self, Compare};
 use crate::issuance::{
     CA_LISTS, Found, NameConstraints, Subject, attributes, insert_lists, lifetime,
@@ -79,6 +80,8 @@ pub(crate) struct PkiRootCertState {
     issuer_name: Option<String>,
     key_name: Option<String>,
     key_ref: Option<String>,
+    #[serde(flatten)]
+    generation: Generation,
     delete_on_destroy: Option<bool>,
     issuer_id: Option<String>,
     key_id: Option<String>,
@@ -96,6 +99,7 @@ impl Resource for PkiRootCert {
     }
 
     fn schema(&self) -> Schema {
+        let [a, b, c] = generation::attributes();
         // Read back from the certificate: left out, the server's choice is kept without a diff.
         let shaped = |a: Attribute| {
             a.optional_computed()
@@ -133,6 +137,9 @@ impl Resource for PkiRootCert {
             .attribute(kept(Attribute::string("certificate", "The root certificate (PEM).")))
             .attribute(kept(Attribute::string("serial_number", "The serial number, colon-separated hex.")))
             .attribute(shaped(Attribute::string("not_after", "NotAfter of the certificate as `YYYY-MM-DDTHH:MM:SSZ` (UTC): set it instead of `ttl` to choose the date; left out, read from the certificate.")))
+            .attribute(a)
+            .attribute(b)
+            .attribute(c)
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
@@ -140,6 +147,7 @@ impl Resource for PkiRootCert {
         diags.extend(validation::key(config, false));
         diags.extend(crate::fields::validate_duration(config, "ttl"));
         diags.extend(validation::ca_inputs(config));
+        diags.extend(generation::validate(config));
         diags
     }
 
@@ -148,6 +156,7 @@ impl Resource for PkiRootCert {
             return Diagnostics::new();
         }
         imports::plan_default(plan, "delete_on_destroy", Value::Bool(false));
+        generation::plan(plan);
         if plan.is_create() {
             imports::plan_create(plan, &INPUTS);
             return Diagnostics::new();
@@ -367,6 +376,7 @@ impl Resource for PkiRootCert {
             issuer_name: None,
             key_name: None,
             key_ref: None,
+            generation: Generation::default(),
             delete_on_destroy: None,
             issuer_id: Some(issuer.to_owned()),
             key_id: None,
@@ -446,6 +456,7 @@ async fn fetch(
     }
     Ok(Some(PkiRootCertState {
         id: Some(issuer_path(&mount, &issuer_id)),
+        generation: state.generation.read_back(),
         uri_sans: Some(keep_if_same(state.uri_sans, found.uri_sans, None)),
         other_sans: state.other_sans,
         exclude_cn_from_sans: state.exclude_cn_from_sans,

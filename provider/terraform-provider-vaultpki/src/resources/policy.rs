@@ -2,6 +2,9 @@
 //! back with other whitespace than it was given (and users reformat heredocs), so reading keeps
 //! the stored text whenever the server's text differs from it only in whitespace: no perpetual
 //! diff, while any real edit made outside Terraform still shows.
+//!
+//! `allow_overwrite` is hashicorp/vault's guard against taking over a policy that exists already;
+//! it is checked on create only and defaults to `true` there as well.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
@@ -22,6 +25,7 @@ pub(crate) struct PolicyState {
     id: Option<String>,
     name: String,
     policy: Option<String>,
+    allow_overwrite: Option<bool>,
 }
 
 impl Resource for Policy {
@@ -37,9 +41,13 @@ impl Resource for Policy {
             .attribute(Attribute::string("id", "The API path, `sys/policies/acl/<name>`.").computed())
             .attribute(Attribute::string("name", "The policy name. Changing it replaces the policy.").required().requires_replace())
             .attribute(Attribute::string("policy", "The policy document in HCL or JSON, e.g. from the `vaultpki_policy_document` data source.").required())
+            .attribute(Attribute::bool("allow_overwrite", "Whether creating the resource may replace a policy of the same name that exists already (default `true`, as in hashicorp/vault). With `false`, create fails instead and says to import the policy. Only create looks at it; an import records the default.").optional_computed())
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
+        if plan.config.attr("allow_overwrite").is_null() {
+            plan.planned.set_attr("allow_overwrite", Value::Bool(true));
+        }
         if let Some(name) = plan.planned.attr("name").as_str() {
             plan.planned
                 .set_attr("id", Value::from(format!("{PREFIX}{name}")));
@@ -52,7 +60,15 @@ impl Resource for Policy {
         ctx: &mut Ctx<'_, Api>,
         plan: PolicyState,
     ) -> Result<PolicyState, Diagnostics> {
-        write(ctx.client()?, &plan).await?;
+        let api = ctx.client()?;
+        if plan.allow_overwrite == Some(false) {
+            let path = format!("{PREFIX}{}", plan.name);
+            let action = format!("read the policy {}", plan.name);
+            if api.read(&action, &path).await?.is_some() {
+                return Err(diagnostics::policy_exists(&plan.name));
+            }
+        }
+        write(api, &plan).await?;
         Ok(PolicyState {
             id: Some(format!("{PREFIX}{}", plan.name)),
             ..plan
@@ -84,6 +100,7 @@ impl Resource for Policy {
             id: Some(format!("{PREFIX}{}", state.name)),
             name: state.name,
             policy: Some(policy),
+            allow_overwrite: state.allow_overwrite.or(Some(true)),
         }))
     }
 
@@ -126,6 +143,7 @@ impl Resource for Policy {
             id: Some(id.to_owned()),
             name: name.to_owned(),
             policy: None,
+            allow_overwrite: Some(true),
         })
     }
 }
