@@ -42,6 +42,7 @@ const RENAMES: &[(&str, &str)] = &[
         "vault_pki_secret_backend_root_sign_intermediate",
         "vaultpki_pki_root_sign_intermediate",
     ),
+    ("vault_pki_secret_backend_cert", "vaultpki_pki_cert"),
     ("vault_approle_auth_backend_role", "vaultpki_approle_role"),
     ("vault_auth_backend", "vaultpki_auth_backend"),
     ("vault_mount", "vaultpki_mount"),
@@ -310,6 +311,146 @@ resource "vault_pki_secret_backend_issuer" "example" {{
                 .to_owned();
             let issuer = bao_data(&format!("{issuer_mount}/issuer/{id}"));
             assert_eq!(issuer["issuer_name"], "example-issuer");
+        },
+    );
+
+    // vault_pki_secret_backend_intermediate_set_signed: the whole chain (two mounts, a root, a
+    // CSR that refers to the root's `type`, the signature, the signed intermediate set back).
+    // The subject fields are lists here (see the root example above).
+    let chain_root = unique_name("pki-root");
+    let chain_int = unique_name("pki-int");
+    apply_example(
+        &format!(
+            r#"resource "vault_mount" "root" {{
+  path                      = "{chain_root}"
+  type                      = "pki"
+  description               = "root"
+  default_lease_ttl_seconds = 8640000
+  max_lease_ttl_seconds     = 8640000
+}}
+
+resource "vault_mount" "intermediate" {{
+  path                      = "{chain_int}"
+  type                      = vault_mount.root.type
+  description               = "intermediate"
+  default_lease_ttl_seconds = 86400
+  max_lease_ttl_seconds     = 86400
+}}
+
+resource "vault_pki_secret_backend_root_cert" "example" {{
+  backend              = vault_mount.root.path
+  type                 = "internal"
+  common_name          = "RootOrg Root CA"
+  ttl                  = 86400
+  format               = "pem"
+  private_key_format   = "der"
+  key_type             = "rsa"
+  key_bits             = 4096
+  exclude_cn_from_sans = true
+  ou                   = ["Organizational Unit"]
+  organization         = ["RootOrg"]
+  country              = ["US"]
+  locality             = ["San Francisco"]
+  province             = ["CA"]
+}}
+
+resource "vault_pki_secret_backend_intermediate_cert_request" "example" {{
+  backend     = vault_mount.intermediate.path
+  type        = vault_pki_secret_backend_root_cert.example.type
+  common_name = "SubOrg Intermediate CA"
+}}
+
+resource "vault_pki_secret_backend_root_sign_intermediate" "example" {{
+  backend              = vault_mount.root.path
+  csr                  = vault_pki_secret_backend_intermediate_cert_request.example.csr
+  common_name          = "SubOrg Intermediate CA"
+  exclude_cn_from_sans = true
+  ou                   = ["SubUnit"]
+  organization         = ["SubOrg"]
+  country              = ["US"]
+  locality             = ["San Francisco"]
+  province             = ["CA"]
+  revoke               = true
+}}
+
+resource "vault_pki_secret_backend_intermediate_set_signed" "example" {{
+  backend     = vault_mount.intermediate.path
+  certificate = vault_pki_secret_backend_root_sign_intermediate.example.certificate
+}}
+"#
+        ),
+        |tf| {
+            let set = tf.resource("vaultpki_pki_intermediate_set_signed.example");
+            let issuer_id = set["issuer_id"].as_str().expect("issuer_id");
+            let issuer = bao_data(&format!("{chain_int}/issuer/{issuer_id}"));
+            tf.write_file(
+                "int.pem",
+                issuer["certificate"].as_str().expect("certificate"),
+            );
+            let text = openssl(
+                tf.dir(),
+                &["x509", "-in", "int.pem", "-noout", "-subject", "-issuer"],
+            );
+            assert!(text.contains("SubOrg Intermediate CA"), "{text}");
+            assert!(text.contains("RootOrg Root CA"), "{text}");
+        },
+    );
+
+    // vault_pki_secret_backend_cert: the example refers to a mount, a role `test` and a role
+    // `admin` it does not define; they are added (with a root so that the mount can issue).
+    let cert_mount = unique_name("pki-int");
+    apply_example(
+        &format!(
+            r#"resource "vault_mount" "intermediate" {{
+  path                  = "{cert_mount}"
+  type                  = "pki"
+  max_lease_ttl_seconds = 315360000
+}}
+
+resource "vault_pki_secret_backend_root_cert" "root" {{
+  backend     = vault_mount.intermediate.path
+  type        = "internal"
+  common_name = "Example CA"
+  ttl         = "87600h"
+}}
+
+resource "vault_pki_secret_backend_role" "test" {{
+  backend          = vault_pki_secret_backend_root_cert.root.backend
+  name             = "test"
+  allowed_domains  = ["my.domain"]
+  allow_subdomains = true
+}}
+
+resource "vault_pki_secret_backend_role" "admin" {{
+  backend          = vault_pki_secret_backend_root_cert.root.backend
+  name             = "admin"
+  allowed_domains  = ["my.domain"]
+  allow_subdomains = true
+}}
+
+resource "vault_pki_secret_backend_cert" "app" {{
+  depends_on = [vault_pki_secret_backend_role.admin]
+
+  backend = vault_mount.intermediate.path
+  name = vault_pki_secret_backend_role.test.name
+
+  common_name = "app.my.domain"
+}}
+"#
+        ),
+        |tf| {
+            let cert = tf.resource("vaultpki_pki_cert.app");
+            // `name` is hashicorp/vault's spelling of the role: both are in the state.
+            assert_eq!(cert["role"], "test");
+            assert_eq!(cert["name"], "test");
+            let serial = cert["serial_number"].as_str().expect("serial_number");
+            let issued = bao_data(&format!("{cert_mount}/cert/{serial}"));
+            tf.write_file(
+                "app.pem",
+                issued["certificate"].as_str().expect("certificate"),
+            );
+            let text = openssl(tf.dir(), &["x509", "-in", "app.pem", "-noout", "-subject"]);
+            assert!(text.contains("app.my.domain"), "{text}");
         },
     );
 }

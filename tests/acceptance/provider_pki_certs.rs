@@ -868,6 +868,7 @@ fn pki_cert_import_brings_public_material_only() {
             "private_key",
             "private_key_type",
             "role",
+            "name",
             "issuer_ref",
             "alt_names",
             "ip_sans",
@@ -878,6 +879,11 @@ fn pki_cert_import_brings_public_material_only() {
     let state = imported.resource("vaultpki_pki_cert.c");
     assert!(state["private_key"].is_null());
     assert_eq!(state["role"], Value::from(""));
+    assert_eq!(
+        state["name"],
+        Value::from(""),
+        "the role under hashicorp/vault's name too"
+    );
     assert_eq!(
         state["ttl"],
         Value::from("1h"),

@@ -199,24 +199,25 @@ pub(crate) fn move_not_carried(
     )
 }
 
-/// Both `mount` and its hashicorp/vault spelling `backend` are set.
-pub(crate) fn mount_spelled_twice() -> Diagnostics {
-    let detail = "`mount` and `backend` name the same thing (`backend` is hashicorp/vault's spelling). Set one of them and remove the other.";
+/// Both our name of an attribute and hashicorp/vault's (`mount` and `backend`) are set.
+pub(crate) fn spelled_twice(ours: &str, theirs: &str) -> Diagnostics {
+    let summary = format!("Conflicting attributes: {ours} and {theirs}");
+    let detail = format!(
+        "`{ours}` and `{theirs}` name the same thing (`{theirs}` is hashicorp/vault's spelling). Set one of them and remove the other."
+    );
     Diagnostics(vec![
-        Diagnostic::error("Conflicting attributes: mount and backend", detail)
-            .at(AttributePath::root("mount")),
-        Diagnostic::error("Conflicting attributes: mount and backend", detail)
-            .at(AttributePath::root("backend")),
+        Diagnostic::error(&summary, &detail).at(AttributePath::root(ours)),
+        Diagnostic::error(&summary, &detail).at(AttributePath::root(theirs)),
     ])
 }
 
-/// Neither `mount` nor `backend` is set where there is no default mount.
-pub(crate) fn mount_missing() -> Diagnostics {
+/// Neither spelling of a required attribute is set.
+pub(crate) fn spelling_missing(ours: &str, theirs: &str) -> Diagnostics {
     Diagnostic::error(
-        "Missing required argument: mount or backend",
-        "Set `mount` (or `backend`, hashicorp/vault's spelling of it) to the path of the mount this object lives under, e.g. `mount = \"pki\"`.",
+        format!("Missing required argument: {ours} or {theirs}"),
+        format!("Set `{ours}` (or `{theirs}`, hashicorp/vault's spelling of it)."),
     )
-    .at(AttributePath::root("mount"))
+    .at(AttributePath::root(ours))
     .into()
 }
 

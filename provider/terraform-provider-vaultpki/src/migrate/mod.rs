@@ -5,7 +5,9 @@
 //! its attributes map; this module does the common part (type coercion, reporting what cannot
 //! be carried). After the move Terraform refreshes the resource, so everything the server
 //! reports is read back anyway: the mapping must get the identity right and carry the rest
-//! where it can.
+//! where it can. The mappers rename the official `backend` to `mount`; the registry's
+//! `Spelling` wrapper (`resources/spelling.rs`) then fills `backend` from it, so the plan after
+//! the move is empty whether the configuration kept `backend` or switched to `mount`.
 //!
 //! Terraform does not tell `move_state` which provider the source came from in a way the
 //! tfplugin API passes on, so the `vault_` type names are what identifies the source; these are

@@ -5,13 +5,12 @@ use tfplugin::AnyResource;
 
 use crate::api::Api;
 use auth_role::Role;
-use backend_spelling::Backend;
 use config_singleton::Singleton;
+use spelling::Spelling;
 
 mod approle_role;
 mod approle_secret_id;
 mod auth_role;
-mod backend_spelling;
 mod config_singleton;
 mod kubernetes_auth_backend_config;
 mod kubernetes_auth_backend_role;
@@ -34,6 +33,7 @@ mod pki_root_cert;
 mod pki_root_sign_intermediate;
 mod pki_sign;
 mod policy;
+mod spelling;
 mod token_auth_role;
 
 /// Every resource type the provider offers.
@@ -42,34 +42,40 @@ pub(crate) fn all() -> Vec<AnyResource<Api>> {
         AnyResource::new(mount::MountResource::SECRETS),
         AnyResource::new(mount::MountResource::AUTH),
         AnyResource::new(policy::Policy),
-        AnyResource::new(Backend(pki_role::PkiRole)),
-        AnyResource::new(Backend(pki_cert::PkiCert)),
-        AnyResource::new(Backend(pki_sign::PkiSign)),
-        AnyResource::new(Backend(pki_root_cert::PkiRootCert)),
-        AnyResource::new(Backend(pki_intermediate_csr::PkiIntermediateCsr)),
-        AnyResource::new(Backend(
+        AnyResource::new(Spelling::backend(pki_role::PkiRole)),
+        AnyResource::new(Spelling::backend(Spelling::role_name(pki_cert::PkiCert))),
+        AnyResource::new(Spelling::backend(Spelling::role_name(pki_sign::PkiSign))),
+        AnyResource::new(Spelling::backend(pki_root_cert::PkiRootCert)),
+        AnyResource::new(Spelling::backend(pki_intermediate_csr::PkiIntermediateCsr)),
+        AnyResource::new(Spelling::backend(
             pki_intermediate_set_signed::PkiIntermediateSetSigned,
         )),
-        AnyResource::new(Backend(pki_issuer::PkiIssuer)),
-        AnyResource::new(Backend(pki_config_issuers::PkiConfigIssuers)),
-        AnyResource::new(Backend(Singleton(pki_config_urls::PkiConfigUrls))),
-        AnyResource::new(Backend(Singleton(pki_config_crl::PkiConfigCrl))),
-        AnyResource::new(Backend(Singleton(pki_config_auto_tidy::PkiConfigAutoTidy))),
-        AnyResource::new(Backend(pki_root_sign_intermediate::PkiRootSignIntermediate)),
-        AnyResource::new(Backend(pki_config_ca::PkiConfigCa)),
-        AnyResource::new(Backend(approle_role::ApproleRole)),
-        AnyResource::new(Backend(approle_secret_id::ApproleSecretId)),
-        AnyResource::new(Backend(Singleton(pki_config_cluster::PkiConfigCluster))),
-        AnyResource::new(Backend(Singleton(pki_config_acme::PkiConfigAcme))),
-        AnyResource::new(Backend(pki_acme_eab::PkiAcmeEab)),
-        AnyResource::new(Backend(
+        AnyResource::new(Spelling::backend(pki_issuer::PkiIssuer)),
+        AnyResource::new(Spelling::backend(pki_config_issuers::PkiConfigIssuers)),
+        AnyResource::new(Spelling::backend(Singleton(pki_config_urls::PkiConfigUrls))),
+        AnyResource::new(Spelling::backend(Singleton(pki_config_crl::PkiConfigCrl))),
+        AnyResource::new(Spelling::backend(Singleton(
+            pki_config_auto_tidy::PkiConfigAutoTidy,
+        ))),
+        AnyResource::new(Spelling::backend(
+            pki_root_sign_intermediate::PkiRootSignIntermediate,
+        )),
+        AnyResource::new(Spelling::backend(pki_config_ca::PkiConfigCa)),
+        AnyResource::new(Spelling::backend(approle_role::ApproleRole)),
+        AnyResource::new(Spelling::backend(approle_secret_id::ApproleSecretId)),
+        AnyResource::new(Spelling::backend(Singleton(
+            pki_config_cluster::PkiConfigCluster,
+        ))),
+        AnyResource::new(Spelling::backend(Singleton(pki_config_acme::PkiConfigAcme))),
+        AnyResource::new(Spelling::backend(pki_acme_eab::PkiAcmeEab)),
+        AnyResource::new(Spelling::backend(
             kubernetes_auth_backend_config::KubernetesAuthBackendConfig,
         )),
-        AnyResource::new(Backend(Role(
+        AnyResource::new(Spelling::backend(Role(
             kubernetes_auth_backend_role::KubernetesAuthBackendRole,
         ))),
         AnyResource::new(Role(token_auth_role::TokenAuthRole)),
-        AnyResource::new(Backend(pki_key::PkiKey)),
+        AnyResource::new(Spelling::backend(pki_key::PkiKey)),
     ]
 }
 
