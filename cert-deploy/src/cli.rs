@@ -4,8 +4,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use vaultpki_client::args;
+pub use vaultpki_client::tool::LogFormat;
 
 use crate::env_vars as env;
 
@@ -33,17 +34,6 @@ Examples:
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 configuration, 4 authentication,
 5 server (unreachable, issuer or issuance refused), 6 deploy (writing files),
 7 reload (a service or command failed), 8 check found work to do.";
-
-/// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Text on a terminal, JSON otherwise.
-    Auto,
-    /// Human-readable text.
-    Text,
-    /// One JSON object per line.
-    Json,
-}
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,10 @@
 //! file" from "the secret ID expired" from "nginx refused the reload" without reading text, so
 //! every failure carries the stage it happened in and each stage has one documented code.
 
-use std::fmt;
+pub use vaultpki_client::tool::{ExitStage, StageExt};
+
+/// A failure of this tool: its [`Stage`] and the error chain.
+pub type Failure = vaultpki_client::tool::Failure<Stage>;
 
 /// Where a run failed; each stage maps to one exit code (see the README's table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -24,9 +27,8 @@ pub enum Stage {
     Internal,
 }
 
-impl Stage {
-    /// The process exit code for a failure in this stage.
-    pub fn exit_code(self) -> u8 {
+impl ExitStage for Stage {
+    fn exit_code(self) -> u8 {
         match self {
             Self::Internal => 1,
             Self::Config => 3,
@@ -38,8 +40,7 @@ impl Stage {
         }
     }
 
-    /// Lower-case name used in the JSON summary and the metrics.
-    pub fn as_str(self) -> &'static str {
+    fn as_str(self) -> &'static str {
         match self {
             Self::Config => "config",
             Self::Auth => "auth",
@@ -49,43 +50,6 @@ impl Stage {
             Self::Pending => "pending",
             Self::Internal => "internal",
         }
-    }
-}
-
-/// A failure: the stage and the error chain.
-pub struct Failure {
-    /// Where it failed.
-    pub stage: Stage,
-    /// What failed, with context.
-    pub error: anyhow::Error,
-}
-
-impl fmt::Debug for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{}] {:#}", self.stage.as_str(), self.error)
-    }
-}
-
-impl Failure {
-    /// A failure in `stage` with a message.
-    pub fn new(stage: Stage, message: impl fmt::Display) -> Self {
-        let error = anyhow::anyhow!("{message}");
-        Self { stage, error }
-    }
-}
-
-/// Tags an error with its stage.
-pub trait InStage<T> {
-    /// Converts the error into a [`Failure`] of `stage`.
-    fn in_stage(self, stage: Stage) -> Result<T, Failure>;
-}
-
-impl<T, E: Into<anyhow::Error>> InStage<T> for Result<T, E> {
-    fn in_stage(self, stage: Stage) -> Result<T, Failure> {
-        self.map_err(|e| Failure {
-            stage,
-            error: e.into(),
-        })
     }
 }
 

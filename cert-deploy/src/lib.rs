@@ -15,32 +15,15 @@ pub mod issue;
 pub mod reload;
 pub mod report;
 
-use std::io::IsTerminal as _;
+use cli::Cli;
+use vaultpki_client::tool::LogFormat;
 
-use cli::{Cli, LogFormat};
-
-/// Logs to stderr (stdout is the summary line): text on a terminal, JSON in a job, or as asked.
+/// Sets up logging on stderr as `--log-format` asks, filtered by the tool's log variable.
 pub fn init_logging(format: LogFormat) {
-    let terminal = std::io::stderr().is_terminal();
-    let filter = tracing_subscriber::EnvFilter::try_from_env(env_vars::LOG)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(terminal)
-        .with_env_filter(filter);
-    let json = format == LogFormat::Json || (format == LogFormat::Auto && !terminal);
-    if json {
-        subscriber.json().flatten_event(true).init();
-    } else {
-        subscriber.init();
-    }
+    vaultpki_client::tool::init_logging(format, env_vars::LOG);
 }
 
-/// Runs a parsed command line; prints the error once and returns the exit code.
+/// Runs a parsed command line; returns the process exit code after printing any error once.
 pub async fn main_with(cli: Cli) -> u8 {
-    let Err(failure) = commands::dispatch(cli).await else {
-        return 0;
-    };
-    eprintln!("cert-deploy: {:#}", failure.error);
-    failure.stage.exit_code()
+    vaultpki_client::tool::exit_code("cert-deploy", commands::dispatch(cli).await)
 }

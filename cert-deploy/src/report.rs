@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::exit::Failure;
+use crate::exit::{ExitStage as _, Failure};
 use crate::inspect::Reason;
 
 /// The one-line JSON summary.

@@ -22,4 +22,6 @@ pub use retry::RetryPolicy;
 pub use secret::Secret;
 #[cfg(feature = "clap")]
 pub use settings::args;
+#[cfg(feature = "clap")]
+pub mod tool;
 pub use settings::{AuthSettings, AuthVarNames, ServerSettings};

@@ -4,8 +4,9 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand};
 use vaultpki_client::args;
+pub use vaultpki_client::tool::LogFormat;
 
 use crate::env_vars as env;
 
@@ -31,17 +32,6 @@ Examples:
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 configuration, 4 server, 5 snapshot invalid,
 6 storage (KMS/S3), 7 retention, 8 restore, 9 interrupted (SIGTERM/SIGINT).";
-
-/// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Text on a terminal, JSON otherwise.
-    Auto,
-    /// Human-readable text.
-    Text,
-    /// One JSON object per line.
-    Json,
-}
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,10 @@
 //! "the bucket refused us" without parsing text, so every failure is tagged with the stage it
 //! happened in, and each stage has its own documented exit code.
 
-use std::fmt;
+pub use vaultpki_client::tool::{ExitStage, StageExt};
+
+/// A failure of this tool: its [`Stage`] and the error chain.
+pub type Failure = vaultpki_client::tool::Failure<Stage>;
 
 /// Where a command failed; each stage maps to one exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -29,9 +32,8 @@ pub enum Stage {
     Internal,
 }
 
-impl Stage {
-    /// The process exit code for a failure in this stage.
-    pub fn exit_code(self) -> u8 {
+impl ExitStage for Stage {
+    fn exit_code(self) -> u8 {
         match self {
             Self::Internal => 1,
             Self::Config => 3,
@@ -44,8 +46,7 @@ impl Stage {
         }
     }
 
-    /// Lower-case name used in the JSON summary and logs.
-    pub fn as_str(self) -> &'static str {
+    fn as_str(self) -> &'static str {
         match self {
             Self::Config => "config",
             Self::Server => "server",
@@ -56,51 +57,6 @@ impl Stage {
             Self::Interrupted => "interrupted",
             Self::Internal => "internal",
         }
-    }
-}
-
-/// A failed command: the stage and the error chain.
-pub struct Failure {
-    /// Where it failed.
-    pub stage: Stage,
-    /// What failed, with context.
-    pub error: anyhow::Error,
-}
-
-impl fmt::Debug for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failure: {:#}", self.stage.as_str(), self.error)
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:#}", self.error)
-    }
-}
-
-impl Failure {
-    /// A failure in `stage` with a message.
-    pub fn new(stage: Stage, message: impl fmt::Display) -> Self {
-        Self {
-            stage,
-            error: anyhow::anyhow!("{message}"),
-        }
-    }
-}
-
-/// Tags errors with the stage they happened in.
-pub trait StageExt<T> {
-    /// Converts the error into a [`Failure`] of `stage`.
-    fn stage(self, stage: Stage) -> Result<T, Failure>;
-}
-
-impl<T, E: Into<anyhow::Error>> StageExt<T> for Result<T, E> {
-    fn stage(self, stage: Stage) -> Result<T, Failure> {
-        self.map_err(|e| Failure {
-            stage,
-            error: e.into(),
-        })
     }
 }
 

@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use crate::exit::Failure;
+use crate::exit::{ExitStage as _, Failure};
 
 /// The one-line JSON summary of a run.
 #[derive(Debug, Default, Serialize)]

@@ -7,7 +7,7 @@ use std::time::Instant;
 use crate::cli::ConfigArgs;
 use crate::config::Config;
 use crate::deploy::{self, Recovery};
-use crate::exit::{Failure, InStage as _, Stage};
+use crate::exit::{Failure, Stage, StageExt as _};
 use crate::report::{CertReport, Summary};
 
 /// Rolls back interrupted deploys of every certificate in the file.
@@ -24,9 +24,9 @@ pub fn recover(args: &ConfigArgs) -> Result<(), Failure> {
 }
 
 fn recover_all(args: &ConfigArgs, summary: &mut Summary) -> Result<(), Failure> {
-    let config = Config::load(&args.config).in_stage(Stage::Config)?;
+    let config = Config::load(&args.config).stage(Stage::Config)?;
     for spec in &config.certs {
-        let action = match deploy::recover(spec).in_stage(Stage::Deploy)? {
+        let action = match deploy::recover(spec).stage(Stage::Deploy)? {
             Recovery::RolledBack => {
                 tracing::warn!(cert = %spec.name, "an interrupted deploy was rolled back; the previous files are in place");
                 "rolled_back"

@@ -16,7 +16,7 @@ use vaultpki_client::{Client, ServerSettings};
 use crate::cli::RunArgs;
 use crate::config::{CertSpec, Config};
 use crate::deploy::{self, Recovery};
-use crate::exit::{Failure, InStage as _, Stage};
+use crate::exit::{Failure, Stage, StageExt as _};
 use crate::inspect::{self, Issuer};
 use crate::issue;
 use crate::reload::{self, Plan};
@@ -55,25 +55,25 @@ pub async fn run(args: &RunArgs, mode: Mode) -> Result<(), Failure> {
 }
 
 async fn run_inner(args: &RunArgs, mode: Mode, summary: &mut Summary) -> Result<(), Failure> {
-    let config = Config::load(&args.config.config).in_stage(Stage::Config)?;
+    let config = Config::load(&args.config.config).stage(Stage::Config)?;
     for spec in &config.certs {
-        deploy::check_dirs(spec).in_stage(Stage::Config)?;
+        deploy::check_dirs(spec).stage(Stage::Config)?;
     }
     let server = ServerSettings {
         addr: config.vault.clone().or_else(|| args.server.addr.clone()),
         ..args.server.settings()
     }
     .config()
-    .in_stage(Stage::Config)?;
-    let auth = args.auth.settings().auth().in_stage(Stage::Config)?;
+    .stage(Stage::Config)?;
+    let auth = args.auth.settings().auth().stage(Stage::Config)?;
     if mode == Mode::Deploy {
         for spec in &config.certs {
-            if deploy::recover(spec).in_stage(Stage::Deploy)? == Recovery::RolledBack {
+            if deploy::recover(spec).stage(Stage::Deploy)? == Recovery::RolledBack {
                 warn!(cert = %spec.name, "an interrupted deploy was rolled back; the previous files are in place");
             }
         }
     }
-    let mut client = Client::new(server).in_stage(Stage::Config)?;
+    let mut client = Client::new(server).stage(Stage::Config)?;
     if let Err(e) = client.login(&auth).await {
         // The server answered and said no: the credentials are wrong, not the network.
         let stage = if e.is_server_refusal() {
@@ -83,7 +83,7 @@ async fn run_inner(args: &RunArgs, mode: Mode, summary: &mut Summary) -> Result<
         };
         return Err(e)
             .with_context(|| format!("{} login failed", auth.method()))
-            .in_stage(stage);
+            .stage(stage);
     }
     let outcome = certificates(&client, &config, args, mode, summary).await;
     match client.revoke_login().await {
@@ -184,7 +184,7 @@ async fn one(
                     spec.name, spec.pki, spec.role
                 )
             })
-            .in_stage(Stage::Server)?;
+            .stage(Stage::Server)?;
         issuers.insert(key.clone(), found);
     }
     let issuer = issuers
@@ -211,7 +211,7 @@ async fn one(
             };
             if mode == Mode::Deploy {
                 for t in drifted {
-                    deploy::fix_metadata(t).in_stage(Stage::Deploy)?;
+                    deploy::fix_metadata(t).stage(Stage::Deploy)?;
                     info!(cert = %spec.name, path = %t.path.display(), "owner and mode set");
                 }
             }
@@ -226,13 +226,13 @@ async fn one(
         return Ok(false);
     }
     info!(cert = %spec.name, reasons = %serde_json::to_string(&report.reasons).unwrap_or_default(), "issuing");
-    let material = issue::issue(client, spec).await.in_stage(Stage::Server)?;
+    let material = issue::issue(client, spec).await.stage(Stage::Server)?;
     let cert = X509::from_pem(material.cert.as_bytes())
         .context("the issued certificate is not PEM")
-        .in_stage(Stage::Server)?;
+        .stage(Stage::Server)?;
     deploy::deploy(spec, &material)
         .with_context(|| format!("{}: deploying (the previous files were kept)", spec.name))
-        .in_stage(Stage::Deploy)?;
+        .stage(Stage::Deploy)?;
     report.action = "issued";
     report.serial = Some(inspect::serial_of(&cert));
     report.not_after = Some(inspect::unix_of(cert.not_after(), now));
