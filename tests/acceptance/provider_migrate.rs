@@ -529,6 +529,32 @@ resource "vaultpki_pki_role" "r" {{
     tf.destroy();
 }
 
+/// As hashicorp/vault's `vault_auth_backend`, `vaultpki_auth_backend` mounts at its `type` when
+/// `path` is left out (the official AppRole examples rely on it). `userpass` because no other
+/// test mounts it at its default path on the shared server.
+#[test]
+fn auth_backend_path_defaults_to_its_type() {
+    let e = env();
+    let tf = provider_terraform();
+    tf.write_config(&provider_config(
+        r#"resource "vaultpki_auth_backend" "example" {
+  type = "userpass"
+}
+"#,
+    ));
+    tf.apply();
+    assert_eq!(
+        tf.resource("vaultpki_auth_backend.example")["path"],
+        "userpass"
+    );
+    let methods = e.bao_json(&["auth", "list", "-format=json"]);
+    assert_eq!(methods["userpass/"]["type"], "userpass", "{methods:#}");
+    tf.assert_plan_empty();
+    tf.destroy();
+    let methods = e.bao_json(&["auth", "list", "-format=json"]);
+    assert!(methods.get("userpass/").is_none(), "{methods:#}");
+}
+
 /// hashicorp/vault-style durations (strings with units, and numbers) on the renamed role types.
 #[test]
 fn durations_as_strings_apply_and_plan_empty() {

@@ -24,6 +24,9 @@ pub(crate) struct MountResource {
     /// What `sys/remount` calls this mount's path (`auth/` prefix for auth methods).
     remount_prefix: &'static str,
     default_type: Option<&'static str>,
+    /// Whether `path` may be left out for the type (as hashicorp/vault's `vault_auth_backend`
+    /// allows).
+    path_from_type: bool,
     noun: &'static str,
 }
 
@@ -35,6 +38,7 @@ impl MountResource {
         list: "sys/mounts",
         remount_prefix: "",
         default_type: Some("pki"),
+        path_from_type: false,
         noun: "secrets engine",
     };
     /// `vaultpki_auth_backend`.
@@ -44,6 +48,7 @@ impl MountResource {
         list: "sys/auth",
         remount_prefix: "auth/",
         default_type: None,
+        path_from_type: true,
         noun: "auth method",
     };
 }
@@ -123,13 +128,19 @@ impl Resource for MountResource {
             )
             .computed(),
         )
-        .attribute(
+        .attribute(if self.path_from_type {
+            Attribute::string(
+                "path",
+                "Where to mount it, without leading or trailing slashes. Changing it moves the mount. Left out: the `type` (e.g. `approle`), as in hashicorp/vault's `vault_auth_backend`.",
+            )
+            .optional_computed()
+        } else {
             Attribute::string(
                 "path",
                 "Where to mount it, without leading or trailing slashes. Changing it moves the mount.",
             )
-            .required(),
-        )
+            .required()
+        })
         .attribute(kind)
         .attribute(
             Attribute::string("description", "Human-friendly description.")
@@ -227,6 +238,10 @@ impl Resource for MountResource {
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
+        if self.path_from_type && plan.config.attr("path").is_null() {
+            let kind = plan.planned.attr("type").clone();
+            plan.planned.set_attr("path", kind);
+        }
         if let Some(path) = plan.planned.attr("path").as_str() {
             let id = format!("{}{}", self.prefix, path.trim_matches('/'));
             plan.planned.set_attr("id", Value::from(id));
