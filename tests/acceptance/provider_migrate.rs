@@ -20,6 +20,9 @@ use vaultpki_tests::{
 /// the two differ by more than the prefix, and the prefix alone otherwise. This is the only edit
 /// a hashicorp/vault user makes to a configuration.
 const RENAMES: &[(&str, &str)] = &[
+    // Before `..._issuer`, of which it is an extension.
+    ("vault_pki_secret_backend_issuers", "vaultpki_pki_issuers"),
+    ("vault_pki_secret_backend_keys", "vaultpki_pki_keys"),
     ("vault_pki_secret_backend_role", "vaultpki_pki_role"),
     (
         "vault_pki_secret_backend_root_cert",
@@ -313,6 +316,48 @@ resource "vault_pki_secret_backend_issuer" "example" {{
             assert_eq!(issuer["issuer_name"], "example-issuer");
         },
     );
+
+    // The data sources vault_pki_secret_backend_issuers and vault_pki_secret_backend_keys.
+    let listed = unique_name("pki");
+    apply_example(
+        &format!(
+            r#"resource "vault_mount" "pki" {{
+  path        = "{listed}"
+  type        = "pki"
+  description = "PKI secret engine mount"
+}}
+
+resource "vault_pki_secret_backend_root_cert" "root" {{
+  backend     = vault_mount.pki.path
+  type        = "internal"
+  common_name = "example"
+  ttl         = "86400"
+  issuer_name = "example"
+  key_name    = "example"
+}}
+
+data "vault_pki_secret_backend_issuers" "test" {{
+  backend     = vault_pki_secret_backend_root_cert.root.backend
+}}
+
+data "vault_pki_secret_backend_keys" "example" {{
+  backend     = vault_pki_secret_backend_root_cert.root.backend
+}}
+"#
+        ),
+        |tf| {
+            let root = tf.resource("vaultpki_pki_root_cert.root");
+            let issuers = tf.resource("data.vaultpki_pki_issuers.test");
+            assert_eq!(issuers["backend"], listed.as_str());
+            assert_eq!(issuers["default"], root["issuer_id"], "{issuers:#}");
+            let keys = tf.resource("data.vaultpki_pki_keys.example");
+            assert_eq!(keys["default"], root["key_id"], "{keys:#}");
+            let listed_keys = e.bao_json(&["list", "-format=json", &format!("{listed}/keys")]);
+            assert_eq!(listed_keys, json!([root["key_id"].clone()]));
+        },
+    );
+    // (The issuer data source's example names `vault_pki_secret_backend_root_cert.root.path`,
+    // an attribute neither provider has; the listings above cover the data sources.)
 
     // vault_pki_secret_backend_intermediate_set_signed: the whole chain (two mounts, a root, a
     // CSR that refers to the root's `type`, the signature, the signed intermediate set back).

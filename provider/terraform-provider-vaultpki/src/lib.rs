@@ -32,6 +32,7 @@ mod paths;
 pub mod provider;
 mod renewal;
 mod secret_id;
+mod spelling;
 pub mod stats;
 mod token_fields;
 mod validation;

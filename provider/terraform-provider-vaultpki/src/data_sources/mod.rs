@@ -3,6 +3,7 @@
 use tfplugin::AnyDataSource;
 
 use crate::api::Api;
+use crate::spelling::Spelling;
 
 mod approle_role_id;
 mod pki_issuer;
@@ -12,10 +13,14 @@ mod policy_document;
 /// Every data source type the provider offers.
 pub(crate) fn all() -> Vec<AnyDataSource<Api>> {
     vec![
-        AnyDataSource::new(approle_role_id::ApproleRoleId),
+        AnyDataSource::new(Spelling::backend(approle_role_id::ApproleRoleId)),
         AnyDataSource::new(policy_document::PolicyDocument),
-        AnyDataSource::new(pki_issuer::PkiIssuerData),
-        AnyDataSource::new(pki_listing::PkiListing(&pki_listing::ISSUERS)),
-        AnyDataSource::new(pki_listing::PkiListing(&pki_listing::KEYS)),
+        AnyDataSource::new(Spelling::backend(pki_issuer::PkiIssuerData)),
+        AnyDataSource::new(Spelling::backend(pki_listing::PkiListing(
+            &pki_listing::ISSUERS,
+        ))),
+        AnyDataSource::new(Spelling::backend(pki_listing::PkiListing(
+            &pki_listing::KEYS,
+        ))),
     ]
 }

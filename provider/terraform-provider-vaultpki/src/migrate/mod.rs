@@ -6,7 +6,7 @@
 //! be carried). After the move Terraform refreshes the resource, so everything the server
 //! reports is read back anyway: the mapping must get the identity right and carry the rest
 //! where it can. The mappers rename the official `backend` to `mount`; the registry's
-//! `Spelling` wrapper (`resources/spelling.rs`) then fills `backend` from it, so the plan after
+//! `Spelling` wrapper (`spelling.rs`) then fills `backend` from it, so the plan after
 //! the move is empty whether the configuration kept `backend` or switched to `mount`.
 //!
 //! Terraform does not tell `move_state` which provider the source came from in a way the

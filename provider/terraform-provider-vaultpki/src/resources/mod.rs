@@ -4,9 +4,9 @@
 use tfplugin::AnyResource;
 
 use crate::api::Api;
+use crate::spelling::Spelling;
 use auth_role::Role;
 use config_singleton::Singleton;
-use spelling::Spelling;
 
 mod approle_role;
 mod approle_secret_id;
@@ -33,7 +33,6 @@ mod pki_root_cert;
 mod pki_root_sign_intermediate;
 mod pki_sign;
 mod policy;
-mod spelling;
 mod token_auth_role;
 
 /// Every resource type the provider offers.

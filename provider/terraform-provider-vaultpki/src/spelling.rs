@@ -14,8 +14,8 @@
 
 use serde_json::Value as Json;
 use tfplugin::{
-    Attribute, AttributePath, Ctx, Diagnostics, IdentitySchema, MovedState, Plan, RawState,
-    Resource, Schema, Value,
+    Attribute, AttributePath, Ctx, DataSource, Diagnostics, IdentitySchema, MovedState, Plan,
+    RawState, Resource, Schema, Value,
 };
 
 use crate::diagnostics;
@@ -68,53 +68,14 @@ impl<R: Resource> Resource for Spelling<R> {
     }
 
     fn schema(&self) -> Schema {
-        let Names { ours, theirs } = self.names;
-        let mut schema = self.inner.schema();
-        let Some(attr) = schema.block.attributes.iter_mut().find(|a| a.name == ours) else {
-            return schema;
-        };
-        let default = if attr.required {
-            String::new()
-        } else {
-            " Leave both unset for the default.".to_owned()
-        };
-        attr.required = false;
-        attr.optional = true;
-        attr.computed = true;
-        attr.description = format!(
-            "{} Set this or `{theirs}` (hashicorp/vault's spelling), not both.{default}",
-            attr.description
-        );
-        let alias = Attribute::string(
-            theirs,
-            format!(
-                "The same as `{ours}`, spelled as hashicorp/vault spells it, so that its configurations apply with the type renamed alone. Set this or `{ours}`, not both; state holds the value under both names, so either spelling plans no change and references to either work.{default}"
-            ),
-        )
-        .optional_computed()
-        .requires_replace();
-        schema.attribute(alias)
+        self.names.spelled(self.inner.schema(), true)
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let Names { ours, theirs } = self.names;
-        let required = self
-            .inner
-            .schema()
-            .block
-            .attributes
-            .iter()
-            .any(|a| a.name == ours && a.required);
-        let mut diags = Diagnostics::new();
-        match (config.attr(ours).is_null(), config.attr(theirs).is_null()) {
-            (false, false) => diags.extend(diagnostics::spelled_twice(ours, theirs)),
-            (true, true) if required => diags.extend(diagnostics::spelling_missing(ours, theirs)),
-            _ => {}
+        let mut diags = self.names.check(&self.inner.schema(), config);
+        if !diags.has_errors() {
+            diags.extend(self.inner.validate(&self.names.as_ours(config)));
         }
-        if diags.has_errors() {
-            return diags;
-        }
-        diags.extend(self.inner.validate(&self.names.as_ours(config)));
         diags
     }
 
@@ -234,6 +195,37 @@ impl<R: Resource> Resource for Spelling<R> {
     }
 }
 
+/// The same for a data source: hashicorp/vault's data sources take `backend` too.
+impl<R: DataSource> DataSource for Spelling<R> {
+    type Client = R::Client;
+    type Model = Json;
+
+    fn type_name(&self) -> &str {
+        self.inner.type_name()
+    }
+
+    fn schema(&self) -> Schema {
+        self.names.spelled(self.inner.schema(), false)
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = self.names.check(&self.inner.schema(), config);
+        if !diags.has_errors() {
+            diags.extend(self.inner.validate(&self.names.as_ours(config)));
+        }
+        diags
+    }
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<'_, Self::Client>,
+        config: Json,
+    ) -> Result<Json, Diagnostics> {
+        let read = self.inner.read(ctx, self.names.inner(config)?).await?;
+        self.names.outer(&read)
+    }
+}
+
 impl<R: Resource> Spelling<R> {
     /// Whether a change of the value replaces the resource (the wrapped schema says).
     fn replaces(&self) -> bool {
@@ -247,6 +239,56 @@ impl<R: Resource> Spelling<R> {
 }
 
 impl Names {
+    /// `schema` with our attribute no longer required and hashicorp/vault's added beside it
+    /// (requiring replacement like ours when `replaces`, for resources).
+    fn spelled(self, mut schema: Schema, replaces: bool) -> Schema {
+        let Self { ours, theirs } = self;
+        let Some(attr) = schema.block.attributes.iter_mut().find(|a| a.name == ours) else {
+            return schema;
+        };
+        let default = if attr.required {
+            String::new()
+        } else {
+            " Leave both unset for the default.".to_owned()
+        };
+        attr.required = false;
+        attr.optional = true;
+        attr.computed = true;
+        attr.description = format!(
+            "{} Set this or `{theirs}` (hashicorp/vault's spelling), not both.{default}",
+            attr.description
+        );
+        let alias = Attribute::string(
+            theirs,
+            format!(
+                "The same as `{ours}`, spelled as hashicorp/vault spells it, so that its configurations apply with the type renamed alone. Set this or `{ours}`, not both; state holds the value under both names, so either spelling plans no change and references to either work.{default}"
+            ),
+        )
+        .optional_computed();
+        schema.attribute(if replaces {
+            alias.requires_replace()
+        } else {
+            alias
+        })
+    }
+
+    /// Exactly one spelling set (at most one where the wrapped schema does not require ours).
+    fn check(self, inner: &Schema, config: &Value) -> Diagnostics {
+        let required = inner
+            .block
+            .attributes
+            .iter()
+            .any(|a| a.name == self.ours && a.required);
+        match (
+            config.attr(self.ours).is_null(),
+            config.attr(self.theirs).is_null(),
+        ) {
+            (false, false) => diagnostics::spelled_twice(self.ours, self.theirs),
+            (true, true) if required => diagnostics::spelling_missing(self.ours, self.theirs),
+            _ => Diagnostics::new(),
+        }
+    }
+
     /// The value the configuration sets, under either spelling (null when neither is set).
     fn chosen(self, config: &Value) -> Value {
         let ours = config.attr(self.ours);
