@@ -262,6 +262,10 @@ async fn stream<S: Store>(
         parts.finished(joined, &spool)?;
         parts.launch(spool.path());
     }
+    info!(
+        parts = parts.done.len(),
+        "all parts uploaded, completing the upload"
+    );
     let mut done = std::mem::take(&mut parts.done);
     done.sort_by_key(|p| p.number);
     let hashes: Vec<[u8; 32]> = done.iter().map(|p| p.sha256).collect();
