@@ -111,7 +111,10 @@ impl<R: Resource> Resource for Spelling<R> {
             let effective = plan.planned.attr(ours).clone();
             plan.planned.set_attr(theirs, effective);
         } else {
-            // Terraform requires a configured value to be planned as written.
+            // Terraform requires a configured value to be planned as written, and the apply
+            // returns both spellings with one value: where the wrapped resource kept a prior
+            // value of ours (an import's placeholder), the configured one is recorded instead.
+            plan.planned.set_attr(ours, configured.clone());
             plan.planned.set_attr(theirs, configured);
             if plan.requires_replace.contains(&AttributePath::root(ours)) {
                 plan.requires_replace.push(AttributePath::root(theirs));
