@@ -368,6 +368,127 @@ mod tests {
         theirs: "backend",
     };
 
+    /// A resource under a mount whose plan, like the import-aware ones, keeps everything as it
+    /// was unless something in the planned state differs from the prior one.
+    struct Fake;
+
+    impl Resource for Fake {
+        type Client = ();
+        type State = Json;
+
+        fn type_name(&self) -> &str {
+            "fake"
+        }
+
+        fn schema(&self) -> Schema {
+            Schema::new("F")
+                .attribute(
+                    Attribute::string("mount", "M")
+                        .required()
+                        .requires_replace(),
+                )
+                .attribute(Attribute::string("name", "N").required())
+                .attribute(Attribute::bool("changed", "C").computed())
+        }
+
+        fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
+            let changed = !plan.is_create() && plan.planned != plan.prior;
+            plan.planned.set_attr("changed", Value::Bool(changed));
+            Diagnostics::new()
+        }
+
+        async fn create(&self, _: &mut Ctx<'_, ()>, plan: Json) -> Result<Json, Diagnostics> {
+            Ok(plan)
+        }
+
+        async fn read(
+            &self,
+            _: &mut Ctx<'_, ()>,
+            state: Json,
+        ) -> Result<Option<Json>, Diagnostics> {
+            Ok(Some(state))
+        }
+
+        async fn update(
+            &self,
+            _: &mut Ctx<'_, ()>,
+            _: Json,
+            plan: Json,
+        ) -> Result<Json, Diagnostics> {
+            Ok(plan)
+        }
+
+        async fn delete(&self, _: &mut Ctx<'_, ()>, _: Json) -> Result<(), Diagnostics> {
+            Ok(())
+        }
+    }
+
+    fn state(mount: &str) -> Value {
+        let mut v = config(Some(mount), Some(mount));
+        v.set_attr("name", Value::from("r"));
+        v.set_attr("changed", Value::Bool(false));
+        v
+    }
+
+    /// What Terraform hands over: the configuration, and as proposed state the configuration
+    /// with computed attributes it leaves null taken from the prior state.
+    fn plan(prior: Value, mount: Option<&str>, backend: Option<&str>) -> Plan {
+        let mut config = config(mount, backend);
+        config.set_attr("name", Value::from("r"));
+        config.set_attr("changed", Value::Null);
+        let mut proposed = config.clone();
+        for name in ["mount", "backend", "changed"] {
+            if proposed.attr(name).is_null() {
+                proposed.set_attr(name, prior.attr(name).clone());
+            }
+        }
+        Plan {
+            config,
+            prior,
+            planned: proposed,
+            requires_replace: Vec::new(),
+            private: tfplugin::Private::default(),
+        }
+    }
+
+    #[test]
+    fn switching_the_spelling_plans_nothing() {
+        let r = Spelling::backend(Fake);
+        for (mount, backend) in [(Some("pki"), None), (None, Some("pki"))] {
+            let mut p = plan(state("pki"), mount, backend);
+            assert!(r.modify_plan(&mut p).is_empty());
+            assert_eq!(p.planned, p.prior, "{mount:?} {backend:?}");
+            assert!(p.requires_replace.is_empty());
+        }
+    }
+
+    #[test]
+    fn another_value_replaces_under_either_spelling() {
+        let r = Spelling::backend(Fake);
+        let mut p = plan(state("pki"), None, Some("other"));
+        r.modify_plan(&mut p);
+        assert_eq!(p.planned.attr("mount"), &Value::from("other"));
+        assert_eq!(p.planned.attr("backend"), &Value::from("other"));
+        assert!(p.requires_replace.contains(&AttributePath::root("backend")));
+        assert!(p.requires_replace.contains(&AttributePath::root("mount")));
+    }
+
+    #[test]
+    fn both_or_neither_spelling_is_refused_naming_them() {
+        let r = Spelling::backend(Fake);
+        let mut both = config(Some("a"), Some("b"));
+        both.set_attr("name", Value::from("r"));
+        let d = Resource::validate(&r, &both);
+        assert!(d.has_errors());
+        assert!(d.to_string().contains("mount and backend"), "{d}");
+        let mut neither = config(None, None);
+        neither.set_attr("name", Value::from("r"));
+        assert!(Resource::validate(&r, &neither).has_errors());
+        let schema = Resource::schema(&r);
+        let mount = schema.block.attributes.iter().find(|a| a.name == "mount");
+        assert!(mount.is_some_and(|a| !a.required && a.optional && a.computed));
+    }
+
     fn config(mount: Option<&str>, backend: Option<&str>) -> Value {
         let mut v = Value::Null;
         v.set_attr("mount", mount.map_or(Value::Null, Value::from));
