@@ -411,7 +411,11 @@ fn pki_cert_lifecycle_renewal_and_revocation() {
     );
 
     // Outside the renewal window nothing changes; widening the window in the configuration
-    // puts the certificate inside it in the same run.
+    // puts the certificate inside it in the same run (once a second or more has passed since it
+    // was issued, which the wait makes sure of).
+    while expiration - now() >= 3598 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     tf.write_config(&cert_config(&mount, 3599));
     let plan = tf.plan();
     assert_eq!(
@@ -557,7 +561,12 @@ fn pki_sign_lifecycle() {
     assert!((now() + 3600 - 120..=now() + 3600 + 5).contains(&expiration));
     tf.assert_plan_empty();
 
-    // Inside the configured renewal window: replaced, and the old one revoked.
+    // Inside the configured renewal window: replaced, and the old one revoked. A 3599 s window
+    // on a one-hour certificate is only reached a second or more after it was issued: wait for
+    // that rather than count on the steps above taking long enough.
+    while expiration - now() >= 3598 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     tf.write_config(&sign_config(&mount, 3599));
     assert_eq!(
         planned_changes(&tf.plan()),
