@@ -12,6 +12,8 @@
 //! the second spelling existed, imports and moves from hashicorp/vault's state get it filled from
 //! ours on the way in.
 
+use std::sync::OnceLock;
+
 use serde_json::Value as Json;
 use tfplugin::{
     Attribute, AttributePath, Ctx, DataSource, Diagnostics, IdentitySchema, MovedState, Plan,
@@ -24,6 +26,28 @@ use crate::diagnostics;
 pub(crate) struct Spelling<R> {
     inner: R,
     names: Names,
+    /// What the wrapped schema says of our attribute, read once: validation and every plan
+    /// need it, and building the schema for it each time is work per resource per command.
+    ours: OnceLock<Ours>,
+}
+
+/// What the wrapped schema says of our attribute.
+#[derive(Clone, Copy)]
+struct Ours {
+    /// The configuration must set it (or the other spelling).
+    required: bool,
+    /// A new value replaces the resource.
+    replaces: bool,
+}
+
+impl Ours {
+    fn of(schema: &Schema, name: &str) -> Self {
+        let attr = schema.block.attributes.iter().find(|a| a.name == name);
+        Self {
+            required: attr.is_some_and(|a| a.required),
+            replaces: attr.is_some_and(|a| a.requires_replace),
+        }
+    }
 }
 
 /// The two names of one attribute.
@@ -40,6 +64,7 @@ impl<R> Spelling<R> {
     pub(crate) const fn backend(inner: R) -> Self {
         Self {
             inner,
+            ours: OnceLock::new(),
             names: Names {
                 ours: "mount",
                 theirs: "backend",
@@ -51,6 +76,7 @@ impl<R> Spelling<R> {
     pub(crate) const fn role_name(inner: R) -> Self {
         Self {
             inner,
+            ours: OnceLock::new(),
             names: Names {
                 ours: "role",
                 theirs: "name",
@@ -72,7 +98,8 @@ impl<R: Resource> Resource for Spelling<R> {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = self.names.check(&self.inner.schema(), config);
+        let required = self.ours(|| self.inner.schema()).required;
+        let mut diags = self.names.check(required, config);
         if !diags.has_errors() {
             diags.extend(self.inner.validate(&self.names.as_ours(config)));
         }
@@ -91,7 +118,7 @@ impl<R: Resource> Resource for Spelling<R> {
         plan.requires_replace
             .retain(|p| *p != AttributePath::root(ours) && *p != AttributePath::root(theirs));
         if !plan.is_create()
-            && self.replaces()
+            && self.ours(|| self.inner.schema()).replaces
             && plan.planned.attr(ours) != self.names.of(&plan.prior)
         {
             plan.requires_replace.push(AttributePath::root(ours));
@@ -212,7 +239,8 @@ impl<R: DataSource> DataSource for Spelling<R> {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = self.names.check(&self.inner.schema(), config);
+        let required = self.ours(|| self.inner.schema()).required;
+        let mut diags = self.names.check(required, config);
         if !diags.has_errors() {
             diags.extend(self.inner.validate(&self.names.as_ours(config)));
         }
@@ -229,15 +257,12 @@ impl<R: DataSource> DataSource for Spelling<R> {
     }
 }
 
-impl<R: Resource> Spelling<R> {
-    /// Whether a change of the value replaces the resource (the wrapped schema says).
-    fn replaces(&self) -> bool {
-        self.inner
-            .schema()
-            .block
-            .attributes
-            .iter()
-            .any(|a| a.name == self.names.ours && a.requires_replace)
+impl<R> Spelling<R> {
+    /// What the wrapped schema (built by `schema` the first time only) says of our attribute.
+    fn ours(&self, schema: impl FnOnce() -> Schema) -> Ours {
+        *self
+            .ours
+            .get_or_init(|| Ours::of(&schema(), self.names.ours))
     }
 }
 
@@ -276,12 +301,7 @@ impl Names {
     }
 
     /// Exactly one spelling set (at most one where the wrapped schema does not require ours).
-    fn check(self, inner: &Schema, config: &Value) -> Diagnostics {
-        let required = inner
-            .block
-            .attributes
-            .iter()
-            .any(|a| a.name == self.ours && a.required);
+    fn check(self, required: bool, config: &Value) -> Diagnostics {
         match (
             config.attr(self.ours).is_null(),
             config.attr(self.theirs).is_null(),
