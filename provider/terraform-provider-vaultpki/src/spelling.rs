@@ -99,11 +99,8 @@ impl<R: Resource> Resource for Spelling<R> {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let required = self.ours(|| self.inner.schema()).required;
-        let mut diags = self.names.check(required, config);
-        if !diags.has_errors() {
-            diags.extend(self.inner.validate(&self.names.as_ours(config)));
-        }
-        diags
+        self.names
+            .validate(required, config, |ours| self.inner.validate(ours))
     }
 
     fn modify_plan(&self, plan: &mut Plan) -> Diagnostics {
@@ -240,11 +237,8 @@ impl<R: DataSource> DataSource for Spelling<R> {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let required = self.ours(|| self.inner.schema()).required;
-        let mut diags = self.names.check(required, config);
-        if !diags.has_errors() {
-            diags.extend(self.inner.validate(&self.names.as_ours(config)));
-        }
-        diags
+        self.names
+            .validate(required, config, |ours| self.inner.validate(ours))
     }
 
     async fn read(
@@ -310,6 +304,21 @@ impl Names {
             (true, true) if required => diagnostics::spelling_missing(self.ours, self.theirs),
             _ => Diagnostics::new(),
         }
+    }
+
+    /// [`Self::check`], then the wrapped type's own validation of the configuration as it
+    /// expects it (see [`Self::as_ours`]) when the spellings are in order.
+    fn validate(
+        self,
+        required: bool,
+        config: &Value,
+        inner: impl FnOnce(&Value) -> Diagnostics,
+    ) -> Diagnostics {
+        let mut diags = self.check(required, config);
+        if !diags.has_errors() {
+            diags.extend(inner(&self.as_ours(config)));
+        }
+        diags
     }
 
     /// The value the configuration sets, under either spelling (null when neither is set).
